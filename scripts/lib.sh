@@ -1,0 +1,41 @@
+# scripts/lib.sh - shared by scripts/demo, scripts/test and scripts/bench.
+# Sourced, not run. Installs what is missing, then configures and builds.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${TESTR_BUILD_DIR:-$TOP/build}
+
+# Debian packages every script needs; callers may add their own.
+BASE_PACKAGES=(
+  g++ meson ninja-build pkg-config cmake
+  librange-v3-dev nlohmann-json3-dev doctest-dev zlib1g-dev
+  python3 python3-subunit subunit python3-testrepository testrepository
+)
+
+# ensure_packages PKG...: installs the missing ones (as root) or prints the
+# one command that would, and stops.
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "Installing: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2 || { echo "error: apt-get update failed" >&2; exit 1; }
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+      { echo "error: apt-get install ${missing[*]} failed" >&2; exit 1; }
+  else
+    echo "Missing Debian packages. Install them with:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+}
+
+# ensure_build: configure build/ once, then build incrementally.
+ensure_build() {
+  if [ ! -f "$BUILD/build.ninja" ]; then
+    meson setup "$BUILD" "$TOP" >&2 || { echo "error: meson setup failed" >&2; exit 1; }
+  fi
+  ninja -C "$BUILD" >&2 || { echo "error: build failed" >&2; exit 1; }
+}
