@@ -1,0 +1,264 @@
+// testr/detail/balance.hpp - makespan minimisation over weighted items.
+//
+// Items are groups of tests with a predicted duration; workers are the
+// parallel partitions. Every routine here is deterministic: ties are broken
+// by item and worker number, and improvement is bounded by a count of
+// elementary steps, never by the clock.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <numeric>
+#include <queue>
+#include <vector>
+
+namespace testr::detail {
+
+/// Which worker each item goes to, and the resulting loads.
+struct assignment {
+    std::vector<std::uint32_t> worker_of;  // per item
+    std::vector<double> load;              // per worker
+
+    double makespan() const { return load.empty() ? 0.0 : *std::max_element(load.begin(), load.end()); }
+};
+
+/// Item numbers sorted by weight, heaviest first, ties by item number.
+/// LSD radix sort on the IEEE bit pattern (weights are finite and >= 0, so
+/// their bit patterns order like the values): linear time, stable.
+inline std::vector<std::uint32_t> order_heaviest_first(const std::vector<double>& w) {
+    const std::size_t n = w.size();
+    std::vector<std::uint64_t> key(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        std::uint64_t bits;
+        std::memcpy(&bits, &w[i], sizeof bits);
+        key[i] = ~bits;  // descending
+    }
+    std::vector<std::uint32_t> order(n), tmp(n);
+    std::iota(order.begin(), order.end(), 0u);
+    if (n < 256) {
+        std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return key[a] < key[b]; });
+        return order;
+    }
+    constexpr int bits_per_pass = 11;
+    constexpr std::size_t buckets = std::size_t{1} << bits_per_pass;
+    std::uint64_t all_or = 0, all_and = ~std::uint64_t{0};
+    for (auto k : key) { all_or |= k; all_and &= k; }
+    const std::uint64_t varying = all_or ^ all_and;  // digits that never vary need no pass
+    std::vector<std::uint32_t> count(buckets);
+    for (int shift = 0; shift < 64; shift += bits_per_pass) {
+        if (((varying >> shift) & (buckets - 1)) == 0) continue;
+        std::fill(count.begin(), count.end(), 0u);
+        for (auto i : order) ++count[(key[i] >> shift) & (buckets - 1)];
+        std::uint32_t sum = 0;
+        for (auto& c : count) { auto t = c; c = sum; sum += t; }
+        for (auto i : order) tmp[count[(key[i] >> shift) & (buckets - 1)]++] = i;
+        order.swap(tmp);
+    }
+    return order;
+}
+
+/// The strongest cheap lower bound on the makespan of any schedule:
+/// the average load, the heaviest item, and the pigeonhole bounds (of the
+/// k*m+1 heaviest items some worker holds k+1, so it carries at least the
+/// k+1 lightest of them).
+inline double makespan_lower_bound_sorted(const std::vector<double>& desc, std::size_t m) {
+    if (desc.empty() || m == 0) return 0.0;
+    double total = 0;
+    for (double x : desc) total += x;
+    double lb = std::max(total / static_cast<double>(m), desc.front());
+    for (std::size_t k = 1; k * m + 1 <= desc.size(); ++k) {
+        double s = 0;
+        for (std::size_t j = k * m - k; j <= k * m; ++j) s += desc[j];
+        lb = std::max(lb, s);
+    }
+    return lb;
+}
+
+inline assignment empty_assignment(std::size_t n, std::size_t m) {
+    return {std::vector<std::uint32_t>(n, 0), std::vector<double>(m, 0.0)};
+}
+
+/// Longest processing time first: each item to the least loaded worker.
+inline assignment lpt(const std::vector<double>& w, const std::vector<std::uint32_t>& order, std::size_t m) {
+    assignment a = empty_assignment(w.size(), m);
+    using entry = std::pair<double, std::uint32_t>;
+    std::priority_queue<entry, std::vector<entry>, std::greater<>> heap;
+    for (std::uint32_t j = 0; j < m; ++j) heap.push({0.0, j});
+    for (auto i : order) {
+        auto [load, j] = heap.top();
+        heap.pop();
+        a.worker_of[i] = j;
+        a.load[j] = load + w[i];
+        heap.push({a.load[j], j});
+    }
+    return a;
+}
+
+/// Largest differencing method (Karmarkar-Karp for m ways): repeatedly
+/// merge the two partial solutions with the largest spread, heaviest side
+/// against lightest. Strong where items per worker are few.
+inline assignment ldm(const std::vector<double>& w, const std::vector<std::uint32_t>& order, std::size_t m) {
+    const std::size_t n = w.size();
+    // Subsets are linked lists of items so merging is O(m).
+    std::vector<std::uint32_t> next(n, UINT32_MAX);
+    struct side { double sum; std::uint32_t head, tail; };
+    struct node { std::vector<side> sides; };  // sorted by sum, descending
+    std::vector<node> nodes;
+    nodes.reserve(2 * n);
+    auto spread = [&](std::uint32_t k) { return nodes[k].sides.front().sum - nodes[k].sides.back().sum; };
+    auto cmp = [&](std::uint32_t a, std::uint32_t b) {
+        double sa = spread(a), sb = spread(b);
+        return sa != sb ? sa < sb : a > b;  // max-heap on spread, older node first
+    };
+    std::priority_queue<std::uint32_t, std::vector<std::uint32_t>, decltype(cmp)> heap(cmp);
+    for (auto i : order) {
+        node nd;
+        nd.sides.assign(m, side{0.0, UINT32_MAX, UINT32_MAX});
+        nd.sides[0] = {w[i], i, i};
+        nodes.push_back(std::move(nd));
+        heap.push(static_cast<std::uint32_t>(nodes.size() - 1));
+    }
+    while (heap.size() > 1) {
+        auto a = heap.top(); heap.pop();
+        auto b = heap.top(); heap.pop();
+        node merged;
+        merged.sides.resize(m);
+        for (std::size_t j = 0; j < m; ++j) {
+            const side& x = nodes[a].sides[j];
+            const side& y = nodes[b].sides[m - 1 - j];
+            side s{x.sum + y.sum, x.head, x.tail};
+            if (s.head == UINT32_MAX) { s.head = y.head; s.tail = y.tail; }
+            else if (y.head != UINT32_MAX) { next[s.tail] = y.head; s.tail = y.tail; }
+            merged.sides[j] = s;
+        }
+        std::stable_sort(merged.sides.begin(), merged.sides.end(),
+                         [](const side& p, const side& q) { return p.sum > q.sum; });
+        std::vector<side>().swap(nodes[a].sides);
+        std::vector<side>().swap(nodes[b].sides);
+        nodes.push_back(std::move(merged));
+        heap.push(static_cast<std::uint32_t>(nodes.size() - 1));
+    }
+    assignment out = empty_assignment(n, m);
+    if (heap.empty()) return out;
+    const node& last = nodes[heap.top()];
+    for (std::size_t j = 0; j < m; ++j) {
+        for (auto i = last.sides[j].head; i != UINT32_MAX; i = next[i]) {
+            out.worker_of[i] = static_cast<std::uint32_t>(j);
+            out.load[j] += w[i];
+        }
+    }
+    return out;
+}
+
+/// MULTIFIT: binary search for the smallest capacity at which first-fit
+/// decreasing packs every item into m bins.
+inline assignment multifit(const std::vector<double>& w, const std::vector<std::uint32_t>& order, std::size_t m,
+                           double lower, double upper, int rounds = 12) {
+    assignment best;
+    assignment trial = empty_assignment(w.size(), m);
+    auto ffd = [&](double cap) {
+        std::fill(trial.load.begin(), trial.load.end(), 0.0);
+        const double slack = cap * 1e-12;
+        for (auto i : order) {
+            std::size_t j = 0;
+            while (j < m && trial.load[j] + w[i] > cap + slack) ++j;
+            if (j == m) return false;
+            trial.worker_of[i] = static_cast<std::uint32_t>(j);
+            trial.load[j] += w[i];
+        }
+        return true;
+    };
+    for (int r = 0; r < rounds; ++r) {
+        double cap = (lower + upper) / 2;
+        if (ffd(cap)) { best = trial; upper = cap; }
+        else lower = cap;
+    }
+    if (best.load.empty() && ffd(upper)) best = trial;
+    return best;
+}
+
+/// Local search on the most loaded worker: move one item to, or swap one
+/// item with, another worker whenever that lowers the larger of the two
+/// loads. Each accepted step strictly evens out a pair, so it terminates;
+/// `budget` caps the elementary steps so huge inputs stay fast.
+inline void improve(assignment& a, const std::vector<double>& w, std::size_t m, double floor, std::size_t budget) {
+    if (m < 2) return;
+    std::vector<std::vector<std::uint32_t>> items(m);
+    for (std::uint32_t i = 0; i < a.worker_of.size(); ++i) items[a.worker_of[i]].push_back(i);
+    auto by_weight = [&](std::uint32_t x, std::uint32_t y) { return w[x] != w[y] ? w[x] < w[y] : x < y; };
+    for (auto& v : items) std::sort(v.begin(), v.end(), by_weight);
+    std::vector<std::uint32_t> others(m);
+
+    while (budget > 0) {
+        const auto top = static_cast<std::uint32_t>(std::max_element(a.load.begin(), a.load.end()) - a.load.begin());
+        const double high = a.load[top];
+        if (high <= floor * (1 + 1e-12)) return;  // provably optimal
+        std::iota(others.begin(), others.end(), 0u);
+        std::stable_sort(others.begin(), others.end(), [&](auto x, auto y) { return a.load[x] < a.load[y]; });
+        bool moved = false;
+        for (auto b : others) {
+            if (b == top) continue;
+            const double gap = high - a.load[b];
+            if (gap <= high * 1e-12) break;  // the rest are as loaded as `top`
+            auto& from = items[top];
+            auto& to = items[b];
+            // Best single move: weight closest to gap/2, below gap.
+            double best_new_high = high;
+            std::size_t best_from = SIZE_MAX, best_to = SIZE_MAX;
+            auto consider = [&](std::size_t fi, std::size_t ti, double delta) {
+                if (delta <= 0 || delta >= gap) return;
+                double nh = std::max(high - delta, a.load[b] + delta);
+                if (nh < best_new_high) { best_new_high = nh; best_from = fi; best_to = ti; }
+            };
+            auto near = [&](const std::vector<std::uint32_t>& v, double target) {
+                return static_cast<std::size_t>(
+                    std::lower_bound(v.begin(), v.end(), target, [&](std::uint32_t x, double t) { return w[x] < t; }) -
+                    v.begin());
+            };
+            std::size_t k = near(from, gap / 2);
+            if (k < from.size()) consider(k, SIZE_MAX, w[from[k]]);
+            if (k > 0) consider(k - 1, SIZE_MAX, w[from[k - 1]]);
+            // Best swap: for each item x of `top`, the item y of b with
+            // w[x] - w[y] closest to gap/2.
+            for (std::size_t fi = 0; fi < from.size() && !to.empty(); ++fi) {
+                double want = w[from[fi]] - gap / 2;
+                std::size_t t = near(to, want);
+                if (t < to.size()) consider(fi, t, w[from[fi]] - w[to[t]]);
+                if (t > 0) consider(fi, t - 1, w[from[fi]] - w[to[t - 1]]);
+            }
+            const std::size_t cost = from.size() * 8 + to.size() + 16;
+            budget = budget > cost ? budget - cost : 0;
+            if (best_from == SIZE_MAX) {
+                if (budget == 0) return;
+                continue;
+            }
+            const std::uint32_t x = from[best_from];
+            from.erase(from.begin() + static_cast<std::ptrdiff_t>(best_from));
+            double delta = w[x];
+            if (best_to != SIZE_MAX) {
+                const std::uint32_t y = to[best_to];
+                to.erase(to.begin() + static_cast<std::ptrdiff_t>(best_to));
+                delta -= w[y];
+                from.insert(std::upper_bound(from.begin(), from.end(), y, by_weight), y);
+                a.worker_of[y] = top;
+            }
+            to.insert(std::upper_bound(to.begin(), to.end(), x, by_weight), x);
+            a.worker_of[x] = b;
+            a.load[top] -= delta;
+            a.load[b] += delta;
+            moved = true;
+            break;
+        }
+        if (!moved) return;
+    }
+}
+
+/// Loads recomputed exactly from the assignment (local search accumulates
+/// rounding in the running loads).
+inline void recompute_loads(assignment& a, const std::vector<double>& w) {
+    std::fill(a.load.begin(), a.load.end(), 0.0);
+    for (std::size_t i = 0; i < w.size(); ++i) a.load[a.worker_of[i]] += w[i];
+}
+
+}  // namespace testr::detail

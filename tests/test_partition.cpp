@@ -1,0 +1,262 @@
+// Partitioning: the compat algorithm against testrepository's own code, and
+// the balanced default against compat and the lower bound.
+#include <testr/partition.hpp>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+#include <range/v3/view/transform.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <unistd.h>
+
+namespace {
+
+struct instance {
+    std::vector<std::string> ids;
+    std::map<std::string, double, std::less<>> durations;
+    std::optional<std::map<std::string, std::string, std::less<>>> groups;
+    std::size_t concurrency = 1;
+};
+
+auto group_fn(const instance& in) {
+    return [&in](std::string_view id) -> std::string_view {
+        if (!in.groups) return {};
+        auto it = in.groups->find(id);
+        return it == in.groups->end() ? std::string_view{} : std::string_view(it->second);
+    };
+}
+
+testr::partition_plan run(const instance& in, testr::partition_algorithm algo) {
+    auto p = testr::partition(in.ids, in.concurrency, testr::durations_from(in.durations), group_fn(in),
+                              testr::partition_options{.algorithm = algo});
+    REQUIRE(p.has_value());
+    return *p;
+}
+
+std::vector<std::vector<std::string>> names(const instance& in, const testr::partition_plan& p) {
+    std::vector<std::vector<std::string>> out;
+    for (auto& w : p.workers) {
+        out.emplace_back();
+        for (auto i : w) out.back().push_back(in.ids[i]);
+    }
+    return out;
+}
+
+instance random_instance(std::mt19937_64& rng) {
+    instance in;
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    const int n = pick(0, 9) == 0 ? pick(100, 400) : pick(0, 40);
+    in.concurrency = static_cast<std::size_t>(pick(1, 12));
+    const double known_fraction = std::array{0.0, 0.3, 0.7, 1.0, 1.0}[pick(0, 4)];
+    const bool grouped = pick(0, 1) == 1;
+    const bool integer_times = pick(0, 2) == 0;  // many exact ties
+    std::uniform_real_distribution<double> unit(0, 1);
+    if (grouped) in.groups.emplace();
+    const int n_groups = std::max(1, n / pick(1, 6));
+    for (int i = 0; i < n; ++i) {
+        // Some ids are other tests' group keys, as a regex match can be.
+        std::string id = pick(0, 20) == 0 ? "g" + std::to_string(pick(0, n_groups)) : "pkg.t" + std::to_string(i);
+        if (std::find(in.ids.begin(), in.ids.end(), id) != in.ids.end()) id = "pkg.t" + std::to_string(i);
+        in.ids.push_back(id);
+        if (unit(rng) < known_fraction) {
+            double d;
+            if (integer_times) d = pick(0, 5);
+            else if (grouped) d = pick(0, 800) / 8.0;  // dyadic: sums exact in any order
+            else d = unit(rng) * 10;
+            in.durations[id] = d;
+        }
+        if (grouped && pick(0, 3) != 0) (*in.groups)[id] = "g" + std::to_string(pick(0, n_groups));
+    }
+    return in;
+}
+
+nlohmann::json to_json(const instance& in) {
+    nlohmann::json durations = nlohmann::json::object();
+    for (auto& [k, v] : in.durations) durations[k] = v;
+    nlohmann::json j{{"ids", in.ids}, {"durations", durations}, {"concurrency", in.concurrency}};
+    if (in.groups) {
+        nlohmann::json g = nlohmann::json::object();
+        for (auto& [k, v] : *in.groups) g[k] = v;
+        j["groups"] = g;
+    } else {
+        j["groups"] = nullptr;
+    }
+    return j;
+}
+
+std::string python() {
+    const char* p = std::getenv("PYTHON");
+    return p ? p : "/usr/bin/python3";
+}
+
+std::string source_root() {
+    const char* p = std::getenv("TESTR_SOURCE_ROOT");
+    REQUIRE_MESSAGE(p != nullptr, "TESTR_SOURCE_ROOT must point at the source tree (meson test sets it)");
+    return p;
+}
+
+}  // namespace
+
+TEST_CASE("compat partitions exactly as testrepository's partition_tests") {
+    std::mt19937_64 rng(20261126);
+    std::vector<instance> instances;
+    for (int k = 0; k < 300; ++k) instances.push_back(random_instance(rng));
+    nlohmann::json all = nlohmann::json::array();
+    for (auto& in : instances) all.push_back(to_json(in));
+
+    char path[] = "/tmp/testr-partition-XXXXXX";
+    int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    close(fd);
+    std::ofstream(path) << all.dump();
+    const std::string cmd = python() + " " + source_root() + "/tests/partition/reference.py " + path;
+    FILE* pipe = popen(cmd.c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    std::string out;
+    char buf[65536];
+    for (std::size_t got; (got = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, got);
+    const int status = pclose(pipe);
+    unlink(path);
+    REQUIRE_MESSAGE(status == 0, "reference.py failed; is python3-testrepository installed?");
+    auto expected = nlohmann::json::parse(out);
+    REQUIRE(expected.size() == instances.size());
+
+    std::size_t with_unknown = 0, with_groups = 0;
+    for (std::size_t k = 0; k < instances.size(); ++k) {
+        const auto& in = instances[k];
+        with_unknown += in.durations.size() < in.ids.size();
+        with_groups += in.groups.has_value();
+        auto ours = names(in, run(in, testr::partition_algorithm::compat));
+        auto theirs = expected[k].get<std::vector<std::vector<std::string>>>();
+        INFO("instance " << k << ": " << to_json(in).dump());
+        CHECK(ours == theirs);
+    }
+    // The sample must exercise what it claims to.
+    CHECK(with_unknown > 50);
+    CHECK(with_groups > 50);
+}
+
+TEST_CASE("balanced is never worse than compat and keeps groups whole") {
+    std::mt19937_64 rng(7);
+    for (int k = 0; k < 500; ++k) {
+        instance in = random_instance(rng);
+        auto compat = run(in, testr::partition_algorithm::compat);
+        auto best = run(in, testr::partition_algorithm::balanced);
+        // Both evaluated with the same estimates for unknown tests.
+        CHECK(best.makespan() <= compat.makespan() * (1 + 1e-12));
+        std::set<std::size_t> seen;
+        std::map<std::string, std::size_t> group_worker;
+        for (std::size_t w = 0; w < best.workers.size(); ++w)
+            for (auto i : best.workers[w]) {
+                CHECK(seen.insert(i).second);
+                if (in.groups) {
+                    auto it = in.groups->find(in.ids[i]);
+                    std::string key = it == in.groups->end() ? in.ids[i] : it->second;
+                    auto [pos, fresh] = group_worker.emplace(key, w);
+                    CHECK(pos->second == w);
+                }
+            }
+        CHECK(seen.size() == in.ids.size());
+    }
+}
+
+TEST_CASE("balanced reaches the optimum on Graham's instance, where greedy gets 4/3") {
+    for (std::size_t m : {4u, 8u, 16u, 32u, 64u}) {
+        // 2m-1, 2m-1, 2m-2, 2m-2, ..., m+1, m+1, m, m, m: optimum 3m.
+        std::vector<double> d;
+        for (std::size_t v = 2 * m - 1; v > m; --v) { d.push_back(double(v)); d.push_back(double(v)); }
+        d.insert(d.end(), {double(m), double(m), double(m)});
+        std::vector<std::string> owned;
+        for (std::size_t i = 0; i < d.size(); ++i) owned.push_back("t" + std::to_string(i));
+        // Any range of string_views works, e.g. a range-v3 view; nothing is copied.
+        auto ids = owned | ranges::views::transform([](const std::string& s) { return std::string_view(s); });
+        auto by_pos = [&](std::size_t i, std::string_view) { return std::optional<double>(d[i]); };
+        auto greedy = testr::partition(owned, m, by_pos, testr::no_groups{},
+                                       {.algorithm = testr::partition_algorithm::compat});
+        auto best = testr::partition(ids, m, by_pos);
+        REQUIRE(best);
+        CHECK(greedy->makespan() == doctest::Approx(4.0 * m - 1));
+        CHECK(best->makespan() == doctest::Approx(3.0 * m));
+        CHECK(testr::makespan_lower_bound(d, m) == doctest::Approx(3.0 * m));
+    }
+}
+
+TEST_CASE("a dominating test sets the makespan exactly") {
+    std::vector<std::string> ids{"big", "a", "b", "c", "d", "e"};
+    std::map<std::string, double, std::less<>> d{{"big", 100}, {"a", 1}, {"b", 2}, {"c", 3}, {"d", 4}, {"e", 5}};
+    auto p = testr::partition(ids, 3, testr::durations_from(d));
+    REQUIRE(p);
+    CHECK(p->makespan() == 100);
+    REQUIRE(p->workers.size() == 3);
+}
+
+TEST_CASE("concurrency 0 gives one partition per group; spare workers stay empty") {
+    std::vector<std::string> ids{"a.x", "a.y", "b.x", "c.x"};
+    std::map<std::string, double, std::less<>> none;
+    auto by_prefix = [](std::string_view id) { return id.substr(0, 1); };
+    auto per_group = testr::partition(ids, 0, testr::durations_from(none), by_prefix);
+    REQUIRE(per_group);
+    REQUIRE(per_group->workers.size() == 3);
+    CHECK(per_group->workers[0] == std::vector<std::size_t>{0, 1});
+    auto per_test = testr::partition(ids, 0, testr::durations_from(none));
+    CHECK(per_test->workers.size() == 4);
+    for (auto algo : {testr::partition_algorithm::compat, testr::partition_algorithm::balanced}) {
+        auto spare = testr::partition(ids, 8, testr::durations_from(none), by_prefix, {.algorithm = algo});
+        REQUIRE(spare);
+        CHECK(spare->workers.size() == 8);
+        std::size_t nonempty = 0;
+        for (auto& w : spare->workers) nonempty += !w.empty();
+        CHECK(nonempty == 3);
+    }
+}
+
+TEST_CASE("unknown tests are estimated at the median of the known ones") {
+    std::vector<std::string> ids{"k1", "k2", "k3", "u1", "u2"};
+    std::map<std::string, double, std::less<>> d{{"k1", 1}, {"k2", 7}, {"k3", 3}};
+    auto p = testr::partition(ids, 2, testr::durations_from(d));
+    REQUIRE(p);
+    CHECK(p->unknown_tests == 2);
+    CHECK(p->unknown_estimate == 3);
+    double total = 0;
+    for (double s : p->predicted_seconds) total += s;
+    CHECK(total == doctest::Approx(1 + 7 + 3 + 3 + 3));
+    auto fixed = testr::partition(ids, 2, testr::durations_from(d), testr::no_groups{}, {.unknown_estimate = 0.5});
+    CHECK(fixed->unknown_estimate == 0.5);
+}
+
+TEST_CASE("bad input is rejected with the id named") {
+    std::vector<std::string> dup{"a", "b", "a"};
+    std::map<std::string, double, std::less<>> none;
+    auto r = testr::partition(dup, 2, testr::durations_from(none));
+    REQUIRE(!r);
+    CHECK(r.error().what == testr::partition_error::kind::duplicate_id);
+    CHECK(r.error().message.find("'a'") != std::string::npos);
+
+    std::vector<std::string> ids{"a", "b"};
+    std::map<std::string, double, std::less<>> neg{{"b", -1}};
+    auto n = testr::partition(ids, 2, testr::durations_from(neg));
+    REQUIRE(!n);
+    CHECK(n.error().what == testr::partition_error::kind::negative_duration);
+    CHECK(n.error().id == "b");
+    std::map<std::string, double, std::less<>> nan{{"a", std::nan("")}};
+    auto f = testr::partition(ids, 2, testr::durations_from(nan));
+    REQUIRE(!f);
+    CHECK(f.error().what == testr::partition_error::kind::non_finite_duration);
+}
+
+TEST_CASE("the same input always gives the same plan") {
+    std::mt19937_64 rng(99);
+    for (int k = 0; k < 50; ++k) {
+        instance in = random_instance(rng);
+        auto a = run(in, testr::partition_algorithm::balanced);
+        auto b = run(in, testr::partition_algorithm::balanced);
+        CHECK(a.workers == b.workers);
+    }
+}
