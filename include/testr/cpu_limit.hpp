@@ -39,6 +39,18 @@ enum class cpu_source {
     cgroup_v1,  ///< cpu.cfs_quota_us / cpu.cfs_period_us
 };
 
+/// "none", "hardware", "affinity", "cgroup v2", "cgroup v1".
+constexpr std::string_view to_string(cpu_source kind) {
+    switch (kind) {
+        case cpu_source::none: return "none";
+        case cpu_source::hardware: return "hardware";
+        case cpu_source::affinity: return "affinity";
+        case cpu_source::cgroup_v2: return "cgroup v2";
+        case cpu_source::cgroup_v1: return "cgroup v1";
+    }
+    return "none";
+}
+
 /// A CPU count and why: `source` is a sentence for the user ("cgroup v2
 /// /sys/fs/cgroup/ci.slice/cpu.max = 200000 100000").
 struct cpu_limit {
