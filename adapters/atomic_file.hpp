@@ -1,0 +1,51 @@
+// atomic_file.hpp - replace a file's content all at once, crash-safely.
+//
+// The new content goes to a temporary file beside the target, is fsynced,
+// then renamed over the target, and the directory is fsynced. rename(2) is
+// atomic, so a reader, or the file system after a crash or power loss, sees
+// either the old file or the whole new one, never a mix.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "io_error.hpp"
+#include <testr/result.hpp>
+
+namespace testr {
+
+/// Replaces `path` with `contents` atomically (see above). A new file gets
+/// mode 0666 less the umask. The temporary is named `<path>.tmp.<pid>.<n>`
+/// and removed again on every failure this process survives; one killed
+/// mid-write leaves it behind (see remove_stale_temporaries).
+/// Errors name the path concerned and the errno: ENOENT (missing
+/// directory), EACCES / EROFS (not writable), ENOSPC / EDQUOT (full),
+/// EIO. A failure while syncing the directory comes after the rename: the
+/// new content is in place but may not survive a power loss.
+/// Concurrent writers of one path must serialise themselves (file_lock),
+/// or the last rename wins.
+result<void, io_error> write_file_atomically(const std::string& path, std::string_view contents);
+
+/// Best effort: deletes `<path>.tmp.*` files that writers killed inside
+/// write_file_atomically left behind. Call it only while holding a lock that
+/// every writer of `path` takes, or a live writer's temporary may vanish.
+void remove_stale_temporaries(const std::string& path);
+
+namespace detail {
+
+/// The points of write_file_atomically at which a test may inject a fault.
+enum class write_stage {
+    temp_opened,  ///< temporary created and empty
+    temp_written, ///< content written, not yet fsynced
+    temp_synced,  ///< content durable in the temporary, target untouched
+    renamed,      ///< target replaced, directory not yet fsynced
+};
+
+/// Tests only: when set, called at each stage with the temporary's
+/// descriptor (-1 once closed), e.g. to _exit, raise SIGKILL, or dup2
+/// /dev/full over it. Not thread-safe; leave null in production.
+using write_fault_hook = void (*)(write_stage stage, int temp_fd);
+inline write_fault_hook atomic_write_fault_hook = nullptr;
+
+}  // namespace detail
+}  // namespace testr

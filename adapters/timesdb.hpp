@@ -1,0 +1,160 @@
+// timesdb.hpp - the per-test duration store: a flat text file.
+//
+// One file in the repository directory (`.testrepository/times.tsv`), read
+// before partitioning so long tests start first, rewritten after each run.
+// Format and durability design: docs/timesdb.md. In short:
+//
+//     # testr-mini times v1
+//     # estimate_s<TAB>last_s<TAB>runs<TAB>last_status<TAB>test_id
+//     0.812500<TAB>0.790000<TAB>4<TAB>pass<TAB>pkg.tests.TestA.test_one
+//
+// Readers take no lock: the file is only ever replaced whole by rename, so a
+// reader sees one complete version. Writers (record) lock `<file>.lock`
+// around read-modify-write, so concurrent runs lose no sample.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "io_error.hpp"
+#include <testr/result.hpp>
+
+namespace testr::timesdb {
+
+/// The store's name inside the repository directory.
+inline constexpr std::string_view file_name = "times.tsv";
+/// The format version this build reads and writes (first line "... v1").
+inline constexpr int format_version = 1;
+/// Weight of a new sample in the running estimate (exponential smoothing).
+inline constexpr double smoothing = 0.25;
+/// Before smoothing, a sample is clamped to within this factor of the current
+/// estimate (floored at outlier_floor_seconds), so one hang or one instant
+/// failure moves the estimate by at most 1.75x or 0.81x.
+inline constexpr double outlier_factor = 4.0;
+inline constexpr double outlier_floor_seconds = 0.001;
+/// Durations are stored with microsecond resolution (like subunit
+/// timestamps) and capped at this many seconds.
+inline constexpr double max_seconds = 1e9;
+
+/// What is known about one test.
+struct test_times {
+    double estimate = 0;     ///< seconds to expect: smoothed mean over recorded runs
+    double last = 0;         ///< seconds the latest recorded run took
+    std::uint32_t runs = 0;  ///< runs recorded (saturates)
+    bool last_passed = false;
+};
+
+/// One test's outcome in a run, as handed to record().
+struct sample {
+    std::string_view id;
+    double seconds = 0;  ///< negative (clock skew) counts as 0; NaN/inf is rejected
+    bool passed = true;
+};
+
+/// A line of the file that was skipped while loading. `message` is ready to
+/// print ("<path>:<line>: ..."); `line` is 1-based, or 0 for the summary
+/// standing in for more than max_warnings skipped lines.
+struct warning {
+    std::size_t line = 0;
+    std::string message;
+};
+inline constexpr std::size_t max_warnings = 50;
+
+/// Result of a bulk lookup. Both members view the caller's id strings.
+struct lookup_result {
+    std::unordered_map<std::string_view, double> known;  ///< id -> estimate
+    std::vector<std::string_view> unknown;               ///< ids never recorded, input order
+};
+
+/// One stored test. `id` views memory owned by the database.
+struct entry {
+    std::string_view id;
+    test_times times;
+};
+
+/// The loaded store, in memory. Move-only; moving keeps every view valid.
+class database {
+public:
+    database();
+    database(database&&) noexcept;
+    database& operator=(database&&) noexcept;
+    database(const database&) = delete;
+    database& operator=(const database&) = delete;
+    ~database();
+
+    std::size_t size() const noexcept;
+
+    /// The record for `id`, or null. Valid until the next add().
+    const test_times* find(std::string_view id) const noexcept;
+
+    /// Seconds to expect `id` to take, or nothing if it was never recorded.
+    std::optional<double> estimate(std::string_view id) const noexcept;
+
+    /// Estimates for many ids at once; duplicates in `ids` are harmless.
+    lookup_result lookup(std::span<const std::string_view> ids) const;
+    lookup_result lookup(std::span<const std::string> ids) const;
+
+    /// Every record: file order, then ids added since. Valid until add().
+    std::span<const entry> entries() const noexcept;
+
+    /// Lines skipped while loading (at most max_warnings + 1).
+    const std::vector<warning>& warnings() const noexcept;
+
+    /// Folds one run of `s.id` into the store, copying the id when new.
+    /// A NaN or infinite s.seconds changes nothing and yields `rejected`.
+    enum class add_result { inserted, updated, rejected };
+    add_result add(const sample& s);
+
+    /// The complete file content for this state.
+    std::string serialize() const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+    friend result<database, io_error> parse(std::string_view content, std::string_view path);
+    friend result<database, io_error> open(const std::string& path);
+};
+
+/// Parses file content; `path` is only used in messages. Bad record lines
+/// become warnings. Errors (code 0): a first line that is not a v1
+/// signature, i.e. another kind of file or a newer format, which must not be
+/// overwritten. An empty content, or a signature cut short, is an empty store.
+result<database, io_error> parse(std::string_view content, std::string_view path);
+
+/// Loads the store at `path`. A missing file in an existing directory is an
+/// empty store; a missing directory, an unreadable file, or a refused first
+/// line (see parse) is an error naming the path.
+result<database, io_error> open(const std::string& path);
+
+/// What record() did.
+struct record_report {
+    std::size_t added = 0;     ///< samples for ids seen for the first time
+    std::size_t updated = 0;   ///< samples folded into existing records
+    std::size_t rejected = 0;  ///< samples with NaN/inf durations, ignored
+    std::vector<warning> warnings;  ///< old lines skipped, and now dropped from the file
+};
+
+/// Folds a whole run into the store at `path` under an exclusive lock on
+/// `<path>.lock`: load, add every sample, rewrite atomically (see
+/// write_file_atomically), so a crash at any instant leaves the old or the
+/// new file. Creates the file if missing. Errors name the path and reason:
+/// missing directory, permission denied, disk full, a refused first line
+/// (the file is then left untouched).
+result<record_report, io_error> record(const std::string& path, std::span<const sample> run);
+
+/// Appends `id` to `out` escaped for one tab-separated field: backslash,
+/// and bytes below 0x20 and 0x7f, become \\ \t \n \r or \xHH; every other
+/// byte (UTF-8 included) is kept as is. Any byte string round-trips.
+void escape_id(std::string_view id, std::string& out);
+
+/// Inverse of escape_id; nothing for a malformed escape sequence.
+std::optional<std::string> unescape_id(std::string_view text);
+
+}  // namespace testr::timesdb

@@ -1,0 +1,621 @@
+// test_timesdb.cpp - the duration store and its file helpers, against real
+// files, real crashes (SIGKILL mid-write), real concurrent processes, a
+// real full file system and a real permission check.
+#include <doctest/doctest.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <poll.h>
+#include <random>
+#include <sched.h>
+#include <set>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "atomic_file.hpp"
+#include "file_lock.hpp"
+#include "timesdb.hpp"
+#include "timesdb_support.hpp"
+
+using namespace testr;
+using timesdb_test::temp_dir;
+using timesdb_test::read_bytes;
+using timesdb_test::write_bytes;
+using timesdb_test::run_in_child;
+
+namespace {
+
+std::string db_path(const temp_dir& dir) { return dir / std::string(timesdb::file_name); }
+
+/// Records `ids` with distinct durations and returns those samples.
+std::vector<timesdb::sample> samples_for(const std::vector<std::string>& ids, double base = 0.5) {
+    std::vector<timesdb::sample> run;
+    for (std::size_t i = 0; i < ids.size(); ++i) run.push_back({ids[i], base + 0.001 * static_cast<double>(i), i % 3 != 0});
+    return run;
+}
+
+void record_ok(const std::string& path, const std::vector<timesdb::sample>& run) {
+    auto r = timesdb::record(path, run);
+    REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message()));
+}
+
+timesdb::database open_ok(const std::string& path) {
+    auto db = timesdb::open(path);
+    REQUIRE_MESSAGE(db.has_value(), (db ? "" : db.error().message()));
+    return std::move(db).value();
+}
+
+/// A random string of valid UTF-8 code points, biased towards the
+/// characters an escaping scheme gets wrong.
+std::string random_utf8(std::mt19937& rng) {
+    static const char32_t tricky[] = {U'\t', U'\n', U'\r', U'\\', U'%', U' ', U'#', 0, 0x7f, U'x', U'0', U'\x1b'};
+    std::string s;
+    const int length = std::uniform_int_distribution<int>(0, 24)(rng);
+    for (int i = 0; i < length; ++i) {
+        char32_t cp;
+        switch (std::uniform_int_distribution<int>(0, 4)(rng)) {
+            case 0: cp = tricky[std::uniform_int_distribution<std::size_t>(0, std::size(tricky) - 1)(rng)]; break;
+            case 1: cp = std::uniform_int_distribution<char32_t>(0, 0x7f)(rng); break;
+            case 2: cp = std::uniform_int_distribution<char32_t>(0x80, 0x7ff)(rng); break;
+            case 3: cp = std::uniform_int_distribution<char32_t>(0x800, 0xfffd)(rng); break;
+            default: cp = std::uniform_int_distribution<char32_t>(0x10000, 0x10ffff)(rng); break;
+        }
+        if (cp >= 0xd800 && cp <= 0xdfff) cp = U'?';  // surrogates are not UTF-8
+        if (cp < 0x80) {
+            s += static_cast<char>(cp);
+        } else if (cp < 0x800) {
+            s += static_cast<char>(0xc0 | (cp >> 6));
+            s += static_cast<char>(0x80 | (cp & 0x3f));
+        } else if (cp < 0x10000) {
+            s += static_cast<char>(0xe0 | (cp >> 12));
+            s += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+            s += static_cast<char>(0x80 | (cp & 0x3f));
+        } else {
+            s += static_cast<char>(0xf0 | (cp >> 18));
+            s += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+            s += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+            s += static_cast<char>(0x80 | (cp & 0x3f));
+        }
+    }
+    return s;
+}
+
+std::size_t count_lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+/// Sets the atomic-write fault hook for one scope.
+struct fault_hook_guard {
+    explicit fault_hook_guard(detail::write_fault_hook hook) { detail::atomic_write_fault_hook = hook; }
+    ~fault_hook_guard() { detail::atomic_write_fault_hook = nullptr; }
+};
+
+}  // namespace
+
+TEST_SUITE("timesdb escaping") {
+    TEST_CASE("escape_id round-trips arbitrary bytes and leaves no separator") {
+        std::mt19937 rng(20240604);
+        const unsigned char tricky[] = {'\\', '\t', '\n', '\r', '%', ' ', 0, 0x7f, 0x80, 0xff, 'x', '\\'};
+        for (int round = 0; round < 5000; ++round) {
+            std::string id;
+            const int length = std::uniform_int_distribution<int>(0, 40)(rng);
+            for (int i = 0; i < length; ++i) {
+                id += static_cast<char>(rng() % 2 ? tricky[rng() % sizeof tricky] : rng() % 256);
+            }
+            std::string escaped;
+            timesdb::escape_id(id, escaped);
+            for (unsigned char c : escaped) REQUIRE((c >= 0x20 && c != 0x7f));
+            const auto back = timesdb::unescape_id(escaped);
+            REQUIRE(back.has_value());
+            REQUIRE(*back == id);
+        }
+    }
+
+    TEST_CASE("escape_id writes the documented forms") {
+        std::string out;
+        timesdb::escape_id("a b\tc\nd\re\\f%g\x01h\x7fi\xc3\xa9", out);
+        CHECK(out == "a b\\tc\\nd\\re\\\\f%g\\x01h\\x7fi\xc3\xa9");
+    }
+
+    TEST_CASE("unescape_id rejects malformed escapes") {
+        for (const char* bad : {"\\", "ab\\", "\\q", "\\x", "\\x4", "\\xg0", "\\x0g", "a\\ b"}) {
+            CAPTURE(bad);
+            CHECK_FALSE(timesdb::unescape_id(bad).has_value());
+        }
+        CHECK(timesdb::unescape_id("\\x41\\X").has_value() == false);
+        CHECK(timesdb::unescape_id("\\x41\\x4A").value() == "AJ");
+    }
+
+    TEST_CASE("random UTF-8 ids round-trip through the file") {
+        temp_dir dir;
+        std::mt19937 rng(7);
+        std::vector<std::string> ids = {"", " ", "  lead and trail  ", "tab\there", "new\nline", "cr\r", "back\\slash",
+                                        "100%", "%41", "#not a comment", "\\x41", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"};
+        std::set<std::string> seen(ids.begin(), ids.end());
+        while (ids.size() < 400) {
+            std::string id = random_utf8(rng);
+            if (seen.insert(id).second) ids.push_back(id);
+        }
+        const auto run = samples_for(ids);
+        record_ok(db_path(dir), run);
+
+        const std::string bytes = read_bytes(db_path(dir));
+        CHECK(count_lines(bytes) == 2 + ids.size());  // signature, column comment, one line each
+        const auto db = open_ok(db_path(dir));
+        CHECK(db.warnings().empty());
+        REQUIRE(db.size() == ids.size());
+        for (const auto& s : run) {
+            CAPTURE(s.id);
+            const timesdb::test_times* t = db.find(s.id);
+            REQUIRE(t != nullptr);
+            CHECK(t->runs == 1);
+            CHECK(t->last == doctest::Approx(s.seconds).epsilon(1e-6));
+            CHECK(t->estimate == doctest::Approx(s.seconds).epsilon(1e-6));
+            CHECK(t->last_passed == s.passed);
+        }
+        // File order is preserved: the entries come back in recording order.
+        for (std::size_t i = 0; i < ids.size(); ++i) CHECK(db.entries()[i].id == ids[i]);
+    }
+}
+
+TEST_SUITE("timesdb model") {
+    TEST_CASE("the estimate is smoothed and one outlier moves it only so far") {
+        timesdb::database db;
+        CHECK(db.add({"t", 1.0, true}) == timesdb::database::add_result::inserted);
+        CHECK(*db.estimate("t") == 1.0);
+        CHECK(db.add({"t", 1.0, true}) == timesdb::database::add_result::updated);
+        CHECK(*db.estimate("t") == 1.0);
+        db.add({"t", 100.0, false});  // a hang: counts as 4x the estimate
+        CHECK(*db.estimate("t") == doctest::Approx(1.75));
+        CHECK(db.find("t")->last == 100.0);
+        CHECK_FALSE(db.find("t")->last_passed);
+        db.add({"t", 0.0, true});  // an instant failure: counts as 1/4
+        CHECK(*db.estimate("t") == doctest::Approx(1.75 + 0.25 * (1.75 / 4 - 1.75)));
+        CHECK(db.find("t")->runs == 4);
+        CHECK(db.find("t")->last_passed);
+
+        CHECK(db.add({"nan", std::nan(""), true}) == timesdb::database::add_result::rejected);
+        CHECK(db.add({"inf", HUGE_VAL, true}) == timesdb::database::add_result::rejected);
+        CHECK_FALSE(db.estimate("nan").has_value());
+        db.add({"skewed clock", -3.0, true});
+        CHECK(*db.estimate("skewed clock") == 0.0);
+        // From an estimate of 0 a slower run still gets through (floor).
+        db.add({"skewed clock", 1.0, true});
+        CHECK(*db.estimate("skewed clock") == doctest::Approx(0.25 * 0.004));
+    }
+
+    TEST_CASE("bulk lookup splits known from unknown ids") {
+        timesdb::database db;
+        db.add({"a", 2.0, true});
+        db.add({"b", 3.0, true});
+        const std::vector<std::string_view> views = {"a", "x", "b", "y", "a"};
+        const auto r = db.lookup(views);
+        CHECK(r.known.size() == 2);
+        CHECK(r.known.at("a") == 2.0);
+        CHECK(r.known.at("b") == 3.0);
+        CHECK(r.unknown == std::vector<std::string_view>{"x", "y"});
+
+        const std::vector<std::string> strings = {"y", "b"};
+        const auto s = db.lookup(strings);
+        CHECK(s.known.size() == 1);
+        CHECK(s.unknown == std::vector<std::string_view>{"y"});
+    }
+
+    TEST_CASE("record counts new, updated and rejected samples and keeps history") {
+        temp_dir dir;
+        auto first = timesdb::record(db_path(dir), samples_for({"a", "b"}));
+        REQUIRE(first.has_value());
+        CHECK(first->added == 2);
+        CHECK(first->updated == 0);
+        const std::vector<timesdb::sample> second = {{"b", 2.0, true}, {"c", 1.0, false}, {"d", std::nan(""), true}};
+        auto r = timesdb::record(db_path(dir), second);
+        REQUIRE(r.has_value());
+        CHECK(r->added == 1);
+        CHECK(r->updated == 1);
+        CHECK(r->rejected == 1);
+        const auto db = open_ok(db_path(dir));
+        CHECK(db.size() == 3);
+        CHECK(db.find("b")->runs == 2);
+        CHECK(db.find("b")->last == 2.0);
+        CHECK(db.find("a")->runs == 1);
+        CHECK(db.find("d") == nullptr);
+    }
+}
+
+TEST_SUITE("timesdb damaged files") {
+    TEST_CASE("every truncation of a file loads the complete lines before the cut") {
+        temp_dir dir;
+        const std::vector<std::string> ids = {"pkg.A.test_one", "pkg.A.test two", "tab\tid", "new\nline", "caf\xc3\xa9",
+                                              "back\\slash", "x", "pkg.B.test_three_is_longer", "%25", "last"};
+        record_ok(db_path(dir), samples_for(ids));
+        const std::string full = read_bytes(db_path(dir));
+
+        // Where each record line ends, in file order (lines 3..).
+        std::vector<std::size_t> line_ends;
+        for (std::size_t i = 0; i < full.size(); ++i)
+            if (full[i] == '\n') line_ends.push_back(i + 1);
+        REQUIRE(line_ends.size() == ids.size() + 2);
+
+        for (std::size_t cut = 0; cut <= full.size(); ++cut) {
+            CAPTURE(cut);
+            const auto db = timesdb::parse(std::string_view(full).substr(0, cut), "cut");
+            REQUIRE(db.has_value());
+            std::size_t complete = 0;
+            for (std::size_t k = 2; k < line_ends.size(); ++k)
+                if (line_ends[k] <= cut) ++complete;
+            REQUIRE(db->size() == complete);
+            for (std::size_t k = 0; k < complete; ++k) CHECK(db->entries()[k].id == ids[k]);
+            const bool at_line_end = cut == 0 || full[cut - 1] == '\n' || cut == line_ends[0] - 1;
+            CHECK(db->warnings().size() == (at_line_end ? 0u : 1u));
+        }
+        // open() takes the same path through a real file.
+        write_bytes(db_path(dir), full.substr(0, full.size() - 3));
+        const auto db = open_ok(db_path(dir));
+        CHECK(db.size() == ids.size() - 1);
+        REQUIRE(db.warnings().size() == 1);
+        CHECK(db.warnings()[0].line == ids.size() + 2);
+        CHECK(db.warnings()[0].message.find(db_path(dir) + ":12: ") == 0);
+    }
+
+    TEST_CASE("corrupt lines are skipped with one warning each; the rest loads and survives a record") {
+        temp_dir dir;
+        const std::string good1 = "1.500000\t1.000000\t3\tpass\tgood.one\n";
+        const std::string good2 = "0.250000\t0.250000\t1\tfail\tgood\\ttwo\n";
+        write_bytes(db_path(dir), "# testr-mini times v1\n"            // 1
+                                  + good1 +                            // 2
+                                  "abc\t1.0\t1\tpass\tbad.estimate\n"  // 3
+                                  "1.0\t-1\t1\tpass\tbad.last\n"       // 4
+                                  "1.0\t1.0\t0\tpass\tzero.runs\n"     // 5
+                                  "1.0\t1.0\t1\tmaybe\tbad.status\n"   // 6
+                                  "1.0\t1.0\t1\tpass\n"                // 7: no id
+                                  "\n"                                 // 8: blank, ignored
+                                  "# a comment line\n"                 // 9: ignored
+                                  "nan\t1.0\t1\tpass\tnan.estimate\n"  // 10
+                                  "1.0\tinf\t1\tpass\tinf.last\n"      // 11
+                                  "1.0\t1.0\t1\tpass\tbad\\escape\n"   // 12
+                                  "\x01\xff garbage \x80\n"            // 13
+                                  "1.0 1.0 1 pass spaces.not.tabs\n"   // 14
+                                  + good2);                            // 15
+        const auto db = open_ok(db_path(dir));
+        CHECK(db.size() == 2);
+        CHECK(db.find("good.one")->runs == 3);
+        CHECK(db.find("good\ttwo")->last_passed == false);
+        std::vector<std::size_t> lines;
+        for (const auto& w : db.warnings()) {
+            lines.push_back(w.line);
+            CHECK(w.message.find(db_path(dir) + ":" + std::to_string(w.line) + ": skipped line: ") == 0);
+        }
+        CHECK(lines == std::vector<std::size_t>{3, 4, 5, 6, 7, 10, 11, 12, 13, 14});
+
+        auto r = timesdb::record(db_path(dir), std::vector<timesdb::sample>{{"new", 1.0, true}});
+        REQUIRE(r.has_value());
+        CHECK(r->warnings.size() == 10);
+        const auto after = open_ok(db_path(dir));
+        CHECK(after.warnings().empty());
+        CHECK(after.size() == 3);
+        CHECK(after.find("good.one")->estimate == 1.5);
+    }
+
+    TEST_CASE("a flood of bad lines yields a bounded list of warnings") {
+        std::string content = "# testr-mini times v1\n";
+        for (int i = 0; i < 200; ++i) content += "junk\n";
+        content += "1.0\t1.0\t1\tpass\tsurvivor\n";
+        const auto db = timesdb::parse(content, "flood");
+        REQUIRE(db.has_value());
+        CHECK(db->size() == 1);
+        REQUIRE(db->warnings().size() == timesdb::max_warnings + 1);
+        CHECK(db->warnings().back().line == 0);
+        CHECK(db->warnings().back().message == "flood: 150 more lines skipped");
+    }
+
+    TEST_CASE("empty and missing files are empty stores; a missing directory is an error") {
+        temp_dir dir;
+        auto missing = open_ok(db_path(dir));
+        CHECK(missing.size() == 0);
+        CHECK(missing.warnings().empty());
+
+        write_bytes(db_path(dir), "");
+        auto empty = open_ok(db_path(dir));
+        CHECK(empty.size() == 0);
+        CHECK(empty.warnings().empty());
+        record_ok(db_path(dir), samples_for({"a"}));
+        CHECK(read_bytes(db_path(dir)).starts_with("# testr-mini times v1\n"));
+
+        const std::string gone = dir / "no-such-dir";
+        auto r = timesdb::open(gone + "/times.tsv");
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().code == ENOENT);
+        CHECK(r.error().path == gone);
+        CHECK(r.error().message() == "cannot find repository directory '" + gone + "': No such file or directory");
+
+        auto w = timesdb::record(gone + "/times.tsv", samples_for({"a"}));
+        REQUIRE_FALSE(w.has_value());
+        CHECK(w.error().code == ENOENT);
+        CHECK(w.error().message().find(gone + "/times.tsv.lock") != std::string::npos);
+        CHECK(w.error().message().find("No such file or directory") != std::string::npos);
+
+        auto d = timesdb::open(dir.path());
+        REQUIRE_FALSE(d.has_value());
+        CHECK(d.error().code == EISDIR);
+    }
+
+    TEST_CASE("a newer format or a foreign file is refused and left untouched") {
+        temp_dir dir;
+        for (const std::string content : {"# testr-mini times v2\n1\t2\t3\n", "# testr-mini times v10\n",
+                                          "some other file\n1.0\t1.0\t1\tpass\tx\n", "# testr-mini times v1x\n"}) {
+            CAPTURE(content);
+            write_bytes(db_path(dir), content);
+            auto r = timesdb::open(db_path(dir));
+            REQUIRE_FALSE(r.has_value());
+            CHECK(r.error().code == 0);
+            CHECK(r.error().path == db_path(dir));
+            const bool newer = content.starts_with("# testr-mini times v2") || content.starts_with("# testr-mini times v10");
+            CHECK((r.error().message().find("newer testr-mini") != std::string::npos) == newer);
+            auto w = timesdb::record(db_path(dir), samples_for({"a"}));
+            REQUIRE_FALSE(w.has_value());
+            CHECK(w.error().message() == r.error().message());
+            CHECK(read_bytes(db_path(dir)) == content);
+        }
+        // A signature cut short is a file cut short, not a foreign one.
+        const auto cut = timesdb::parse("# testr-mini ti", "p");
+        REQUIRE(cut.has_value());
+        CHECK(cut->warnings().size() == 1);
+    }
+}
+
+TEST_SUITE("timesdb durability") {
+    TEST_CASE("a writer killed at any point of the rewrite leaves the old or the new file") {
+        using detail::write_stage;
+        const struct {
+            write_stage stage;
+            bool new_content;
+        } cases[] = {{write_stage::temp_opened, false},
+                     {write_stage::temp_written, false},
+                     {write_stage::temp_synced, false},  // the crash between write and rename
+                     {write_stage::renamed, true}};
+        for (const auto& c : cases) {
+            CAPTURE(static_cast<int>(c.stage));
+            temp_dir dir;
+            record_ok(db_path(dir), samples_for({"old.one", "old.two"}));
+            const std::string old_bytes = read_bytes(db_path(dir));
+
+            static write_stage kill_at;
+            kill_at = c.stage;
+            const auto child = run_in_child([&] {
+                detail::atomic_write_fault_hook = [](write_stage stage, int) {
+                    if (stage == kill_at) ::raise(SIGKILL);
+                };
+                auto r = timesdb::record(db_path(dir), samples_for({"new.one"}, 9.0));
+                return std::string("record returned instead of dying: ") + (r ? "ok" : r.error().message());
+            });
+            CHECK_MESSAGE(child.report.empty(), child.report);
+            REQUIRE(WIFSIGNALED(child.status));
+            CHECK(WTERMSIG(child.status) == SIGKILL);
+
+            const std::string now = read_bytes(db_path(dir));
+            if (c.new_content) {
+                CHECK(now != old_bytes);
+                CHECK(open_ok(db_path(dir)).find("new.one") != nullptr);
+            } else {
+                CHECK(now == old_bytes);
+                // The dead writer's temporary is litter until the next writer.
+                CHECK(timesdb_test::list_dir(dir.path()).size() == 3);
+            }
+            // The kernel released the dead writer's lock; the next writer
+            // proceeds and sweeps the temporary away.
+            record_ok(db_path(dir), samples_for({"after"}));
+            CHECK(timesdb_test::list_dir(dir.path()) == std::vector<std::string>{"times.tsv", "times.tsv.lock"});
+            const auto db = open_ok(db_path(dir));
+            CHECK(db.find("old.one") != nullptr);
+            CHECK(db.find("after") != nullptr);
+        }
+    }
+
+    TEST_CASE("a writer that _exits between write and rename leaves the old file") {
+        temp_dir dir;
+        record_ok(db_path(dir), samples_for({"old"}));
+        const std::string old_bytes = read_bytes(db_path(dir));
+        const auto child = run_in_child([&] {
+            detail::atomic_write_fault_hook = [](detail::write_stage stage, int) {
+                if (stage == detail::write_stage::temp_synced) ::_exit(3);
+            };
+            (void)timesdb::record(db_path(dir), samples_for({"new"}));
+            return std::string("record returned");
+        });
+        REQUIRE(WIFEXITED(child.status));
+        CHECK(WEXITSTATUS(child.status) == 3);
+        CHECK(read_bytes(db_path(dir)) == old_bytes);
+    }
+
+    TEST_CASE("8 processes recording disjoint ids at once lose nothing") {
+        temp_dir dir;
+        record_ok(db_path(dir), samples_for({"seed"}));
+        constexpr int processes = 8, batches = 10, per_batch = 25;
+        int gate[2];
+        REQUIRE(::pipe(gate) == 0);
+        std::vector<pid_t> pids;
+        for (int w = 0; w < processes; ++w) {
+            const pid_t pid = ::fork();
+            REQUIRE(pid >= 0);
+            if (pid == 0) {
+                ::close(gate[1]);
+                char c;
+                while (::read(gate[0], &c, 1) < 0 && errno == EINTR) {
+                }  // all start when the gate closes
+                for (int b = 0; b < batches; ++b) {
+                    std::vector<std::string> ids;
+                    for (int i = 0; i < per_batch; ++i)
+                        ids.push_back("worker" + std::to_string(w) + ".batch" + std::to_string(b) + ".test" + std::to_string(i));
+                    ids.push_back("shared");
+                    if (!timesdb::record(db_path(dir), samples_for(ids))) ::_exit(1);
+                }
+                ::_exit(0);
+            }
+            pids.push_back(pid);
+        }
+        ::close(gate[0]);
+        ::close(gate[1]);
+        for (pid_t pid : pids) {
+            int status = 0;
+            while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+        }
+        const auto db = open_ok(db_path(dir));
+        CHECK(db.warnings().empty());
+        CHECK(db.size() == 1 + 1 + processes * batches * per_batch);
+        for (int w = 0; w < processes; ++w)
+            for (int b = 0; b < batches; ++b)
+                for (int i = 0; i < per_batch; ++i) {
+                    const auto* t = db.find("worker" + std::to_string(w) + ".batch" + std::to_string(b) + ".test" + std::to_string(i));
+                    REQUIRE(t != nullptr);
+                    CHECK(t->runs == 1);
+                }
+        // Every read-modify-write saw the previous one's result.
+        CHECK(db.find("shared")->runs == processes * batches);
+        CHECK(timesdb_test::list_dir(dir.path()) == std::vector<std::string>{"times.tsv", "times.tsv.lock"});
+    }
+}
+
+TEST_SUITE("timesdb errors") {
+    TEST_CASE("disk full on a 64 KiB tmpfs: error names the file, old content stays") {
+        temp_dir dir;
+        const auto child = run_in_child([&]() -> std::string {
+            // A private mount namespace: the tmpfs vanishes with the child.
+            if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+                ::mount("tmpfs", dir.path().c_str(), "tmpfs", 0, "size=64k") != 0)
+                return "SKIP: cannot mount a tmpfs here: " + std::string(std::strerror(errno));
+            if (!timesdb::record(db_path(dir), samples_for({"small.one", "small.two"}))) return "first record failed";
+            const auto before = timesdb_test::try_read(db_path(dir));
+            std::vector<std::string> ids;
+            for (int i = 0; i < 2000; ++i) ids.push_back("a.rather.long.test.module.name.TestCase.test_" + std::to_string(i));
+            auto r = timesdb::record(db_path(dir), samples_for(ids));
+            if (r) return "record into a full file system succeeded";
+            if (r.error().code != ENOSPC) return "wrong error: " + r.error().message();
+            if (r.error().message().find("No space left on device") == std::string::npos) return "bad message: " + r.error().message();
+            if (r.error().path.find(db_path(dir)) != 0) return "error does not name the file: " + r.error().message();
+            if (!before || timesdb_test::try_read(db_path(dir)) != before) return "old content changed";
+            if (timesdb_test::list_dir(dir.path()) != std::vector<std::string>{"times.tsv", "times.tsv.lock"})
+                return "temporary left behind";
+            if (!timesdb::open(db_path(dir))) return "reopen failed";
+            return "";
+        });
+        if (child.report.starts_with("SKIP")) {
+            MESSAGE(child.report);
+        } else {
+            CHECK(timesdb_test::exited_cleanly(child));
+            CHECK_MESSAGE(child.report.empty(), child.report);
+        }
+    }
+
+    TEST_CASE("disk full injected with /dev/full: error names the temporary, nothing changes") {
+        temp_dir dir;
+        record_ok(db_path(dir), samples_for({"old"}));
+        const std::string before = read_bytes(db_path(dir));
+        fault_hook_guard guard([](detail::write_stage stage, int fd) {
+            if (stage != detail::write_stage::temp_opened) return;
+            const int full = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
+            ::dup2(full, fd);
+            ::close(full);
+        });
+        auto r = timesdb::record(db_path(dir), samples_for({"new"}));
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().code == ENOSPC);
+        CHECK(r.error().message().starts_with("cannot write temporary file '" + db_path(dir) + ".tmp."));
+        CHECK(r.error().message().ends_with("': No space left on device"));
+        CHECK(read_bytes(db_path(dir)) == before);
+        CHECK(timesdb_test::list_dir(dir.path()) == std::vector<std::string>{"times.tsv", "times.tsv.lock"});
+    }
+
+    TEST_CASE("read-only directory: reading works, recording fails with permission denied") {
+        temp_dir dir;
+        const std::string repo = dir / "repo";
+        REQUIRE(::mkdir(repo.c_str(), 0755) == 0);
+        const std::string path = repo + "/times.tsv";
+        record_ok(path, samples_for({"kept"}));
+        const std::string before = read_bytes(path);
+        REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
+        REQUIRE(::chmod(repo.c_str(), 0555) == 0);
+
+        // Root ignores permission bits, so drop to nobody in a child first.
+        const auto child = run_in_child([&]() -> std::string {
+            if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0))
+                return std::string("cannot drop privileges: ") + std::strerror(errno);
+            auto db = timesdb::open(path);
+            if (!db) return "reading failed: " + db.error().message();
+            if (db->find("kept") == nullptr) return "content missing";
+            auto r = timesdb::record(path, samples_for({"new"}));
+            if (r) return "record succeeded in a read-only directory";
+            if (r.error().code != EACCES) return "wrong error: " + r.error().message();
+            if (r.error().message().find(repo + "/times.tsv") == std::string::npos ||
+                r.error().message().find("Permission denied") == std::string::npos)
+                return "bad message: " + r.error().message();
+            // Without an existing lock file, creating it is what fails.
+            const std::string fresh = repo + "/fresh.tsv";
+            auto f = timesdb::record(fresh, samples_for({"x"}));
+            if (f || f.error().message() != "cannot open lock file '" + fresh + ".lock': Permission denied")
+                return "bad fresh-file error: " + (f ? std::string("none") : f.error().message());
+            return "";
+        });
+        CHECK(timesdb_test::exited_cleanly(child));
+        CHECK_MESSAGE(child.report.empty(), child.report);
+        CHECK(read_bytes(path) == before);
+        ::chmod(repo.c_str(), 0755);  // so a non-root run can clean up
+    }
+}
+
+TEST_SUITE("file helpers") {
+    TEST_CASE("lock_file excludes another process until released") {
+        temp_dir dir;
+        const std::string lock_path = dir / "lock";
+        auto held = lock_file(lock_path);
+        REQUIRE(held.has_value());
+        int ready[2];
+        REQUIRE(::pipe(ready) == 0);
+        const pid_t pid = ::fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            ::close(ready[0]);
+            // The inherited descriptor shares our lock: drop it, as a
+            // separate process would not have it.
+            held->release();
+            auto mine = lock_file(lock_path);
+            const char c = mine ? 'y' : 'n';
+            (void)::write(ready[1], &c, 1);
+            ::_exit(0);
+        }
+        ::close(ready[1]);
+        pollfd p{ready[0], POLLIN, 0};
+        CHECK(::poll(&p, 1, 300) == 0);  // still blocked while we hold it
+        held->release();
+        CHECK(::poll(&p, 1, 10000) == 1);
+        char c = 0;
+        CHECK(::read(ready[0], &c, 1) == 1);
+        CHECK(c == 'y');
+        ::close(ready[0]);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+    }
+
+    TEST_CASE("write_file_atomically replaces content, keeps no temporary, reports missing directories") {
+        temp_dir dir;
+        const std::string path = dir / "f";
+        REQUIRE(write_file_atomically(path, "one").has_value());
+        REQUIRE(write_file_atomically(path, "two").has_value());
+        CHECK(read_bytes(path) == "two");
+        CHECK(timesdb_test::list_dir(dir.path()) == std::vector<std::string>{"f"});
+
+        const std::string gone = dir / "missing/f";
+        auto r = write_file_atomically(gone, "x");
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().code == ENOENT);
+        CHECK(r.error().message().starts_with("cannot create temporary file '" + gone + ".tmp."));
+    }
+
+    TEST_CASE("remove_stale_temporaries removes only this file's temporaries") {
+        temp_dir dir;
+        for (const char* name : {"f", "f.tmp.1.0", "f.tmp.99.3", "g.tmp.1.0", "f.tmpx", "ff.tmp.1.0"}) write_bytes(dir / name, "x");
+        remove_stale_temporaries(dir / "f");
+        CHECK(timesdb_test::list_dir(dir.path()) == std::vector<std::string>{"f", "f.tmpx", "ff.tmp.1.0", "g.tmp.1.0"});
+    }
+}
