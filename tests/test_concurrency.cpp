@@ -54,6 +54,12 @@ void write_file(const fs::path& file, const std::string& text) {
     REQUIRE(out.good());
 }
 
+/// A v1 cgroup directory's quota files.
+void write_cfs(const fs::path& dir, const std::string& quota, const std::string& period) {
+    write_file(dir / "cpu.cfs_quota_us", quota + "\n");
+    write_file(dir / "cpu.cfs_period_us", period + "\n");
+}
+
 std::string slurp(const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
     std::ostringstream text;
@@ -248,10 +254,8 @@ TEST_CASE("cgroup_cpu_limit over a fake /sys tree") {
     }
     SUBCASE("v1 under cpu,cpuacct") {
         write_file(root.path / "proc/self/cgroup", "2:cpu,cpuacct:/docker/abc\n0::/\n");
-        write_file(cg / "cpu,cpuacct/cpu.cfs_quota_us", "-1\n");
-        write_file(cg / "cpu,cpuacct/cpu.cfs_period_us", "100000\n");
-        write_file(cg / "cpu,cpuacct/docker/abc/cpu.cfs_quota_us", "150000\n");
-        write_file(cg / "cpu,cpuacct/docker/abc/cpu.cfs_period_us", "100000\n");
+        write_cfs(cg / "cpu,cpuacct", "-1", "100000");
+        write_cfs(cg / "cpu,cpuacct/docker/abc", "150000", "100000");
         const auto limit = testr::cgroup_cpu_limit(r);
         CHECK(limit.count == 2);
         CHECK(limit.kind == cpu_source::cgroup_v1);
@@ -259,8 +263,7 @@ TEST_CASE("cgroup_cpu_limit over a fake /sys tree") {
     }
     SUBCASE("v1 container: host path listed, own cgroup mounted at the root") {
         write_file(root.path / "proc/self/cgroup", "2:cpu:/docker/abc\n");
-        write_file(cg / "cpu/cpu.cfs_quota_us", "200000\n");
-        write_file(cg / "cpu/cpu.cfs_period_us", "100000\n");
+        write_cfs(cg / "cpu", "200000", "100000");
         const auto limit = testr::cgroup_cpu_limit(r);
         CHECK(limit.count == 2);
         CHECK(limit.kind == cpu_source::cgroup_v1);

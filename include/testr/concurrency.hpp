@@ -9,7 +9,6 @@
 // as the seed document says (docs/compat.md, "Concurrency").
 #pragma once
 
-#include <csignal>
 #include <cstring>
 #include <optional>
 #include <string>
