@@ -158,7 +158,10 @@ result<child_id> loop::spawn(const std::vector<std::string>& argv, const options
     if (interrupts() > 0) return fail("not starting '" + program + "': interrupted");
 
     const std::string stdin_path = opts.stdin_path.empty() ? "/dev/null" : opts.stdin_path;
-    unique_fd in(::open(stdin_path.c_str(), O_RDONLY | O_CLOEXEC));
+    int in_fd;
+    while ((in_fd = ::open(stdin_path.c_str(), O_RDONLY | O_CLOEXEC)) < 0 && errno == EINTR) {
+    }
+    unique_fd in(in_fd);
     if (!in) return fail("cannot open '" + stdin_path + "' as stdin: " + errno_text(errno));
     auto out = make_pipe();
     if (!out) return unexpected(out.error());
@@ -348,6 +351,8 @@ milliseconds loop::wait_time(milliseconds timeout, clock::time_point now) const 
         }
     }
     if (timeout >= milliseconds::zero()) consider(now + timeout);
+    // Nothing could ever wake a wait without limit: return at once instead.
+    if (children_.empty()) consider(now);
     if (!next) return milliseconds(-1);
     // Round up: waking a little late beats spinning on a deadline not yet due.
     auto wait = std::chrono::ceil<milliseconds>(*next - now);

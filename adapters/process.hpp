@@ -123,8 +123,9 @@ public:
     void kill_all();
 
     /// Waits up to `timeout` (negative: no limit) for output, exits, deadlines
-    /// or interrupts, and dispatches callbacks. The first interrupt seen
-    /// begins stop_all(); further ones are only counted.
+    /// or interrupts, and dispatches callbacks; returns at once when the loop
+    /// holds no child at all. The first interrupt seen stops every child
+    /// (staged, status.interrupted); later ones are only counted.
     /// Errors: ppoll failed, or called from inside a callback.
     result<poll_status> poll_once(milliseconds timeout);
 

@@ -146,6 +146,11 @@ TEST_CASE("what cannot be started is an error from spawn, naming it") {
         CHECK(in.error().message.find("/nonexistent-testr-input") != std::string::npos);
         CHECK_FALSE(l.spawn({}));
         CHECK(l.active() == 0);
+        const auto t0 = clock::now();
+        auto idle = l.poll_once(milliseconds(-1));  // nothing to wait for: no hang
+        REQUIRE(idle);
+        CHECK(idle->exits == 0);
+        CHECK(seconds_since(t0) < 1);
         // argv is passed through without a shell.
         auto cap = run_capture({"printf", "%s|", "a b", "$HOME"});
         REQUIRE(cap);
@@ -577,4 +582,21 @@ TEST_CASE("destroying the loop kills and reaps children still running") {
     CHECK(open_fds() == fds);
     CHECK(no_children());
     CHECK(process_gone(grandchild));
+}
+
+TEST_CASE("children get default signal dispositions and an empty mask") {
+    // A parent that ignores or blocks signals (as an interrupt_guard does)
+    // must not pass that on: the child would survive our staged stop.
+    struct sigaction ignore {}, old {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    ::sigaction(SIGUSR2, &ignore, &old);
+    interrupt_guard guard;  // blocks SIGINT and SIGTERM here
+    auto killed = run_capture_shell("kill -USR2 $$");
+    auto mask = run_capture_shell("grep '^SigBlk' /proc/self/status");
+    ::sigaction(SIGUSR2, &old, nullptr);
+    REQUIRE(killed);
+    CHECK(killed->status.signal == SIGUSR2);
+    REQUIRE(mask);
+    CHECK(mask->out == "SigBlk:\t0000000000000000\n");
 }
