@@ -16,7 +16,7 @@ extern char** environ;
 namespace testr::process {
 namespace {
 
-constexpr milliseconds exit_tick{20};      // poll_for_exit mode
+constexpr milliseconds exit_tick{20};  // poll_for_exit mode
 constexpr std::size_t chunk_size = 64 * 1024;
 
 class unique_fd {
@@ -105,8 +105,7 @@ int pidfd_open(pid_t pid) {
 // Blocking reap of a child known to have exited; EINTR retried.
 void reap(pid_t pid) {
     siginfo_t info{};
-    while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED) != 0 && errno == EINTR) {
-    }
+    while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED) != 0 && errno == EINTR) {}
 }
 
 }  // namespace
@@ -135,9 +134,12 @@ std::string describe(const exit_status& s) {
     std::string text = s.signal != 0 ? "killed by " + signal_name(s.signal)
                        : s.code >= 0 ? "exit code " + std::to_string(s.code)
                                      : std::string("exit status unknown");
-    if (s.timed_out) text += " (deadline exceeded)";
-    else if (s.interrupted) text += " (interrupted)";
-    else if (s.stopped) text += " (stopped)";
+    if (s.timed_out)
+        text += " (deadline exceeded)";
+    else if (s.interrupted)
+        text += " (interrupted)";
+    else if (s.stopped)
+        text += " (stopped)";
     return text;
 }
 
@@ -159,8 +161,7 @@ result<child_id> loop::spawn(const std::vector<std::string>& argv, const options
 
     const std::string stdin_path = opts.stdin_path.empty() ? "/dev/null" : opts.stdin_path;
     int in_fd;
-    while ((in_fd = ::open(stdin_path.c_str(), O_RDONLY | O_CLOEXEC)) < 0 && errno == EINTR) {
-    }
+    while ((in_fd = ::open(stdin_path.c_str(), O_RDONLY | O_CLOEXEC)) < 0 && errno == EINTR) {}
     unique_fd in(in_fd);
     if (!in) return fail("cannot open '" + stdin_path + "' as stdin: " + errno_text(errno));
     auto out = make_pipe();
@@ -185,8 +186,8 @@ result<child_id> loop::spawn(const std::vector<std::string>& argv, const options
     sigfillset(&defaults);
     sigdelset(&defaults, SIGKILL);
     sigdelset(&defaults, SIGSTOP);
-    posix_spawnattr_setflags(&setup.attr,
-                             POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags(
+        &setup.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     posix_spawnattr_setpgroup(&setup.attr, 0);
     posix_spawnattr_setsigmask(&setup.attr, &empty);
     posix_spawnattr_setsigdefault(&setup.attr, &defaults);
@@ -196,8 +197,8 @@ result<child_id> loop::spawn(const std::vector<std::string>& argv, const options
     auto c_args = c_strings(args);
     auto c_env = c_strings(env);
     pid_t pid = -1;
-    if (int rc = ::posix_spawnp(&pid, program.c_str(), &setup.actions, &setup.attr,
-                                c_args.data(), c_env.data());
+    if (int rc = ::posix_spawnp(&pid, program.c_str(), &setup.actions, &setup.attr, c_args.data(),
+                                c_env.data());
         rc != 0) {
         std::string where = opts.working_directory.empty()
                                 ? std::string()
@@ -272,8 +273,7 @@ void loop::check_exit(child& c, clock::time_point now) {
     int rc;
     while ((rc = ::waitid(P_PID, static_cast<id_t>(c.pid), &info, WEXITED | WNOHANG | WNOWAIT)) !=
                0 &&
-           errno == EINTR) {
-    }
+           errno == EINTR) {}
     if (rc != 0) {
         // ECHILD: the caller set SIGCHLD to SIG_IGN and the kernel reaped it.
         c.reaped = true;
@@ -299,8 +299,7 @@ void loop::read_from(child& c, stream s, clock::time_point now) {
     unique_fd& fd = s == stream::out ? c.out : c.err;
     // One read per wakeup: a child with 100 MB to say cannot starve the rest.
     ssize_t n;
-    while ((n = ::read(fd.get(), buffer_.data(), buffer_.size())) < 0 && errno == EINTR) {
-    }
+    while ((n = ::read(fd.get(), buffer_.data(), buffer_.size())) < 0 && errno == EINTR) {}
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
     if (n <= 0) {  // EOF, or an error that no retry will cure
         fd.reset();
@@ -310,7 +309,8 @@ void loop::read_from(child& c, stream s, clock::time_point now) {
         c.first_stdout = now;
         c.status.first_stdout = now - c.started;
     }
-    if (c.cb.on_output) c.cb.on_output(c.id, s, std::string_view(buffer_.data(), static_cast<std::size_t>(n)));
+    if (c.cb.on_output)
+        c.cb.on_output(c.id, s, std::string_view(buffer_.data(), static_cast<std::size_t>(n)));
 }
 
 // Reports an exited child once its pipes are closed or its drain time is up.
@@ -374,12 +374,16 @@ result<poll_status> loop::poll_once(milliseconds timeout) {
     };
     std::vector<pollfd> fds;
     std::vector<watch> watches;
+    auto add = [&](child& c, const unique_fd& fd, decltype(watch::what) what) {
+        if (!fd) return;
+        fds.push_back({fd.get(), POLLIN, 0});
+        watches.push_back({&c, what});
+    };
     for (auto& [id, c] : children_) {
         if (c->reported) continue;
-        if (c->out) fds.push_back({c->out.get(), POLLIN, 0}), watches.push_back({c.get(), watch::out});
-        if (c->err) fds.push_back({c->err.get(), POLLIN, 0}), watches.push_back({c.get(), watch::err});
-        if (c->pidfd && !c->exited)
-            fds.push_back({c->pidfd.get(), POLLIN, 0}), watches.push_back({c.get(), watch::exit});
+        add(*c, c->out, watch::out);
+        add(*c, c->err, watch::err);
+        if (!c->exited) add(*c, c->pidfd, watch::exit);
     }
 
     const milliseconds wait = wait_time(timeout, clock::now());
@@ -391,8 +395,10 @@ result<poll_status> loop::poll_once(milliseconds timeout) {
     // SIGINT/SIGTERM are blocked except during this call (interrupt_guard),
     // so an interrupt either arrived before (counted, wait is 0) or wakes us.
     const sigset_t mask = wait_mask();
-    int ready = ::ppoll(fds.data(), fds.size(), wait >= milliseconds::zero() ? &ts : nullptr, &mask);
-    if (ready < 0 && errno != EINTR) return fail("process loop: ppoll failed: " + errno_text(errno));
+    int ready =
+        ::ppoll(fds.data(), fds.size(), wait >= milliseconds::zero() ? &ts : nullptr, &mask);
+    if (ready < 0 && errno != EINTR)
+        return fail("process loop: ppoll failed: " + errno_text(errno));
 
     poll_status status;
     auto now = clock::now();

@@ -49,13 +49,13 @@ struct options {
 /// How one child ended. Exactly one of code >= 0 / signal > 0 holds, unless
 /// the status was lost (SIGCHLD ignored by the caller): then code = -1, signal = 0.
 struct exit_status {
-    int code = -1;            ///< exit code when the child exited normally
-    int signal = 0;           ///< terminating signal, else 0
-    bool stopped = false;     ///< a staged stop had begun before it ended
-    bool timed_out = false;   ///< ...because its deadline passed
-    bool interrupted = false; ///< ...because the parent got SIGINT/SIGTERM
-    bool output_cut = false;  ///< a pipe was still open `drain` after exit (a grandchild holds it)
-    clock::duration elapsed{};                     ///< spawn → exit
+    int code = -1;             ///< exit code when the child exited normally
+    int signal = 0;            ///< terminating signal, else 0
+    bool stopped = false;      ///< a staged stop had begun before it ended
+    bool timed_out = false;    ///< ...because its deadline passed
+    bool interrupted = false;  ///< ...because the parent got SIGINT/SIGTERM
+    bool output_cut = false;   ///< a pipe was still open `drain` after exit (a grandchild holds it)
+    clock::duration elapsed{};                    ///< spawn → exit
     std::optional<clock::duration> first_stdout;  ///< spawn → first stdout byte
 
     bool success() const noexcept { return code == 0 && signal == 0; }

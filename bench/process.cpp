@@ -37,7 +37,8 @@ figures run(const std::string& cmd, int n, int concurrency) {
     cb.on_output = [&](child_id, stream, std::string_view d) { f.bytes += d.size(); };
     cb.on_exit = [&](child_id, const exit_status& st) {
         if (!st.success()) std::abort();
-        if (st.first_stdout) first_byte_sum += std::chrono::duration<double, std::milli>(*st.first_stdout).count();
+        if (st.first_stdout)
+            first_byte_sum += std::chrono::duration<double, std::milli>(*st.first_stdout).count();
         ++finished;
         if (started < n) launch();
     };
@@ -50,10 +51,8 @@ figures run(const std::string& cmd, int n, int concurrency) {
 }
 
 double python(const char* scenario, int n, int concurrency, long bytes) {
-    const std::string cmd = std::string("/usr/bin/python3 ") + PROCESS_PYTHON_SCRIPT + " " + scenario +
-                            " " + std::to_string(n) + " " + std::to_string(concurrency) + " " +
-                            std::to_string(bytes);
-    auto cap = run_capture_shell(cmd);
+    auto cap = run_capture({"/usr/bin/python3", PROCESS_PYTHON_SCRIPT, scenario, std::to_string(n),
+                            std::to_string(concurrency), std::to_string(bytes)});
     if (!cap || !cap->status.success()) return -1;
     return std::stod(cap->out);
 }
@@ -89,6 +88,6 @@ int main(int argc, char** argv) {
     auto one = best([&] { return run("head -c " + std::to_string(big) + " /dev/zero", 1, 1); });
     report("stream 1 x 500 MB", one, best_py("stream", 1, 1, big), double(big) / 1e6, "MB/s");
     auto many = best([&] { return run("head -c " + std::to_string(each) + " /dev/zero", 16, 16); });
-    report("stream 16 x 32 MB at once", many, best_py("stream", 16, 16, each), 16.0 * double(each) / 1e6,
-           "MB/s");
+    report("stream 16 x 32 MB at once", many, best_py("stream", 16, 16, each),
+           16.0 * double(each) / 1e6, "MB/s");
 }

@@ -42,7 +42,8 @@ bool process_gone(pid_t pid) {
         std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
         std::string text((std::istreambuf_iterator<char>(stat)), {});
         auto close = text.rfind(')');
-        if (close != std::string::npos && text.size() > close + 2 && text[close + 2] == 'Z') return true;
+        if (close != std::string::npos && text.size() > close + 2 && text[close + 2] == 'Z')
+            return true;
         std::this_thread::sleep_for(10ms);
     }
     return false;
@@ -62,11 +63,16 @@ struct collector {
     }
 };
 
-// Polls until `id` has printed a full line on stdout (e.g. "ready").
-void wait_for_line(loop& l, collector& col, child_id id) {
-    for (int i = 0; i < 500 && col.out[id].find('\n') == std::string::npos; ++i)
+// Starts `script`, which first prints the pid of a background grandchild,
+// and polls until that line has arrived.
+std::pair<child_id, pid_t> spawn_with_grandchild(loop& l, collector& col, const std::string& script,
+                                                 const options& opts = {}) {
+    auto id = l.spawn_shell(script, opts, col.cb());
+    REQUIRE(id);
+    for (int i = 0; i < 500 && col.out[*id].find('\n') == std::string::npos; ++i)
         REQUIRE(l.poll_once(20ms));
-    REQUIRE(col.out[id].find('\n') != std::string::npos);
+    REQUIRE(col.out[*id].find('\n') != std::string::npos);
+    return {*id, std::stoi(col.out[*id])};
 }
 
 double seconds_since(clock::time_point t) {
@@ -205,7 +211,8 @@ TEST_CASE("200 children at once, each output tagged with its own id") {
         for (int i = 0; i < 200; ++i) {
             options opts;
             opts.env = {{"I", std::to_string(i)}};
-            auto id = l.spawn_shell("echo child $I; echo err $I >&2; exit $((I % 3))", opts, col.cb());
+            auto id =
+                l.spawn_shell("echo child $I; echo err $I >&2; exit $((I % 3))", opts, col.cb());
             REQUIRE(id);
             index[*id] = i;
         }
@@ -255,16 +262,14 @@ TEST_CASE("a child ignoring SIGTERM, and its grandchild, are killed after the gr
     options opts;
     opts.grace = 300ms;
     // Ignored signals stay ignored across exec, so the background sleep ignores TERM too.
-    auto id = l.spawn_shell("trap '' TERM; sleep 30 & echo $!; wait; wait", opts, col.cb());
-    REQUIRE(id);
-    wait_for_line(l, col, *id);
-    const pid_t grandchild = std::stoi(col.out[*id]);
+    auto [id, grandchild] =
+        spawn_with_grandchild(l, col, "trap '' TERM; sleep 30 & echo $!; wait; wait", opts);
     const auto t0 = clock::now();
-    l.stop(*id);
-    l.stop(*id);  // a second stop does not restart the grace period
+    l.stop(id);
+    l.stop(id);  // a second stop does not restart the grace period
     REQUIRE(l.run());
     const double took = seconds_since(t0);
-    const exit_status& st = col.exits[*id];
+    const exit_status& st = col.exits[id];
     CHECK(st.signal == SIGKILL);
     CHECK(st.stopped);
     CHECK_FALSE(st.timed_out);
@@ -279,15 +284,12 @@ TEST_CASE("stopping a child stops its whole process group with SIGTERM") {
     collector col;
     options opts;
     opts.grace = 5000ms;  // must not be waited for: everyone honours SIGTERM
-    auto id = l.spawn_shell("sleep 30 & echo $!; wait", opts, col.cb());
-    REQUIRE(id);
-    wait_for_line(l, col, *id);
-    const pid_t grandchild = std::stoi(col.out[*id]);
+    auto [id, grandchild] = spawn_with_grandchild(l, col, "sleep 30 & echo $!; wait", opts);
     const auto t0 = clock::now();
-    l.stop(*id);
+    l.stop(id);
     REQUIRE(l.run());
     CHECK(seconds_since(t0) < 3);
-    CHECK(col.exits[*id].signal == SIGTERM);
+    CHECK(col.exits[id].signal == SIGTERM);
     CHECK(process_gone(grandchild));
 }
 
@@ -541,7 +543,8 @@ TEST_CASE("run_capture is stopped by an interrupt and says so") {
 }
 
 TEST_CASE("an unrelated signal interrupting every wait (EINTR) changes nothing") {
-    struct sigaction sa {}, old {};
+    struct sigaction sa = {};
+    struct sigaction old = {};
     sa.sa_handler = [](int) {};
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0;  // no SA_RESTART: system calls fail with EINTR
@@ -574,10 +577,7 @@ TEST_CASE("destroying the loop kills and reaps children still running") {
     {
         loop l;
         collector col;
-        auto id = l.spawn_shell("sleep 30 & echo $!; wait", {}, col.cb());
-        REQUIRE(id);
-        wait_for_line(l, col, *id);
-        grandchild = std::stoi(col.out[*id]);
+        grandchild = spawn_with_grandchild(l, col, "sleep 30 & echo $!; wait").second;
     }
     CHECK(open_fds() == fds);
     CHECK(no_children());
@@ -587,7 +587,8 @@ TEST_CASE("destroying the loop kills and reaps children still running") {
 TEST_CASE("children get default signal dispositions and an empty mask") {
     // A parent that ignores or blocks signals (as an interrupt_guard does)
     // must not pass that on: the child would survive our staged stop.
-    struct sigaction ignore {}, old {};
+    struct sigaction ignore = {};
+    struct sigaction old = {};
     ignore.sa_handler = SIG_IGN;
     sigemptyset(&ignore.sa_mask);
     ::sigaction(SIGUSR2, &ignore, &old);
