@@ -1,0 +1,86 @@
+// subunit_wire.hpp - private to the subunit codec: flag bits, varints and
+// the UTF-8 rules shared by the encoder and the decoder. Not installed.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace testr::subunit::wire {
+
+inline constexpr unsigned char signature = 0xB3;
+inline constexpr std::uint16_t version_2 = 0x2000;
+inline constexpr std::uint16_t flag_test_id = 0x0800;
+inline constexpr std::uint16_t flag_route_code = 0x0400;
+inline constexpr std::uint16_t flag_timestamp = 0x0200;
+inline constexpr std::uint16_t flag_runnable = 0x0100;
+inline constexpr std::uint16_t flag_tags = 0x0080;
+inline constexpr std::uint16_t flag_file_content = 0x0040;
+inline constexpr std::uint16_t flag_mime_type = 0x0020;
+inline constexpr std::uint16_t flag_eof = 0x0010;
+inline constexpr std::uint16_t status_mask = 0x0007;
+
+/// Bytes of the smallest varint holding v (v < 2^30).
+constexpr std::size_t varint_size(std::uint32_t v) noexcept {
+    return v < 0x40 ? 1 : v < 0x4000 ? 2 : v < 0x400000 ? 3 : 4;
+}
+
+// UTF-8 as Python's strict codec reads it (no overlongs, surrogates or code
+// points past U+10FFFF), as a DFA over "continuation bytes still expected".
+// State 0 is "between characters"; each other state names the range the next
+// byte must fall in and the state after it.
+namespace utf8 {
+inline constexpr std::uint8_t between = 0;
+inline constexpr std::uint8_t invalid = 0xFF;
+inline constexpr std::array<std::uint8_t, 8> low = {0, 0x80, 0x80, 0x80, 0xA0, 0x80, 0x90, 0x80};
+inline constexpr std::array<std::uint8_t, 8> high = {0, 0xBF, 0xBF, 0xBF, 0xBF, 0x9F, 0xBF, 0x8F};
+inline constexpr std::array<std::uint8_t, 8> after = {0, 0, 1, 2, 1, 1, 2, 2};
+
+/// The state after a first byte: between for ASCII, invalid for a byte that
+/// cannot start a character.
+constexpr std::uint8_t start(unsigned char b) noexcept {
+    if (b < 0x80) return between;
+    if (b < 0xC2) return invalid;
+    if (b < 0xE0) return 1;
+    if (b == 0xE0) return 4;
+    if (b == 0xED) return 5;
+    if (b < 0xF0) return 2;
+    if (b == 0xF0) return 6;
+    if (b < 0xF4) return 3;
+    if (b == 0xF4) return 7;
+    return invalid;
+}
+
+/// True when all 8 bytes at p are ASCII and none is NUL: the common case,
+/// checked a word at a time.
+inline bool plain8(const unsigned char* p) noexcept {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    return ((v | ((v - ones) & ~v)) & highs) == 0;
+}
+
+/// True when s is valid UTF-8 without NUL: what a subunit string must be.
+inline bool valid_string(std::string_view s) noexcept {
+    auto p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto end = p + s.size();
+    while (p < end) {
+        if (end - p >= 8 && plain8(p)) {
+            p += 8;
+            continue;
+        }
+        std::uint8_t st = start(*p);
+        if (*p == 0 || st == invalid) return false;
+        ++p;
+        while (st != between) {
+            if (p == end || *p < low[st] || *p > high[st]) return false;
+            st = after[st];
+            ++p;
+        }
+    }
+    return true;
+}
+}  // namespace utf8
+
+}  // namespace testr::subunit::wire
