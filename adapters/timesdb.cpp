@@ -8,7 +8,6 @@
 #include "timesdb.hpp"
 
 #include <algorithm>
-#include <bit>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -16,11 +15,14 @@
 #include <fcntl.h>
 #include <functional>
 #include <limits>
+#include <utility>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic_file.hpp"
 #include "file_lock.hpp"
+#include "timesdb_index.hpp"
 
 namespace testr::timesdb {
 namespace {
@@ -56,6 +58,76 @@ private:
     std::size_t left_ = 0;
 };
 
+/// The loaded file, which ids without escapes view: a private read-only
+/// mapping (no copy, no fresh pages to fault in), or a heap copy where
+/// mapping is impossible or the bytes came from memory.
+class text_buffer {
+public:
+    text_buffer() = default;
+    text_buffer(text_buffer&& o) noexcept
+        : heap_(std::move(o.heap_)), data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)),
+          mapped_(std::exchange(o.mapped_, false)) {}
+    text_buffer& operator=(text_buffer&& o) noexcept {
+        text_buffer old(std::move(*this));
+        heap_ = std::move(o.heap_);
+        data_ = std::exchange(o.data_, nullptr);
+        size_ = std::exchange(o.size_, 0);
+        mapped_ = std::exchange(o.mapped_, false);
+        return *this;
+    }
+    ~text_buffer() {
+        if (mapped_) ::munmap(data_, size_);
+    }
+
+    static text_buffer copy_of(std::string_view bytes) {
+        text_buffer t;
+        t.heap_ = std::make_unique_for_overwrite<char[]>(bytes.size());
+        std::memcpy(t.heap_.get(), bytes.data(), bytes.size());
+        t.data_ = t.heap_.get();
+        t.size_ = bytes.size();
+        return t;
+    }
+
+    /// Maps `size` bytes of `fd`; empty (mapped() false) if that fails.
+    /// Writers replace the file by rename and never change it in place, so
+    /// the mapped bytes stay put (truncating it in place would be a crash).
+    static text_buffer map(int fd, std::size_t size) {
+        text_buffer t;
+        void* p = size == 0 ? MAP_FAILED : ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (p != MAP_FAILED) {
+            t.data_ = static_cast<char*>(p);
+            t.size_ = size;
+            t.mapped_ = true;
+        }
+        return t;
+    }
+
+    /// Reads `fd` to the end into the heap; 0 or the errno of read.
+    int read_all(int fd, std::size_t expected) {
+        std::string bytes;
+        bytes.reserve(expected);
+        char chunk[65536];
+        for (;;) {
+            const ssize_t n = ::read(fd, chunk, sizeof chunk);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return errno;
+            if (n == 0) break;
+            bytes.append(chunk, static_cast<std::size_t>(n));
+        }
+        *this = copy_of(bytes);
+        return 0;
+    }
+
+    bool mapped() const noexcept { return mapped_; }
+    std::string_view view() const noexcept { return {data_, size_}; }
+
+private:
+    std::unique_ptr<char[]> heap_;
+    char* data_ = nullptr;
+    std::size_t size_ = 0;
+    bool mapped_ = false;
+};
+
 std::string parent_directory(const std::string& path) {
     const auto slash = path.rfind('/');
     if (slash == std::string::npos) return ".";
@@ -71,12 +143,50 @@ int hex_value(char c) {
 
 bool needs_escape(unsigned char c) { return c < 0x20 || c == 0x7f || c == '\\'; }
 
+/// Position of the first byte at or after `from` that escape_id rewrites,
+/// or npos. Ids rarely have one, so 8 bytes are tested at a time (bit
+/// tricks: "has a byte < n" and "has a zero byte" are exact as a whole).
+std::size_t next_to_escape(std::string_view s, std::size_t from) {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t highs = 0x8080808080808080ULL;
+    auto has_zero = [&](std::uint64_t v) { return (v - ones) & ~v & highs; };
+    std::size_t i = from;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + i, 8);
+        const std::uint64_t below_space = (w - ones * 0x20) & ~w & highs;
+        if (below_space | has_zero(w ^ (ones * 0x7f)) | has_zero(w ^ (ones * '\\'))) break;
+    }
+    for (; i < s.size(); ++i)
+        if (needs_escape(static_cast<unsigned char>(s[i]))) return i;
+    return std::string_view::npos;
+}
+
 /// Reads one "<seconds>\t" field; false if malformed or out of range.
 bool read_seconds(std::string_view& rest, double& out) {
-    const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), out);
-    const std::size_t used = static_cast<std::size_t>(end - rest.data());
+    // Fast path for what writers produce, "<digits>.<6 digits>\t": the
+    // general from_chars is the biggest cost of loading a large file.
+    const char* p = rest.data();
+    const char* const end = p + rest.size();
+    std::uint64_t whole = 0;
+    const char* const whole_start = p;
+    while (p < end && p - whole_start < 10 && static_cast<unsigned>(*p - '0') < 10) whole = whole * 10 + static_cast<unsigned>(*p++ - '0');
+    if (p != whole_start && end - p > 7 && *p == '.') {
+        std::uint64_t micros = 0;
+        int digits = 0;
+        for (; digits < seconds_decimals && static_cast<unsigned>(p[1 + digits] - '0') < 10; ++digits)
+            micros = micros * 10 + static_cast<unsigned>(p[1 + digits] - '0');
+        if (digits == seconds_decimals && p[1 + digits] == '\t') {
+            out = static_cast<double>(whole) + static_cast<double>(micros) / 1e6;
+            rest.remove_prefix(static_cast<std::size_t>(p + 2 + digits - rest.data()));
+            return out <= max_seconds;
+        }
+    }
+    // Anything else a person may have typed: "2", "1e-3", "0.5".
+    const auto [num_end, ec] = std::from_chars(rest.data(), end, out);
+    const std::size_t used = static_cast<std::size_t>(num_end - rest.data());
     // !(x >= 0) also catches NaN; inf fails the upper bound.
-    if (ec != std::errc{} || used == rest.size() || *end != '\t' || !(out >= 0) || out > max_seconds)
+    if (ec != std::errc{} || used == rest.size() || *num_end != '\t' || !(out >= 0) || out > max_seconds)
         return false;
     rest.remove_prefix(used + 1);
     return true;
@@ -105,59 +215,46 @@ void fold(test_times& t, double seconds, bool passed) {
 }  // namespace
 
 struct database::impl {
-    std::unique_ptr<char[]> text;  // the loaded file; ids without escapes view it
+    text_buffer text;
     id_arena arena;
     std::vector<entry> entries;
-    // Open addressing with linear probing, at most half full. A slot is 0
-    // when empty, else (high 32 bits of the id's hash) << 32 | (entry index
-    // + 1), so most mismatches are rejected without touching the entry.
-    std::vector<std::uint64_t> slots = std::vector<std::uint64_t>(16, 0);
+    detail::id_table index;
     std::vector<warning> warnings;
     std::size_t skipped_lines = 0;
 
-    static std::size_t hash(std::string_view id) { return std::hash<std::string_view>{}(id); }
-    static std::uint64_t tag(std::size_t h) { return static_cast<std::uint64_t>(h >> 32) << 32; }
-
-    static std::size_t entry_index(std::uint64_t slot) { return (slot & 0xffffffffULL) - 1; }
-
-    /// Index of the slot holding `id`, or of the empty slot where it would go.
-    std::size_t probe(std::string_view id, std::size_t h) const {
-        const std::size_t mask = slots.size() - 1;
-        for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-            const std::uint64_t slot = slots[i];
-            if (slot == 0) return i;
-            if ((slot & ~0xffffffffULL) == tag(h) && entries[entry_index(slot)].id == id) return i;
-        }
-    }
-    std::uint64_t& slot_for(std::string_view id, std::size_t h) { return slots[probe(id, h)]; }
+    static constexpr std::size_t prefetch_distance = 16;
 
     const entry* find(std::string_view id) const {
-        const std::uint64_t slot = slots[probe(id, hash(id))];
-        return slot == 0 ? nullptr : &entries[entry_index(slot)];
+        const std::size_t pos = index.find(id, detail::id_table::hash(id), entries);
+        return pos == detail::id_table::npos ? nullptr : &entries[pos];
     }
 
-    void rehash(std::size_t capacity) {
-        slots.assign(capacity, 0);
+    /// Indexes entries loaded with their hashes. A later line for an id
+    /// replaces an earlier one (hand edits); the duplicate entry is dropped.
+    void build_index(const std::vector<std::uint64_t>& hashes) {
+        index.reset(entries.size());
+        std::vector<bool> dropped;
         for (std::size_t i = 0; i < entries.size(); ++i) {
-            const std::size_t h = hash(entries[i].id);
-            slot_for(entries[i].id, h) = tag(h) | (i + 1);
+            if (i + prefetch_distance < entries.size()) index.prefetch(hashes[i + prefetch_distance]);
+            const std::size_t holder = index.insert(entries[i].id, hashes[i], i, entries);
+            if (holder == i) continue;
+            entries[holder].times = entries[i].times;
+            dropped.resize(entries.size());
+            dropped[i] = true;
         }
+        if (dropped.empty()) return;
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < entries.size(); ++i)
+            if (!dropped[i]) entries[kept++] = entries[i];
+        entries.resize(kept);
+        rebuild_index(entries.size());
     }
 
-    void reserve(std::size_t n) {
-        if (n * 2 > slots.size()) rehash(std::bit_ceil(n * 2));
-    }
-
-    /// Inserts `id` (which must already live in stable storage) or returns
-    /// its existing entry; a later line for an id replaces an earlier one.
-    entry& upsert_stable(std::string_view id) {
-        reserve(entries.size() + 1);
-        const std::size_t h = hash(id);
-        std::uint64_t& slot = slot_for(id, h);
-        if (slot != 0) return entries[entry_index(slot)];
-        entries.push_back({id, {}});
-        slot = tag(h) | entries.size();
-        return entries.back();
+    /// Indexes every entry afresh, with room for `room` ids.
+    void rebuild_index(std::size_t room) {
+        index.reset(room);
+        for (std::size_t i = 0; i < entries.size(); ++i)
+            index.insert(entries[i].id, detail::id_table::hash(entries[i].id), i, entries);
     }
 
     void warn(std::string_view path, std::size_t line, std::string_view why) {
@@ -172,7 +269,7 @@ struct database::impl {
     }
 
     /// Parses one record line (without its newline); null or what is wrong.
-    const char* parse_record(std::string_view line) {
+    const char* parse_record(std::string_view line, std::vector<std::uint64_t>& hashes) {
         test_times t;
         if (!read_seconds(line, t.estimate)) return "bad estimate (field 1)";
         if (!read_seconds(line, t.last)) return "bad last duration (field 2)";
@@ -194,22 +291,29 @@ struct database::impl {
             if (!plain) return "bad escape sequence in test id (field 5)";
             id = arena.copy(*plain);
         }
-        upsert_stable(id).times = t;
+        entries.push_back({id, t});
+        hashes.push_back(detail::id_table::hash(id));  // while the id is in cache
         return nullptr;
     }
 
-    /// Parses `text` (size bytes); see timesdb::parse for the rules.
-    result<void, io_error> parse(std::size_t size, std::string_view path) {
-        const std::string_view all(text.get(), size);
+    /// Parses `text`; see timesdb::parse for the rules.
+    result<void, io_error> parse(std::string_view path) {
+        const std::string_view all = text.view();
+        const std::size_t size = all.size();
         if (all.empty()) return {};
         const std::size_t first_end = all.find('\n');
         const std::string_view first = all.substr(0, first_end);
         if (auto refused = check_signature(first, first_end == std::string_view::npos, path)) return unexpected{*refused};
         if (first_end == std::string_view::npos) return {};
 
-        // Roughly 60 bytes a line: sizing up front avoids rehashing.
-        reserve(size / 64);
-        entries.reserve(size / 64);
+        // No record line is shorter than 27 bytes; reserving for that many
+        // only claims address space, so the vectors never move.
+        const std::size_t max_records = size / 27 + 1;
+        entries.reserve(max_records);
+        detail::advise_huge_pages(entries.data(), max_records * sizeof(entry));
+        std::vector<std::uint64_t> hashes;
+        hashes.reserve(max_records);
+        detail::advise_huge_pages(hashes.data(), max_records * sizeof(std::uint64_t));
         std::size_t line_number = 1;
         std::size_t pos = first_end + 1;
         while (pos < all.size()) {
@@ -224,9 +328,10 @@ struct database::impl {
             const std::string_view line = all.substr(pos, end - pos);
             pos = end + 1;
             if (line.empty() || line[0] == '#') continue;
-            if (const char* why = parse_record(line)) warn(path, line_number, why);
+            if (const char* why = parse_record(line, hashes)) warn(path, line_number, why);
         }
         finish_warnings(path);
+        build_index(hashes);
         return {};
     }
 
@@ -276,22 +381,31 @@ std::optional<double> database::estimate(std::string_view id) const noexcept {
 
 namespace {
 template <class Id>
-lookup_result lookup_all(const database& db, std::span<const Id> ids) {
+lookup_result lookup_all(const detail::id_table& index, std::span<const entry> entries, std::span<const Id> ids) {
+    constexpr std::size_t ahead = 16;
+    std::vector<std::uint64_t> hashes(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) hashes[i] = detail::id_table::hash(ids[i]);
     lookup_result out;
-    out.known.reserve(ids.size());
-    for (const Id& id : ids) {
-        if (const test_times* t = db.find(id)) {
-            out.known.emplace(id, t->estimate);
+    out.estimates.resize(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (i + ahead < ids.size()) index.prefetch(hashes[i + ahead]);
+        const std::size_t pos = index.find(ids[i], hashes[i], entries);
+        if (pos == detail::id_table::npos) {
+            out.unknown.push_back(ids[i]);
         } else {
-            out.unknown.push_back(id);
+            out.estimates[i] = entries[pos].times.estimate;
         }
     }
     return out;
 }
 }  // namespace
 
-lookup_result database::lookup(std::span<const std::string_view> ids) const { return lookup_all(*this, ids); }
-lookup_result database::lookup(std::span<const std::string> ids) const { return lookup_all(*this, ids); }
+lookup_result database::lookup(std::span<const std::string_view> ids) const {
+    return lookup_all(impl_->index, impl_->entries, ids);
+}
+lookup_result database::lookup(std::span<const std::string> ids) const {
+    return lookup_all(impl_->index, impl_->entries, ids);
+}
 
 std::span<const entry> database::entries() const noexcept { return impl_->entries; }
 
@@ -301,17 +415,17 @@ database::add_result database::add(const sample& s) {
     if (!std::isfinite(s.seconds)) return add_result::rejected;
     const double seconds = std::clamp(s.seconds, 0.0, max_seconds);
     impl& d = *impl_;
-    d.reserve(d.entries.size() + 1);
-    const std::size_t h = impl::hash(s.id);
-    std::uint64_t& slot = d.slot_for(s.id, h);
-    add_result result = add_result::updated;
-    if (slot == 0) {
+    const std::uint64_t h = detail::id_table::hash(s.id);
+    std::size_t pos = d.index.find(s.id, h, d.entries);
+    const bool fresh = pos == detail::id_table::npos;
+    if (fresh) {
+        if (d.index.full(d.entries.size())) d.rebuild_index(2 * (d.entries.size() + 1));
+        pos = d.entries.size();
         d.entries.push_back({d.arena.copy(s.id), {}});
-        slot = impl::tag(h) | d.entries.size();
-        result = add_result::inserted;
+        d.index.insert(d.entries[pos].id, h, pos, d.entries);
     }
-    fold(d.entries[impl::entry_index(slot)].times, seconds, s.passed);
-    return result;
+    fold(d.entries[pos].times, seconds, s.passed);
+    return fresh ? add_result::inserted : add_result::updated;
 }
 
 std::string database::serialize() const {
@@ -338,9 +452,8 @@ std::string database::serialize() const {
 
 result<database, io_error> parse(std::string_view content, std::string_view path) {
     database db;
-    db.impl_->text = std::make_unique_for_overwrite<char[]>(content.size());
-    std::memcpy(db.impl_->text.get(), content.data(), content.size());
-    if (auto parsed = db.impl_->parse(content.size(), path); !parsed) return unexpected{std::move(parsed).error()};
+    db.impl_->text = text_buffer::copy_of(content);
+    if (auto parsed = db.impl_->parse(path); !parsed) return unexpected{std::move(parsed).error()};
     return db;
 }
 
@@ -369,21 +482,16 @@ result<database, io_error> open(const std::string& path) {
         errno = EISDIR;
         return fail_with("read times database");
     }
-    // The file is only ever replaced by rename, never changed in place, so
-    // its size stays put; still, stop at whatever read reports as the end.
-    const std::size_t capacity = static_cast<std::size_t>(st.st_size);
     database db;
-    db.impl_->text = std::make_unique_for_overwrite<char[]>(capacity);
-    std::size_t size = 0;
-    while (size < capacity) {
-        const ssize_t n = ::read(fd, db.impl_->text.get() + size, capacity - size);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return fail_with("read times database");
-        if (n == 0) break;
-        size += static_cast<std::size_t>(n);
+    db.impl_->text = text_buffer::map(fd, static_cast<std::size_t>(st.st_size));
+    if (!db.impl_->text.mapped()) {
+        if (const int err = db.impl_->text.read_all(fd, static_cast<std::size_t>(st.st_size))) {
+            errno = err;
+            return fail_with("read times database");
+        }
     }
     ::close(fd);
-    if (auto parsed = db.impl_->parse(size, path); !parsed) return unexpected{std::move(parsed).error()};
+    if (auto parsed = db.impl_->parse(path); !parsed) return unexpected{std::move(parsed).error()};
     return db;
 }
 
@@ -411,11 +519,10 @@ result<record_report, io_error> record(const std::string& path, std::span<const 
 void escape_id(std::string_view id, std::string& out) {
     static constexpr char hex[] = "0123456789abcdef";
     std::size_t plain_from = 0;
-    for (std::size_t i = 0; i < id.size(); ++i) {
-        const auto c = static_cast<unsigned char>(id[i]);
-        if (!needs_escape(c)) continue;
+    for (std::size_t i = next_to_escape(id, 0); i != std::string_view::npos; i = next_to_escape(id, plain_from)) {
         out.append(id, plain_from, i - plain_from);
         plain_from = i + 1;
+        const auto c = static_cast<unsigned char>(id[i]);
         switch (c) {
             case '\\': out.append("\\\\"); break;
             case '\t': out.append("\\t"); break;

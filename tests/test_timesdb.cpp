@@ -117,6 +117,29 @@ TEST_SUITE("timesdb escaping") {
         CHECK(out == "a b\\tc\\nd\\re\\\\f%g\\x01h\\x7fi\xc3\xa9");
     }
 
+    TEST_CASE("escape_id finds a special byte at every position of a long id") {
+        // The scan tests 8 bytes at a time; each lane and the tail must see it.
+        for (const unsigned char special : {0x00, 0x01, 0x09, 0x0a, 0x1f, 0x7f, 0x5c}) {
+            for (std::size_t at = 0; at < 27; ++at) {
+                std::string id(27, 'a');
+                id[at] = static_cast<char>(special);
+                std::string escaped;
+                timesdb::escape_id(id, escaped);
+                CAPTURE(at);
+                CAPTURE(int(special));
+                CHECK(escaped.size() == id.size() + (special == 0x5c || special == 0x09 || special == 0x0a ? 1 : 3));
+                CHECK(timesdb::unescape_id(escaped) == id);
+            }
+        }
+        // Bytes next to the special ranges are kept as they are.
+        std::string kept;
+        for (int i = 0; i < 3; ++i)
+            for (const unsigned char c : {0x20, 0x7e, 0x80, 0xff, 0x5b, 0x5d, 0x21, 0x2f}) kept += static_cast<char>(c);
+        std::string escaped;
+        timesdb::escape_id(kept, escaped);
+        CHECK(escaped == kept);
+    }
+
     TEST_CASE("unescape_id rejects malformed escapes") {
         for (const char* bad : {"\\", "ab\\", "\\q", "\\x", "\\x4", "\\xg0", "\\x0g", "a\\ b"}) {
             CAPTURE(bad);
@@ -190,15 +213,26 @@ TEST_SUITE("timesdb model") {
         db.add({"b", 3.0, true});
         const std::vector<std::string_view> views = {"a", "x", "b", "y", "a"};
         const auto r = db.lookup(views);
-        CHECK(r.known.size() == 2);
-        CHECK(r.known.at("a") == 2.0);
-        CHECK(r.known.at("b") == 3.0);
+        CHECK(r.estimates == std::vector<std::optional<double>>{2.0, std::nullopt, 3.0, std::nullopt, 2.0});
         CHECK(r.unknown == std::vector<std::string_view>{"x", "y"});
 
         const std::vector<std::string> strings = {"y", "b"};
         const auto s = db.lookup(strings);
-        CHECK(s.known.size() == 1);
+        CHECK(s.estimates == std::vector<std::optional<double>>{std::nullopt, 3.0});
         CHECK(s.unknown == std::vector<std::string_view>{"y"});
+
+        // Large enough for the prefetching path, and grown by add() many times.
+        timesdb::database big;
+        std::vector<std::string> ids;
+        for (int i = 0; i < 5000; ++i) ids.push_back("id" + std::to_string(i));
+        for (int i = 0; i < 5000; i += 2) big.add({ids[i], double(i), true});
+        const auto m = big.lookup(ids);
+        REQUIRE(m.unknown.size() == 2500);
+        for (int i = 0; i < 5000; ++i) {
+            CAPTURE(i);
+            CHECK(m.estimates[i] == (i % 2 == 0 ? std::optional<double>(i) : std::nullopt));
+            CHECK(big.estimate(ids[i]) == m.estimates[i]);
+        }
     }
 
     TEST_CASE("record counts new, updated and rejected samples and keeps history") {

@@ -1,0 +1,90 @@
+// timesdb_index.hpp - internal to timesdb: the hash index from test id to
+// position in the database's entry array.
+//
+// Open addressing with linear probing, at most half full, 8-byte slots
+// holding the position and a hash fragment, so most probes that miss never
+// touch an entry. A node-based std::unordered_map would cost an allocation
+// per record; a table bigger than the cache costs a miss per probe, which
+// callers hide by prefetching a few ids ahead (see prefetch).
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <functional>
+#include <sys/mman.h>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "timesdb.hpp"
+
+namespace testr::timesdb::detail {
+
+/// Asks for transparent huge pages on the 2 MiB-aligned part of a large,
+/// not yet touched allocation: a million records fill ~60 MiB of arrays,
+/// and faulting that in 4 KiB pages costs more than parsing it.
+inline void advise_huge_pages(const void* data, std::size_t bytes) noexcept {
+    constexpr std::uintptr_t huge = 2u << 20;
+    const auto begin = (reinterpret_cast<std::uintptr_t>(data) + huge - 1) & ~(huge - 1);
+    const auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) & ~(huge - 1);
+    if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
+
+class id_table {
+public:
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+    static std::uint64_t hash(std::string_view id) noexcept { return std::hash<std::string_view>{}(id); }
+
+    /// Empties the table, sized for `n` ids without growing.
+    void reset(std::size_t n) {
+        const std::size_t capacity = std::bit_ceil(std::max<std::size_t>(16, n * 2));
+        std::vector<slot>().swap(slots_);
+        slots_.reserve(capacity);
+        advise_huge_pages(slots_.data(), capacity * sizeof(slot));
+        slots_.resize(capacity);
+    }
+
+    /// True when one more id would make the table more than half full.
+    bool full(std::size_t ids) const noexcept { return (ids + 1) * 2 > slots_.size(); }
+
+    /// A hint that the id with hash `h` is probed soon: the caller issues it
+    /// some ids ahead so the cache misses overlap.
+    void prefetch(std::uint64_t h) const noexcept { __builtin_prefetch(&slots_[h & (slots_.size() - 1)]); }
+
+    /// Position of `id` (hash `h`) in `entries`, or npos.
+    std::size_t find(std::string_view id, std::uint64_t h, std::span<const entry> entries) const noexcept {
+        const std::size_t s = probe(id, h, entries);
+        return slots_[s].position == 0 ? npos : slots_[s].position - 1;
+    }
+
+    /// Indexes `id` (hash `h`) as being at `position` unless it is indexed
+    /// already; returns the position that holds it now. The caller keeps
+    /// the table from filling up (see full).
+    std::size_t insert(std::string_view id, std::uint64_t h, std::size_t position, std::span<const entry> entries) {
+        slot& s = slots_[probe(id, h, entries)];
+        if (s.position == 0) s = {static_cast<std::uint32_t>(position + 1), tag(h)};
+        return s.position - 1;
+    }
+
+private:
+    struct slot {
+        std::uint32_t position = 0;  // entry position + 1; 0 = empty
+        std::uint32_t tag = 0;
+    };
+
+    static std::uint32_t tag(std::uint64_t h) noexcept { return static_cast<std::uint32_t>(h >> 32); }
+
+    /// The slot holding `id`, or the empty one where it belongs.
+    std::size_t probe(std::string_view id, std::uint64_t h, std::span<const entry> entries) const noexcept {
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+            const slot& s = slots_[i];
+            if (s.position == 0 || (s.tag == tag(h) && entries[s.position - 1].id == id)) return i;
+        }
+    }
+
+    std::vector<slot> slots_ = std::vector<slot>(16);
+};
+
+}  // namespace testr::timesdb::detail
