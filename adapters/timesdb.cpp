@@ -12,15 +12,13 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
-#include <fcntl.h>
+#include <filesystem>
 #include <functional>
 #include <limits>
-#include <utility>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "atomic_file.hpp"
+#include "file_bytes.hpp"
 #include "file_lock.hpp"
 #include "timesdb_index.hpp"
 
@@ -57,110 +55,6 @@ private:
     char* next_ = nullptr;
     std::size_t left_ = 0;
 };
-
-/// The loaded file, which ids without escapes view: a private read-only
-/// mapping (no copy, no fresh pages to fault in), or a heap copy where
-/// mapping is impossible or the bytes came from memory.
-class text_buffer {
-public:
-    text_buffer() = default;
-    text_buffer(text_buffer&& o) noexcept
-        : heap_(std::move(o.heap_)), data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)),
-          mapped_(std::exchange(o.mapped_, false)) {}
-    text_buffer& operator=(text_buffer&& o) noexcept {
-        text_buffer old(std::move(*this));
-        heap_ = std::move(o.heap_);
-        data_ = std::exchange(o.data_, nullptr);
-        size_ = std::exchange(o.size_, 0);
-        mapped_ = std::exchange(o.mapped_, false);
-        return *this;
-    }
-    ~text_buffer() {
-        if (mapped_) ::munmap(data_, size_);
-    }
-
-    static text_buffer copy_of(std::string_view bytes) {
-        text_buffer t;
-        t.heap_ = std::make_unique_for_overwrite<char[]>(bytes.size());
-        std::memcpy(t.heap_.get(), bytes.data(), bytes.size());
-        t.data_ = t.heap_.get();
-        t.size_ = bytes.size();
-        return t;
-    }
-
-    /// Maps `size` bytes of `fd`; empty (mapped() false) if that fails.
-    /// Writers replace the file by rename and never change it in place, so
-    /// the mapped bytes stay put (truncating it in place would be a crash).
-    static text_buffer map(int fd, std::size_t size) {
-        text_buffer t;
-        void* p = size == 0 ? MAP_FAILED : ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-        if (p != MAP_FAILED) {
-            t.data_ = static_cast<char*>(p);
-            t.size_ = size;
-            t.mapped_ = true;
-        }
-        return t;
-    }
-
-    /// Reads `fd` to the end into the heap; 0 or the errno of read.
-    int read_all(int fd, std::size_t expected) {
-        std::string bytes;
-        bytes.reserve(expected);
-        char chunk[65536];
-        for (;;) {
-            const ssize_t n = ::read(fd, chunk, sizeof chunk);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) return errno;
-            if (n == 0) break;
-            bytes.append(chunk, static_cast<std::size_t>(n));
-        }
-        *this = copy_of(bytes);
-        return 0;
-    }
-
-    bool mapped() const noexcept { return mapped_; }
-    std::string_view view() const noexcept { return {data_, size_}; }
-
-private:
-    std::unique_ptr<char[]> heap_;
-    char* data_ = nullptr;
-    std::size_t size_ = 0;
-    bool mapped_ = false;
-};
-
-std::string parent_directory(const std::string& path) {
-    const auto slash = path.rfind('/');
-    if (slash == std::string::npos) return ".";
-    return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-bool needs_escape(unsigned char c) { return c < 0x20 || c == 0x7f || c == '\\'; }
-
-/// Position of the first byte at or after `from` that escape_id rewrites,
-/// or npos. Ids rarely have one, so 8 bytes are tested at a time (bit
-/// tricks: "has a byte < n" and "has a zero byte" are exact as a whole).
-std::size_t next_to_escape(std::string_view s, std::size_t from) {
-    constexpr std::uint64_t ones = 0x0101010101010101ULL;
-    constexpr std::uint64_t highs = 0x8080808080808080ULL;
-    auto has_zero = [&](std::uint64_t v) { return (v - ones) & ~v & highs; };
-    std::size_t i = from;
-    for (; i + 8 <= s.size(); i += 8) {
-        std::uint64_t w;
-        std::memcpy(&w, s.data() + i, 8);
-        const std::uint64_t below_space = (w - ones * 0x20) & ~w & highs;
-        if (below_space | has_zero(w ^ (ones * 0x7f)) | has_zero(w ^ (ones * '\\'))) break;
-    }
-    for (; i < s.size(); ++i)
-        if (needs_escape(static_cast<unsigned char>(s[i]))) return i;
-    return std::string_view::npos;
-}
 
 /// Reads one "<seconds>\t" field; false if malformed or out of range.
 bool read_seconds(std::string_view& rest, double& out) {
@@ -215,7 +109,7 @@ void fold(test_times& t, double seconds, bool passed) {
 }  // namespace
 
 struct database::impl {
-    text_buffer text;
+    file_bytes text;
     id_arena arena;
     std::vector<entry> entries;
     detail::id_table index;
@@ -452,45 +346,24 @@ std::string database::serialize() const {
 
 result<database, io_error> parse(std::string_view content, std::string_view path) {
     database db;
-    db.impl_->text = text_buffer::copy_of(content);
+    db.impl_->text = file_bytes::copy_of(content);
     if (auto parsed = db.impl_->parse(path); !parsed) return unexpected{std::move(parsed).error()};
     return db;
 }
 
 result<database, io_error> open(const std::string& path) {
-    int fd;
-    do {
-        fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    } while (fd < 0 && errno == EINTR);
-    if (fd < 0) {
-        const int err = errno;
-        if (err != ENOENT) return unexpected{errno_error(path, "open times database", err)};
+    auto bytes = read_file_bytes(path);
+    if (!bytes) {
+        if (bytes.error().code != ENOENT) return unexpected{std::move(bytes).error()};
         // No file yet is normal for a fresh repository; no directory is not.
-        const std::string dir = parent_directory(path);
+        const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+        const std::string dir = parent.empty() ? std::string(".") : parent.string();
         struct stat st;
         if (::stat(dir.c_str(), &st) != 0) return unexpected{errno_error(dir, "find repository directory", errno)};
         return database{};
     }
-    auto fail_with = [&](const char* action) {
-        const int err = errno;
-        ::close(fd);
-        return unexpected{errno_error(path, action, err)};
-    };
-    struct stat st;
-    if (::fstat(fd, &st) != 0) return fail_with("stat times database");
-    if (S_ISDIR(st.st_mode)) {
-        errno = EISDIR;
-        return fail_with("read times database");
-    }
     database db;
-    db.impl_->text = text_buffer::map(fd, static_cast<std::size_t>(st.st_size));
-    if (!db.impl_->text.mapped()) {
-        if (const int err = db.impl_->text.read_all(fd, static_cast<std::size_t>(st.st_size))) {
-            errno = err;
-            return fail_with("read times database");
-        }
-    }
-    ::close(fd);
+    db.impl_->text = std::move(bytes).value();
     if (auto parsed = db.impl_->parse(path); !parsed) return unexpected{std::move(parsed).error()};
     return db;
 }
@@ -514,56 +387,6 @@ result<record_report, io_error> record(const std::string& path, std::span<const 
     if (auto written = write_file_atomically(path, db->serialize()); !written)
         return unexpected{std::move(written).error()};
     return report;
-}
-
-void escape_id(std::string_view id, std::string& out) {
-    static constexpr char hex[] = "0123456789abcdef";
-    std::size_t plain_from = 0;
-    for (std::size_t i = next_to_escape(id, 0); i != std::string_view::npos; i = next_to_escape(id, plain_from)) {
-        out.append(id, plain_from, i - plain_from);
-        plain_from = i + 1;
-        const auto c = static_cast<unsigned char>(id[i]);
-        switch (c) {
-            case '\\': out.append("\\\\"); break;
-            case '\t': out.append("\\t"); break;
-            case '\n': out.append("\\n"); break;
-            case '\r': out.append("\\r"); break;
-            default:
-                out.append("\\x");
-                out.push_back(hex[c >> 4]);
-                out.push_back(hex[c & 0xf]);
-        }
-    }
-    out.append(id, plain_from, std::string_view::npos);
-}
-
-std::optional<std::string> unescape_id(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '\\') {
-            out.push_back(text[i]);
-            continue;
-        }
-        if (++i == text.size()) return std::nullopt;
-        switch (text[i]) {
-            case '\\': out.push_back('\\'); break;
-            case 't': out.push_back('\t'); break;
-            case 'n': out.push_back('\n'); break;
-            case 'r': out.push_back('\r'); break;
-            case 'x': {
-                if (i + 2 >= text.size()) return std::nullopt;
-                const int high = hex_value(text[i + 1]);
-                const int low = hex_value(text[i + 2]);
-                if (high < 0 || low < 0) return std::nullopt;
-                out.push_back(static_cast<char>(high << 4 | low));
-                i += 2;
-                break;
-            }
-            default: return std::nullopt;
-        }
-    }
-    return out;
 }
 
 }  // namespace testr::timesdb

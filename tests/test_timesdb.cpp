@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "atomic_file.hpp"
+#include "file_bytes.hpp"
 #include "file_lock.hpp"
 #include "timesdb.hpp"
 #include "timesdb_support.hpp"
@@ -644,6 +645,37 @@ TEST_SUITE("file helpers") {
         REQUIRE_FALSE(r.has_value());
         CHECK(r.error().code == ENOENT);
         CHECK(r.error().message().starts_with("cannot create temporary file '" + gone + ".tmp."));
+    }
+
+    TEST_CASE("read_file_bytes maps files, falls back to read, and names the path on errors") {
+        temp_dir dir;
+        const std::string path = dir / "f";
+        write_bytes(path, "first\tversion\n");
+        auto bytes = read_file_bytes(path);
+        REQUIRE(bytes.has_value());
+        CHECK(bytes->view() == "first\tversion\n");
+        // A replacement by rename leaves the bytes already read alone.
+        REQUIRE(write_file_atomically(path, "second").has_value());
+        CHECK(bytes->view() == "first\tversion\n");
+        testr::file_bytes moved = std::move(bytes).value();
+        CHECK(moved.view() == "first\tversion\n");
+
+        write_bytes(path, "");
+        auto empty = read_file_bytes(path);
+        REQUIRE(empty.has_value());
+        CHECK(empty->view().empty());
+
+        // /proc files report size 0 but have content: only read() sees it.
+        auto proc = read_file_bytes("/proc/self/status");
+        REQUIRE(proc.has_value());
+        CHECK(proc->view().starts_with("Name:"));
+
+        auto missing = read_file_bytes(dir / "nope");
+        REQUIRE_FALSE(missing.has_value());
+        CHECK(missing.error().message() == "cannot open '" + dir / "nope" + "': No such file or directory");
+        auto directory = read_file_bytes(dir.path());
+        REQUIRE_FALSE(directory.has_value());
+        CHECK(directory.error().code == EISDIR);
     }
 
     TEST_CASE("remove_stale_temporaries removes only this file's temporaries") {
