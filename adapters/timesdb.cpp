@@ -1,10 +1,12 @@
 // timesdb.cpp - loading, updating and writing the duration store.
 //
 // Speed matters (a million records load in well under 100 ms): the file is
-// read in one go into a buffer the database keeps, records are parsed with
-// string_view and from_chars, ids without escapes are views into that
-// buffer, and the id index is a flat open-addressing table, since a
-// node-based std::unordered_map costs one allocation per record.
+// mapped, not copied (file_bytes), and the database keeps the mapping, so
+// ids without escapes are views into it; numbers in the writer's own form
+// skip the general from_chars; the id index is a flat open-addressing table
+// (timesdb_index.hpp) built in a second pass with prefetching, since a
+// node-based std::unordered_map costs an allocation and a cache miss per
+// record.
 #include "timesdb.hpp"
 
 #include <algorithm>
@@ -200,8 +202,9 @@ struct database::impl {
         if (auto refused = check_signature(first, first_end == std::string_view::npos, path)) return unexpected{*refused};
         if (first_end == std::string_view::npos) return {};
 
-        // No record line is shorter than 27 bytes; reserving for that many
-        // only claims address space, so the vectors never move.
+        // The writer's lines are at least 27 bytes: reserving for that many
+        // only claims address space (hand-written shorter lines merely make
+        // the vectors grow).
         const std::size_t max_records = size / 27 + 1;
         entries.reserve(max_records);
         detail::advise_huge_pages(entries.data(), max_records * sizeof(entry));

@@ -310,10 +310,16 @@ TEST_SUITE("timesdb damaged files") {
                                   "1.0\t1.0\t1\tpass\tbad\\escape\n"   // 12
                                   "\x01\xff garbage \x80\n"            // 13
                                   "1.0 1.0 1 pass spaces.not.tabs\n"   // 14
-                                  + good2);                            // 15
+                                  + good2 +                            // 15
+                                  "2\t1e-3\t7\tpass\thand.typed\n"     // 16: other number forms are fine
+                                  "1.5\t1.5\t1\tpass\tgood.one\n");     // 17: a later line for an id wins
         const auto db = open_ok(db_path(dir));
-        CHECK(db.size() == 2);
-        CHECK(db.find("good.one")->runs == 3);
+        CHECK(db.size() == 3);
+        CHECK(db.find("good.one")->runs == 1);
+        CHECK(db.entries()[0].id == "good.one");  // keeps its first place
+        CHECK(db.find("hand.typed")->estimate == 2.0);
+        CHECK(db.find("hand.typed")->last == 0.001);
+        CHECK(db.find("hand.typed")->runs == 7);
         CHECK(db.find("good\ttwo")->last_passed == false);
         std::vector<std::size_t> lines;
         for (const auto& w : db.warnings()) {
@@ -327,8 +333,9 @@ TEST_SUITE("timesdb damaged files") {
         CHECK(r->warnings.size() == 10);
         const auto after = open_ok(db_path(dir));
         CHECK(after.warnings().empty());
-        CHECK(after.size() == 3);
+        CHECK(after.size() == 4);
         CHECK(after.find("good.one")->estimate == 1.5);
+        CHECK(read_bytes(db_path(dir)).find("2.000000\t0.001000\t7\tpass\thand.typed\n") != std::string::npos);
     }
 
     TEST_CASE("a flood of bad lines yields a bounded list of warnings") {
