@@ -4,10 +4,11 @@
 #include <doctest/doctest.h>
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
-#include <poll.h>
+#include <future>
 #include <random>
 #include <sched.h>
 #include <set>
@@ -612,31 +613,21 @@ TEST_SUITE("file helpers") {
         const std::string lock_path = dir / "lock";
         auto held = lock_file(lock_path);
         REQUIRE(held.has_value());
-        int ready[2];
-        REQUIRE(::pipe(ready) == 0);
-        const pid_t pid = ::fork();
-        REQUIRE(pid >= 0);
-        if (pid == 0) {
-            ::close(ready[0]);
-            // The inherited descriptor shares our lock: drop it, as a
-            // separate process would not have it.
-            held->release();
-            auto mine = lock_file(lock_path);
-            const char c = mine ? 'y' : 'n';
-            (void)::write(ready[1], &c, 1);
-            ::_exit(0);
-        }
-        ::close(ready[1]);
-        pollfd p{ready[0], POLLIN, 0};
-        CHECK(::poll(&p, 1, 300) == 0);  // still blocked while we hold it
+        auto other = std::async(std::launch::async, [&] {
+            return run_in_child([&]() -> std::string {
+                // The inherited descriptor shares our lock: drop it, as a
+                // separate process would not have it.
+                held->release();
+                auto mine = lock_file(lock_path);
+                return mine ? "" : mine.error().message();
+            });
+        });
+        CHECK(other.wait_for(std::chrono::milliseconds(300)) == std::future_status::timeout);  // blocked
         held->release();
-        CHECK(::poll(&p, 1, 10000) == 1);
-        char c = 0;
-        CHECK(::read(ready[0], &c, 1) == 1);
-        CHECK(c == 'y');
-        ::close(ready[0]);
-        int status = 0;
-        ::waitpid(pid, &status, 0);
+        REQUIRE(other.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+        const auto outcome = other.get();
+        CHECK(timesdb_test::exited_cleanly(outcome));
+        CHECK_MESSAGE(outcome.report.empty(), outcome.report);
     }
 
     TEST_CASE("write_file_atomically replaces content, keeps no temporary, reports missing directories") {

@@ -75,11 +75,11 @@ struct child_outcome {
     std::string report;  ///< what the body returned; empty means success
 };
 
-/// Runs `body` in a forked child. The child never touches doctest (its
-/// assertions would be lost): it returns an empty string on success or a
-/// description of what went wrong, which reaches the parent through a pipe.
-/// The child must not use doctest macros either (a failed REQUIRE throws).
-/// A child that dies first (on purpose, e.g. SIGKILL) reports nothing.
+/// Runs `body` in a forked child. The body must not use doctest macros (a
+/// child's assertions would be lost, and a failed REQUIRE would unwind into
+/// the child's copy of the test runner): it returns an empty string on
+/// success or a description of what went wrong, which reaches the parent
+/// through a pipe. A child that dies first (on purpose, e.g. SIGKILL) reports nothing.
 inline child_outcome run_in_child(const std::function<std::string()>& body) {
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
