@@ -25,7 +25,9 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <numeric>
 #include <ranges>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -74,10 +76,11 @@ struct no_groups {
 };
 
 /// Lower bound on the makespan of any schedule of these item weights on
-/// `workers` workers (see detail::makespan_lower_bound_sorted).
+/// `workers` workers: the simple bounds (average, largest item, pigeonhole)
+/// and, with few items per worker, Martello and Toth's bin-packing bound.
 inline double makespan_lower_bound(std::vector<double> weights, std::size_t workers) {
     std::sort(weights.begin(), weights.end(), std::greater<>());
-    return detail::makespan_lower_bound_sorted(weights, workers);
+    return detail::makespan_lower_bound(weights, workers);
 }
 
 namespace detail {
@@ -90,11 +93,19 @@ std::optional<double> lookup_duration(F& f, std::size_t pos, std::string_view id
     else return f(id);
 }
 
+// Tests gathered into groups. Members are stored flat (CSR): group k's
+// tests are member[first[k] .. first[k+1]), in input order.
 struct grouped_tests {
-    std::vector<std::string_view> ids;                  // by position
-    std::vector<std::optional<double>> duration;        // by position
-    std::vector<std::uint32_t> group_of;                // by position
-    std::vector<std::vector<std::uint32_t>> members;    // by group, first-appearance order
+    std::vector<std::string_view> ids;            // by position
+    std::vector<std::optional<double>> duration;  // by position
+    std::vector<std::uint32_t> group_of;          // by position
+    std::vector<std::uint32_t> first;             // by group, plus an end marker
+    std::vector<std::uint32_t> member;            // positions, grouped
+
+    std::size_t groups() const { return first.size() - 1; }
+    std::span<const std::uint32_t> members(std::size_t k) const {
+        return {member.data() + first[k], member.data() + first[k + 1]};
+    }
 };
 
 inline std::string bad_duration_message(std::string_view id, double d) {
@@ -107,6 +118,7 @@ result<grouped_tests, partition_error> gather(const Ids& ids, Durations& duratio
     using element = decltype(*std::begin(ids));
     static_assert(std::is_reference_v<element> || std::is_same_v<std::remove_cv_t<element>, std::string_view>,
                   "ids must yield references or string_views that outlive the call, not temporaries");
+    constexpr bool ungrouped = std::is_same_v<std::remove_cvref_t<Groups>, no_groups>;
     grouped_tests g;
     if constexpr (std::ranges::sized_range<const Ids>) g.ids.reserve(std::ranges::size(ids));
     for (auto&& id : ids) g.ids.emplace_back(std::string_view(id));
@@ -114,10 +126,17 @@ result<grouped_tests, partition_error> gather(const Ids& ids, Durations& duratio
     g.duration.resize(n);
     g.group_of.resize(n);
     id_index seen(n);
-    id_index group_index(n);
+    id_index group_index(ungrouped ? 0 : n);
+    std::vector<std::uint32_t> count;
+    // Hashes first, so the table's slots can be fetched ahead of use.
+    std::vector<std::uint64_t> hashes(n);
+    for (std::size_t i = 0; i < n; ++i) hashes[i] = id_index::hash(g.ids[i]);
+    constexpr std::size_t lookahead = 8;
+    for (std::size_t i = 0; i < std::min(n, lookahead); ++i) seen.prefetch(hashes[i]);
     for (std::size_t i = 0; i < n; ++i) {
         std::string_view id = g.ids[i];
-        if (!seen.insert(id).second)
+        if (i + lookahead < n) seen.prefetch(hashes[i + lookahead]);
+        if (!seen.insert(id, hashes[i]).second)
             return unexpected(partition_error{partition_error::kind::duplicate_id, std::string(id),
                                               "test id '" + std::string(id) + "' is listed more than once"});
         auto d = lookup_duration(durations, i, id);
@@ -128,63 +147,115 @@ result<grouped_tests, partition_error> gather(const Ids& ids, Durations& duratio
             return unexpected(partition_error{partition_error::kind::negative_duration, std::string(id),
                                               bad_duration_message(id, *d)});
         g.duration[i] = d;
-        // As the original: a test whose group function gives nothing (or an
-        // empty string) is a group of its own, keyed by its id.
-        std::string_view key = groups(id);
-        if (key.empty()) key = id;
-        auto [number, fresh] = group_index.insert(key);
-        if (fresh) g.members.emplace_back();
-        g.group_of[i] = number;
-        g.members[number].push_back(static_cast<std::uint32_t>(i));
+        if constexpr (ungrouped) {
+            g.group_of[i] = static_cast<std::uint32_t>(i);
+        } else {
+            // As the original: a test whose group function gives nothing (or
+            // an empty string) is a group of its own, keyed by its id.
+            std::string_view key = groups(id);
+            if (key.empty()) key = id;
+            auto [number, fresh] = group_index.insert(key);
+            if (fresh) count.push_back(0);
+            ++count[number];
+            g.group_of[i] = number;
+        }
+    }
+    if constexpr (ungrouped) {
+        g.first.resize(n + 1);
+        std::iota(g.first.begin(), g.first.end(), 0u);
+        g.member.resize(n);
+        std::iota(g.member.begin(), g.member.end(), 0u);
+    } else {
+        g.first.assign(count.size() + 1, 0);
+        for (std::size_t k = 0; k < count.size(); ++k) g.first[k + 1] = g.first[k] + count[k];
+        g.member.resize(n);
+        std::vector<std::uint32_t> fill(g.first.begin(), g.first.end() - 1);
+        for (std::size_t i = 0; i < n; ++i) g.member[fill[g.group_of[i]]++] = static_cast<std::uint32_t>(i);
     }
     return g;
 }
 
+// A candidate schedule over "items": groups, or groups ranked heaviest
+// first. Which worker each item goes to, and the order in which items were
+// dealt (that order is the order of tests in a worker; empty = 0, 1, 2...).
+struct schedule {
+    assignment items;
+    std::vector<std::uint32_t> sequence;
+    const char* method;
+};
+
+// The original's "each to the head of a list kept stably sorted by (time,
+// number of tests)". Python re-sorts after changing only the head, so the
+// head goes before every slot whose key is not smaller than its own.
+class compat_slots {
+public:
+    explicit compat_slots(std::size_t m) : slots_(m) {
+        for (std::uint32_t j = 0; j < m; ++j) slots_[j] = {0.0, 0, j};
+    }
+    std::uint32_t add(double time, std::size_t count) {
+        slot head = slots_[0];
+        head.time = head.time + time;
+        head.count += count;
+        auto pos = std::lower_bound(slots_.begin() + 1, slots_.end(), head, before);
+        std::move(slots_.begin() + 1, pos, slots_.begin());
+        *(pos - 1) = head;
+        return head.worker;
+    }
+
+private:
+    struct slot { double time; std::size_t count; std::uint32_t worker; };
+    static bool before(const slot& a, const slot& b) { return a.time != b.time ? a.time < b.time : a.count < b.count; }
+    std::vector<slot> slots_;
+};
+
 // testrepository's partition_tests, transcribed step for step: timed groups
-// longest first (stable), then partial groups, each to the head of a list
-// kept stably sorted by (time, number of tests); unknown groups round-robin
-// over the partitions in their original order.
-inline partition_plan compat_plan(const grouped_tests& g, std::size_t m) {
-    partition_plan plan;
-    plan.method = "compat";
-    plan.workers.resize(m);
-    std::vector<double> known_time(g.members.size(), 0.0);
+// longest first (stable), then partial groups, each via compat_slots;
+// unknown groups round-robin over the partitions in their original order.
+// Items are groups, in first-appearance order.
+inline schedule compat_schedule(const grouped_tests& g, std::size_t m) {
+    const std::size_t n_groups = g.groups();
+    schedule out{empty_assignment(n_groups, m), {}, "compat"};
+    out.sequence.reserve(n_groups);
     std::vector<double> timed_w, partial_w;
     std::vector<std::uint32_t> timed, partial, unknown;
-    for (std::uint32_t k = 0; k < g.members.size(); ++k) {
+    for (std::uint32_t k = 0; k < n_groups; ++k) {
+        double known_time = 0.0;
         bool any_unknown = false;
-        for (auto i : g.members[k]) {
-            if (g.duration[i]) known_time[k] += *g.duration[i];
+        for (auto i : g.members(k)) {
+            if (g.duration[i]) known_time += *g.duration[i];
             else any_unknown = true;
         }
-        if (!any_unknown) { timed.push_back(k); timed_w.push_back(known_time[k]); }
-        else if (known_time[k] != 0.0) { partial.push_back(k); partial_w.push_back(known_time[k]); }
+        if (!any_unknown) { timed.push_back(k); timed_w.push_back(known_time); }
+        else if (known_time != 0.0) { partial.push_back(k); partial_w.push_back(known_time); }
         else unknown.push_back(k);
     }
-    struct slot { double time; std::size_t count; std::size_t worker; };
-    std::vector<slot> slots(m);
-    for (std::size_t j = 0; j < m; ++j) slots[j] = {0.0, 0, j};
-    auto before = [](const slot& a, const slot& b) { return a.time != b.time ? a.time < b.time : a.count < b.count; };
+    if (m == 0) return out;
+    compat_slots slots(m);
     auto consume = [&](const std::vector<std::uint32_t>& queue, const std::vector<double>& weight) {
         for (auto q : order_heaviest_first(weight)) {
-            slot head = slots[0];
-            head.time = head.time + weight[q];
-            head.count += g.members[queue[q]].size();
-            for (auto i : g.members[queue[q]]) plan.workers[head.worker].push_back(i);
-            // Python's stable sort after changing only the head: the head
-            // goes before every slot whose key is not smaller than its own.
-            auto pos = std::lower_bound(slots.begin() + 1, slots.end(), head, before);
-            std::move(slots.begin() + 1, pos, slots.begin());
-            *(pos - 1) = head;
+            const std::uint32_t k = queue[q];
+            out.items.worker_of[k] = slots.add(weight[q], g.members(k).size());
+            out.sequence.push_back(k);
         }
     };
-    if (m > 0) {
-        consume(timed, timed_w);
-        consume(partial, partial_w);
-        for (std::size_t u = 0; u < unknown.size(); ++u)
-            for (auto i : g.members[unknown[u]]) plan.workers[u % m].push_back(i);
+    consume(timed, timed_w);
+    consume(partial, partial_w);
+    for (std::size_t u = 0; u < unknown.size(); ++u) {
+        out.items.worker_of[unknown[u]] = static_cast<std::uint32_t>(u % m);
+        out.sequence.push_back(unknown[u]);
     }
-    return plan;
+    return out;
+}
+
+// The same when every group is fully timed, over groups already ranked
+// heaviest first (stably): then the original's order is simply the rank.
+inline schedule compat_schedule_ranked(const std::vector<double>& ranked_weight,
+                                       const std::vector<std::uint32_t>& ranked_count, std::size_t m) {
+    schedule out{empty_assignment(ranked_weight.size(), m), {}, "compat"};
+    compat_slots slots(m);
+    for (std::size_t r = 0; r < ranked_weight.size(); ++r)
+        out.items.worker_of[r] = slots.add(ranked_weight[r], ranked_count[r]);
+    return out;
 }
 
 inline double median(std::vector<double> v) {
@@ -195,20 +266,26 @@ inline double median(std::vector<double> v) {
     return (*mid + *std::max_element(v.begin(), mid)) / 2;
 }
 
-inline std::vector<double> predicted_loads(const partition_plan& plan, const std::vector<double>& test_weight) {
-    std::vector<double> load(plan.workers.size(), 0.0);
-    for (std::size_t j = 0; j < plan.workers.size(); ++j)
-        for (auto i : plan.workers[j]) load[j] += test_weight[i];
-    return load;
-}
-
-inline partition_plan plan_from(const assignment& a, const grouped_tests& g, std::size_t m,
-                                const std::vector<std::uint32_t>& order, std::string method) {
+// The plan for a schedule whose item r is group group_of_item[r] (or group
+// r when that is empty).
+inline partition_plan plan_from(const schedule& s, const grouped_tests& g, const std::vector<double>& item_weight,
+                                const std::vector<std::uint32_t>& group_of_item, std::size_t m) {
     partition_plan plan;
-    plan.method = std::move(method);
+    plan.method = s.method;
     plan.workers.resize(m);
-    for (auto k : order)
-        for (auto i : g.members[k]) plan.workers[a.worker_of[k]].push_back(i);
+    plan.predicted_seconds.assign(m, 0.0);
+    for (std::size_t r = 0; r < item_weight.size(); ++r) plan.predicted_seconds[s.items.worker_of[r]] += item_weight[r];
+    std::vector<std::size_t> size(m, 0);
+    for (std::size_t r = 0; r < item_weight.size(); ++r)
+        size[s.items.worker_of[r]] += g.members(group_of_item.empty() ? r : group_of_item[r]).size();
+    for (std::size_t j = 0; j < m; ++j) plan.workers[j].reserve(size[j]);
+    auto emit = [&](std::uint32_t r) {
+        for (auto i : g.members(group_of_item.empty() ? r : group_of_item[r])) plan.workers[s.items.worker_of[r]].push_back(i);
+    };
+    if (s.sequence.empty())
+        for (std::uint32_t r = 0; r < item_weight.size(); ++r) emit(r);
+    else
+        for (auto r : s.sequence) emit(r);
     return plan;
 }
 
@@ -233,61 +310,83 @@ result<partition_plan, partition_error> partition(const Ids& ids, std::size_t wo
     auto gathered = detail::gather(ids, durations, groups);
     if (!gathered) return unexpected(std::move(gathered).error());
     const detail::grouped_tests& g = *gathered;
-    const std::size_t n_groups = g.members.size();
+    const std::size_t n_groups = g.groups();
     const std::size_t m = workers == 0 ? n_groups : workers;
 
     // Predicted seconds per test: recorded, else the estimate.
-    std::vector<double> known;
-    std::size_t unknown_tests = 0;
-    for (auto& d : g.duration) {
-        if (d) known.push_back(*d);
-        else ++unknown_tests;
+    const auto unknown_tests = static_cast<std::size_t>(
+        std::count(g.duration.begin(), g.duration.end(), std::nullopt));
+    double estimate = 0.0;
+    if (unknown_tests) {
+        std::vector<double> known;
+        for (auto& d : g.duration)
+            if (d) known.push_back(*d);
+        estimate = options.unknown_estimate.value_or(detail::median(std::move(known)));
     }
-    const double estimate = options.unknown_estimate.value_or(
-        unknown_tests ? detail::median(std::move(known)) : 0.0);
-    std::vector<double> test_weight(g.ids.size());
-    for (std::size_t i = 0; i < g.ids.size(); ++i) test_weight[i] = g.duration[i].value_or(estimate);
 
-    auto finish = [&](partition_plan plan) {
-        plan.predicted_seconds = detail::predicted_loads(plan, test_weight);
+    std::vector<double> group_weight(n_groups, 0.0);
+    for (std::size_t i = 0; i < g.ids.size(); ++i) group_weight[g.group_of[i]] += g.duration[i].value_or(estimate);
+    auto finish = [&](const detail::schedule& s, const std::vector<double>& item_weight,
+                      const std::vector<std::uint32_t>& group_of_item) {
+        partition_plan plan = detail::plan_from(s, g, item_weight, group_of_item, m);
         plan.unknown_tests = unknown_tests;
         plan.unknown_estimate = unknown_tests ? estimate : 0.0;
         return plan;
     };
 
-    partition_plan compat = detail::compat_plan(g, m);
     if (options.algorithm == partition_algorithm::compat || workers == 0 || m <= 1)
-        return finish(std::move(compat));
+        return finish(detail::compat_schedule(g, m), group_weight, {});
 
-    std::vector<double> group_weight(n_groups, 0.0);
-    for (std::size_t i = 0; i < g.ids.size(); ++i) group_weight[g.group_of[i]] += test_weight[i];
+    // From here on items are groups ranked heaviest first, so the
+    // algorithms below walk memory in order even for a million tests.
     const auto order = detail::order_heaviest_first(group_weight);
-    std::vector<double> sorted_w(n_groups);
-    for (std::size_t k = 0; k < n_groups; ++k) sorted_w[k] = group_weight[order[k]];
-    const double floor = detail::makespan_lower_bound_sorted(sorted_w, m);
+    std::vector<double> ranked(n_groups);
+    for (std::size_t r = 0; r < n_groups; ++r) ranked[r] = group_weight[order[r]];
+    std::vector<std::uint32_t> identity(n_groups);
+    std::iota(identity.begin(), identity.end(), 0u);
+    const double floor = detail::makespan_lower_bound(ranked, m);
     const std::size_t budget = options.improvement_budget ? options.improvement_budget : 2'000'000;
 
-    // Candidates in order of preference on equal makespans.
-    std::vector<std::pair<detail::assignment, const char*>> candidates;
-    candidates.emplace_back(detail::lpt(group_weight, order, m), "lpt");
+    // Candidates in order of preference on equal makespans. Local search
+    // never raises a makespan, so a polished compat is never worse than
+    // compat itself; with every test timed compat is a greedy schedule
+    // already, and the greedy (LPT) candidate is only needed otherwise.
+    std::vector<detail::schedule> candidates;
+    if (unknown_tests == 0) {
+        std::vector<std::uint32_t> count(n_groups, 1);
+        if (n_groups != g.ids.size())
+            for (std::size_t r = 0; r < n_groups; ++r) count[r] = static_cast<std::uint32_t>(g.members(order[r]).size());
+        candidates.push_back(detail::compat_schedule_ranked(ranked, count, m));
+    } else {
+        // Computed over groups, then renumbered by rank.
+        auto c = detail::compat_schedule(g, m);
+        std::vector<std::uint32_t> rank_of(n_groups);
+        for (std::uint32_t r = 0; r < n_groups; ++r) rank_of[order[r]] = r;
+        detail::schedule ranked_compat{detail::empty_assignment(n_groups, m), {}, "compat"};
+        for (std::size_t r = 0; r < n_groups; ++r) ranked_compat.items.worker_of[r] = c.items.worker_of[order[r]];
+        for (auto k : c.sequence) ranked_compat.sequence.push_back(rank_of[k]);
+        candidates.push_back(std::move(ranked_compat));
+        candidates.push_back({detail::lpt(ranked, identity, m), {}, "lpt"});
+    }
     const bool small = n_groups <= 20'000 && n_groups * m <= 2'000'000;
     if (small && n_groups > m) {
-        candidates.emplace_back(detail::ldm(group_weight, order, m), "ldm");
-        auto mf = detail::multifit(group_weight, order, m, floor, std::max(candidates[0].first.makespan(), floor));
-        if (!mf.load.empty()) candidates.emplace_back(std::move(mf), "multifit");
+        candidates.push_back({detail::ldm(ranked, identity, m), {}, "ldm"});
+        detail::recompute_loads(candidates[0].items, ranked);
+        const double upper = std::max(candidates[0].items.makespan(), floor);
+        auto mf = detail::multifit(ranked, identity, m, floor, upper);
+        if (!mf.load.empty()) candidates.push_back({std::move(mf), {}, "multifit"});
+    }
+    for (auto& c : candidates) {
+        detail::recompute_loads(c.items, ranked);
+        const double before = c.items.makespan();
+        detail::improve(c.items, ranked, identity, m, floor, budget / candidates.size());
+        detail::recompute_loads(c.items, ranked);
+        if (c.items.makespan() < before && c.method == std::string_view("compat")) c.method = "compat+search";
     }
     std::size_t best = 0;
-    double best_span = 0;
-    for (std::size_t c = 0; c < candidates.size(); ++c) {
-        auto& a = candidates[c].first;
-        detail::improve(a, group_weight, m, floor, budget / candidates.size());
-        detail::recompute_loads(a, group_weight);
-        if (c == 0 || a.makespan() < best_span) { best = c; best_span = a.makespan(); }
-    }
-    partition_plan chosen = finish(detail::plan_from(candidates[best].first, g, m, order, candidates[best].second));
-    compat = finish(std::move(compat));
-    if (compat.makespan() < chosen.makespan()) return compat;
-    return chosen;
+    for (std::size_t c = 1; c < candidates.size(); ++c)
+        if (candidates[c].items.makespan() < candidates[best].items.makespan()) best = c;
+    return finish(candidates[best], ranked, order);
 }
 
 /// Convenience: durations from any map keyed by string-like ids whose

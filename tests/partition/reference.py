@@ -28,8 +28,13 @@ class Fixture:
         self._group_callback = (lambda t: groups.get(t)) if groups is not None else None
 
 
-out = []
-for inst in json.load(open(sys.argv[1], encoding="utf-8")):
-    fixture = Fixture(inst["durations"], inst["groups"])
-    out.append(TestListingFixture.partition_tests(fixture, inst["ids"], inst["concurrency"]))
-json.dump(out, sys.stdout)
+def main():
+    out = []
+    for inst in json.load(open(sys.argv[1], encoding="utf-8")):
+        fixture = Fixture(inst["durations"], inst["groups"])
+        out.append(TestListingFixture.partition_tests(fixture, inst["ids"], inst["concurrency"]))
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

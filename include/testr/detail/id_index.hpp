@@ -6,8 +6,9 @@
 // few tens of milliseconds.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
-#include <functional>
+#include <cstring>
 #include <string_view>
 #include <vector>
 
@@ -25,9 +26,11 @@ public:
 
     /// The number of `key` if already present, else assigns the next number.
     /// Returns {number, inserted}. Keys must outlive the index.
-    std::pair<std::uint32_t, bool> insert(std::string_view key) {
+    std::pair<std::uint32_t, bool> insert(std::string_view key) { return insert(key, hash(key)); }
+
+    /// The same with `h == hash(key)` already computed.
+    std::pair<std::uint32_t, bool> insert(std::string_view key, std::uint64_t h) {
         if ((keys_.size() + 1) * 2 > slots_.size()) grow();
-        const std::size_t h = std::hash<std::string_view>{}(key);
         const auto tag = static_cast<std::uint32_t>(h >> 32);
         std::size_t mask = slots_.size() - 1;
         for (std::size_t i = h & mask;; i = (i + 1) & mask) {
@@ -41,10 +44,40 @@ public:
         }
     }
 
+    /// A hint that the key with hash `h` will be inserted soon.
+    void prefetch(std::uint64_t h) const noexcept { __builtin_prefetch(&slots_[h & (slots_.size() - 1)]); }
+
     std::size_t size() const noexcept { return keys_.size(); }
     std::string_view key(std::uint32_t number) const { return keys_[number]; }
 
+    /// Test ids share long prefixes and differ near the end, so the length,
+    /// the first 8 and the last 16 bytes identify them well; the full key
+    /// is still compared on every hit, so collisions cost time, never
+    /// correctness.
+    static std::uint64_t hash(std::string_view key) noexcept {
+        auto load = [&](std::size_t at) {
+            std::uint64_t v = 0;
+            std::memcpy(&v, key.data() + at, std::min<std::size_t>(8, key.size() - at));
+            return v;
+        };
+        const std::size_t n = key.size();
+        std::uint64_t h = n * 0x9E3779B97F4A7C15ull;
+        if (n > 0) h ^= load(0);
+        h = mix(h);
+        if (n > 8) h ^= load(n >= 16 ? n - 16 : 8);
+        h = mix(h);
+        if (n > 16) h ^= load(n - 8);
+        return mix(h);
+    }
+
 private:
+    static std::uint64_t mix(std::uint64_t x) noexcept {
+        x ^= x >> 32;
+        x *= 0xD6E8FEB86659FD93ull;
+        x ^= x >> 32;
+        return x;
+    }
+
     struct slot {
         std::uint32_t number = 0;  // key number + 1; 0 = empty
         std::uint32_t tag = 0;
@@ -56,7 +89,7 @@ private:
         const std::size_t mask = slots_.size() - 1;
         for (const slot& s : old) {
             if (s.number == 0) continue;
-            const std::size_t h = std::hash<std::string_view>{}(keys_[s.number - 1]);
+            const std::uint64_t h = hash(keys_[s.number - 1]);
             std::size_t i = h & mask;
             while (slots_[i].number != 0) i = (i + 1) & mask;
             slots_[i] = s;
