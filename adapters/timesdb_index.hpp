@@ -8,6 +8,7 @@
 // callers hide by prefetching a few ids ahead (see prefetch).
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <functional>
