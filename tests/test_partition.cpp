@@ -260,3 +260,18 @@ TEST_CASE("the same input always gives the same plan") {
         CHECK(a.workers == b.workers);
     }
 }
+
+TEST_CASE("ids that differ only in the middle are told apart (and quickly)") {
+    std::vector<std::string> ids;
+    for (int k = 0; k < 20000; ++k) ids.push_back("tests.test_mod_" + std::to_string(100000 + k) + ".TestCase.test_a");
+    std::map<std::string, double, std::less<>> none;
+    auto p = testr::partition(ids, 4, testr::durations_from(none));
+    REQUIRE(p);
+    std::size_t total = 0;
+    for (auto& w : p->workers) total += w.size();
+    CHECK(total == ids.size());
+    ids.push_back(ids[12345]);
+    auto dup = testr::partition(ids, 4, testr::durations_from(none));
+    REQUIRE(!dup);
+    CHECK(dup.error().what == testr::partition_error::kind::duplicate_id);
+}

@@ -50,23 +50,24 @@ public:
     std::size_t size() const noexcept { return keys_.size(); }
     std::string_view key(std::uint32_t number) const { return keys_[number]; }
 
-    /// Test ids share long prefixes and differ near the end, so the length,
-    /// the first 8 and the last 16 bytes identify them well; the full key
-    /// is still compared on every hit, so collisions cost time, never
-    /// correctness.
+    /// Every byte counts: ids often differ only in the middle (module
+    /// numbers), so hashing a sample of them would make them all collide.
+    /// Eight bytes per multiply keeps it cheap for long ids.
     static std::uint64_t hash(std::string_view key) noexcept {
-        auto load = [&](std::size_t at) {
-            std::uint64_t v = 0;
-            std::memcpy(&v, key.data() + at, std::min<std::size_t>(8, key.size() - at));
-            return v;
-        };
         const std::size_t n = key.size();
         std::uint64_t h = n * 0x9E3779B97F4A7C15ull;
-        if (n > 0) h ^= load(0);
-        h = mix(h);
-        if (n > 8) h ^= load(n >= 16 ? n - 16 : 8);
-        h = mix(h);
-        if (n > 16) h ^= load(n - 8);
+        std::size_t at = 0;
+        for (; at + 8 <= n; at += 8) {
+            std::uint64_t v;
+            std::memcpy(&v, key.data() + at, 8);
+            h = (h ^ v) * 0xD6E8FEB86659FD93ull;
+            h ^= h >> 29;
+        }
+        if (at < n) {
+            std::uint64_t v = 0;
+            std::memcpy(&v, key.data() + at, n - at);
+            h = (h ^ v) * 0xD6E8FEB86659FD93ull;
+        }
         return mix(h);
     }
 
