@@ -5,6 +5,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 
 namespace testr::subunit {
@@ -67,32 +68,32 @@ std::size_t string_size(std::string_view s) noexcept {
     return wire::varint_size(static_cast<std::uint32_t>(s.size())) + s.size();
 }
 
-// What every packet of one event shares: the validated fields except the
-// file bytes, their size on the wire, and the flags they set.
+// What every packet of one event shares: the fields except the file bytes,
+// their size on the wire, and the flags they set; or why they cannot be
+// encoded. Plain values, so the hot path builds no error objects.
 template <class String>
 struct layout {
     const basic_event<String>& e;
     std::size_t fixed = 0;  // bytes of every field but the file bytes and their count
     std::uint16_t flags = wire::version_2;
+    const char* bad_string = nullptr;  // which string field is not encodable
+    bool bad_time = false, orphan_bytes = false;
+
+    bool ok() const noexcept { return !bad_string && !bad_time && !orphan_bytes; }
 };
 
 template <class String>
-result<layout<String>> plan(const basic_event<String>& e) {
+layout<String> plan(const basic_event<String>& e) noexcept {
     layout<String> l{e};
-    std::string_view bad;
-    auto add = [&](std::string_view s, std::string_view what) {
+    auto add = [&](std::string_view s, const char* what) {
         if (s.size() > max_packet_size || !wire::utf8::valid_string(s)) {
-            if (bad.empty()) bad = what;
+            if (!l.bad_string) l.bad_string = what;
             return;
         }
         l.fixed += string_size(s);
     };
     if (e.time) {
-        if (e.time->seconds < 0 || e.time->seconds > 0xFFFFFFFFLL || e.time->nanoseconds >= 1'000'000'000u) {
-            return fail("subunit: timestamp " + std::to_string(e.time->seconds) + "s " +
-                        std::to_string(e.time->nanoseconds) +
-                        "ns is outside 1970..2106 or has nanoseconds >= 10^9");
-        }
+        l.bad_time = e.time->seconds < 0 || e.time->seconds > 0xFFFFFFFFLL || e.time->nanoseconds >= 1'000'000'000u;
         l.flags |= wire::flag_timestamp;
         l.fixed += 4 + wire::varint_size(e.time->nanoseconds);
     }
@@ -102,9 +103,9 @@ result<layout<String>> plan(const basic_event<String>& e) {
     }
     if (!e.tags.empty()) {
         l.flags |= wire::flag_tags;
-        if (e.tags.size() > max_packet_size) return fail("subunit: too many tags");
-        l.fixed += wire::varint_size(static_cast<std::uint32_t>(e.tags.size()));
+        l.fixed += wire::varint_size(static_cast<std::uint32_t>(std::min(e.tags.size(), max_packet_size)));
         for (const auto& t : e.tags) add(t, "tag");
+        if (e.tags.size() > max_packet_size && !l.bad_string) l.bad_string = "tag list";
     }
     if (e.runnable) l.flags |= wire::flag_runnable;
     if (e.mime_type) {
@@ -114,18 +115,25 @@ result<layout<String>> plan(const basic_event<String>& e) {
     if (e.file_name) {
         l.flags |= wire::flag_file_content;
         add(*e.file_name, "file name");
-    } else if (!std::string_view(e.file_bytes).empty()) {
-        return fail("subunit: file bytes without a file name");
+    } else {
+        l.orphan_bytes = !std::string_view(e.file_bytes).empty();
     }
     if (e.route_code) {
         l.flags |= wire::flag_route_code;
         add(*e.route_code, "route code");
     }
-    if (!bad.empty()) {
-        return fail("subunit: the " + std::string(bad) +
-                    " is not valid UTF-8, holds a NUL byte or is longer than a packet");
-    }
     return l;
+}
+
+template <class String>
+[[gnu::cold, gnu::noinline]] unexpected<error> refusal(const layout<String>& l) {
+    if (l.bad_time) {
+        return fail("subunit: timestamp " + std::to_string(l.e.time->seconds) + "s " +
+                    std::to_string(l.e.time->nanoseconds) + "ns is outside 1970..2106 or has nanoseconds >= 10^9");
+    }
+    if (l.orphan_bytes) return fail("subunit: file bytes without a file name");
+    return fail("subunit: the " + std::string(l.bad_string) +
+                " is not valid UTF-8, holds a NUL byte or is longer than a packet");
 }
 
 // Appends one packet: the event's fields with `chunk` as the file bytes.
@@ -162,9 +170,8 @@ void put_packet(const layout<String>& l, std::string_view chunk, status st, bool
 
 template <class String>
 result<void> encode_event(const basic_event<String>& e, std::string& out) {
-    auto planned = plan(e);
-    if (!planned) return unexpected{std::move(planned).error()};
-    const auto& l = *planned;
+    const auto l = plan(e);
+    if (!l.ok()) return refusal(l);
     const std::string_view bytes = e.file_bytes;
     if (packet_size(l.fixed + (e.file_name ? string_size(bytes) : 0)) != 0) {
         put_packet(l, bytes, e.test_status, e.eof, out);

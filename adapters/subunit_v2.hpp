@@ -114,6 +114,9 @@ result<void> encode(const event_view& e, std::string& out);
 /// "Parser Error" event): concatenated over a stream, the raw slices are the
 /// stream, so nothing is ever dropped. The decoder buffers at most one
 /// packet (< 4 MiB) whatever the input claims.
+///
+/// The handler must not call back into the decoder. An exception it throws
+/// leaves feed()/finish() and the decoder unusable (destroy it).
 class decoder {
 public:
     using handler = std::function<void(const event_view& e, std::string_view raw)>;
@@ -136,7 +139,7 @@ private:
     std::size_t scan(std::string_view data);
     std::size_t scan_text(std::string_view data, std::size_t pos);
     void emit_text(std::string_view text);
-    void emit_packet(std::string_view packet, std::uint64_t at);
+    void emit_packet(std::string_view packet, std::uint64_t at, std::uint32_t crc);
     void emit_error(std::string_view bytes, std::string message);
 
     handler on_event_;

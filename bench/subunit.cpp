@@ -1,0 +1,186 @@
+// bench/subunit: decode and encode speed of the subunit v2 codec, beside
+// python-subunit's reader and writer on the same stream in the same run.
+//
+//   build/bench/subunit [--no-python] [--tests N]
+//
+// The stream: N tests (default 100,000), each an inprogress and a final
+// status packet with timestamps; 0.2% fail with a ~1.5 KB traceback file
+// packet. Decoding is fed 64 KiB at a time, as from a pipe. Best of 5 runs.
+// The "crc32 only" row is zlib's crc32() alone over the same packets: the
+// ceiling both directions run into, since every packet byte is summed once.
+#include "subunit_v2.hpp"
+
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace su = testr::subunit;
+using clock_type = std::chrono::steady_clock;
+
+std::vector<su::event> make_events(std::size_t tests) {
+    std::vector<su::event> events;
+    events.reserve(2 * tests + tests / 500);
+    std::string traceback = "Traceback (most recent call last):\n";
+    while (traceback.size() < 1500) {
+        traceback += "  File \"/src/project/tests/test_module.py\", line 123, in test_something\n"
+                     "    self.assertEqual(expected, observed)\n";
+    }
+    traceback += "AssertionError: 1 != 2\n";
+    std::int64_t ns = 1'700'000'000LL * 1'000'000'000LL;
+    auto stamp = [&](std::int64_t step) {
+        ns += step;
+        return su::timestamp{ns / 1'000'000'000, static_cast<std::uint32_t>(ns % 1'000'000'000)};
+    };
+    for (std::size_t i = 0; i < tests; ++i) {
+        char id[96];
+        std::snprintf(id, sizeof id, "tests.test_mod%03zu.TestThing%zu.test_%05zu", i / 1000, i / 100 % 10, i);
+        su::event e;
+        e.test_id = id;
+        e.test_status = su::status::inprogress;
+        e.time = stamp(137'123);
+        events.push_back(e);
+        const bool failed = i % 500 == 250;
+        if (failed) {
+            su::event tb;
+            tb.test_id = id;
+            tb.file_name = "traceback";
+            tb.mime_type = "text/x-traceback;charset=utf8";
+            tb.file_bytes = traceback;
+            tb.eof = true;
+            events.push_back(tb);
+        }
+        e.test_status = failed ? su::status::fail : i % 97 == 0 ? su::status::skip : su::status::success;
+        e.time = stamp(2'345'678);
+        events.push_back(e);
+    }
+    return events;
+}
+
+template <class F>
+double best_of(int runs, F&& f) {
+    double best = 1e30;
+    for (int r = 0; r < runs; ++r) {
+        const auto t0 = clock_type::now();
+        f();
+        best = std::min(best, std::chrono::duration<double>(clock_type::now() - t0).count());
+    }
+    return best;
+}
+
+struct python_figures {
+    double read_seconds = -1, write_seconds = -1;
+    std::size_t events = 0, written = 0;
+};
+
+python_figures run_python(const std::string& file) {
+    python_figures p;
+    const std::string cmd = "/usr/bin/python3 '" SUBUNIT_PYTHON_SCRIPT "' '" + file + "'";
+    FILE* f = ::popen(cmd.c_str(), "r");
+    if (!f) return p;
+    if (std::fscanf(f, "%lf %zu %lf %zu", &p.read_seconds, &p.events, &p.write_seconds, &p.written) != 4) {
+        p.read_seconds = -1;
+    }
+    ::pclose(f);
+    return p;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    bool python = true;
+    std::size_t tests = 100'000;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--no-python") == 0) {
+            python = false;
+        } else if (std::strcmp(argv[i], "--tests") == 0 && i + 1 < argc) {
+            tests = std::strtoul(argv[++i], nullptr, 10);
+        } else {
+            std::fprintf(stderr, "usage: %s [--no-python] [--tests N]\n", argv[0]);
+            return 2;
+        }
+    }
+    const auto events = make_events(tests);
+    std::string stream;
+    for (const auto& e : events) {
+        if (!su::encode(e, stream)) return 1;
+    }
+    const double mb = static_cast<double>(stream.size()) / 1e6;
+    std::printf("stream: %zu tests, %zu events, %.2f MB\n", tests, events.size(), mb);
+
+    std::size_t decoded = 0, failed = 0;
+    su::decoder d([&](const su::event_view& e, std::string_view) {
+        ++decoded;
+        failed += e.test_status == su::status::fail;
+    });
+    const double decode_s = best_of(5, [&] {
+        decoded = failed = 0;
+        for (std::size_t at = 0; at < stream.size(); at += 65536) {
+            d.feed(std::string_view(stream).substr(at, 65536));
+        }
+        d.finish();
+    });
+    if (decoded != events.size()) {
+        std::fprintf(stderr, "decoded %zu events, expected %zu\n", decoded, events.size());
+        return 1;
+    }
+    std::string out;
+    const double encode_s = best_of(5, [&] {
+        out.clear();
+        out.reserve(stream.size());
+        for (const auto& e : events) {
+            if (!su::encode(e, out)) std::abort();
+        }
+    });
+    if (out != stream) return 1;
+
+    std::vector<std::string_view> packets;
+    su::decoder spans([&](const su::event_view&, std::string_view raw) { packets.push_back(raw); });
+    spans.feed(stream);
+    spans.finish();
+    unsigned long sum = 0;
+    const double crc_s = best_of(5, [&] {
+        for (auto p : packets) sum ^= crc32(0L, reinterpret_cast<const Bytef*>(p.data()), static_cast<uInt>(p.size() - 4));
+    });
+    if (sum == 1) std::puts("");  // keeps the sums from being optimised away
+
+    const double n = static_cast<double>(events.size());
+    std::printf("%-10s %12s %14s %12s %14s %8s\n", "", "ours MB/s", "ours events/s", "python MB/s", "python ev/s",
+                "ratio");
+    python_figures p;
+    if (python) {
+        char path[] = "/tmp/testr-bench-subunit-XXXXXX";
+        const int fd = ::mkstemp(path);
+        if (fd < 0) return 1;
+        ::close(fd);
+        std::ofstream(path, std::ios::binary).write(stream.data(), static_cast<std::streamsize>(stream.size()));
+        p = run_python(path);
+        ::unlink(path);
+        if (p.read_seconds <= 0 || p.events != events.size() || p.written != stream.size()) {
+            std::fprintf(stderr, "python reference failed or disagreed (%zu events, %zu bytes written)\n", p.events,
+                         p.written);
+            return 1;
+        }
+    }
+    auto row = [&](const char* what, double ours, double theirs) {
+        if (theirs > 0) {
+            std::printf("%-10s %12.0f %14.0f %12.1f %14.0f %7.0fx\n", what, mb / ours, n / ours, mb / theirs,
+                        n / theirs, theirs / ours);
+        } else {
+            std::printf("%-10s %12.0f %14.0f\n", what, mb / ours, n / ours);
+        }
+    };
+    row("decode", decode_s, p.read_seconds);
+    row("encode", encode_s, p.write_seconds);
+    row("crc32 only", crc_s, -1);
+    return 0;
+}
