@@ -82,46 +82,52 @@ struct layout {
     bool ok() const noexcept { return !bad_string && !bad_time && !orphan_bytes; }
 };
 
+// Sizes and flags are summed in locals, not through `l`: g++ 12's partial
+// redundancy elimination otherwise made the encoder a tenth slower at -O3.
 template <class String>
 layout<String> plan(const basic_event<String>& e) noexcept {
     layout<String> l{e};
-    auto add = [&](std::string_view s, const char* what) {
-        if (s.size() > max_packet_size || !wire::utf8::valid_string(s)) {
-            if (!l.bad_string) l.bad_string = what;
-            return;
-        }
-        l.fixed += string_size(s);
+    std::size_t fixed = 0;
+    std::uint16_t flags = wire::version_2;
+    const char* bad = nullptr;
+    auto add = [&bad](std::string_view s, const char* what) -> std::size_t {
+        if (s.size() <= max_packet_size && wire::utf8::valid_string(s)) return string_size(s);
+        if (!bad) bad = what;
+        return 0;
     };
     if (e.time) {
         l.bad_time = e.time->seconds < 0 || e.time->seconds > 0xFFFFFFFFLL || e.time->nanoseconds >= 1'000'000'000u;
-        l.flags |= wire::flag_timestamp;
-        l.fixed += 4 + wire::varint_size(e.time->nanoseconds);
+        flags |= wire::flag_timestamp;
+        fixed += 4 + wire::varint_size(e.time->nanoseconds);
     }
     if (e.test_id) {
-        l.flags |= wire::flag_test_id;
-        add(*e.test_id, "test id");
+        flags |= wire::flag_test_id;
+        fixed += add(*e.test_id, "test id");
     }
     if (!e.tags.empty()) {
-        l.flags |= wire::flag_tags;
-        l.fixed += wire::varint_size(static_cast<std::uint32_t>(std::min(e.tags.size(), max_packet_size)));
-        for (const auto& t : e.tags) add(t, "tag");
-        if (e.tags.size() > max_packet_size && !l.bad_string) l.bad_string = "tag list";
+        flags |= wire::flag_tags;
+        fixed += wire::varint_size(static_cast<std::uint32_t>(std::min(e.tags.size(), max_packet_size)));
+        for (const auto& t : e.tags) fixed += add(t, "tag");
+        if (e.tags.size() > max_packet_size && !bad) bad = "tag list";
     }
-    if (e.runnable) l.flags |= wire::flag_runnable;
+    if (e.runnable) flags |= wire::flag_runnable;
     if (e.mime_type) {
-        l.flags |= wire::flag_mime_type;
-        add(*e.mime_type, "mime type");
+        flags |= wire::flag_mime_type;
+        fixed += add(*e.mime_type, "mime type");
     }
     if (e.file_name) {
-        l.flags |= wire::flag_file_content;
-        add(*e.file_name, "file name");
+        flags |= wire::flag_file_content;
+        fixed += add(*e.file_name, "file name");
     } else {
         l.orphan_bytes = !std::string_view(e.file_bytes).empty();
     }
     if (e.route_code) {
-        l.flags |= wire::flag_route_code;
-        add(*e.route_code, "route code");
+        flags |= wire::flag_route_code;
+        fixed += add(*e.route_code, "route code");
     }
+    l.fixed = fixed;
+    l.flags = flags;
+    l.bad_string = bad;
     return l;
 }
 

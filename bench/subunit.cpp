@@ -5,7 +5,8 @@
 //
 // The stream: N tests (default 100,000), each an inprogress and a final
 // status packet with timestamps; 0.2% fail with a ~1.5 KB traceback file
-// packet. Decoding is fed 64 KiB at a time, as from a pipe. Best of 5 runs.
+// packet. Decoding is fed 64 KiB at a time, as from a pipe; encoding builds
+// each event in one reused event_view, as a runner would. Best of 5.
 // The "crc32 only" row is zlib's crc32() alone over the same packets: the
 // ceiling both directions run into, since every packet byte is summed once.
 #include "subunit_v2.hpp"
@@ -27,15 +28,17 @@ namespace {
 namespace su = testr::subunit;
 using clock_type = std::chrono::steady_clock;
 
-std::vector<su::event> make_events(std::size_t tests) {
-    std::vector<su::event> events;
-    events.reserve(2 * tests + tests / 500);
-    std::string traceback = "Traceback (most recent call last):\n";
-    while (traceback.size() < 1500) {
-        traceback += "  File \"/src/project/tests/test_module.py\", line 123, in test_something\n"
-                     "    self.assertEqual(expected, observed)\n";
-    }
-    traceback += "AssertionError: 1 != 2\n";
+// What a runner knows about a test; events are built from it as they would
+// be while tests run, in one reused event_view.
+struct test_record {
+    std::string id;
+    su::timestamp start, end;
+    su::status result;
+};
+
+std::vector<test_record> make_tests(std::size_t tests) {
+    std::vector<test_record> records;
+    records.reserve(tests);
     std::int64_t ns = 1'700'000'000LL * 1'000'000'000LL;
     auto stamp = [&](std::int64_t step) {
         ns += step;
@@ -44,24 +47,51 @@ std::vector<su::event> make_events(std::size_t tests) {
     for (std::size_t i = 0; i < tests; ++i) {
         char id[96];
         std::snprintf(id, sizeof id, "tests.test_mod%03zu.TestThing%zu.test_%05zu", i / 1000, i / 100 % 10, i);
-        su::event e;
-        e.test_id = id;
+        const auto start = stamp(137'123);
+        const auto result = i % 500 == 250 ? su::status::fail : i % 97 == 0 ? su::status::skip : su::status::success;
+        records.push_back({id, start, stamp(2'345'678), result});
+    }
+    return records;
+}
+
+std::string make_traceback() {
+    std::string traceback = "Traceback (most recent call last):\n";
+    while (traceback.size() < 1500) {
+        traceback += "  File \"/src/project/tests/test_module.py\", line 123, in test_something\n"
+                     "    self.assertEqual(expected, observed)\n";
+    }
+    return traceback + "AssertionError: 1 != 2\n";
+}
+
+// inprogress, the traceback of a failure, then the result: 2 or 3 events a test.
+std::size_t encode_run(const std::vector<test_record>& tests, std::string_view traceback, std::string& out) {
+    su::event_view e;
+    std::size_t events = 0;
+    auto put = [&] {
+        if (!su::encode(e, out)) std::abort();
+        ++events;
+    };
+    for (const auto& t : tests) {
+        e.test_id = t.id;
         e.test_status = su::status::inprogress;
-        e.time = stamp(137'123);
-        events.push_back(e);
-        const bool failed = i % 500 == 250;
-        if (failed) {
-            su::event tb;
-            tb.test_id = id;
-            tb.file_name = "traceback";
-            tb.mime_type = "text/x-traceback;charset=utf8";
-            tb.file_bytes = traceback;
-            tb.eof = true;
-            events.push_back(tb);
+        e.time = t.start;
+        put();
+        if (t.result == su::status::fail) {
+            e.test_status = su::status::none;
+            e.time.reset();
+            e.file_name = "traceback";
+            e.mime_type = "text/x-traceback;charset=utf8";
+            e.file_bytes = traceback;
+            e.eof = true;
+            put();
+            e.file_name.reset();
+            e.mime_type.reset();
+            e.file_bytes = {};
+            e.eof = false;
         }
-        e.test_status = failed ? su::status::fail : i % 97 == 0 ? su::status::skip : su::status::success;
-        e.time = stamp(2'345'678);
-        events.push_back(e);
+        e.test_status = t.result;
+        e.time = t.end;
+        put();
     }
     return events;
 }
@@ -109,13 +139,12 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    const auto events = make_events(tests);
+    const auto records = make_tests(tests);
+    const std::string traceback = make_traceback();
     std::string stream;
-    for (const auto& e : events) {
-        if (!su::encode(e, stream)) return 1;
-    }
+    const std::size_t events = encode_run(records, traceback, stream);
     const double mb = static_cast<double>(stream.size()) / 1e6;
-    std::printf("stream: %zu tests, %zu events, %.2f MB\n", tests, events.size(), mb);
+    std::printf("stream: %zu tests, %zu events, %.2f MB\n", tests, events, mb);
 
     std::size_t decoded = 0, failed = 0;
     su::decoder d([&](const su::event_view& e, std::string_view) {
@@ -129,17 +158,15 @@ int main(int argc, char** argv) {
         }
         d.finish();
     });
-    if (decoded != events.size()) {
-        std::fprintf(stderr, "decoded %zu events, expected %zu\n", decoded, events.size());
+    if (decoded != events) {
+        std::fprintf(stderr, "decoded %zu events, expected %zu\n", decoded, events);
         return 1;
     }
     std::string out;
     const double encode_s = best_of(5, [&] {
         out.clear();
         out.reserve(stream.size());
-        for (const auto& e : events) {
-            if (!su::encode(e, out)) std::abort();
-        }
+        encode_run(records, traceback, out);
     });
     if (out != stream) return 1;
 
@@ -153,7 +180,7 @@ int main(int argc, char** argv) {
     });
     if (sum == 1) std::puts("");  // keeps the sums from being optimised away
 
-    const double n = static_cast<double>(events.size());
+    const double n = static_cast<double>(events);
     std::printf("%-10s %12s %14s %12s %14s %8s\n", "", "ours MB/s", "ours events/s", "python MB/s", "python ev/s",
                 "ratio");
     python_figures p;
@@ -165,7 +192,7 @@ int main(int argc, char** argv) {
         std::ofstream(path, std::ios::binary).write(stream.data(), static_cast<std::streamsize>(stream.size()));
         p = run_python(path);
         ::unlink(path);
-        if (p.read_seconds <= 0 || p.events != events.size() || p.written != stream.size()) {
+        if (p.read_seconds <= 0 || p.events != events || p.written != stream.size()) {
             std::fprintf(stderr, "python reference failed or disagreed (%zu events, %zu bytes written)\n", p.events,
                          p.written);
             return 1;
