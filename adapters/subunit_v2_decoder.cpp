@@ -26,7 +26,6 @@ constexpr std::size_t text_batch = 1024 * 1024;
 std::uint32_t be16(const unsigned char* p) noexcept { return std::uint32_t{p[0]} << 8 | p[1]; }
 std::uint32_t be32(const unsigned char* p) noexcept { return be16(p) << 16 | be16(p + 2); }
 
-
 // What the first bytes of a packet tell.
 struct header {
     enum kind_t { need_more, bad, ok } kind;
@@ -240,21 +239,24 @@ std::size_t decoder::scan(std::string_view data) {
         // Find the run of complete packets starting here and sum them all
         // before parsing any: zlib's crc32() runs a quarter faster back to
         // back than interleaved with the parsing, and it is most of the work.
-        std::array<std::string_view, 64> run;
-        std::array<std::uint32_t, 64> sums;
+        struct packet {
+            std::size_t at, size;
+            std::uint32_t crc;
+        };
+        std::array<packet, 64> run;  // left uninitialised: only [0, count) is read
         std::size_t count = 0, end = pos;
         while (count < run.size() && end < data.size() && static_cast<unsigned char>(data[end]) == wire::signature) {
             const header h = read_header(data.substr(end));
             if (h.kind != header::ok || h.size > data.size() - end) break;
-            run[count++] = data.substr(end, h.size);
+            run[count++] = {end, h.size, 0};
             end += h.size;
         }
         for (std::size_t i = 0; i < count; ++i) {
-            sums[i] = static_cast<std::uint32_t>(crc32(
-                0L, reinterpret_cast<const Bytef*>(run[i].data()), static_cast<uInt>(run[i].size() - 4)));
+            run[i].crc = static_cast<std::uint32_t>(
+                crc32(0L, reinterpret_cast<const Bytef*>(data.data() + run[i].at), static_cast<uInt>(run[i].size - 4)));
         }
         for (std::size_t i = 0; i < count; ++i) {
-            emit_packet(run[i], base_ + static_cast<std::size_t>(run[i].data() - data.data()), sums[i]);
+            emit_packet(data.substr(run[i].at, run[i].size), base_ + run[i].at, run[i].crc);
         }
         if (count > 0) {
             pos = end;
