@@ -246,6 +246,24 @@ event to_event(const event_view& v) {
     return e;
 }
 
+event_view to_view(const event& e) {
+    auto borrow = [](const std::optional<std::string>& s) {
+        return s ? std::optional<std::string_view>(*s) : std::nullopt;
+    };
+    event_view v;
+    v.test_id = borrow(e.test_id);
+    v.test_status = e.test_status;
+    v.tags.assign(e.tags.begin(), e.tags.end());
+    v.time = e.time;
+    v.mime_type = borrow(e.mime_type);
+    v.file_name = borrow(e.file_name);
+    v.file_bytes = e.file_bytes;
+    v.eof = e.eof;
+    v.route_code = borrow(e.route_code);
+    v.runnable = e.runnable;
+    return v;
+}
+
 result<void> encode(const event& e, std::string& out) {
     return encode_event(e, out);
 }

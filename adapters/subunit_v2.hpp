@@ -78,6 +78,8 @@ using event_view = basic_event<std::string_view>;
 
 /// Copies a borrowed event into an owning one.
 event to_event(const event_view& v);
+/// Borrows an owning event's bytes (valid while `e` lives and is unchanged).
+event_view to_view(const event& e);
 
 /// Writers keep packets below this size (the largest 3-byte varint + 1).
 inline constexpr std::size_t max_packet_size = 4 * 1024 * 1024 - 1;

@@ -428,6 +428,15 @@ TEST_CASE("thousands of random events survive encode and decode unchanged") {
     CHECK(raw == stream);
     CHECK(decoded.size() == events.size());
     CHECK((decoded == events));
+    // Borrowing and copying back changes nothing, and encodes the same.
+    for (std::size_t i = 0; i < 200; ++i) {
+        const su::event_view v = su::to_view(events[i]);
+        CHECK(su::to_event(v) == events[i]);
+        std::string a, b;
+        REQUIRE(su::encode(v, a));
+        REQUIRE(su::encode(events[i], b));
+        CHECK(a == b);
+    }
 }
 
 TEST_CASE("a stream cut at every byte length gives clean events or a subunit.parser failure") {
