@@ -110,7 +110,8 @@ result<void> encode(const event_view& e, std::string& out);
 /// "subunit.parser", file "Packet data" (application/octet-stream) holding
 /// the bytes, then status fail with file "Parser Error" (text/plain;charset=utf8)
 /// holding a message that ends with "(packet at byte offset N)". Decoding
-/// goes on after the bytes the packet's length claimed, as the reference does.
+/// goes on after the bytes the packet's length claimed, as the reference does
+/// (after its header when the length itself is impossible).
 ///
 /// `raw` is the slice of the input an event was decoded from (empty for the
 /// "Parser Error" event): concatenated over a stream, the raw slices are the
