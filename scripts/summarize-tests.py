@@ -1,9 +1,11 @@
 """Sum the results of every test program in a meson test log.
 
 doctest programs print "[doctest] test cases: N | P passed | F failed | S
-skipped"; their counts are used. Any other program counts as one test,
-passed or failed by its exit status. A doctest program that crashed before
-its summary counts as one failure more, so a crash is never a pass.
+skipped"; Python unittest programs print "Ran N tests" and "OK (skipped=S)"
+or "FAILED (failures=F, errors=E, skipped=S)"; their counts are used. Any
+other program counts as one test, passed or failed by its exit status. A
+program that failed without a failing case in its summary (a crash, a
+timeout) counts as one failure more, so a crash is never a pass.
 """
 import json
 import re
@@ -12,6 +14,24 @@ import sys
 SUMMARY = re.compile(
     r"\[doctest\] test cases:\s*(\d+) \|\s*(\d+) passed \|\s*(\d+) failed"
     r"(?: \|\s*(\d+) skipped)?")
+
+UNITTEST_RAN = re.compile(r"^Ran (\d+) tests? in ", re.M)
+UNITTEST_END = re.compile(r"^(OK|FAILED)(?: \((.*)\))?\s*$", re.M)
+
+
+def unittest_counts(text):
+    """(passed, failed, skipped) from unittest's closing lines, or None."""
+    ran = UNITTEST_RAN.findall(text)
+    end = UNITTEST_END.findall(text)
+    if not ran or not end:
+        return None
+    total = int(ran[-1])
+    fields = dict(kv.split("=") for kv in end[-1][1].split(", ") if "=" in kv)
+    failed = int(fields.get("failures", 0)) + int(fields.get("errors", 0)) + \
+        int(fields.get("unexpected successes", 0))
+    skip = int(fields.get("skipped", 0))
+    return total - failed - skip, failed, skip
+
 
 passed = failed = skipped = 0
 try:
@@ -26,8 +46,16 @@ for line in lines:
     if t["result"] == "SKIP":
         skipped += 1
         continue
-    found = SUMMARY.findall(t.get("stdout") or "")
-    if found:
+    out = (t.get("stdout") or "") + "\n" + (t.get("stderr") or "")
+    found = SUMMARY.findall(out)
+    py = None if found else unittest_counts(out)
+    if py:
+        passed += py[0]
+        failed += py[1]
+        skipped += py[2]
+        if not ok and py[1] == 0:
+            failed += 1
+    elif found:
         _, p, f, s = found[-1]
         passed += int(p)
         failed += int(f)

@@ -1,0 +1,39 @@
+// tools/testr-mini/app.hpp - what every command shares: where it runs, how
+// it reports errors. Exceptions stop at main(); adapters return values.
+#pragma once
+
+#include <cstdio>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "repository.hpp"
+#include "testr_config.hpp"
+
+namespace testr::cli {
+
+/// Exit codes, as testrepository's: 0 success, 1 test failures, 2 usage,
+/// 3 any other error.
+enum exit_code : int { exit_ok = 0, exit_failed = 1, exit_usage = 2, exit_error = 3, exit_interrupted = 130 };
+
+/// An error shown to the user as "testr-mini: <message>".
+struct cli_error : std::runtime_error {
+    int code;
+    explicit cli_error(const std::string& message, int exit = exit_error) : std::runtime_error(message), code(exit) {}
+};
+
+struct app {
+    std::string here;    ///< -d/--here: the project directory
+    bool quiet = false;  ///< -q: only primary output and errors
+    bool stdout_is_tty = false;
+
+    repo::repository open_repository() const;
+    repo::repository open_or_init_repository(bool force_init) const;
+    config::testr_conf load_config() const;
+};
+
+/// Writes bytes to stdout exactly (binary streams such as --subunit).
+void write_stdout(std::string_view bytes);
+
+}  // namespace testr::cli

@@ -1,0 +1,167 @@
+// tools/testr-mini/main.cpp - the command line: parse, dispatch, turn
+// errors into messages and exit codes. Everything else lives in the
+// commands' files, the adapters and the core.
+#include <CLI/CLI.hpp>
+
+#include <testr/version.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+#include "app.hpp"
+#include "report_commands.hpp"
+#include "run_command.hpp"
+#include "signals.hpp"
+
+namespace {
+
+using namespace testr::cli;
+
+constexpr const char* overview = R"(testr-mini -- a fast, drop-in runner for testrepository (.testr.conf) projects
+
+Commands:
+  init        create a repository (.testrepository) in the project directory
+  run         run the tests (--parallel to use every CPU this process may use)
+  plan        show how `run` would split the tests over workers, and predicted times
+  last        show the last run (--subunit: as a subunit v2 stream)
+  failing     show the current failures (--list: ids only, --subunit: a stream)
+  load        load subunit streams (files or stdin) into the repository
+  list-tests  list the project's tests (optionally filtered)
+  slowest     the slowest tests of the last run (--all: every test)
+  stats       figures about the repository
+  help        help on a command
+
+Exit status: 0 all passed, 1 any test failed, 2 usage error, 3 other errors,
+130 interrupted (what completed is stored as a partial run).
+See README.md and docs/ for .testr.conf keys and differences from testr.
+)";
+
+constexpr const char* quickstart = R"(Quick start
+
+1. Write a .testr.conf in your project root, for example for Python:
+
+     [DEFAULT]
+     test_command=python3 -m subunit.run discover . $LISTOPT $IDOPTION
+     test_id_option=--load-list $IDFILE
+     test_list_option=--list
+
+2. testr-mini init            (once)
+3. testr-mini run --parallel  (run everything, as many workers as CPUs)
+4. testr-mini failing         (what failed), testr-mini run --failing (rerun it)
+5. testr-mini slowest         (where the time goes), testr-mini plan (the schedule)
+)";
+
+void add_common(CLI::App* cmd, app& a) {
+    cmd->add_option("-d,--here", a.here, "Directory the command runs from (default: the current one)");
+    cmd->add_flag("-q,--quiet", a.quiet, "Only the primary output and errors");
+}
+
+void add_run_options(CLI::App* cmd, run_options& o) {
+    cmd->add_flag("--parallel", o.parallel, "Run tests in parallel processes");
+    cmd->add_option("--concurrency", o.concurrency,
+                    "How many processes to use (default: test_run_concurrency, else the usable CPUs)");
+    cmd->add_flag("--failing", o.failing, "Run only tests known to be failing");
+    cmd->add_option("--load-list", o.load_list, "Only run tests listed in the named file");
+    cmd->add_flag("--partial", o.partial, "Only some tests will be run (implied by --failing)");
+    cmd->add_flag("--subunit", o.subunit, "Write results as a subunit v2 stream to stdout");
+    cmd->add_flag("--until-failure", o.until_failure, "Repeat the run until a test fails");
+    cmd->add_flag("--isolated", o.isolated, "Run each test id in a separate test runner");
+    cmd->add_option("testfilters", o.filters, "Regular expressions: run tests whose id any of them finds");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // A closed pipe (`| head`) is an error value, not a death.
+    std::signal(SIGPIPE, SIG_IGN);
+
+    // Everything after `--` goes to the test command, untouched by CLI11.
+    std::vector<std::string> args(argv + 1, argv + argc), testargs;
+    if (auto dd = std::find(args.begin(), args.end(), "--"); dd != args.end()) {
+        testargs.assign(dd + 1, args.end());
+        args.erase(dd, args.end());
+    }
+
+    app a;
+    a.here = ".";
+    a.stdout_is_tty = isatty(STDOUT_FILENO);
+    run_options ro;
+    bool json = false, subunit = false, list = false, partial = false, force_init = false, all = false;
+    bool full_results = false, version = false;
+    std::vector<std::string> streams, filters;
+    std::string help_topic;
+
+    CLI::App cli{"testr-mini: a fast, drop-in runner for testrepository (.testr.conf) projects", "testr-mini"};
+    cli.require_subcommand(0, 1);
+    cli.fallthrough();
+    add_common(&cli, a);
+    cli.add_flag("--version", version, "Print the version");
+    cli.set_help_flag("-h,--help", "Show help");
+
+    auto* init = cli.add_subcommand("init", "Create a new repository");
+    auto* run = cli.add_subcommand("run", "Run the tests of a project and load them into the repository");
+    add_run_options(run, ro);
+    run->add_flag("--full-results", full_results, "No-op, kept for compatibility");
+    auto* plan = cli.add_subcommand("plan", "Show how run would split the tests over workers (runs nothing)");
+    add_run_options(plan, ro);
+    plan->add_flag("--json", json, "Machine-readable output");
+    auto* last = cli.add_subcommand("last", "Show the last run loaded into the repository");
+    last->add_flag("--subunit", subunit, "Show output as a subunit v2 stream");
+    auto* failing = cli.add_subcommand("failing", "Show the current failures known by the repository");
+    failing->add_flag("--subunit", subunit, "Show output as a subunit v2 stream");
+    failing->add_flag("--list", list, "Show only a list of failing tests");
+    auto* load = cli.add_subcommand("load", "Load subunit streams (files, or stdin) into the repository");
+    load->add_flag("--partial", partial, "The stream being loaded was a partial run");
+    load->add_flag("--force-init", force_init, "Initialise the repository if it does not exist already");
+    load->add_flag("--subunit", subunit, "Display results as a subunit v2 stream");
+    load->add_flag("--full-results", full_results, "No-op, kept for compatibility");
+    load->add_option("streams", streams, "Subunit v2 stream files (default: stdin)")->check(CLI::ExistingFile);
+    auto* list_tests = cli.add_subcommand("list-tests", "List the tests of a project");
+    list_tests->add_option("testfilters", filters, "Regular expressions selecting tests");
+    auto* slowest = cli.add_subcommand("slowest", "Show the slowest tests of the last run");
+    slowest->add_flag("--all", all, "Show timing for all tests");
+    auto* stats = cli.add_subcommand("stats", "Report figures about the repository");
+    auto* help = cli.add_subcommand("help", "Help on a command");
+    help->add_option("command", help_topic, "The command");
+    auto* commands = cli.add_subcommand("commands", "List the commands");
+    auto* quick = cli.add_subcommand("quickstart", "Starter documentation");
+    for (auto* sub : cli.get_subcommands({})) add_common(sub, a);
+
+    try {
+        std::reverse(args.begin(), args.end());
+        cli.parse(args);
+    } catch (const CLI::ParseError& e) {
+        return cli.exit(e);  // --help: 0; usage errors: 2 (CLI11 prints them)
+    }
+
+    try {
+        if (version) { std::printf("testr-mini %s\n", testr::version_string); return exit_ok; }
+        if (*init) return init_command(a);
+        ro.testargs = testargs;
+        // While runners or listings run, Ctrl-C and SIGTERM are handled by
+        // the process loop: children stopped, results kept.
+        if (*run) { testr::process::interrupt_guard guard; return run_tests(a, ro); }
+        if (*plan) { testr::process::interrupt_guard guard; return plan_tests(a, ro, json); }
+        if (*last) return last_command(a, subunit);
+        if (*failing) return failing_command(a, subunit, list);
+        if (*load) return load_command(a, streams, partial, force_init, subunit);
+        if (*list_tests) { testr::process::interrupt_guard guard; return list_tests_command(a, filters, testargs); }
+        if (*slowest) return slowest_command(a, all);
+        if (*stats) return stats_command(a);
+        if (*quick) { std::fputs(quickstart, stdout); return exit_ok; }
+        if (*help && !help_topic.empty()) {
+            for (auto* sub : cli.get_subcommands({}))
+                if (sub->get_name() == help_topic) { std::fputs(sub->help().c_str(), stdout); return exit_ok; }
+            std::fprintf(stderr, "testr-mini: no such command '%s'\n", help_topic.c_str());
+            return exit_usage;
+        }
+        (void)commands;
+        std::fputs(overview, stdout);
+        return exit_ok;
+    } catch (const cli_error& e) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "testr-mini: %s\n", e.what());
+        return e.code;
+    }
+}

@@ -1,0 +1,206 @@
+// tools/testr-mini/report_commands.cpp - see report_commands.hpp.
+#include "report_commands.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "report_format.hpp"
+#include "run_summary.hpp"
+#include "timesdb.hpp"
+#include "worker_pool.hpp"
+
+namespace testr::cli {
+
+namespace {
+
+unsigned latest_or_throw(const repo::repository& r) {
+    auto latest = repo::latest_id(r);
+    if (!latest) throw cli_error(latest.error().message);
+    if (!*latest) throw cli_error("No tests in repository");
+    return **latest;
+}
+
+run_summary read_summary(const repo::repository& r, unsigned id) {
+    auto bytes = repo::read_run(r, id);
+    if (!bytes) throw cli_error(bytes.error().message);
+    auto s = summarize(bytes->view());
+    if (!s) throw cli_error("run " + std::to_string(id) + ": " + s.error());
+    return std::move(*s);
+}
+
+/// Failures, then the summary: what `last` and `failing` print.
+int show_run(const app& a, const run_summary& run, const run_summary* previous, std::optional<unsigned> id) {
+    std::string out;
+    for (auto& t : run.tests())
+        if (is_failure(t.status)) out += format_failure(t);
+    if (!a.quiet) out += format_summary(summarize_against(run, previous, id));
+    write_stdout(out);
+    return run.failures() ? exit_failed : exit_ok;
+}
+
+std::vector<std::string> filter_tags_of(const app& a) {
+    // filter_tags only matter for counting; a missing .testr.conf is fine here.
+    auto conf = config::load(a.here + "/.testr.conf");
+    std::vector<std::string> tags;
+    if (!conf) return tags;
+    if (auto t = conf->get("filter_tags")) {
+        std::string w;
+        for (char c : *t + " ") {
+            if (!std::isspace(static_cast<unsigned char>(c))) w += c;
+            else if (!w.empty()) tags.push_back(std::exchange(w, {}));
+        }
+    }
+    return tags;
+}
+
+}  // namespace
+
+int init_command(const app& a) {
+    auto r = repo::init(a.here);
+    if (!r) throw cli_error(r.error().message);
+    return exit_ok;
+}
+
+int last_command(const app& a, bool subunit) {
+    repo::repository r = a.open_repository();
+    const unsigned id = latest_or_throw(r);
+    if (subunit) {
+        auto bytes = repo::read_run(r, id);
+        if (!bytes) throw cli_error(bytes.error().message);
+        write_stdout(bytes->view());
+        return exit_ok;  // the stream was written
+    }
+    run_summary run = read_summary(r, id);
+    run.set_filter_tags(filter_tags_of(a));
+    std::optional<run_summary> previous;
+    if (id > 0) {
+        if (auto bytes = repo::read_run(r, id - 1)) {
+            if (auto s = summarize(bytes->view())) previous = std::move(*s);
+        }
+    }
+    return show_run(a, run, previous ? &*previous : nullptr, id);
+}
+
+int failing_command(const app& a, bool subunit, bool list) {
+    repo::repository r = a.open_repository();
+    auto bytes = repo::read_failing(r);
+    if (!bytes) throw cli_error(bytes.error().message);
+    if (subunit) {
+        write_stdout(*bytes);
+        return exit_ok;
+    }
+    auto run = summarize(*bytes);
+    if (!run) throw cli_error("failing: " + run.error());
+    if (list) {
+        std::string out;
+        for (auto& t : run->tests())
+            if (is_failure(t.status)) (out += t.id) += '\n';
+        write_stdout(out);
+        return run->failures() ? exit_failed : exit_ok;
+    }
+    std::optional<unsigned> id;
+    if (auto latest = repo::latest_id(r); latest && *latest) id = **latest;
+    return show_run(a, *run, nullptr, id);
+}
+
+int load_command(const app& a, const std::vector<std::string>& streams, bool partial, bool force_init, bool subunit) {
+    repo::repository r = a.open_or_init_repository(force_init);
+    std::optional<run_summary> previous;
+    if (auto latest = repo::latest_id(r); latest && *latest) {
+        if (auto bytes = repo::read_run(r, **latest))
+            if (auto s = summarize(bytes->view())) previous = std::move(*s);
+    }
+    auto writer = repo::begin_run(r);
+    if (!writer) throw cli_error(writer.error().message);
+    run_summary summary;
+    summary.set_filter_tags(filter_tags_of(a));
+    std::optional<std::string> write_error;
+    std::string shown;
+    auto on_event = [&](const subunit::event_view& e, std::string_view encoded) {
+        if (!write_error)
+            if (auto ok = writer->append(encoded); !ok) write_error = ok.error().message;
+        if (subunit) write_stdout(encoded);
+        summary.add(e);
+        if (!subunit && !a.quiet && e.test_id && is_failure(e.test_status))
+            if (auto* t = summary.find(*e.test_id)) write_stdout(format_failure(*t));
+    };
+    // Each input is one worker, tagged worker-N by position, as the original.
+    std::vector<std::string> inputs = streams.empty() ? std::vector<std::string>{"-"} : streams;
+    char buf[1 << 16];
+    for (unsigned pos = 0; pos < inputs.size(); ++pos) {
+        const bool stdin_input = inputs[pos] == "-" && streams.empty();
+        int fd = stdin_input ? STDIN_FILENO : ::open(inputs[pos].c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) throw cli_error("cannot open '" + inputs[pos] + "': " + std::strerror(errno));
+        tagged_decoder decoder(pos, on_event);
+        for (;;) {
+            ssize_t n = ::read(fd, buf, sizeof buf);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) {
+                int e = errno;
+                if (!stdin_input) ::close(fd);
+                throw cli_error("cannot read '" + inputs[pos] + "': " + std::strerror(e));
+            }
+            if (n == 0) break;
+            decoder.feed({buf, static_cast<std::size_t>(n)});
+        }
+        decoder.finish();
+        if (!stdin_input) ::close(fd);
+    }
+    if (write_error) {
+        writer->abandon();
+        throw cli_error("the stream could not be stored: " + *write_error);
+    }
+    auto committed = writer->commit(partial);
+    if (!committed) throw cli_error("the stream could not be stored: " + committed.error().message);
+    if (!subunit && !a.quiet)
+        write_stdout(format_summary(summarize_against(summary, previous ? &*previous : nullptr, committed->id)));
+    return summary.failures() ? exit_failed : exit_ok;
+}
+
+int slowest_command(const app& a, bool all) {
+    repo::repository r = a.open_repository();
+    const unsigned id = latest_or_throw(r);
+    run_summary run = read_summary(r, id);
+    std::vector<std::pair<std::string, double>> times;
+    for (auto& t : run.tests())
+        if (auto s = t.seconds()) times.emplace_back(t.id, *s);
+    if (times.empty()) return exit_ok;
+    std::stable_sort(times.begin(), times.end(), [](auto& x, auto& y) { return x.second > y.second; });
+    if (!all && times.size() > 10) times.resize(10);
+    // As the original: three decimals, padded to the widest value.
+    const int digits = times.front().second >= 1 ? static_cast<int>(std::log10(times.front().second)) + 1 : 1;
+    const int width = digits + 4;
+    std::vector<std::vector<std::string>> rows{{"Test id", "Runtime (s)"}};
+    for (auto& [tid, s] : times) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%*.3f", width, s);
+        rows.push_back({tid, buf});
+    }
+    write_stdout(format_table(rows));
+    return exit_ok;
+}
+
+int stats_command(const app& a) {
+    repo::repository r = a.open_repository();
+    auto ids = repo::run_ids(r);
+    if (!ids) throw cli_error(ids.error().message);
+    std::string out = "runs=" + std::to_string(ids->size()) + "\n";
+    if (!ids->empty()) {
+        run_summary last = read_summary(r, ids->back());
+        out += "latest=" + std::to_string(ids->back()) + "\n";
+        out += "latest_tests=" + std::to_string(last.total()) + "\n";
+        out += "latest_failures=" + std::to_string(last.failures()) + "\n";
+        if (auto w = last.wall_seconds()) out += "latest_seconds=" + seconds_text(*w) + "\n";
+        auto db = timesdb::open(r.file(timesdb::file_name));
+        if (db) out += "tests_with_history=" + std::to_string(db->size()) + "\n";
+    }
+    write_stdout(out);
+    return exit_ok;
+}
+
+}  // namespace testr::cli

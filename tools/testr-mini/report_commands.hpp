@@ -1,0 +1,19 @@
+// tools/testr-mini/report_commands.hpp - the commands that read or fill the
+// repository without running tests: init, last, failing, load, slowest, stats.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "app.hpp"
+
+namespace testr::cli {
+
+int init_command(const app& a);
+int last_command(const app& a, bool subunit);
+int failing_command(const app& a, bool subunit, bool list);
+int load_command(const app& a, const std::vector<std::string>& streams, bool partial, bool force_init, bool subunit);
+int slowest_command(const app& a, bool all);
+int stats_command(const app& a);
+
+}  // namespace testr::cli

@@ -1,0 +1,119 @@
+// tools/testr-mini/report_format.cpp - see report_format.hpp.
+#include "report_format.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace testr::cli {
+
+std::string seconds_text(double s) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%0.3f", s);
+    return buf;
+}
+
+namespace {
+std::string signed_int(long v) { return (v >= 0 ? "+" : "") + std::to_string(v); }
+std::string signed_seconds(double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%+0.3fs", v);
+    return buf;
+}
+}  // namespace
+
+std::string format_failure(const test_record& t) {
+    std::string out(70, '=');
+    out += "\n";
+    out += (t.status == subunit::status::uxsuccess ? "UNEXPECTED SUCCESS: " : "FAIL: ") + t.id + "\n";
+    if (!t.tags.empty()) {
+        out += "tags:";
+        for (auto& tag : t.tags) out += " " + tag;
+        out += "\n";
+    }
+    out += std::string(70, '-') + "\n";
+    // testtools shows a lone traceback as is, and other attachments as
+    // "name: {{{...}}}" blocks before it.
+    const attachment* traceback = nullptr;
+    for (auto& a : t.attachments) {
+        if (a.name == "traceback") { traceback = &a; continue; }
+        out += a.name + ": {{{\n" + a.bytes;
+        if (!a.bytes.empty() && a.bytes.back() != '\n') out += "\n";
+        out += "}}}\n\n";
+    }
+    if (traceback) {
+        out += traceback->bytes;
+        if (!traceback->bytes.empty() && traceback->bytes.back() != '\n') out += "\n";
+    }
+    return out;
+}
+
+summary_values summarize_against(const run_summary& run, const run_summary* previous, std::optional<unsigned> id) {
+    summary_values v;
+    v.tests = run.total();
+    v.failures = run.failures();
+    v.skips = run.skips();
+    v.successful = v.failures == 0;
+    v.run_id = id;
+    v.seconds = run.wall_seconds();
+    if (previous) {
+        v.tests_delta = static_cast<long>(v.tests) - static_cast<long>(previous->total());
+        if (v.failures) v.failures_delta = static_cast<long>(v.failures) - static_cast<long>(previous->failures());
+        if (v.seconds && *v.seconds != 0) {
+            if (auto p = previous->wall_seconds(); p && *p != 0) v.seconds_delta = *v.seconds - *p;
+        }
+    }
+    return v;
+}
+
+std::string format_summary(const summary_values& v) {
+    std::string s;
+    if (v.tests) {
+        s += "Ran " + std::to_string(v.tests);
+        if (v.tests_delta && *v.tests_delta) s += " (" + signed_int(*v.tests_delta) + ")";
+        s += " tests";
+    }
+    if (v.seconds && *v.seconds != 0) {
+        if (s.empty()) s += "Ran tests";
+        s += " in " + seconds_text(*v.seconds) + "s";
+        if (v.seconds_delta && *v.seconds_delta != 0) s += " (" + signed_seconds(*v.seconds_delta) + ")";
+    }
+    if (!s.empty()) s += "\n";
+    s += v.successful ? "PASSED" : "FAILED";
+    std::vector<std::string> values;
+    if (v.run_id) values.push_back("id=" + std::to_string(*v.run_id));
+    if (v.failures) {
+        std::string f = "failures=" + std::to_string(v.failures);
+        if (v.failures_delta && *v.failures_delta) f += " (" + signed_int(*v.failures_delta) + ")";
+        values.push_back(f);
+    }
+    if (v.skips) values.push_back("skips=" + std::to_string(v.skips));
+    if (!values.empty()) {
+        s += " (";
+        for (std::size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + values[i];
+        s += ")";
+    }
+    return s + "\n";
+}
+
+std::string format_table(const std::vector<std::vector<std::string>>& rows) {
+    if (rows.empty()) return {};
+    std::vector<std::size_t> width(rows[0].size(), 0);
+    for (auto& r : rows)
+        for (std::size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], r[c].size());
+    auto line = [&](const std::vector<std::string>& r) {
+        std::string s;
+        for (std::size_t c = 0; c < r.size(); ++c) {
+            s += r[c];
+            if (c + 1 < r.size()) s += std::string(width[c] - r[c].size() + 2, ' ');
+        }
+        return s + "\n";
+    };
+    std::string out = line(rows[0]);
+    std::vector<std::string> rule;
+    for (auto w : width) rule.emplace_back(w, '-');
+    out += line(rule);
+    for (std::size_t i = 1; i < rows.size(); ++i) out += line(rows[i]);
+    return out;
+}
+
+}  // namespace testr::cli

@@ -1,0 +1,42 @@
+// tools/testr-mini/report_format.hpp - the text testrepository users know:
+// failure blocks, the "Ran N tests" / "PASSED (id=N)" summary, tables.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "run_summary.hpp"
+
+namespace testr::cli {
+
+/// ====… / FAIL: id / tags: … / ----… / attachments, as testr prints it.
+std::string format_failure(const test_record& t);
+
+struct summary_values {
+    bool successful = true;
+    std::size_t tests = 0;
+    std::optional<long> tests_delta;
+    std::optional<double> seconds;
+    std::optional<double> seconds_delta;
+    std::optional<unsigned> run_id;
+    std::size_t failures = 0;
+    std::optional<long> failures_delta;
+    std::size_t skips = 0;
+};
+
+/// The summary of a run compared with the previous one (either may be
+/// absent), in testrepository's words.
+summary_values summarize_against(const run_summary& run, const run_summary* previous, std::optional<unsigned> id);
+
+/// "Ran 24 (+2) tests in 2.507s (-0.100s)\nFAILED (id=3, failures=1 (-1), skips=1)\n"
+std::string format_summary(const summary_values& v);
+
+/// Left-aligned columns separated by two spaces, a dashed rule under the
+/// header row: the layout of `testr slowest`.
+std::string format_table(const std::vector<std::vector<std::string>>& rows);
+
+/// Seconds with three decimals, as testr prints them.
+std::string seconds_text(double s);
+
+}  // namespace testr::cli
