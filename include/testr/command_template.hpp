@@ -36,8 +36,8 @@ struct command_settings {
 };
 
 /// `text` as one shell word: unchanged when non-empty and made only of
-/// [A-Za-z0-9_@%+=:,./-], else in single quotes with ' written '\'' —
-/// exactly Python's shlex.quote.
+/// [A-Za-z0-9_@%+=:,./-] (Python's shlex.quote's rule), else in single
+/// quotes with each ' written '\'' (shlex.quote writes '"'"').
 inline std::string shell_quote(std::string_view text) {
     const auto safe = [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -88,7 +88,8 @@ inline constexpr std::array<std::string_view, command_var_count> command_var_nam
 using command_values = std::array<std::string_view, command_var_count>;
 
 inline bool uses_var(std::string_view text, command_var var) {
-    const std::string needle = "$" + std::string(command_var_names[static_cast<std::size_t>(var)]);
+    std::string needle(1, '$');
+    needle += command_var_names[static_cast<std::size_t>(var)];
     return text.find(needle) != std::string_view::npos;
 }
 
@@ -109,7 +110,10 @@ inline result<void> check_settings(const command_settings& settings) {
 /// `command` with the extra arguments appended; an error when the result
 /// could not be handed to a shell (an embedded NUL).
 inline result<std::string> finish_command(std::string command, const command_settings& settings) {
-    for (const auto& arg : settings.extra_args) command += " " + shell_quote(arg);
+    for (const auto& arg : settings.extra_args) {
+        command += ' ';
+        command += shell_quote(arg);
+    }
     if (command.find('\0') != std::string::npos)
         return fail("the test command contains a NUL byte, which no shell command can hold");
     return command;
@@ -131,7 +135,8 @@ inline result<std::string> list_command(const command_settings& settings) {
         return fail("LISTOPT not configured in .testr.conf");
     detail::command_values values{};
     values[static_cast<std::size_t>(command_var::listopt)] = *settings.test_list_option;
-    values[static_cast<std::size_t>(command_var::idlist)] = settings.test_id_list_default.value_or("");
+    const std::string default_ids = settings.test_id_list_default.value_or("");
+    values[static_cast<std::size_t>(command_var::idlist)] = default_ids;
     return detail::finish_command(detail::substitute(settings.test_command, values), settings);
 }
 
@@ -185,7 +190,7 @@ inline result<run_command> run_command_for(const command_settings& settings,
         return run;
     }
 
-    const std::string_view idoption = settings.test_id_option.value_or("");
+    const std::string idoption = settings.test_id_option.value_or("");  // owned: value_or returns a temporary
     const bool idoption_used = uses_var(template_text, command_var::idoption);
     run.needs_idfile = uses_var(template_text, command_var::idfile) ||
                        (idoption_used && uses_var(idoption, command_var::idfile));
@@ -247,7 +252,10 @@ inline std::string instance_execute_command(std::string_view execute, std::strin
 inline std::string instance_dispose_command(std::string_view dispose, std::vector<std::string> instance_ids) {
     std::sort(instance_ids.begin(), instance_ids.end());
     std::string joined;
-    for (const auto& id : instance_ids) joined += (joined.empty() ? "" : " ") + shell_quote(id);
+    for (const auto& id : instance_ids) {
+        if (!joined.empty()) joined += ' ';
+        joined += shell_quote(id);
+    }
     return detail::substitute_vars<1>(dispose, {"INSTANCE_IDS"}, {joined});
 }
 
