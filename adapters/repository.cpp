@@ -1,0 +1,459 @@
+// repository.cpp - init/open, streaming a run to disk, and the commit
+// protocol of docs/repository.md ("Atomicity and locking").
+#include "repository.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <csignal>
+#include <cstdio>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <unordered_set>
+
+#include "atomic_file.hpp"
+#include "fd_io.hpp"
+#include "file_lock.hpp"
+#include "run_summary.hpp"
+#include "subunit_v2.hpp"
+#include "timesdb.hpp"
+
+namespace testr::repo {
+namespace {
+
+using fd_io::fsync_retrying;
+using fd_io::sync_directory;
+using fd_io::write_all;
+
+constexpr std::string_view next_stream_name = "next-stream";
+constexpr std::string_view failing_name = "failing";
+constexpr std::string_view staged_failing_prefix = "failing-";  // failing-<id>: failing after run <id>
+constexpr std::string_view lock_name = "lock";
+constexpr std::string_view run_temp_prefix = ".tmp-run.";     // .tmp-run.<pid>.<n>
+constexpr std::size_t flush_threshold = 1024 * 1024;
+
+unexpected<repo_error> io_failure(const io_error& e) { return {repo_error{repo_errc::io, e.message()}}; }
+unexpected<repo_error> errno_failure(const std::string& path, const char* action, int err) {
+    return io_failure(errno_error(path, action, err));
+}
+
+void fault(detail::commit_stage stage) {
+    if (detail::commit_fault != nullptr) detail::commit_fault(stage);
+}
+
+/// A canonical decimal (no sign, no leading zero) that fits `unsigned`.
+std::optional<unsigned> parse_id(std::string_view s) {
+    if (s.empty() || (s.size() > 1 && s[0] == '0')) return std::nullopt;
+    unsigned v = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
+std::string staged_failing(unsigned id) { return std::string(staged_failing_prefix) + std::to_string(id); }
+
+/// The names in a directory (without . and ..).
+result<std::vector<std::string>, repo_error> list_names(const std::string& dir) {
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) return errno_failure(dir, "list directory", errno);
+    std::vector<std::string> names;
+    errno = 0;
+    while (const dirent* entry = ::readdir(d)) {
+        const std::string_view name = entry->d_name;
+        if (name != "." && name != "..") names.emplace_back(name);
+    }
+    const int err = errno;
+    ::closedir(d);
+    if (err != 0) return errno_failure(dir, "list directory", err);
+    return names;
+}
+
+/// A small file's content; nullopt (not an error) when it does not exist.
+result<std::optional<std::string>, repo_error> read_small(const std::string& path) {
+    auto bytes = read_file_bytes(path);
+    if (!bytes) {
+        if (bytes.error().code == ENOENT) return std::optional<std::string>{};
+        return io_failure(bytes.error());
+    }
+    return std::optional<std::string>(bytes->view());
+}
+
+result<unsigned, repo_error> read_next_stream(const repository& repo) {
+    const std::string path = repo.file(next_stream_name);
+    auto content = read_small(path);
+    if (!content) return unexpected{std::move(content).error()};
+    if (!*content) return errno_failure(path, "read", ENOENT);
+    std::string_view text = **content;
+    if (text.ends_with('\n')) text.remove_suffix(1);
+    const auto value = parse_id(text);
+    if (!value) {
+        return unexpected{repo_error{repo_errc::bad_format,
+                                     "corrupt next-stream file '" + path + "': expected a run number, found '" +
+                                         std::string(**content).substr(0, 40) + "'"}};
+    }
+    return *value;
+}
+
+/// Whether a run temporary belongs to a writer that is gone: its pid is dead
+/// and nobody holds its flock. The pid check covers the instant between a
+/// live writer's open and flock; the flock covers pid reuse and pids from
+/// another pid namespace sharing the directory.
+bool is_stale_run_temp(const std::string& path, std::string_view name) {
+    name.remove_prefix(run_temp_prefix.size());
+    pid_t pid = 0;
+    const auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
+    if (ec != std::errc() || pid <= 0) return true;  // not a name we make: litter
+    if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) return false;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool unlocked = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    ::close(fd);
+    return unlocked;
+}
+
+/// Under the lock: finishes a commit that died after its commit point
+/// (failing-<next-1> -> failing) and deletes what dead writers left:
+/// orphan run files at or above next-stream, staged failing files of
+/// uncommitted runs, temporaries of write_file_atomically and of run_writers.
+result<void, repo_error> recover(const repository& repo, unsigned next) {
+    auto names = list_names(repo.path());
+    if (!names) return unexpected{std::move(names).error()};
+    for (const std::string& name : *names) {
+        const std::string path = repo.file(name);
+        if (const auto id = parse_id(name)) {
+            if (*id >= next) ::unlink(path.c_str());
+        } else if (name.starts_with(staged_failing_prefix)) {
+            const auto id = parse_id(std::string_view(name).substr(staged_failing_prefix.size()));
+            if (id && next > 0 && *id == next - 1) {
+                if (::rename(path.c_str(), repo.file(failing_name).c_str()) != 0)
+                    return errno_failure(path, "rename staged failing file", errno);
+            } else {
+                ::unlink(path.c_str());  // uncommitted, or its write_file_atomically temporary
+            }
+        } else if (name.starts_with(run_temp_prefix)) {
+            if (is_stale_run_temp(path, name)) ::unlink(path.c_str());
+        }
+    }
+    remove_stale_temporaries(repo.file(next_stream_name));
+    return {};
+}
+
+/// Appends one decoded event to a stream being built: re-encoded (clean
+/// packets even for a "subunit.parser" report), or its raw bytes if the
+/// encoder refuses it.
+void append_event(const subunit::event_view& e, std::string_view raw, std::string& out) {
+    if (!subunit::encode(e, out)) out.append(raw);
+}
+
+template <class Handler>
+void decode_all(std::string_view bytes, Handler&& handler) {
+    subunit::decoder dec([&](const subunit::event_view& e, std::string_view raw) { handler(e, raw); });
+    dec.feed(bytes);
+    dec.finish();
+}
+
+using id_set = std::unordered_set<std::string_view>;
+
+/// What committing needs to know about a run, computed before the lock.
+struct run_analysis {
+    run_summary summary;   // records without attachments; owns the ids viewed below
+    id_set failing;        // tests the run leaves failing
+    id_set resolved;       // every test with an outcome or left incomplete (listed-only ones are not)
+    std::string failing_stream;
+    std::vector<timesdb::sample> samples;
+};
+
+void analyse(std::string_view bytes, run_analysis& a) {
+    a.summary.keep_attachments(false);
+    decode_all(bytes, [&](const subunit::event_view& e, std::string_view) { a.summary.add(e); });
+    for (const test_record& r : a.summary.tests()) {
+        if (r.status == subunit::status::exists) continue;
+        a.resolved.insert(r.id);
+        if (is_failure(r.status)) a.failing.insert(r.id);
+        if (is_outcome(r.status)) {
+            if (const auto s = r.seconds()) a.samples.push_back({r.id, *s, !is_failure(r.status)});
+        }
+    }
+    if (a.failing.empty()) return;
+    decode_all(bytes, [&](const subunit::event_view& e, std::string_view raw) {
+        if (e.test_id && a.failing.contains(*e.test_id)) append_event(e, raw, a.failing_stream);
+    });
+}
+
+/// The failing stream after a partial run: the old failing tests this run
+/// did not resolve, then this run's failures.
+std::string merge_partial(std::string_view old_failing, const run_analysis& a) {
+    std::string out;
+    decode_all(old_failing, [&](const subunit::event_view& e, std::string_view raw) {
+        if (e.test_id && !a.resolved.contains(*e.test_id)) append_event(e, raw, out);
+    });
+    return out + a.failing_stream;
+}
+
+}  // namespace
+
+std::string repository::path() const { return root + "/" + std::string(dir_name); }
+std::string repository::file(std::string_view name) const { return path() + "/" + std::string(name); }
+
+result<repository, repo_error> init(const std::string& root) {
+    repository repo{root};
+    const std::string base = repo.path();
+    auto already = [&] {
+        return unexpected{repo_error{repo_errc::exists, "A repository already exists at " + base + "."}};
+    };
+    struct stat st;
+    if (::lstat(base.c_str(), &st) == 0) return already();
+    // Build the directory under a private name, then move it into place
+    // without replacing anything: no reader ever sees a repository without
+    // its format or next-stream. Only this process can own the name, so one
+    // that exists was left by a dead process with our pid.
+    const std::string temp = base + ".init." + std::to_string(::getpid());
+    const std::string files[] = {temp + "/format", temp + "/" + std::string(next_stream_name)};
+    auto cleanup = [&] {
+        for (const auto& f : files) ::unlink(f.c_str());
+        ::rmdir(temp.c_str());
+    };
+    cleanup();
+    if (::mkdir(temp.c_str(), 0777) != 0) return errno_failure(base, "create directory", errno);
+    for (const auto& [path, content] : {std::pair{files[0], format_content}, std::pair{files[1], std::string_view("0\n")}}) {
+        if (auto w = write_file_atomically(path, content); !w) {
+            cleanup();
+            return io_failure(w.error());
+        }
+    }
+    int moved = ::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, base.c_str(), RENAME_NOREPLACE);
+    if (moved != 0 && (errno == EINVAL || errno == ENOSYS)) {
+        // A file system without RENAME_NOREPLACE: rename(2) still refuses
+        // a non-empty target, and the lstat above refused any target.
+        moved = ::rename(temp.c_str(), base.c_str());
+    }
+    if (moved != 0) {
+        const int err = errno;
+        cleanup();
+        if (err == EEXIST || err == ENOTEMPTY) return already();
+        return errno_failure(base, "create directory", err);
+    }
+    if (int err = sync_directory(root.empty() ? "." : root)) return errno_failure(root, "sync directory", err);
+    return repo;
+}
+
+result<repository, repo_error> open(const std::string& root) {
+    repository repo{root};
+    const std::string format_path = repo.file("format");
+    auto content = read_file_bytes(format_path);
+    if (!content) {
+        // ENOTDIR: .testrepository is a plain file, which is no repository either.
+        if (content.error().code != ENOENT && content.error().code != ENOTDIR) return io_failure(content.error());
+        return unexpected{repo_error{repo_errc::not_found,
+                                     "No repository found in " + root + ". Create one by running \"testr-mini init\"."}};
+    }
+    const std::string_view format = content->view();
+    if (format == format_content) return repo;
+    if (format == "1\n") {
+        return unexpected{repo_error{
+            repo_errc::bad_format,
+            repo.path() +
+                " was created by testrepository (format 1, subunit v1 runs); testr-mini keeps subunit v2 runs "
+                "(format 2) and will not write into it. Move it aside, e.g. `mv .testrepository "
+                ".testrepository.testr`, then run `testr-mini init`."}};
+    }
+    std::string shown(format.substr(0, 40));
+    if (shown.ends_with('\n')) shown.pop_back();
+    return unexpected{repo_error{repo_errc::bad_format,
+                                 format_path + ": unknown repository format '" + shown +
+                                     "'; this testr-mini reads format 2 only (made by a newer testr-mini or another "
+                                     "tool?)"}};
+}
+
+run_writer::run_writer(repository repo, std::string temp_path, int fd)
+    : repo_(std::move(repo)), temp_path_(std::move(temp_path)), fd_(fd) {}
+
+run_writer::run_writer(run_writer&& other) noexcept
+    : repo_(std::move(other.repo_)),
+      temp_path_(std::move(other.temp_path_)),
+      fd_(other.fd_),
+      buffer_(std::move(other.buffer_)),
+      committed_(other.committed_) {
+    other.fd_ = -1;
+    other.temp_path_.clear();
+}
+
+run_writer& run_writer::operator=(run_writer&& other) noexcept {
+    if (this != &other) {
+        abandon();
+        repo_ = std::move(other.repo_);
+        temp_path_ = std::move(other.temp_path_);
+        fd_ = other.fd_;
+        buffer_ = std::move(other.buffer_);
+        committed_ = other.committed_;
+        other.fd_ = -1;
+        other.temp_path_.clear();
+    }
+    return *this;
+}
+
+run_writer::~run_writer() { abandon(); }
+
+void run_writer::abandon() noexcept {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    if (!temp_path_.empty()) ::unlink(temp_path_.c_str());
+    temp_path_.clear();
+    buffer_.clear();
+    buffer_.shrink_to_fit();
+}
+
+result<void, repo_error> run_writer::flush() {
+    if (int err = write_all(fd_, buffer_)) return errno_failure(temp_path_, "write run file", err);
+    buffer_.clear();
+    return {};
+}
+
+result<void, repo_error> run_writer::append(std::string_view bytes) {
+    if (fd_ < 0) return unexpected{repo_error{repo_errc::io, "cannot append to a run that was committed or abandoned"}};
+    if (buffer_.size() + bytes.size() < flush_threshold) {
+        buffer_.append(bytes);
+        return {};
+    }
+    if (auto f = flush(); !f) return f;
+    if (bytes.size() >= flush_threshold) {
+        if (int err = write_all(fd_, bytes)) return errno_failure(temp_path_, "write run file", err);
+    } else {
+        buffer_.append(bytes);
+    }
+    return {};
+}
+
+result<committed_run, repo_error> run_writer::commit(bool partial) {
+    if (fd_ < 0) return unexpected{repo_error{repo_errc::io, "cannot commit a run that was committed or abandoned"}};
+    if (auto f = flush(); !f) return unexpected{std::move(f).error()};
+    if (int err = fsync_retrying(fd_)) return errno_failure(temp_path_, "sync run file", err);
+
+    // Everything derived from the run alone is computed before the lock, so
+    // concurrent committers wait only for the renames and small writes.
+    auto bytes = read_file_bytes(temp_path_);
+    if (!bytes) return io_failure(bytes.error());
+    run_analysis analysis;
+    analyse(bytes->view(), analysis);
+
+    auto lock = lock_file(repo_.file(lock_name));
+    if (!lock) return io_failure(lock.error());
+    fault(detail::commit_stage::locked);
+    auto next = read_next_stream(repo_);
+    if (!next) return unexpected{std::move(next).error()};
+    if (auto r = recover(repo_, *next); !r) return unexpected{std::move(r).error()};
+
+    const unsigned id = *next;
+    const std::string run_path = repo_.file(std::to_string(id));
+    if (::rename(temp_path_.c_str(), run_path.c_str()) != 0) return errno_failure(run_path, "rename run file to", errno);
+    fault(detail::commit_stage::run_renamed);
+    // Until next-stream moves, a failure undoes the rename so that the
+    // writer still holds the run (commit may be retried, or abandon it).
+    auto undo = [&](repo_error e) {
+        ::rename(run_path.c_str(), temp_path_.c_str());
+        ::unlink(repo_.file(staged_failing(id)).c_str());
+        return unexpected{std::move(e)};
+    };
+
+    std::string failing;
+    if (partial) {
+        auto old = read_small(repo_.file(failing_name));
+        if (!old) return undo(std::move(old).error());
+        failing = merge_partial(old->value_or(""), analysis);
+    } else {
+        failing = std::move(analysis.failing_stream);
+    }
+    const std::string staged = repo_.file(staged_failing(id));
+    if (auto w = write_file_atomically(staged, failing); !w) return undo(repo_error{repo_errc::io, w.error().message()});
+    fault(detail::commit_stage::failing_staged);
+    if (auto w = write_file_atomically(repo_.file(next_stream_name), std::to_string(id + 1) + "\n"); !w)
+        return undo(repo_error{repo_errc::io, w.error().message()});
+    committed_ = id;
+    fault(detail::commit_stage::committed);
+    // Past the commit point: if this rename fails, readers use the staged
+    // file and the next committer renames it.
+    ::rename(staged.c_str(), repo_.file(failing_name).c_str());
+    fault(detail::commit_stage::failing_renamed);
+    lock->release();
+
+    ::close(fd_);
+    fd_ = -1;
+    temp_path_.clear();
+    if (!analysis.samples.empty()) {
+        if (auto t = timesdb::record(repo_.file(timesdb::file_name), analysis.samples); !t)
+            return io_failure(t.error());
+    }
+    return committed_run{id};
+}
+
+result<run_writer, repo_error> begin_run(const repository& repo) {
+    const std::string prefix = repo.file(run_temp_prefix) + std::to_string(::getpid()) + ".";
+    for (unsigned n = 0;; ++n) {
+        std::string path = prefix + std::to_string(n);
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            if (errno == EEXIST || errno == EINTR) continue;
+            return errno_failure(path, "create run file", errno);
+        }
+        // Marks the run as alive for committers sweeping dead runs' files.
+        while (::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EINTR) {
+        }
+        return run_writer(repo, std::move(path), fd);
+    }
+}
+
+result<std::optional<unsigned>, repo_error> latest_id(const repository& repo) {
+    auto next = read_next_stream(repo);
+    if (!next) return unexpected{std::move(next).error()};
+    if (*next == 0) return std::optional<unsigned>{};
+    return std::optional<unsigned>(*next - 1);
+}
+
+result<std::vector<unsigned>, repo_error> run_ids(const repository& repo) {
+    auto next = read_next_stream(repo);
+    if (!next) return unexpected{std::move(next).error()};
+    auto names = list_names(repo.path());
+    if (!names) return unexpected{std::move(names).error()};
+    std::vector<unsigned> ids;
+    for (const std::string& name : *names) {
+        if (const auto id = parse_id(name); id && *id < *next) ids.push_back(*id);
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+result<file_bytes, repo_error> read_run(const repository& repo, unsigned id) {
+    auto next = read_next_stream(repo);
+    if (!next) return unexpected{std::move(next).error()};
+    auto missing = [&] {
+        return unexpected{repo_error{repo_errc::no_such_run, "No run with id " + std::to_string(id) + " in " +
+                                                                 repo.path() + "."}};
+    };
+    if (id >= *next) return missing();
+    auto bytes = read_file_bytes(repo.file(std::to_string(id)));
+    if (!bytes) {
+        if (bytes.error().code == ENOENT) return missing();
+        return io_failure(bytes.error());
+    }
+    return std::move(bytes).value();
+}
+
+result<std::string, repo_error> read_failing(const repository& repo) {
+    auto next = read_next_stream(repo);
+    if (!next) return unexpected{std::move(next).error()};
+    if (*next > 0) {
+        // A commit that ended between its commit point and the rename of
+        // its failing file (see commit): the staged file is the current one.
+        auto staged = read_small(repo.file(staged_failing(*next - 1)));
+        if (!staged) return unexpected{std::move(staged).error()};
+        if (*staged) return std::move(**staged);
+    }
+    auto content = read_small(repo.file(failing_name));
+    if (!content) return unexpected{std::move(content).error()};
+    return content->value_or("");
+}
+
+}  // namespace testr::repo

@@ -1,0 +1,152 @@
+// repository.hpp - testr-mini's `.testrepository/` directory on disk.
+//
+// Layout, format 1 vs 2, and the crash-safety and locking design:
+// docs/repository.md. In short:
+//
+//     .testrepository/format        "2\n"
+//     .testrepository/next-stream   "<next run id>\n"  (the commit point)
+//     .testrepository/<id>          a run's subunit v2 bytes, exactly as received
+//     .testrepository/failing       v2 stream: the events of the failing tests
+//     .testrepository/times.tsv     durations (timesdb)
+//     .testrepository/lock          flock'ed by committers; never deleted
+//
+// Readers take no lock: every file is replaced whole by rename, and only
+// runs below next-stream exist for them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "file_bytes.hpp"
+#include <testr/result.hpp>
+
+namespace testr::repo {
+
+inline constexpr std::string_view dir_name = ".testrepository";
+/// The content of `format` that this build reads and writes.
+inline constexpr std::string_view format_content = "2\n";
+
+/// A repository found or created under `root` (the project directory).
+struct repository {
+    std::string root;
+    /// root + "/.testrepository"
+    std::string path() const;
+    /// path() + "/" + name
+    std::string file(std::string_view name) const;
+};
+
+enum class repo_errc {
+    not_found,    ///< no .testrepository (or no format file in it)
+    exists,       ///< init: there is one already
+    bad_format,   ///< format 1 (testrepository's), an unknown format, or a corrupt next-stream
+    no_such_run,  ///< read_run: the id was never committed
+    io,           ///< a system call failed; the message names the path
+};
+/// `message` is one line a user can act on.
+struct repo_error {
+    repo_errc code;
+    std::string message;
+};
+
+/// Creates root/.testrepository with format and next-stream "0". Atomic:
+/// the directory is built under a temporary name and renamed into place, so
+/// a crash never leaves a half-made repository. Errors: `exists` if
+/// .testrepository exists (ours, testrepository's, or anything else), `io`
+/// (missing or read-only root).
+result<repository, repo_error> init(const std::string& root);
+
+/// Opens root/.testrepository. Errors: not_found ("No repository found in
+/// ROOT. Create one by running \"testr-mini init\"."), bad_format for a
+/// repository of testrepository (format 1: the message says how to move it
+/// aside) or of an unknown format, io.
+result<repository, repo_error> open(const std::string& root);
+
+struct committed_run {
+    unsigned id;
+};
+
+/// Receives one run's bytes while the run goes on, into a temporary file in
+/// the repository directory, and publishes them as the next run on commit.
+/// Move-only. Destroying it uncommitted abandons the run.
+class run_writer {
+public:
+    run_writer(run_writer&& other) noexcept;
+    run_writer& operator=(run_writer&& other) noexcept;
+    run_writer(const run_writer&) = delete;
+    run_writer& operator=(const run_writer&) = delete;
+    ~run_writer();
+
+    /// Adds bytes to the run. Buffered (flushed every 1 MiB; larger chunks
+    /// are written straight through), so memory stays bounded whatever
+    /// the run's size. Errors name the temporary file (disk full...).
+    result<void, repo_error> append(std::string_view bytes);
+
+    /// Publishes the run; afterwards the writer is empty. Under the
+    /// repository lock: id = next-stream; the temporary is fsynced and
+    /// renamed to <id>; the new failing stream (full run: this run's failing
+    /// tests; partial: the old failing tests that this run did not resolve,
+    /// then this run's failures, as testrepository does) is written beside
+    /// as failing-<id>; next-stream := id + 1 (the commit point);
+    /// failing-<id> is renamed to failing. Then, under timesdb's own lock,
+    /// durations of tests with both timestamps go to times.tsv (passed =
+    /// !is_failure). A crash before the commit point leaves no trace a reader
+    /// sees; after it, readers and the next writer finish the failing update.
+    /// An error in the times update is reported after the run was committed:
+    /// check `committed()` to tell.
+    result<committed_run, repo_error> commit(bool partial);
+
+    /// Deletes the temporary; the writer is then empty. Idempotent.
+    void abandon() noexcept;
+
+    /// The id of the run published by commit(), even if updating times.tsv
+    /// failed afterwards.
+    std::optional<unsigned> committed() const noexcept { return committed_; }
+
+    /// The temporary file's path (empty once committed or abandoned).
+    const std::string& temp_path() const noexcept { return temp_path_; }
+
+private:
+    friend result<run_writer, repo_error> begin_run(const repository&);
+    run_writer(repository repo, std::string temp_path, int fd);
+    result<void, repo_error> flush();
+
+    repository repo_;
+    std::string temp_path_;
+    int fd_ = -1;
+    std::string buffer_;
+    std::optional<unsigned> committed_;
+};
+
+/// Starts a run: creates its temporary file (`.tmp-run.<pid>.<n>`), which
+/// the writer flocks, so a later committer knows it is alive.
+result<run_writer, repo_error> begin_run(const repository& repo);
+
+/// The newest committed run, nullopt when there is none.
+result<std::optional<unsigned>, repo_error> latest_id(const repository& repo);
+/// Committed runs whose files exist, ascending.
+result<std::vector<unsigned>, repo_error> run_ids(const repository& repo);
+/// A committed run's bytes (mapped). no_such_run names the id.
+result<file_bytes, repo_error> read_run(const repository& repo, unsigned id);
+/// The failing stream, "" when no test is failing or no run was committed.
+result<std::string, repo_error> read_failing(const repository& repo);
+
+namespace detail {
+
+/// Points of run_writer::commit at which a test may inject a fault
+/// (e.g. raise SIGKILL) to check that the repository stays consistent.
+enum class commit_stage {
+    locked,          ///< lock held, nothing changed yet
+    run_renamed,     ///< <id> in place, not yet committed (invisible)
+    failing_staged,  ///< failing-<id> written
+    committed,       ///< next-stream = id + 1; failing-<id> not yet renamed
+    failing_renamed, ///< failing updated; lock still held
+};
+using commit_fault_hook = void (*)(commit_stage stage);
+/// Tests only; null in production. Not thread-safe.
+inline commit_fault_hook commit_fault = nullptr;
+
+}  // namespace detail
+}  // namespace testr::repo

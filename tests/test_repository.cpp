@@ -1,0 +1,512 @@
+// test_repository.cpp - the on-disk .testrepository: init/open errors
+// (including a real testrepository's format-1 directory), run ids, failing
+// semantics compared with the real `testr load [--partial]`, concurrent
+// committers, committers killed at every step, large streams, read-only
+// directories.
+#include "repository.hpp"
+
+#include "atomic_file.hpp"
+#include "repo_support.hpp"
+#include "run_summary.hpp"
+#include "timesdb.hpp"
+
+#include <doctest/doctest.h>
+#include <zlib.h>
+
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <set>
+#include <thread>
+#include <sys/stat.h>
+
+using namespace testr;
+using repo_test::real_testr;
+using repo_test::stream_builder;
+using repo_test::temp_dir;
+using subunit::status;
+using timesdb_test::list_dir;
+using timesdb_test::read_bytes;
+using timesdb_test::run_in_child;
+using timesdb_test::write_bytes;
+
+namespace {
+
+repo::repository init_ok(const std::string& root) {
+    auto r = repo::init(root);
+    REQUIRE_MESSAGE(r.has_value(), r.error().message);
+    return *r;
+}
+
+template <class T>
+T ok(result<T, repo::repo_error> r) {
+    REQUIRE_MESSAGE(r.has_value(), r.error().message);
+    return std::move(r).value();
+}
+
+unsigned commit_stream(const repo::repository& repo, const std::string& bytes, bool partial = false) {
+    auto w = ok(repo::begin_run(repo));
+    // Odd-sized pieces, so the writer's buffering is exercised.
+    for (std::size_t at = 0; at < bytes.size(); at += 777) REQUIRE(w.append(std::string_view(bytes).substr(at, 777)));
+    return ok(w.commit(partial)).id;
+}
+
+/// Sorted ids of the failing tests the repository's failing stream holds.
+std::vector<std::string> our_failing(const repo::repository& repo) {
+    const auto s = summarize(ok(repo::read_failing(repo)));
+    std::vector<std::string> ids;
+    for (const auto& r : s->tests())
+        if (is_failure(r.status)) ids.push_back(r.id);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+/// A stream from "id=status,status..." specs: each status an event at t=1;
+/// "file" a file event instead.
+std::string spec_stream(std::initializer_list<std::string> specs) {
+    stream_builder b;
+    for (const std::string& spec : specs) {
+        const auto eq = spec.find('=');
+        const std::string id = spec.substr(0, eq);
+        std::istringstream parts(spec.substr(eq + 1));
+        for (std::string part; std::getline(parts, part, ',');) {
+            if (part == "file") {
+                b.file(id, "traceback", "trace of " + id + "\n");
+            } else {
+                b.ev(id, *subunit::parse_status(part), 1.0, {"worker-0"});
+            }
+        }
+    }
+    return b.bytes;
+}
+
+std::string small_run(const std::string& tag) {
+    stream_builder b;
+    b.run("ok." + tag, status::success, 1, 0.5);
+    b.ev("bad." + tag, status::inprogress, 2.0).file("bad." + tag, "traceback", "boom " + tag).ev("bad." + tag, status::fail, 3.0);
+    return b.bytes;
+}
+
+/// What a reader sees: next-stream's runs, and the failing ids.
+struct visible_state {
+    std::optional<unsigned> latest;
+    std::vector<unsigned> runs;
+    std::vector<std::string> failing;
+    friend bool operator==(const visible_state&, const visible_state&) = default;
+};
+
+visible_state state_of(const std::string& root) {
+    const auto repo = ok(repo::open(root));
+    return {ok(repo::latest_id(repo)), ok(repo::run_ids(repo)), our_failing(repo)};
+}
+
+long rss_kib() {
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+    return -1;
+}
+
+}  // namespace
+
+TEST_SUITE("repository init/open") {
+    TEST_CASE("missing, init, init again, open") {
+        temp_dir dir;
+        auto missing = repo::open(dir.path());
+        REQUIRE_FALSE(missing.has_value());
+        CHECK(missing.error().code == repo::repo_errc::not_found);
+        CHECK(missing.error().message ==
+              "No repository found in " + dir.path() + ". Create one by running \"testr-mini init\".");
+
+        const auto repo = init_ok(dir.path());
+        CHECK(repo.path() == dir.path() + "/.testrepository");
+        CHECK(list_dir(repo.path()) == std::vector<std::string>{"format", "next-stream"});
+        CHECK(read_bytes(repo.file("format")) == "2\n");
+        CHECK(read_bytes(repo.file("next-stream")) == "0\n");
+        CHECK(list_dir(dir.path()) == std::vector<std::string>{".testrepository"});  // no init litter
+
+        auto again = repo::init(dir.path());
+        REQUIRE_FALSE(again.has_value());
+        CHECK(again.error().code == repo::repo_errc::exists);
+        CHECK(again.error().message.find(repo.path()) != std::string::npos);
+
+        const auto opened = ok(repo::open(dir.path()));
+        CHECK(ok(repo::latest_id(opened)) == std::nullopt);
+        CHECK(ok(repo::run_ids(opened)).empty());
+        CHECK(ok(repo::read_failing(opened)).empty());
+        auto none = repo::read_run(opened, 0);
+        REQUIRE_FALSE(none.has_value());
+        CHECK(none.error().code == repo::repo_errc::no_such_run);
+        CHECK(none.error().message.find("id 0") != std::string::npos);
+    }
+
+    TEST_CASE("init replaces what a dead init with our pid left") {
+        temp_dir dir;
+        const std::string leftover = dir / (".testrepository.init." + std::to_string(::getpid()));
+        REQUIRE(::mkdir(leftover.c_str(), 0755) == 0);
+        write_bytes(leftover + "/format", "2\n");
+        const auto repo = init_ok(dir.path());
+        CHECK(list_dir(dir.path()) == std::vector<std::string>{".testrepository"});
+        CHECK(read_bytes(repo.file("next-stream")) == "0\n");
+    }
+
+    TEST_CASE("init in a missing directory names it") {
+        temp_dir dir;
+        auto r = repo::init(dir / "nope");
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().code == repo::repo_errc::io);
+        CHECK(r.error().message.find(dir / "nope/.testrepository") != std::string::npos);
+        CHECK(r.error().message.find("No such file or directory") != std::string::npos);
+    }
+
+    TEST_CASE("a repository made by the real testr init is refused, and ours by testr") {
+        real_testr theirs;
+        auto r = repo::open(theirs.path());
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().code == repo::repo_errc::bad_format);
+        CHECK(r.error().message.starts_with(theirs.path() + "/.testrepository was created by testrepository (format 1"));
+        CHECK(r.error().message.find("mv .testrepository .testrepository.testr") != std::string::npos);
+        CHECK(r.error().message.find("testr-mini init") != std::string::npos);
+        CHECK(repo::init(theirs.path()).error().code == repo::repo_errc::exists);
+
+        // The other way round: testr must not take our runs for v1 ones.
+        temp_dir dir;
+        write_bytes(dir / ".testr.conf", "[DEFAULT]\ntest_command=true\n");
+        const auto ours = init_ok(dir.path());
+        commit_stream(ours, small_run("x"));
+        const std::string before = read_bytes(ours.file("0"));
+        const auto last = repo_test::shell("cd " + repo_test::quoted(dir.path()) + " && " + repo_test::testr_program + " last");
+        CHECK(last.exit != 0);
+        CHECK(last.text.find("PASSED") == std::string::npos);
+        const auto load = repo_test::shell("cd " + repo_test::quoted(dir.path()) + " && " + repo_test::testr_program +
+                                           " load < /dev/null");
+        CHECK(load.exit != 0);
+        CHECK(read_bytes(ours.file("next-stream")) == "1\n");
+        CHECK(read_bytes(ours.file("0")) == before);
+    }
+
+    TEST_CASE("unknown formats, corrupt next-stream, a plain file in the way") {
+        temp_dir dir;
+        const auto repo = init_ok(dir.path());
+        write_bytes(repo.file("format"), "3\n");
+        auto r = repo::open(dir.path());
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().code == repo::repo_errc::bad_format);
+        CHECK(r.error().message.find("unknown repository format '3'") != std::string::npos);
+        CHECK(r.error().message.find(repo.file("format")) != std::string::npos);
+
+        write_bytes(repo.file("format"), "2\n");
+        write_bytes(repo.file("next-stream"), "seven\n");
+        auto latest = repo::latest_id(repo);
+        REQUIRE_FALSE(latest.has_value());
+        CHECK(latest.error().code == repo::repo_errc::bad_format);
+        CHECK(latest.error().message.find(repo.file("next-stream")) != std::string::npos);
+        CHECK(latest.error().message.find("'seven") != std::string::npos);
+
+        temp_dir other;
+        write_bytes(other / ".testrepository", "not a directory");
+        CHECK(repo::open(other.path()).error().code == repo::repo_errc::not_found);
+    }
+}
+
+TEST_SUITE("repository runs") {
+    TEST_CASE("runs get ids 0, 1, 2 and keep their bytes exactly") {
+        temp_dir dir;
+        const auto repo = init_ok(dir.path());
+        std::vector<std::string> streams;
+        for (int i = 0; i < 3; ++i) {
+            // Non-subunit noise and a corrupt tail must be stored as received.
+            streams.push_back("noise " + std::to_string(i) + "\n" + small_run(std::to_string(i)) + "\xB3\x20");
+            CHECK(commit_stream(repo, streams.back()) == static_cast<unsigned>(i));
+        }
+        CHECK(ok(repo::latest_id(repo)) == 2u);
+        CHECK(ok(repo::run_ids(repo)) == std::vector<unsigned>{0, 1, 2});
+        for (unsigned i = 0; i < 3; ++i) CHECK(ok(repo::read_run(repo, i)).view() == streams[i]);
+        CHECK(read_bytes(repo.file("next-stream")) == "3\n");
+        auto missing = repo::read_run(repo, 3);
+        REQUIRE_FALSE(missing.has_value());
+        CHECK(missing.error().code == repo::repo_errc::no_such_run);
+        CHECK(missing.error().message == "No run with id 3 in " + repo.path() + ".");
+        CHECK(list_dir(repo.path()) ==
+              std::vector<std::string>{"0", "1", "2", "failing", "format", "lock", "next-stream", "times.tsv", "times.tsv.lock"});
+
+        // The durations went to times.tsv: passed for ok.*, failed for bad.*.
+        const auto db = timesdb::open(repo.file(timesdb::file_name));
+        REQUIRE(db.has_value());
+        REQUIRE(db->find("ok.1") != nullptr);
+        CHECK(db->find("ok.1")->last == doctest::Approx(0.5));
+        CHECK(db->find("ok.1")->last_passed);
+        REQUIRE(db->find("bad.2") != nullptr);
+        CHECK(db->find("bad.2")->last == doctest::Approx(1.0));
+        CHECK_FALSE(db->find("bad.2")->last_passed);
+    }
+
+    TEST_CASE("abandon, destructor, and a second commit") {
+        temp_dir dir;
+        const auto repo = init_ok(dir.path());
+        {
+            auto w = ok(repo::begin_run(repo));
+            REQUIRE(w.append("abc"));
+            CHECK(list_dir(repo.path()).size() == 3);  // format, next-stream, the temporary
+        }
+        CHECK(list_dir(repo.path()) == std::vector<std::string>{"format", "next-stream"});
+        auto w = ok(repo::begin_run(repo));
+        w.abandon();
+        CHECK(list_dir(repo.path()) == std::vector<std::string>{"format", "next-stream"});
+        CHECK_FALSE(w.append("x").has_value());
+        auto c = ok(repo::begin_run(repo));
+        REQUIRE(c.commit(false));
+        CHECK(c.committed() == 0u);
+        CHECK_FALSE(c.commit(false).has_value());
+        CHECK(ok(repo::read_run(repo, 0)).view().empty());
+    }
+
+    TEST_CASE("the failing stream keeps the failing tests' events") {
+        temp_dir dir;
+        const auto repo = init_ok(dir.path());
+        commit_stream(repo, small_run("a"));
+        const auto failing = summarize(ok(repo::read_failing(repo)));
+        REQUIRE(failing->tests().size() == 1);
+        const auto& bad = failing->tests()[0];
+        CHECK(bad.id == "bad.a");
+        CHECK(bad.status == status::fail);
+        REQUIRE(bad.attachments.size() == 1);
+        CHECK(bad.attachments[0].bytes == "boom a");
+        CHECK(bad.seconds() == doctest::Approx(1.0));
+        // A run without failures empties it.
+        stream_builder b;
+        b.run("bad.a", status::success, 5, 1);
+        commit_stream(repo, b.bytes);
+        CHECK(ok(repo::read_failing(repo)).empty());
+    }
+
+    TEST_CASE("failing after full and partial runs is what testr load [--partial] makes") {
+        temp_dir dir;
+        const auto repo = init_ok(dir.path());
+        real_testr testr;
+        const struct {
+            std::string stream;
+            bool partial;
+        } steps[] = {
+            {spec_stream({"A=fail", "B=fail", "C=inprogress", "D=fail", "E=fail", "F=fail", "G=fail", "H=success"}), false},
+            {spec_stream({"A=success", "B=exists", "C=uxsuccess", "D=skip", "E=xfail", "F=file", "I=fail", "J=inprogress"}), true},
+            {spec_stream({"I=success", "K=fail,success", "L=success,fail", "M=success,file", "G=exists,inprogress,fail"}), true},
+            {spec_stream({"B=exists", "N=fail", "O=file"}), true},
+            {spec_stream({"A=fail", "P=exists"}), false},
+            {spec_stream({"Q=success"}), true},
+            {spec_stream({"A=success", "Z=skip"}), false},
+        };
+        unsigned expected_id = 0;
+        for (const auto& step : steps) {
+            CAPTURE(expected_id);
+            const auto loaded = testr.load(step.stream, step.partial);
+            CHECK(commit_stream(repo, step.stream, step.partial) == expected_id++);
+            const auto theirs = testr.failing();
+            CHECK_MESSAGE(our_failing(repo) == theirs, loaded.text);
+        }
+        CHECK(our_failing(repo).empty());
+    }
+}
+
+TEST_SUITE("repository concurrency and crashes") {
+    TEST_CASE("8 processes committing at once get 8 distinct ids and keep every run") {
+        temp_dir dir;
+        const auto repo = init_ok(dir.path());
+        constexpr int writers = 8;
+        int go[2];
+        REQUIRE(::pipe(go) == 0);
+        std::vector<std::future<timesdb_test::child_outcome>> children;
+        for (int i = 0; i < writers; ++i) {
+            children.push_back(std::async(std::launch::async, [&, i] {
+                return run_in_child([&, i]() -> std::string {
+                    ::close(go[1]);
+                    char c;
+                    while (::read(go[0], &c, 1) < 0 && errno == EINTR) {
+                    }
+                    // Hold the lock a while, so that without it the
+                    // committers would all read the same next-stream.
+                    repo::detail::commit_fault = [](repo::detail::commit_stage stage) {
+                        if (stage == repo::detail::commit_stage::locked) ::usleep(20000);
+                    };
+                    auto w = repo::begin_run(repo);
+                    if (!w) return w.error().message;
+                    const std::string bytes = small_run("w" + std::to_string(i)) + std::string(100000 + i, 'x');
+                    if (!w->append(bytes)) return std::string("append failed");
+                    auto c2 = w->commit(i % 2 == 1);
+                    return c2 ? std::string() : c2.error().message;
+                });
+            }));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        ::close(go[1]);  // every child's read returns: they start together
+        for (auto& child : children) {
+            const auto outcome = child.get();
+            CHECK(timesdb_test::exited_cleanly(outcome));
+            CHECK_MESSAGE(outcome.report.empty(), outcome.report);
+        }
+        ::close(go[0]);
+        CHECK(ok(repo::run_ids(repo)) == std::vector<unsigned>{0, 1, 2, 3, 4, 5, 6, 7});
+        std::set<std::string> seen;
+        for (unsigned id = 0; id < writers; ++id) {
+            const auto run = ok(repo::read_run(repo, id));
+            const std::string_view bytes = run.view();
+            const auto s = summarize(bytes);
+            REQUIRE(s->tests().size() == 2);
+            const std::string tag = s->tests()[0].id.substr(3);  // "ok.wN"
+            CHECK(bytes == small_run(tag) + std::string(100000 + std::stoi(tag.substr(1)), 'x'));
+            seen.insert(tag);
+        }
+        CHECK(seen.size() == writers);
+        CHECK(list_dir(repo.path()).size() == writers + 6);  // no temporaries left
+        const auto db = timesdb::open(repo.file(timesdb::file_name));
+        REQUIRE(db.has_value());
+        CHECK(db->size() == 2 * writers);
+    }
+
+    TEST_CASE("a committer killed at any step leaves the old or the new state, and the next commit cleans up") {
+        using repo::detail::commit_stage;
+        const struct {
+            commit_stage stage;
+            bool atomic_write;  // kill inside write_file_atomically (after its fsync, before rename) instead
+            int atomic_write_number;
+            bool visible;
+        } cases[] = {
+            {commit_stage::locked, false, 0, false},          {commit_stage::run_renamed, false, 0, false},
+            {commit_stage::failing_staged, false, 0, false},  {commit_stage::committed, false, 0, true},
+            {commit_stage::failing_renamed, false, 0, true},  {commit_stage::locked, true, 1, false},  // staging failing
+            {commit_stage::locked, true, 2, false},                                                     // next-stream
+        };
+        for (const auto& c : cases) {
+            CAPTURE(static_cast<int>(c.stage));
+            CAPTURE(c.atomic_write_number);
+            temp_dir dir;
+            const auto repo = init_ok(dir.path());
+            commit_stream(repo, small_run("old"));
+            const visible_state before = state_of(dir.path());
+            const std::string new_run = small_run("new");
+
+            static commit_stage kill_at;
+            static int kill_on_write;
+            static int writes_seen;
+            kill_at = c.stage;
+            kill_on_write = c.atomic_write ? c.atomic_write_number : 0;
+            writes_seen = 0;
+            const auto child = run_in_child([&]() -> std::string {
+                if (kill_on_write == 0) {
+                    repo::detail::commit_fault = [](commit_stage stage) {
+                        if (stage == kill_at) ::raise(SIGKILL);
+                    };
+                } else {
+                    detail::atomic_write_fault_hook = [](detail::write_stage stage, int) {
+                        if (stage == detail::write_stage::temp_synced && ++writes_seen == kill_on_write) ::raise(SIGKILL);
+                    };
+                }
+                auto w = repo::begin_run(repo);
+                if (!w || !w->append(new_run)) return std::string("cannot start run");
+                auto r = w->commit(false);
+                return std::string("commit returned instead of dying: ") + (r ? "ok" : r.error().message);
+            });
+            CHECK_MESSAGE(child.report.empty(), child.report);
+            REQUIRE(WIFSIGNALED(child.status));
+
+            const visible_state after = state_of(dir.path());
+            if (c.visible) {
+                CHECK(after.latest == 1u);
+                CHECK(after.runs == std::vector<unsigned>{0, 1});
+                CHECK(after.failing == std::vector<std::string>{"bad.new"});
+                CHECK(ok(repo::read_run(repo, 1)).view() == new_run);
+            } else {
+                CHECK(after == before);
+            }
+            // The next writer gets the next id, finishes or discards what
+            // the dead one left, and leaves no litter.
+            const unsigned next = commit_stream(repo, small_run("next"), true);
+            CHECK(next == (c.visible ? 2u : 1u));
+            const auto final_state = state_of(dir.path());
+            CHECK(final_state.failing ==
+                  (c.visible ? std::vector<std::string>{"bad.new", "bad.next"} : std::vector<std::string>{"bad.next", "bad.old"}));
+            auto names = list_dir(repo.path());
+            std::vector<std::string> expected{"0", "1", "failing", "format", "lock", "next-stream", "times.tsv", "times.tsv.lock"};
+            if (c.visible) expected.insert(expected.begin() + 2, "2");
+            CHECK(names == expected);
+        }
+    }
+
+    TEST_CASE("a live writer's temporary survives another commit; a dead one's is swept") {
+        temp_dir dir;
+        const auto repo = init_ok(dir.path());
+        auto live = ok(repo::begin_run(repo));
+        REQUIRE(live.append(small_run("live")));
+        // A writer that dies without cleaning up (no destructors run).
+        const auto dead = run_in_child([&]() -> std::string {
+            auto w = repo::begin_run(repo);
+            if (!w || !w->append("half a run")) return "cannot start run";
+            ::_exit(0);
+        });
+        REQUIRE(timesdb_test::exited_cleanly(dead));
+        CHECK(list_dir(repo.path()).size() == 4);  // format, next-stream, two temporaries
+        CHECK(ok(repo::run_ids(repo)).empty());    // readers ignore temporaries
+
+        CHECK(commit_stream(repo, small_run("other")) == 0);
+        std::error_code ec;
+        CHECK(std::filesystem::exists(live.temp_path(), ec));
+        CHECK(ok(live.commit(false)).id == 1);
+        CHECK(ok(repo::read_run(repo, 1)).view() == small_run("live"));
+        for (const auto& name : list_dir(repo.path())) CHECK_FALSE(name.starts_with(".tmp"));
+    }
+
+    TEST_CASE("a 50 MB run streams through without being held in memory") {
+        temp_dir dir;
+        const auto repo = init_ok(dir.path());
+        auto w = ok(repo::begin_run(repo));
+        const std::string payload(64 * 1024, 'p');
+        uLong crc = ::crc32(0, nullptr, 0);
+        std::size_t total = 0, failed = 0;
+        const long rss_before = rss_kib();
+        for (int i = 0; total < 50u * 1024 * 1024; ++i) {
+            stream_builder b;
+            const std::string id = "big." + std::to_string(i);
+            b.ev(id, status::inprogress, i).file(id, "log", payload).ev(id, i % 100 == 0 ? status::fail : status::success, i + 0.5);
+            REQUIRE(w.append(b.bytes));
+            failed += i % 100 == 0;
+            crc = ::crc32(crc, reinterpret_cast<const Bytef*>(b.bytes.data()), static_cast<uInt>(b.bytes.size()));
+            total += b.bytes.size();
+        }
+        const long grown = rss_kib() - rss_before;
+        CHECK_MESSAGE(grown < 8 * 1024, "RSS grew by " << grown << " KiB while appending " << total << " bytes");
+        CHECK(ok(w.commit(false)).id == 0);
+        const auto stored = ok(repo::read_run(repo, 0));
+        REQUIRE(stored.view().size() == total);
+        CHECK(::crc32(::crc32(0, nullptr, 0), reinterpret_cast<const Bytef*>(stored.view().data()),
+                      static_cast<uInt>(stored.view().size())) == crc);
+        CHECK(our_failing(repo).size() == failed);
+    }
+
+    TEST_CASE("a read-only repository: reading works, writing names the path") {
+        temp_dir dir;
+        const auto repo = init_ok(dir.path());
+        commit_stream(repo, small_run("kept"));
+        REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
+        REQUIRE(::chmod(repo.path().c_str(), 0555) == 0);
+        const auto child = run_in_child([&]() -> std::string {
+            if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0))
+                return std::string("cannot drop privileges: ") + std::strerror(errno);
+            auto opened = repo::open(dir.path());
+            if (!opened) return "open failed: " + opened.error().message;
+            auto run = repo::read_run(*opened, 0);
+            if (!run || run->view() != small_run("kept")) return std::string("reading the run failed");
+            auto w = repo::begin_run(*opened);
+            if (w) return std::string("begin_run succeeded in a read-only directory");
+            if (w.error().code != repo::repo_errc::io) return "wrong code: " + w.error().message;
+            if (w.error().message.find(repo.path() + "/.tmp-run.") == std::string::npos ||
+                w.error().message.find("Permission denied") == std::string::npos)
+                return "bad message: " + w.error().message;
+            return std::string();
+        });
+        ::chmod(repo.path().c_str(), 0755);
+        CHECK(timesdb_test::exited_cleanly(child));
+        CHECK_MESSAGE(child.report.empty(), child.report);
+    }
+}
