@@ -37,8 +37,8 @@ std::vector<json> python_build(const std::vector<command_case>& cases) {
         j["ids"] = c.ids ? json(*c.ids) : json(nullptr);
         input.push_back(std::move(j));
     }
-    temp_dir dir("testr-cmdcase");
-    config_test::write_file(dir / "cases.json", input.dump());
+    temp_dir dir;
+    config_test::write_bytes(dir / "cases.json", input.dump());
     const auto out = config_test::run(config_test::python() + " " + config_test::helper("command_oracle.py") + " < " +
                                       testr::shell_quote(dir / "cases.json"));
     REQUIRE(out.exit_code == 0);
@@ -234,8 +234,8 @@ const std::vector<std::string>& hostile_ids() {
 TEST_CASE("shell_quote: shlex.quote's decisions, and the shell reads every word back") {
     std::vector<std::string> words = hostile_ids();
     for (int c = 1; c < 128; ++c) words.push_back(std::string("a") + static_cast<char>(c) + "b");
-    temp_dir dir("testr-quote");
-    config_test::write_file(dir / "words.json", json(words).dump());
+    temp_dir dir;
+    config_test::write_bytes(dir / "words.json", json(words).dump());
     const auto out = config_test::run(config_test::python() + " " + config_test::helper("command_oracle.py") +
                                       " --quote < " + testr::shell_quote(dir / "words.json"));
     REQUIRE(out.exit_code == 0);
@@ -322,7 +322,7 @@ TEST_CASE("the instance hooks are substituted as the original does") {
 }
 
 TEST_CASE("hostile ids reach the command intact through $IDLIST, $IDFILE and $IDOPTION, and nothing runs") {
-    temp_dir dir("testr-shell");
+    temp_dir dir;
     std::vector<std::string> line_ids;  // all but the one with a line break, for $IDFILE
     for (const auto& id : hostile_ids()) {
         if (id.find('\n') == std::string::npos) line_ids.push_back(id);
@@ -352,7 +352,7 @@ TEST_CASE("hostile ids reach the command intact through $IDLIST, $IDFILE and $ID
         CHECK(run->needs_idfile);
         std::string file;
         for (const auto& id : line_ids) file += id + "\n";
-        config_test::write_file(idfile, file);
+        config_test::write_bytes(idfile, file);
         std::string expected = "--load-list" + std::string(1, '\0') + idfile + std::string(1, '\0') + "--ids" +
                                std::string(1, '\0');
         for (const auto& id : line_ids) expected += id + std::string(1, '\0');

@@ -61,11 +61,11 @@ struct comparison {
 // Writes every text to a file, has Python and testr::config read each, and
 // checks they agree: the same values, or both an error on the same line.
 comparison compare_with_python(const std::vector<std::string>& texts) {
-    temp_dir dir("testr-config");
+    temp_dir dir;
     std::vector<std::string> paths;
     for (std::size_t i = 0; i < texts.size(); ++i) {
         paths.push_back(dir / ("case-" + std::to_string(i) + ".conf"));
-        config_test::write_file(paths.back(), texts[i]);
+        config_test::write_bytes(paths.back(), texts[i]);
     }
     const auto python = python_read(paths);
     comparison counts;
@@ -303,7 +303,7 @@ TEST_CASE("errors name the file and line") {
 }
 
 TEST_CASE("load: a missing or unreadable file is the original's 'No .testr.conf config file'") {
-    temp_dir dir("testr-config");
+    temp_dir dir;
     const auto missing = cfg::load(dir / ".testr.conf");
     REQUIRE_FALSE(missing.has_value());
     CHECK(missing.error().line == 0);
@@ -312,7 +312,7 @@ TEST_CASE("load: a missing or unreadable file is the original's 'No .testr.conf 
     const auto directory = cfg::load(dir.path());
     CHECK_FALSE(directory.has_value());
 
-    config_test::write_file(dir / ".testr.conf", "[DEFAULT]\ntest_command=true\n");
+    config_test::write_bytes(dir / ".testr.conf", "[DEFAULT]\ntest_command=true\n");
     const auto loaded = cfg::load(dir / ".testr.conf");
     REQUIRE(loaded.has_value());
     CHECK(loaded->path == dir / ".testr.conf");

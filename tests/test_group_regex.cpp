@@ -76,8 +76,8 @@ struct verdict {
 };
 
 std::vector<verdict> python_match(const std::vector<std::string>& pats, const std::vector<std::string>& ids) {
-    temp_dir dir("testr-regex");
-    config_test::write_file(dir / "case.json", json{{"patterns", pats}, {"ids", ids}}.dump());
+    temp_dir dir;
+    config_test::write_bytes(dir / "case.json", json{{"patterns", pats}, {"ids", ids}}.dump());
     const auto out = config_test::run(config_test::python() + " " + config_test::helper("re_oracle.py") + " < " +
                                       testr::shell_quote(dir / "case.json"));
     REQUIRE(out.exit_code == 0);
@@ -174,7 +174,8 @@ TEST_CASE("copies share the code; threads match at once; long ids need no recurs
     for (int t = 0; t < 4; ++t) {
         threads.emplace_back([&, t] {
             for (int i = 0; i < 20000; ++i) {
-                const std::string prefix = "t" + std::to_string(t) + ".m" + std::to_string(i % 97) + ".";
+                std::string prefix(1, 't');
+                prefix.append(std::to_string(t)).append(".m").append(std::to_string(i % 97)).append(".");
                 const std::string id = prefix + "test_" + std::to_string(i);
                 if (copy(id) != prefix) ++wrong[static_cast<std::size_t>(t)];
             }

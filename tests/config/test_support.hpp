@@ -1,8 +1,10 @@
 // config/test_support.hpp - scaffolding shared by the differential tests of
 // the .testr.conf pieces (test_config, test_command_template,
-// test_group_regex): temporary directories, files, and running the Python
-// oracles in tests/config/.
+// test_group_regex): running the Python oracles in tests/config/, plus the
+// temporary directories and files of timesdb_support.hpp.
 #pragma once
+
+#include "../timesdb_support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -10,11 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <sys/wait.h>
-#include <unistd.h>
 
 namespace config_test {
 
@@ -31,39 +30,9 @@ inline std::string helper(const char* name) {
     return (std::filesystem::path(env_or("TESTR_SOURCE_ROOT", ".")) / "tests" / "config" / name).string();
 }
 
-/// A fresh directory under /tmp, removed with its content at scope end.
-class temp_dir {
-public:
-    explicit temp_dir(const std::string& prefix) {
-        std::string templ = "/tmp/" + prefix + "-XXXXXX";
-        REQUIRE(::mkdtemp(templ.data()) != nullptr);
-        path_ = templ;
-    }
-    ~temp_dir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-
-    const std::string& path() const { return path_; }
-    std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
-private:
-    std::string path_;
-};
-
-inline void write_file(const std::string& path, const std::string& content) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << content;
-    REQUIRE_MESSAGE(out.good(), "cannot write " << path);
-}
-
-inline std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    REQUIRE_MESSAGE(in.good(), "cannot read " << path);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+// Temporary directories and whole files: the file-store tests' helpers.
+using timesdb_test::temp_dir;
+using timesdb_test::write_bytes;
 
 struct run_result {
     int exit_code = -1;
