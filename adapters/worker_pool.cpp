@@ -28,7 +28,11 @@ void tagged_decoder::emit(const subunit::event_view& e) {
 }
 
 struct worker_pool::runner {
+    runner_id id;
     unsigned slot;
+    process::child_id child = 0;
+    bool reported = false;
+    bool stopped_by_caller = false;
     std::unique_ptr<tagged_decoder> decoder;
 };
 
@@ -54,7 +58,7 @@ subunit::event returncode_event(unsigned slot, const process::exit_status& statu
 
 void worker_pool::finish(runner& r, const process::exit_status& status) {
     r.decoder->finish();
-    if (!status.success()) {
+    if (!status.success() && !r.stopped_by_caller) {
         const subunit::event e = returncode_event(r.slot, status);
         subunit::event_view v;
         v.test_id = *e.test_id;
@@ -66,40 +70,60 @@ void worker_pool::finish(runner& r, const process::exit_status& status) {
         v.eof = true;
         r.decoder->emit(v);
     }
-    if (sink_.on_exit) sink_.on_exit(r.slot, status);
+    r.reported = true;
+    if (sink_.on_exit) sink_.on_exit(r.id, r.slot, status);
 }
 
-result<void> worker_pool::start(worker_spec spec) {
+result<runner_id> worker_pool::start(worker_spec spec) {
     auto r = std::make_unique<runner>();
+    r->id = runners_.size() + 1;
     r->slot = spec.slot;
     runner* raw = r.get();
     r->decoder = std::make_unique<tagged_decoder>(spec.slot, [this, raw](const subunit::event_view& e, std::string_view encoded) {
-        if (sink_.on_event) sink_.on_event(raw->slot, e, encoded);
+        if (sink_.on_event) sink_.on_event(raw->id, raw->slot, e, encoded);
     });
     process::options opts;
     opts.env = std::move(spec.env);
     opts.working_directory = std::move(spec.working_directory);
     opts.deadline = spec.deadline;
+    opts.grace = spec.grace;
     process::callbacks cb;
     cb.on_output = [this, raw](process::child_id, process::stream s, std::string_view bytes) {
         if (s == process::stream::out) raw->decoder->feed(bytes);
-        else if (sink_.on_stderr) sink_.on_stderr(raw->slot, bytes);
+        else if (sink_.on_stderr) sink_.on_stderr(raw->id, raw->slot, bytes);
     };
     cb.on_exit = [this, raw](process::child_id, const process::exit_status& status) { finish(*raw, status); };
-    auto id = loop_.spawn_shell(spec.command, opts, std::move(cb));
-    if (!id) return unexpected(std::move(id).error());
+    auto child = loop_.spawn_shell(spec.command, opts, std::move(cb));
+    if (!child) return unexpected(std::move(child).error());
+    r->child = *child;
     runners_.push_back(std::move(r));
-    return {};
+    return raw->id;
 }
 
-result<pool_outcome> worker_pool::run() {
-    auto status = loop_.run();
-    if (!status) return unexpected(std::move(status).error());
-    if (status->interrupts >= 2) {
-        // A second Ctrl-C: no more grace periods.
-        loop_.kill_all();
-        auto again = loop_.run();
-        if (!again) return unexpected(std::move(again).error());
+void worker_pool::stop(runner_id r) {
+    if (r == 0 || r > runners_.size() || runners_[r - 1]->reported) return;
+    runners_[r - 1]->stopped_by_caller = true;
+    loop_.stop(runners_[r - 1]->child);
+}
+
+std::optional<process::clock::duration> worker_pool::first_output(runner_id r) const {
+    if (r == 0 || r > runners_.size()) return std::nullopt;
+    auto t = loop_.times(runners_[r - 1]->child);
+    if (!t || !t->first_stdout) return std::nullopt;
+    return *t->first_stdout - t->started;
+}
+
+result<pool_outcome> worker_pool::run(std::chrono::milliseconds tick) {
+    bool killed = false;
+    while (loop_.active() > 0) {
+        auto status = loop_.poll_once(tick);
+        if (!status) return unexpected(std::move(status).error());
+        if (status->interrupts >= 2 && !killed) {
+            // A second Ctrl-C: no more grace periods.
+            loop_.kill_all();
+            killed = true;
+        }
+        if (sink_.on_tick) sink_.on_tick(process::clock::now());
     }
     return pool_outcome{loop_.interrupts()};
 }

@@ -12,7 +12,9 @@
 #include <testr/result.hpp>
 
 #include <functional>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -48,16 +50,22 @@ struct worker_spec {
     std::vector<std::pair<std::string, std::string>> env;
     std::string working_directory;
     std::chrono::milliseconds deadline{0};  ///< 0: none
+    std::chrono::milliseconds grace{0};     ///< SIGTERM -> SIGKILL; 0: process::default_grace
 };
 
+/// Identifies one started runner within its pool.
+using runner_id = std::uint64_t;
+
 /// Where a pool's output goes. Empty functions discard. Views are valid
-/// only during the call. Callbacks may start further workers.
+/// only during the call. Callbacks may start or stop runners.
 struct worker_sink {
     /// A tagged event and its encoding (what a stored run must hold).
-    std::function<void(unsigned slot, const subunit::event_view& e, std::string_view encoded)> on_event;
-    std::function<void(unsigned slot, std::string_view bytes)> on_stderr;
+    std::function<void(runner_id r, unsigned slot, const subunit::event_view& e, std::string_view encoded)> on_event;
+    std::function<void(runner_id r, unsigned slot, std::string_view bytes)> on_stderr;
     /// After the runner's last event (including process-returncode).
-    std::function<void(unsigned slot, const process::exit_status& status)> on_exit;
+    std::function<void(runner_id r, unsigned slot, const process::exit_status& status)> on_exit;
+    /// Called at least every `tick` while runners are active (watchdogs).
+    std::function<void(process::clock::time_point now)> on_tick;
 };
 
 struct pool_outcome {
@@ -71,12 +79,21 @@ public:
     worker_pool(const worker_pool&) = delete;
     worker_pool& operator=(const worker_pool&) = delete;
 
-    /// Starts a runner. May be called from the sink's callbacks.
-    result<void> start(worker_spec spec);
+    /// Starts a runner. May be called from the sink's callbacks; fails once
+    /// the pool has been interrupted.
+    result<runner_id> start(worker_spec spec);
+    /// Staged stop of one runner's process group (a timeout): SIGTERM, then
+    /// SIGKILL after `grace`. Its exit is reported as usual, without the
+    /// process-returncode pseudo-test: the caller stopped it and says why.
+    void stop(runner_id r);
     /// Runs until every runner has been reported or an interrupt stops them
     /// all; on a second interrupt it kills them at once and returns.
-    result<pool_outcome> run();
+    /// on_tick is called at least every `tick`.
+    result<pool_outcome> run(std::chrono::milliseconds tick = std::chrono::milliseconds(200));
     std::size_t active() const noexcept;
+    /// When the runner's first stdout byte came, measured from its spawn
+    /// (its start cost); nullopt until then or once it has been reported.
+    std::optional<process::clock::duration> first_output(runner_id r) const;
 
 private:
     struct runner;
@@ -84,7 +101,7 @@ private:
 
     worker_sink sink_;
     process::loop loop_;
-    std::vector<std::unique_ptr<runner>> runners_;
+    std::vector<std::unique_ptr<runner>> runners_;  // index = runner_id - 1
 };
 
 /// The pseudo-test a failed runner adds: id `process-returncode`, status

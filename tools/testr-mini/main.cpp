@@ -70,6 +70,16 @@ void add_run_options(CLI::App* cmd, run_options& o) {
     cmd->add_option("testfilters", o.filters, "Regular expressions: run tests whose id any of them finds");
 }
 
+void add_reliability_options(CLI::App* cmd, run_options& o, double& timeout_seconds) {
+    cmd->add_option("--timeout", timeout_seconds,
+                    "Per-test limit in seconds: a test over it fails and its runner is stopped "
+                    "(default: test_timeout in .testr.conf, else none)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--retries", o.retries, "Re-run failing tests up to N times, each in a fresh runner; "
+                                            "one that then passes is reported as flaky");
+    cmd->add_flag("--fail-on-flaky", o.fail_on_flaky, "A test that passed only on retry fails the run");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -102,6 +112,8 @@ int main(int argc, char** argv) {
     auto* init = cli.add_subcommand("init", "Create a new repository");
     auto* run = cli.add_subcommand("run", "Run the tests of a project and load them into the repository");
     add_run_options(run, ro);
+    double timeout_seconds = 0;
+    add_reliability_options(run, ro, timeout_seconds);
     run->add_flag("--full-results", full_results, "No-op, kept for compatibility");
     auto* plan = cli.add_subcommand("plan", "Show how run would split the tests over workers (runs nothing)");
     add_run_options(plan, ro);
@@ -139,6 +151,7 @@ int main(int argc, char** argv) {
         if (version) { std::printf("testr-mini %s\n", testr::version_string); return exit_ok; }
         if (*init) return init_command(a);
         ro.testargs = testargs;
+        ro.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
         // While runners or listings run, Ctrl-C and SIGTERM are handled by
         // the process loop: children stopped, results kept.
         if (*run) { testr::process::interrupt_guard guard; return run_tests(a, ro); }

@@ -19,7 +19,9 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <deque>
 #include <set>
+#include <unordered_map>
 #include <unistd.h>
 
 #include "group_regex.hpp"
@@ -29,6 +31,7 @@
 #include "run_summary.hpp"
 #include "test_filter.hpp"
 #include "timesdb.hpp"
+#include "run_engine.hpp"
 #include "worker_pool.hpp"
 
 namespace testr::cli {
@@ -245,14 +248,6 @@ private:
     std::string path_;
 };
 
-struct worker_stats {
-    std::size_t tests = 0;
-    double busy = 0;       // sum of its tests' durations
-    double predicted = 0;
-    double wall = 0;       // process start to exit
-    std::string ended;     // how the process ended, when not cleanly
-};
-
 /// Reads the latest stored run, to compare the new one with.
 std::optional<run_summary> previous_run(const repo::repository& r) {
     auto latest = repo::latest_id(r);
@@ -264,45 +259,104 @@ std::optional<run_summary> previous_run(const repo::repository& r) {
     return std::move(*s);
 }
 
+/// Writes events into the run being stored, to stdout with --subunit, and
+/// to the live summary and terminal.
+struct run_output {
+    const app& a;
+    const run_options& o;
+    repo::run_writer& writer;
+    run_summary& summary;
+    progress_line& progress;
+    const std::unordered_map<std::string_view, double>& estimate_of;
+    std::optional<std::string> write_error;
+
+    bool show() const { return !o.subunit && !a.quiet; }
+
+    void event(const subunit::event_view& e, std::string_view encoded) {
+        if (!write_error)
+            if (auto ok = writer.append(encoded); !ok) write_error = ok.error().message;
+        if (o.subunit) write_stdout(encoded);
+        summary.add(e);
+        if (!e.test_id || e.test_status < subunit::status::success) return;
+        const test_record* t = summary.find(*e.test_id);
+        if (!t) return;
+        double est = 0;
+        if (auto it = estimate_of.find(*e.test_id); it != estimate_of.end()) est = it->second;
+        if (show() && is_failure(t->status)) {
+            progress.clear();
+            write_stdout(format_failure(*t));
+        }
+        progress.finished(t->id, is_failure(t->status), est);
+    }
+};
+
+/// During retries a test's events wait until its final status: if it then
+/// passes, every one of them is tagged `flaky` before it is stored.
+class flaky_tagger {
+public:
+    explicit flaky_tagger(run_output& out) : out_(out) {}
+
+    void event(const subunit::event_view& e, std::string_view encoded) {
+        if (!e.test_id) return out_.event(e, encoded);
+        auto& held = held_[std::string(*e.test_id)];
+        held.push_back(subunit::to_event(e));
+        if (e.test_status < subunit::status::success) return;
+        const bool passed = !is_failure(e.test_status);
+        if (passed) flaky_.push_back(std::string(*e.test_id));
+        release(held, passed);
+        held_.erase(std::string(*e.test_id));
+    }
+    /// Events of tests that never reached a final status, as they came.
+    void flush() {
+        for (auto& [id, held] : held_) release(held, false);
+        held_.clear();
+    }
+    const std::vector<std::string>& flaky() const { return flaky_; }
+
+private:
+    void release(std::vector<subunit::event>& held, bool tag) {
+        for (auto& ev : held) {
+            if (tag) ev.tags.push_back("flaky");
+            scratch_.clear();
+            if (auto ok = subunit::encode(ev, scratch_); !ok) continue;
+            out_.event(subunit::to_view(ev), scratch_);
+        }
+    }
+    run_output& out_;
+    std::map<std::string, std::vector<subunit::event>> held_;
+    std::vector<std::string> flaky_;
+    std::string scratch_;
+};
+
+std::string id_list(const ids_t& ids, const std::vector<std::size_t>& positions, std::size_t most = 10) {
+    std::string s;
+    for (std::size_t k = 0; k < positions.size() && k < most; ++k) s += "\n  " + ids[positions[k]];
+    if (positions.size() > most) s += "\n  ... and " + std::to_string(positions.size() - most) + " more";
+    return s;
+}
+
 int run_once(const app& a, const run_options& o, const prepared& p) {
     const bool show = !o.subunit && !a.quiet;
-    std::vector<worker_spec> specs;
-    std::vector<std::unique_ptr<id_file>> files;
-    std::map<std::string, double, std::less<>> estimate_of;  // for the ETA
-    double predicted_makespan = 0;
-    std::size_t expected_tests = 0;
-    std::vector<worker_stats> stats;
+    const bool whole_suite = !p.ids;
+    static const ids_t no_ids;
+    const ids_t& ids = whole_suite ? no_ids : *p.ids;
 
-    if (!p.ids) {
-        auto cmd = run_command_for(p.settings, nullptr, "");
-        if (!cmd) throw cli_error(cmd.error().message);
-        specs.push_back({0, cmd->command, {}, working_dir(a), {}});
-        stats.resize(1);
+    std::vector<std::vector<std::size_t>> batches;
+    std::vector<double> estimates(ids.size(), 0.0);
+    std::unordered_map<std::string_view, double> estimate_of;
+    double predicted_makespan = 0;
+    std::vector<double> predicted;
+    if (whole_suite) {
+        batches.resize(1);
     } else {
         schedule s = plan_schedule(p);
         predicted_makespan = s.plan.makespan();
-        expected_tests = p.ids->size();
-        stats.resize(s.plan.workers.size());
-        for (std::size_t j = 0; j < s.plan.workers.size(); ++j) {
-            const auto& members = s.plan.workers[j];
-            if (members.empty()) continue;  // spare partitions start nothing
-            std::vector<std::string_view> ids;
-            for (auto i : members) {
-                ids.emplace_back((*p.ids)[i]);
-                estimate_of[(*p.ids)[i]] = s.estimates[i].value_or(s.plan.unknown_estimate);
-            }
-            stats[j].predicted = s.plan.predicted_seconds[j];
-            std::string idfile_path;
-            auto probe = run_command_for(p.settings, &ids, "IDFILE");
-            if (!probe) throw cli_error(probe.error().message);
-            if (probe->needs_idfile) {
-                files.push_back(std::make_unique<id_file>(ids));
-                idfile_path = files.back()->path();
-            }
-            auto cmd = run_command_for(p.settings, &ids, idfile_path);
-            if (!cmd) throw cli_error(cmd.error().message);
-            specs.push_back({static_cast<unsigned>(j), cmd->command, {}, working_dir(a), {}});
+        predicted = s.plan.predicted_seconds;
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            estimates[i] = s.estimates[i].value_or(s.plan.unknown_estimate);
+            estimate_of.emplace(ids[i], estimates[i]);
         }
+        for (auto& w : s.plan.workers) batches.emplace_back(w.begin(), w.end());
     }
 
     std::optional<run_summary> previous = show ? previous_run(p.repository) : std::nullopt;
@@ -310,86 +364,157 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
     if (!writer) throw cli_error(writer.error().message);
     run_summary summary;
     summary.set_filter_tags(p.filter_tags);
-    progress_line progress(show && smart_terminal(), expected_tests, predicted_makespan * double(std::max<std::size_t>(1, specs.size())));
-    std::optional<std::string> write_error;
+    std::size_t nonempty = 0;
+    for (auto& b : batches) nonempty += !b.empty();
+    progress_line progress(show && smart_terminal(), ids.size(), predicted_makespan * double(std::max<std::size_t>(1, nonempty)));
+    run_output out{a, o, *writer, summary, progress, estimate_of, std::nullopt};
 
-    worker_sink sink;
-    sink.on_event = [&](unsigned slot, const subunit::event_view& e, std::string_view encoded) {
-        if (!write_error) {
-            if (auto ok = writer->append(encoded); !ok) write_error = ok.error().message;
-        }
-        if (o.subunit) write_stdout(encoded);
-        summary.add(e);
-        const bool final_status = e.test_id && e.test_status >= subunit::status::success;
-        if (!final_status) return;
-        const test_record* t = summary.find(*e.test_id);
-        if (!t) return;
-        if (slot < stats.size()) {
-            ++stats[slot].tests;
-            stats[slot].busy += t->seconds().value_or(0);
-        }
-        double est = 0;
-        if (auto it = estimate_of.find(*e.test_id); it != estimate_of.end()) est = it->second;
-        if (show && is_failure(t->status)) {
-            progress.clear();
-            write_stdout(format_failure(*t));
-        }
-        progress.finished(t->id, is_failure(t->status), est);
-    };
-    sink.on_stderr = [&](unsigned, std::string_view bytes) {
+    std::vector<std::unique_ptr<id_file>> files;
+    engine_hooks hooks;
+    hooks.on_stderr = [&](unsigned, std::string_view bytes) {
         progress.clear();
         std::fwrite(bytes.data(), 1, bytes.size(), stderr);
     };
-    sink.on_exit = [&](unsigned slot, const process::exit_status& st) {
-        if (slot >= stats.size()) return;
-        stats[slot].wall = std::chrono::duration<double>(st.elapsed).count();
-        if (!st.success()) stats[slot].ended = process::describe(st);
+    hooks.on_notice = [&](const std::string& message) {
+        progress.clear();
+        std::fprintf(stderr, "testr-mini: %s\n", message.c_str());
+    };
+    hooks.runner_for = [&](unsigned slot, const std::vector<std::size_t>& tests) {
+        if (whole_suite) {
+            auto cmd = run_command_for(p.settings, nullptr, "");
+            if (!cmd) throw cli_error(cmd.error().message);
+            return worker_spec{slot, cmd->command, {}, working_dir(a), {}, {}};
+        }
+        std::vector<std::string_view> chosen;
+        for (auto t : tests) chosen.emplace_back(ids[t]);
+        auto probe = run_command_for(p.settings, &chosen, "IDFILE");
+        if (!probe) throw cli_error(probe.error().message);
+        std::string idfile_path;
+        if (probe->needs_idfile) {
+            files.push_back(std::make_unique<id_file>(chosen));
+            idfile_path = files.back()->path();
+        }
+        auto cmd = run_command_for(p.settings, &chosen, idfile_path);
+        if (!cmd) throw cli_error(cmd.error().message);
+        return worker_spec{slot, cmd->command, {}, working_dir(a), {}, {}};
     };
 
-    worker_pool pool(std::move(sink));
-    for (auto& spec : specs) {
-        if (auto ok = pool.start(spec); !ok) throw cli_error("cannot start '" + spec.command + "': " + ok.error().message);
-    }
-    auto outcome = pool.run();
+    engine_config config;
+    config.timeout = o.timeout;
+    hooks.on_event = [&](unsigned, const subunit::event_view& e, std::string_view encoded) { out.event(e, encoded); };
+    run_engine engine(ids, estimates, batches.size(), hooks, config);
+    auto report = engine.run(batches, whole_suite);
     progress.clear();
-    if (!outcome) throw cli_error(outcome.error().message);
-    const bool interrupted = outcome->interrupts > 0;
+    if (!report) throw cli_error(report.error().message);
+    const bool interrupted = report->interrupts > 0;
 
-    if (write_error) {
+    // --retries: failing tests again, each in a fresh runner; a test that
+    // then passes is flaky, and tagged so in the stored stream.
+    std::vector<std::string> flaky;
+    std::size_t retried = 0;
+    for (unsigned round = 0; round < o.retries && !interrupted && !whole_suite; ++round) {
+        std::vector<std::vector<std::size_t>> singles(batches.size());
+        std::size_t n = 0;
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            const test_record* t = summary.find(ids[i]);
+            if (t && t->status == subunit::status::fail) singles[n++ % singles.size()].push_back(i);
+        }
+        if (n == 0) break;
+        retried += n;
+        // One runner per test: queue them one at a time per slot.
+        engine_hooks retry_hooks = hooks;
+        flaky_tagger tagger(out);
+        retry_hooks.on_event = [&](unsigned, const subunit::event_view& e, std::string_view encoded) { tagger.event(e, encoded); };
+        std::vector<std::deque<std::size_t>> pending(singles.size());
+        for (std::size_t s = 0; s < singles.size(); ++s) pending[s].assign(singles[s].begin(), singles[s].end());
+        std::vector<std::vector<std::size_t>> first(singles.size());
+        for (std::size_t s = 0; s < singles.size(); ++s)
+            if (!pending[s].empty()) { first[s] = {pending[s].front()}; pending[s].pop_front(); }
+        retry_hooks.next_chunk = [&](unsigned slot, double) -> std::vector<std::size_t> {
+            if (slot >= pending.size() || pending[slot].empty()) return {};
+            std::size_t t = pending[slot].front();
+            pending[slot].pop_front();
+            return {t};
+        };
+        run_engine again(ids, estimates, batches.size(), retry_hooks, config);
+        auto r2 = again.run(first);
+        tagger.flush();
+        if (!r2) throw cli_error(r2.error().message);
+        flaky.insert(flaky.end(), tagger.flaky().begin(), tagger.flaky().end());
+        if (r2->interrupts) break;
+    }
+
+    if (out.write_error) {
         writer->abandon();
-        throw cli_error("the run could not be stored: " + *write_error);
+        throw cli_error("the run could not be stored: " + *out.write_error);
     }
     auto committed = writer->commit(o.partial || o.failing || o.isolated || interrupted);
     if (!committed) throw cli_error("the run could not be stored: " + committed.error().message);
 
     if (show) {
         write_stdout(format_summary(summarize_against(summary, previous ? &*previous : nullptr, committed->id)));
-        if (stats.size() > 1) {
-            std::string balance = "Workers (" + std::to_string(specs.size()) + ", " +
-                                  std::string(to_string(p.concurrency.source)) + "):\n";
-            for (std::size_t j = 0; j < stats.size(); ++j) {
-                if (!stats[j].tests && stats[j].wall == 0) continue;
-                char line[256];
-                std::snprintf(line, sizeof line, "  worker-%zu: %zu tests, %.3fs in tests, %.3fs wall, predicted %.3fs%s%s\n",
-                              j, stats[j].tests, stats[j].busy, stats[j].wall, stats[j].predicted,
-                              stats[j].ended.empty() ? "" : ", ", stats[j].ended.c_str());
-                balance += line;
-            }
-            write_stdout(balance);
+        std::string notes;
+        if (report->rerun)
+            notes += "Re-ran " + std::to_string(report->rerun) + " tests whose runner died before reaching them.\n";
+        if (!report->timed_out.empty())
+            notes += std::to_string(report->timed_out.size()) + " tests timed out:" + id_list(ids, report->timed_out) + "\n";
+        if (!report->crashed.empty())
+            notes += std::to_string(report->crashed.size()) + " tests were running when their runner died:" +
+                     id_list(ids, report->crashed) + "\n";
+        if (!report->never_run.empty())
+            notes += std::to_string(report->never_run.size()) + " tests never ran" +
+                     (interrupted ? std::string(" (interrupted)") : std::string()) + ":" + id_list(ids, report->never_run) + "\n";
+        if (!flaky.empty()) {
+            notes += std::to_string(flaky.size()) + " flaky tests (failed, then passed on retry; tagged 'flaky'):";
+            for (auto& f : flaky) notes += "\n  " + f;
+            notes += "\n";
         }
+        if (retried && flaky.empty()) notes += "Retried " + std::to_string(retried) + " failing tests; none passed.\n";
+        if (nonempty > 1) {
+            notes += "Workers: " + std::to_string(nonempty) + " (" + std::string(to_string(p.concurrency.source)) +
+                     "); predicted " + seconds_text(predicted_makespan) + "s, took " + seconds_text(report->wall) + "s\n";
+            for (std::size_t j = 0; j < report->slots.size(); ++j) {
+                const auto& st = report->slots[j];
+                if (!st.runners) continue;
+                char line[256];
+                std::snprintf(line, sizeof line, "  worker-%zu: %zu tests, %.3fs in tests, %.3fs idle, %zu runner%s%s",
+                              j, st.tests, st.busy, std::max(0.0, report->wall - st.busy), st.runners,
+                              st.runners == 1 ? "" : "s", j < predicted.size() ? ", predicted " : "");
+                notes += line;
+                if (j < predicted.size()) notes += seconds_text(predicted[j]) + "s";
+                for (auto& pr : st.problems) notes += "; " + pr;
+                notes += "\n";
+            }
+        }
+        write_stdout(notes);
     }
     if (interrupted) {
         std::fprintf(stderr, "testr-mini: interrupted: the %zu tests that completed were stored as partial run %u\n",
                      summary.total(), committed->id);
         return exit_interrupted;
     }
-    return summary.failures() ? exit_failed : exit_ok;
+    const bool failed = summary.failures() > 0 || !report->never_run.empty() || (o.fail_on_flaky && !flaky.empty());
+    return failed ? exit_failed : exit_ok;
+}
+
+/// --timeout, else the test_timeout key of .testr.conf (seconds).
+std::chrono::milliseconds effective_timeout(const run_options& o, const config::testr_conf& conf) {
+    if (o.timeout.count() > 0) return o.timeout;
+    auto text = conf.get("test_timeout");
+    if (!text || text->empty()) return std::chrono::milliseconds(0);
+    char* end = nullptr;
+    const double s = std::strtod(text->c_str(), &end);
+    if (end == text->c_str() || *end != '\0' || !(s >= 0))
+        throw cli_error(conf.path + ": test_timeout must be a number of seconds >= 0, not '" + *text + "'");
+    return std::chrono::milliseconds(static_cast<long long>(s * 1000));
 }
 
 }  // namespace
 
-int run_tests(const app& a, const run_options& o) {
-    prepared p = prepare(a, o);
+int run_tests(const app& a, const run_options& options) {
+    prepared p = prepare(a, options);
+    run_options o = options;
+    o.timeout = effective_timeout(options, p.conf);
     if (o.isolated) {
         if (!p.ids) p.ids = list_tests(a, p);
         int worst = exit_ok;

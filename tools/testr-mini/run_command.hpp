@@ -2,6 +2,7 @@
 // partition, start the runners, stream their results into the repository.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ struct run_options {
     std::optional<std::string> load_list;
     std::vector<std::string> filters;   ///< positional regexes
     std::vector<std::string> testargs;  ///< after --
+    std::chrono::milliseconds timeout{0};  ///< per test (--timeout / test_timeout); 0: none
+    unsigned retries = 0;                  ///< --retries: re-run failing tests this many times
+    bool fail_on_flaky = false;            ///< a test that passed only on retry fails the run
 };
 
 int run_tests(const app& a, const run_options& o);
