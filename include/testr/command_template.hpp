@@ -135,8 +135,8 @@ inline result<std::string> list_command(const command_settings& settings) {
         return fail("LISTOPT not configured in .testr.conf");
     detail::command_values values{};
     values[static_cast<std::size_t>(command_var::listopt)] = *settings.test_list_option;
-    const std::string default_ids = settings.test_id_list_default.value_or("");
-    values[static_cast<std::size_t>(command_var::idlist)] = default_ids;
+    const std::string default_text = settings.test_id_list_default.value_or("");
+    values[static_cast<std::size_t>(command_var::idlist)] = default_text;
     return detail::finish_command(detail::substitute(settings.test_command, values), settings);
 }
 
@@ -165,7 +165,7 @@ struct run_command {
 /// goes through shell_quote too. An empty id list still yields a command,
 /// but the original starts no process for it.
 ///
-/// Without ids and a non-blank test_id_list_default: as with ids, the ids
+/// Without ids and a non-empty test_id_list_default: as with ids, the ids
 /// being run_command::default_ids, put into $IDLIST unquoted (they are the
 /// config author's shell text, as in the original). Otherwise $IDOPTION,
 /// $IDFILE, $IDLIST and $LISTOPT -> "".
@@ -173,6 +173,10 @@ struct run_command {
 /// Errors: those of get_run_command (see list_command); an id holding NUL;
 /// an id holding '\n' or '\r' when the command reads $IDFILE (the file has
 /// one id per line), naming the id.
+///
+/// Like the original's, a $IDLIST of many ids can exceed Linux's 128 KiB
+/// limit on one argument (MAX_ARG_STRLEN: `sh -c COMMAND` then fails with
+/// E2BIG); $IDFILE has no such limit.
 inline result<run_command> run_command_for(const command_settings& settings,
                                            const std::vector<std::string_view>* ids,
                                            std::string_view idfile_path) {
