@@ -144,7 +144,8 @@ int main(int argc, char** argv) {
         std::reverse(args.begin(), args.end());
         cli.parse(args);
     } catch (const CLI::ParseError& e) {
-        return cli.exit(e);  // --help: 0; usage errors: 2 (CLI11 prints them)
+        // --help: 0; every usage error: 2, as testr (CLI11's own codes are 100+).
+        return cli.exit(e) == 0 ? exit_ok : exit_usage;
     }
 
     try {

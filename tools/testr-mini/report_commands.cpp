@@ -126,7 +126,8 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
             if (auto ok = writer->append(encoded); !ok) write_error = ok.error().message;
         if (subunit) write_stdout(encoded);
         summary.add(e);
-        if (!subunit && !a.quiet && e.test_id && is_failure(e.test_status))
+        // Only outcomes: inprogress and attachment events are not failures yet.
+        if (!subunit && !a.quiet && e.test_id && is_outcome(e.test_status) && is_failure(e.test_status))
             if (auto* t = summary.find(*e.test_id)) write_stdout(format_failure(*t));
     };
     // Each input is one worker, tagged worker-N by position, as the original.
