@@ -10,6 +10,7 @@ BASE_PACKAGES=(
   librange-v3-dev nlohmann-json3-dev doctest-dev zlib1g-dev
   python3 python3-subunit subunit python3-testrepository testrepository
   libcli11-dev libpcre2-dev
+  python3-testscenarios
 )
 
 # ensure_packages PKG...: installs the missing ones (as root) or prints the

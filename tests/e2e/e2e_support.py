@@ -14,6 +14,7 @@ import unittest
 import subunit
 import testtools
 
+NON_SUBUNIT = "bytes outside subunit packets"
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
 FAKE_RUNNER = os.path.join(HERE, "fake_runner.py")
@@ -38,10 +39,13 @@ class Events(testtools.StreamResult):
         self.status_of = {}
         self.tags_of = {}
         self.files = {}
+        self.non_subunit = b""
 
     def status(self, test_id=None, test_status=None, test_tags=None, file_name=None,
                file_bytes=None, **_):
         if test_id is None:
+            if file_name == NON_SUBUNIT:
+                self.non_subunit += bytes(file_bytes)
             return
         if test_tags:
             self.tags_of.setdefault(test_id, set()).update(test_tags)
@@ -55,10 +59,10 @@ class Events(testtools.StreamResult):
 def read_stream(data):
     """Parses subunit v2 bytes with python-subunit; fails on any non-v2 byte."""
     events = Events()
-    case = subunit.ByteStreamToStreamResult(io.BytesIO(data), non_subunit_name="stdout")
+    case = subunit.ByteStreamToStreamResult(io.BytesIO(data), non_subunit_name=NON_SUBUNIT)
     case.run(events)
-    if any(name == "stdout" for (_, name) in events.files):
-        raise AssertionError("stream holds non-subunit bytes")
+    if events.non_subunit:
+        raise AssertionError("stream holds non-subunit bytes: %r" % events.non_subunit[:200])
     return events
 
 
