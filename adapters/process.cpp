@@ -134,6 +134,9 @@ std::string describe(const exit_status& s) {
     std::string text = s.signal != 0 ? "killed by " + signal_name(s.signal)
                        : s.code >= 0 ? "exit code " + std::to_string(s.code)
                                      : std::string("exit status unknown");
+    // `sh -c` reports a command killed by signal N as exit code 128 + N.
+    if (s.signal == 0 && s.code > 128 && s.code <= 128 + 64)
+        text += " (" + signal_name(s.code - 128) + ", as the shell reports a killed command)";
     if (s.timed_out)
         text += " (deadline exceeded)";
     else if (s.interrupted)

@@ -51,6 +51,7 @@ subunit::event returncode_event(unsigned slot, const process::exit_status& statu
     e.file_name = "traceback";
     e.mime_type = "text/plain;charset=utf8";
     if (status.signal) e.file_bytes = "returncode " + std::to_string(-status.signal) + " (" + process::describe(status) + ")";
+    else if (status.code > 128) e.file_bytes = "returncode " + std::to_string(status.code) + " (" + process::describe(status) + ")";
     else e.file_bytes = "returncode " + std::to_string(status.code);
     e.eof = true;
     return e;

@@ -50,6 +50,7 @@ struct prepared {
     std::string cpu_source;    ///< why the CPU count is what it is
     std::optional<group_matcher> groups;
     std::vector<std::string> filter_tags;
+    std::chrono::milliseconds timeout{0};  ///< per test: --timeout, else test_timeout
 };
 
 command_settings settings_from(const config::testr_conf& conf, const std::vector<std::string>& testargs) {
@@ -163,6 +164,18 @@ concurrency_plan decide_concurrency(const app& a, const run_options& o, const co
     return *plan;
 }
 
+/// --timeout, else the test_timeout key of .testr.conf (seconds).
+std::chrono::milliseconds effective_timeout(const run_options& o, const config::testr_conf& conf) {
+    if (o.timeout.count() > 0) return o.timeout;
+    auto text = conf.get("test_timeout");
+    if (!text || text->empty()) return std::chrono::milliseconds(0);
+    char* end = nullptr;
+    const double s = std::strtod(text->c_str(), &end);
+    if (end == text->c_str() || *end != '\0' || !(s >= 0))
+        throw cli_error(conf.path + ": test_timeout must be a number of seconds >= 0, not '" + *text + "'");
+    return std::chrono::milliseconds(static_cast<long long>(s * 1000));
+}
+
 prepared prepare(const app& a, const run_options& o) {
     prepared p{a.load_config(), a.open_repository(), {}, std::nullopt, {}, {}, std::nullopt, {}};
     p.settings = settings_from(p.conf, o.testargs);
@@ -183,8 +196,13 @@ prepared prepare(const app& a, const run_options& o) {
     }
     if (auto tags = p.conf.get("filter_tags")) p.filter_tags = split_words(*tags);
     p.concurrency = decide_concurrency(a, o, p.conf, p.cpu_source);
+    p.timeout = effective_timeout(o, p.conf);
+    // The original lists only to split or filter; we also list for
+    // --parallel, timeouts and retries, which need to know each runner's
+    // tests to re-run or account for them.
     const bool many = p.concurrency.answer.per_test || p.concurrency.answer.workers != 1;
-    if (!p.ids && (many || !o.filters.empty())) p.ids = list_tests(a, p);
+    const bool tracked = o.parallel || p.timeout.count() > 0 || o.retries > 0;
+    if (!p.ids && (many || tracked || !o.filters.empty())) p.ids = list_tests(a, p);
     if (p.ids && !o.filters.empty()) {
         auto f = compile_test_filter(o.filters);
         if (!f) throw cli_error(f.error().message, exit_usage);
@@ -400,7 +418,7 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
     };
 
     engine_config config;
-    config.timeout = o.timeout;
+    config.timeout = p.timeout;
     hooks.on_event = [&](unsigned, const subunit::event_view& e, std::string_view encoded) { out.event(e, encoded); };
     run_engine engine(ids, estimates, batches.size(), hooks, config);
     auto report = engine.run(batches, whole_suite);
@@ -451,8 +469,20 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
     auto committed = writer->commit(o.partial || o.failing || o.isolated || interrupted);
     if (!committed) throw cli_error("the run could not be stored: " + committed.error().message);
 
+    // With retries a test reports more than once; count each test by its
+    // last attempt.
+    std::size_t final_failures = 0;
+    for (auto& t : summary.tests())
+        if (is_outcome(t.status) || t.status == subunit::status::inprogress) final_failures += is_failure(t.status);
     if (show) {
-        write_stdout(format_summary(summarize_against(summary, previous ? &*previous : nullptr, committed->id)));
+        summary_values values = summarize_against(summary, previous ? &*previous : nullptr, committed->id);
+        if (retried) {
+            values.tests -= retried;
+            values.failures = final_failures;
+            values.successful = final_failures == 0;
+            values.failures_delta.reset();
+        }
+        write_stdout(format_summary(values));
         std::string notes;
         if (report->rerun)
             notes += "Re-ran " + std::to_string(report->rerun) + " tests whose runner died before reaching them.\n";
@@ -493,28 +523,15 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
                      summary.total(), committed->id);
         return exit_interrupted;
     }
-    const bool failed = summary.failures() > 0 || !report->never_run.empty() || (o.fail_on_flaky && !flaky.empty());
+    const bool failed = (retried ? final_failures : summary.failures()) > 0 || !report->never_run.empty() ||
+                        (o.fail_on_flaky && !flaky.empty());
     return failed ? exit_failed : exit_ok;
-}
-
-/// --timeout, else the test_timeout key of .testr.conf (seconds).
-std::chrono::milliseconds effective_timeout(const run_options& o, const config::testr_conf& conf) {
-    if (o.timeout.count() > 0) return o.timeout;
-    auto text = conf.get("test_timeout");
-    if (!text || text->empty()) return std::chrono::milliseconds(0);
-    char* end = nullptr;
-    const double s = std::strtod(text->c_str(), &end);
-    if (end == text->c_str() || *end != '\0' || !(s >= 0))
-        throw cli_error(conf.path + ": test_timeout must be a number of seconds >= 0, not '" + *text + "'");
-    return std::chrono::milliseconds(static_cast<long long>(s * 1000));
 }
 
 }  // namespace
 
-int run_tests(const app& a, const run_options& options) {
-    prepared p = prepare(a, options);
-    run_options o = options;
-    o.timeout = effective_timeout(options, p.conf);
+int run_tests(const app& a, const run_options& o) {
+    prepared p = prepare(a, o);
     if (o.isolated) {
         if (!p.ids) p.ids = list_tests(a, p);
         int worst = exit_ok;

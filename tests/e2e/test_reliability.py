@@ -1,0 +1,207 @@
+"""Issue 8 end to end: hung tests, crashed runners, flaky tests and
+interrupts, with real runner processes (fault_runner.py). Each test checks
+the exact events stored (read back with python-subunit) and the exit code.
+
+Run with Debian's /usr/bin/python3; TESTR_MINI names the binary.
+"""
+import io
+import json
+import os
+import signal
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_support import PY, Project, alive, wait_for  # noqa: E402
+
+import subunit  # noqa: E402
+import testtools  # noqa: E402
+
+FAULT_RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fault_runner.py")
+
+
+class Log(testtools.StreamResult):
+    """Every status event with a test id: (id, status, tags, files)."""
+
+    def __init__(self):
+        super().__init__()
+        self.events = []
+        self.files = {}
+
+    def status(self, test_id=None, test_status=None, test_tags=None, file_name=None, file_bytes=None, **_):
+        if test_id is None:
+            return
+        if file_name is not None:
+            self.files[(test_id, file_name)] = self.files.get((test_id, file_name), b"") + bytes(file_bytes)
+        if test_status is not None:
+            self.events.append((test_id, test_status, frozenset(test_tags or ())))
+
+    def final(self):
+        out = {}
+        for tid, st, _ in self.events:
+            if st not in ("inprogress", "exists"):
+                out[tid] = st
+        return out
+
+    def text(self, tid, name="traceback"):
+        return self.files.get((tid, name), b"").decode("utf8", "replace")
+
+
+def stored(project):
+    data = project.run("last", "--subunit", check_rc=0).stdout
+    log = Log()
+    subunit.ByteStreamToStreamResult(io.BytesIO(data), non_subunit_name="stdout").run(log)
+    return log
+
+
+def faulty(testcase, tests, conf=""):
+    """A project running fault_runner.py with tests [(id, does)]."""
+    p = Project(testcase)
+    p.write("spec.json", json.dumps({"tests": [{"id": i, "does": d} for i, d in tests]}))
+    p.write(".testr.conf", "[DEFAULT]\ntest_command=%s %s spec.json $LISTOPT $IDOPTION\n"
+            "test_id_option=--load-list $IDFILE\ntest_list_option=--list\n%s" % (PY, FAULT_RUNNER, conf))
+    p.out("init")
+    return p
+
+
+def pids_of(project, test_id):
+    return [int(pid) for pid, tid in (l.split("\t", 1) for l in project.read("ran.log").splitlines()) if tid == test_id]
+
+
+class Timeouts(unittest.TestCase):
+    def test_a_test_over_its_limit_fails_and_the_batch_goes_on(self):
+        p = faulty(self, [("t.a", "pass"), ("t.b", "sleep:30"), ("t.c", "pass"), ("t.d", "pass")])
+        start = time.monotonic()
+        r = p.run("run", "--parallel", "--concurrency", "1", "--timeout", "1", check_rc=1)
+        self.assertLess(time.monotonic() - start, 15)
+        log = stored(p)
+        self.assertEqual(log.final(), {"t.a": "success", "t.b": "fail", "t.c": "success", "t.d": "success"})
+        why = log.text("t.b")
+        self.assertIn("timed out after", why)
+        self.assertIn("worker-0", why)
+        # c and d ran in a fresh runner, not the one that was stopped.
+        self.assertNotEqual(pids_of(p, "t.c"), pids_of(p, "t.a"))
+        self.assertNotIn("process-returncode", log.final())
+        self.assertIn(b"1 tests timed out", r.stdout)
+
+    def test_the_timeout_can_come_from_testr_conf(self):
+        p = faulty(self, [("t.slow", "sleep:30"), ("t.ok", "pass")], conf="test_timeout=1\n")
+        p.run("run", check_rc=1, timeout=30)
+        self.assertEqual(stored(p).final(), {"t.slow": "fail", "t.ok": "success"})
+
+    def test_a_test_hanging_in_a_forked_child_is_stopped_with_its_child(self):
+        p = faulty(self, [("t.hang", "hang_child"), ("t.after", "pass")])
+        p.run("run", "--parallel", "--concurrency", "1", "--timeout", "1", check_rc=1, timeout=30)
+        self.assertEqual(stored(p).final(), {"t.hang": "fail", "t.after": "success"})
+        child = int(p.read("children.log").split()[0])
+        self.assertTrue(wait_for(lambda: not alive(child), 10), "the hung test's child survived")
+
+    def test_a_runner_ignoring_sigterm_is_killed_after_the_grace_period(self):
+        p = faulty(self, [("t.stubborn", "ignore_term"), ("t.after", "pass")])
+        start = time.monotonic()
+        p.run("run", "--parallel", "--concurrency", "1", "--timeout", "1", check_rc=1, timeout=40)
+        self.assertLess(time.monotonic() - start, 25)
+        self.assertEqual(stored(p).final(), {"t.stubborn": "fail", "t.after": "success"})
+        pid = int(p.read("children.log").split()[0])
+        self.assertFalse(alive(pid))
+
+
+class Crashes(unittest.TestCase):
+    def test_a_segfault_mid_batch_fails_that_test_and_the_rest_still_run(self):
+        p = faulty(self, [("t.a", "pass"), ("t.b", "segv"), ("t.c", "pass"), ("t.d", "pass")])
+        r = p.run("run", "--parallel", "--concurrency", "1", check_rc=1)
+        log = stored(p)
+        self.assertEqual(log.final(), {"t.a": "success", "t.b": "fail", "t.c": "success", "t.d": "success",
+                                       "process-returncode": "fail"})
+        self.assertIn("SIGSEGV", log.text("t.b"))
+        self.assertIn("SIGSEGV", log.text("process-returncode"))
+        self.assertIn(b"Re-ran 2 tests", r.stdout)
+        self.assertNotIn(b"never ran", r.stdout)
+
+    def test_a_second_crash_in_the_rerun_still_lets_the_others_run(self):
+        p = faulty(self, [("t.a", "segv"), ("t.b", "segv"), ("t.c", "pass")])
+        p.run("run", "--parallel", "--concurrency", "1", check_rc=1)
+        final = stored(p).final()
+        self.assertEqual((final["t.a"], final["t.b"], final["t.c"]), ("fail", "fail", "success"))
+
+    def test_tests_a_runner_silently_skips_are_reported_as_never_run(self):
+        p = faulty(self, [("t.a", "pass")])
+        p.write("ids.txt", "t.a\nt.gone\n")
+        r = p.run("run", "--load-list", "ids.txt", check_rc=1)
+        self.assertIn(b"1 tests never ran", r.stdout)
+        self.assertIn(b"t.gone", r.stdout)
+
+
+class Flaky(unittest.TestCase):
+    def test_a_test_that_fails_then_passes_is_flaky_and_does_not_fail_the_run(self):
+        p = faulty(self, [("t.flaky", "flaky"), ("t.ok", "pass")])
+        r = p.run("run", "--retries", "2", check_rc=0)
+        self.assertIn(b"1 flaky tests", r.stdout)
+        log = stored(p)
+        attempts = [(st, "flaky" in tags) for tid, st, tags in log.events if tid == "t.flaky" and st != "inprogress"]
+        self.assertEqual(attempts, [("fail", False), ("success", True)])
+        self.assertEqual(p.out("failing", "--list"), "")
+
+    def test_fail_on_flaky_makes_it_fail_the_run(self):
+        p = faulty(self, [("t.flaky", "flaky")])
+        p.run("run", "--retries", "1", "--fail-on-flaky", check_rc=1)
+
+    def test_a_test_failing_every_time_stays_failed(self):
+        p = faulty(self, [("t.bad", "fail")])
+        r = p.run("run", "--retries", "2", check_rc=1)
+        self.assertEqual([st for tid, st, _ in stored(p).events if tid == "t.bad" and st != "inprogress"],
+                         ["fail", "fail", "fail"])
+        self.assertIn(b"none passed", r.stdout)
+
+
+class Interrupts(unittest.TestCase):
+    def interrupted_run(self, signals):
+        p = faulty(self, [("t.a", "pass"), ("t.b", "pass"), ("t.slow1", "sleep:30"), ("t.slow2", "sleep:30")])
+        proc = p.popen("run", "--parallel", "--concurrency", "2")
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.assertTrue(wait_for(lambda: len(pids_of(p, "t.slow1")) and len(pids_of(p, "t.slow2")), 20))
+        workers = pids_of(p, "t.slow1") + pids_of(p, "t.slow2")
+        start = time.monotonic()
+        for sig in signals:
+            proc.send_signal(sig)
+            time.sleep(0.2)
+        out, err = proc.communicate(timeout=20)
+        return p, proc.returncode, out, err, time.monotonic() - start, workers
+
+    def test_ctrl_c_stores_what_completed_as_a_partial_run(self):
+        p, rc, out, err, took, workers = self.interrupted_run([signal.SIGINT])
+        self.assertEqual(rc, 130)
+        self.assertIn(b"interrupted", err)
+        self.assertIn(b"partial run 0", err)
+        final = stored(p).final()
+        self.assertEqual((final.get("t.a"), final.get("t.b")), ("success", "success"))
+        self.assertNotIn("t.slow1", {k for k, v in final.items() if v == "success"})
+        for pid in workers:
+            self.assertTrue(wait_for(lambda: not alive(pid), 5), "worker %d survived" % pid)
+        self.assertIn(b"never ran (interrupted)", out)
+
+    def test_sigterm_behaves_like_the_first_ctrl_c(self):
+        p, rc, out, err, took, workers = self.interrupted_run([signal.SIGTERM])
+        self.assertEqual(rc, 130)
+        self.assertEqual(stored(p).final().get("t.a"), "success")
+
+    def test_a_second_ctrl_c_stops_at_once(self):
+        p = faulty(self, [("t.stubborn", "ignore_term")])
+        proc = p.popen("run")
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.assertTrue(wait_for(lambda: p.read("children.log").strip() != "", 20))
+        pid = int(p.read("children.log").split()[0])
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        start = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+        self.assertLess(time.monotonic() - start, 3, "the second Ctrl-C did not stop at once")
+        self.assertEqual(proc.returncode, 130)
+        self.assertTrue(wait_for(lambda: not alive(pid), 5))
+        p.out("last", "--subunit")  # the repository is consistent: the run is there
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
