@@ -19,6 +19,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <deque>
 #include <set>
 #include <unordered_map>
@@ -40,6 +41,64 @@ namespace {
 
 using ids_t = std::vector<std::string>;
 
+/// Worker environments from instance_provision / instance_execute /
+/// instance_dispose, as testrepository's TestCommand: provisioned on first
+/// need (as many as there are worker slots), one per slot, disposed when
+/// the command ends, also after an error.
+class instances {
+public:
+    instances(const app& a, const config::testr_conf& conf, std::size_t wanted)
+        : here_(a.here), wanted_(std::max<std::size_t>(1, wanted)) {
+        provision_ = conf.get("instance_provision").value_or("");
+        execute_ = conf.get("instance_execute").value_or("");
+        dispose_ = conf.get("instance_dispose").value_or("");
+        if (!execute_.empty() && provision_.empty())
+            throw cli_error(conf.path + ": instance_execute is set but instance_provision is not");
+    }
+    ~instances() {
+        if (ids_.empty() || dispose_.empty()) return;
+        process::options opts;
+        opts.working_directory = here_;
+        auto got = process::run_capture_shell(instance_dispose_command(dispose_, ids_), opts);
+        if (!got || !got->status.success())
+            std::fprintf(stderr, "testr-mini: warning: instance_dispose failed (%s)\n",
+                         got ? process::describe(got->status).c_str() : got.error().message.c_str());
+    }
+    instances(const instances&) = delete;
+    instances& operator=(const instances&) = delete;
+
+    /// `command` as it must run in slot `slot`'s environment.
+    std::string wrap(unsigned slot, const std::string& command, const std::string& idfile) {
+        if (execute_.empty()) return command;
+        if (ids_.size() <= slot) provision(std::max<std::size_t>(wanted_, slot + 1));
+        return instance_execute_command(execute_, ids_[slot], command, idfile);
+    }
+
+private:
+    void provision(std::size_t count) {
+        process::options opts;
+        opts.working_directory = here_;
+        const std::string cmd = instance_provision_command(provision_, count - ids_.size());
+        auto got = process::run_capture_shell(cmd, opts);
+        if (!got) throw cli_error("cannot run instance_provision '" + cmd + "': " + got.error().message);
+        if (!got->status.success())
+            throw cli_error("instance_provision '" + cmd + "' failed (" + process::describe(got->status) +
+                            "): " + got->err);
+        std::string word;
+        for (char c : got->out + " ") {
+            if (!std::isspace(static_cast<unsigned char>(c))) word += c;
+            else if (!word.empty()) ids_.push_back(std::exchange(word, {}));
+        }
+        if (ids_.size() < count)
+            throw cli_error("instance_provision printed " + std::to_string(ids_.size()) + " instance ids; " +
+                            std::to_string(count) + " are needed");
+    }
+
+    std::string here_, provision_, execute_, dispose_;
+    std::size_t wanted_;
+    std::vector<std::string> ids_;
+};
+
 /// Everything `run` and `plan` decide before starting a runner.
 struct prepared {
     config::testr_conf conf;
@@ -51,6 +110,7 @@ struct prepared {
     std::optional<group_matcher> groups;
     std::vector<std::string> filter_tags;
     std::chrono::milliseconds timeout{0};  ///< per test: --timeout, else test_timeout
+    std::shared_ptr<instances> environments;
 };
 
 command_settings settings_from(const config::testr_conf& conf, const std::vector<std::string>& testargs) {
@@ -110,8 +170,9 @@ ids_t list_tests(const app& a, const prepared& p) {
     if (!cmd) throw cli_error(cmd.error().message);
     process::options opts;
     opts.working_directory = working_dir(a);
-    auto got = process::run_capture_shell(*cmd, opts);
-    if (!got) throw cli_error("cannot run the test listing '" + *cmd + "': " + got.error().message);
+    const std::string wrapped = p.environments ? p.environments->wrap(0, *cmd, "") : *cmd;
+    auto got = process::run_capture_shell(wrapped, opts);
+    if (!got) throw cli_error("cannot run the test listing '" + wrapped + "': " + got.error().message);
     if (got->status.interrupted) throw cli_error("interrupted while listing tests", exit_interrupted);
     if (!got->status.success()) {
         std::fwrite(got->out.data(), 1, got->out.size(), stderr);
@@ -177,7 +238,7 @@ std::chrono::milliseconds effective_timeout(const run_options& o, const config::
 }
 
 prepared prepare(const app& a, const run_options& o) {
-    prepared p{a.load_config(), a.open_repository(), {}, std::nullopt, {}, {}, std::nullopt, {}};
+    prepared p{a.load_config(), a.open_repository(), {}, std::nullopt, {}, {}, std::nullopt, {}, {}, nullptr};
     p.settings = settings_from(p.conf, o.testargs);
     if (o.failing) p.ids = failing_ids(p.repository);
     if (o.load_list) {
@@ -196,6 +257,8 @@ prepared prepare(const app& a, const run_options& o) {
     }
     if (auto tags = p.conf.get("filter_tags")) p.filter_tags = split_words(*tags);
     p.concurrency = decide_concurrency(a, o, p.conf, p.cpu_source);
+    if (p.conf.get("instance_execute"))
+        p.environments = std::make_shared<instances>(a, p.conf, p.concurrency.answer.workers);
     p.timeout = effective_timeout(o, p.conf);
     // The original lists only to split or filter; we also list for
     // --parallel, timeouts and retries, which need to know each runner's
@@ -401,7 +464,8 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
         if (whole_suite) {
             auto cmd = run_command_for(p.settings, nullptr, "");
             if (!cmd) throw cli_error(cmd.error().message);
-            return worker_spec{slot, cmd->command, {}, working_dir(a), {}, {}};
+            std::string command = p.environments ? p.environments->wrap(slot, cmd->command, "") : cmd->command;
+            return worker_spec{slot, command, {}, working_dir(a), {}, {}};
         }
         std::vector<std::string_view> chosen;
         for (auto t : tests) chosen.emplace_back(ids[t]);
@@ -414,7 +478,8 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
         }
         auto cmd = run_command_for(p.settings, &chosen, idfile_path);
         if (!cmd) throw cli_error(cmd.error().message);
-        return worker_spec{slot, cmd->command, {}, working_dir(a), {}, {}};
+        std::string command = p.environments ? p.environments->wrap(slot, cmd->command, idfile_path) : cmd->command;
+        return worker_spec{slot, command, {}, working_dir(a), {}, {}};
     };
 
     engine_config config;
@@ -599,7 +664,8 @@ int plan_tests(const app& a, const run_options& o, bool json) {
 
 int list_tests_command(const app& a, const std::vector<std::string>& filters, const std::vector<std::string>& testargs) {
     config::testr_conf conf = a.load_config();
-    prepared p{conf, {}, settings_from(conf, testargs), std::nullopt, {}, {}, std::nullopt, {}};
+    prepared p{conf, {}, settings_from(conf, testargs), std::nullopt, {}, {}, std::nullopt, {}, {}, nullptr};
+    if (conf.get("instance_execute")) p.environments = std::make_shared<instances>(a, conf, 1);
     ids_t ids = list_tests(a, p);
     auto f = compile_test_filter(filters);
     if (!f) throw cli_error(f.error().message, exit_usage);
