@@ -7,6 +7,7 @@
 #include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -454,6 +455,34 @@ result<std::string, repo_error> read_failing(const repository& repo) {
     auto content = read_small(repo.file(failing_name));
     if (!content) return unexpected{std::move(content).error()};
     return content->value_or("");
+}
+
+namespace {
+constexpr const char* start_cost_name = "start-cost";
+}
+
+std::optional<double> start_cost(const repository& repo) {
+    auto content = read_small(repo.file(start_cost_name));
+    if (!content || !*content) return std::nullopt;
+    char* end = nullptr;
+    const double v = std::strtod((*content)->c_str(), &end);
+    if (end == (*content)->c_str() || !(v >= 0) || v > 3600) return std::nullopt;
+    return v;
+}
+
+result<void, repo_error> record_start_cost(const repository& repo, const std::vector<double>& samples) {
+    if (samples.empty()) return {};
+    double mean = 0;
+    for (double s : samples) mean += s;
+    mean /= static_cast<double>(samples.size());
+    // Two runs finishing together may each fold in their own samples; the
+    // file is replaced atomically, so the loser's samples are merely lost.
+    const auto old = start_cost(repo);
+    const double blended = old ? 0.7 * *old + 0.3 * mean : mean;
+    char text[64];
+    std::snprintf(text, sizeof text, "%.6f\n", blended);
+    if (auto w = write_file_atomically(repo.file(start_cost_name), text); !w) return io_failure(w.error());
+    return {};
 }
 
 }  // namespace testr::repo

@@ -133,6 +133,14 @@ result<file_bytes, repo_error> read_run(const repository& repo, unsigned id);
 /// The failing stream, "" when no test is failing or no run was committed.
 result<std::string, repo_error> read_failing(const repository& repo);
 
+/// The remembered start cost of a runner process: seconds from spawning it
+/// to its first output (file `start-cost`, "seconds runs\n"); nullopt when
+/// never measured or unreadable.
+std::optional<double> start_cost(const repository& repo);
+/// Folds this run's measurements into it (an exponentially weighted mean,
+/// so one slow start does not steer the next schedule), atomically.
+result<void, repo_error> record_start_cost(const repository& repo, const std::vector<double>& samples);
+
 namespace detail {
 
 /// Points of run_writer::commit at which a test may inject a fault

@@ -533,6 +533,8 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
     }
     auto committed = writer->commit(o.partial || o.failing || o.isolated || interrupted);
     if (!committed) throw cli_error("the run could not be stored: " + committed.error().message);
+    if (auto ok = repo::record_start_cost(p.repository, report->start_costs); !ok)
+        std::fprintf(stderr, "testr-mini: warning: %s\n", ok.error().message.c_str());
 
     // With retries a test reports more than once; count each test by its
     // last attempt.
