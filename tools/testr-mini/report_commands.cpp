@@ -167,20 +167,24 @@ int slowest_command(const app& a, bool all) {
     repo::repository r = a.open_repository();
     const unsigned id = latest_or_throw(r);
     run_summary run = read_summary(r, id);
-    std::vector<std::pair<std::string, double>> times;
+    // Records by address: sorting moves no id strings (100,000-test runs),
+    // and the address (first-appearance order) breaks ties as a stable sort.
+    std::vector<std::pair<const test_record*, double>> times;
     for (auto& t : run.tests())
-        if (auto s = t.seconds()) times.emplace_back(t.id, *s);
+        if (auto s = t.seconds()) times.emplace_back(&t, *s);
     if (times.empty()) return exit_ok;
-    std::stable_sort(times.begin(), times.end(), [](auto& x, auto& y) { return x.second > y.second; });
-    if (!all && times.size() > 10) times.resize(10);
+    const std::size_t shown = all ? times.size() : std::min<std::size_t>(times.size(), 10);
+    std::partial_sort(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(shown), times.end(),
+                      [](auto& x, auto& y) { return x.second != y.second ? x.second > y.second : x.first < y.first; });
+    times.resize(shown);
     // As the original: three decimals, padded to the widest value.
     const int digits = times.front().second >= 1 ? static_cast<int>(std::log10(times.front().second)) + 1 : 1;
     const int width = digits + 4;
     std::vector<std::vector<std::string>> rows{{"Test id", "Runtime (s)"}};
-    for (auto& [tid, s] : times) {
+    for (auto& [t, s] : times) {
         char buf[64];
         std::snprintf(buf, sizeof buf, "%*.3f", width, s);
-        rows.push_back({tid, buf});
+        rows.push_back({t->id, buf});
     }
     write_stdout(format_table(rows));
     return exit_ok;
