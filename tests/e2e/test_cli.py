@@ -192,7 +192,7 @@ class Reports(unittest.TestCase):
     def setUpClass(cls):
         # One run shared by the read-only report commands.
         cls.p = Project(cls, cleanup=cls.addClassCleanup)
-        tests = [("r.slow", "pass", 0.25), ("r.medium", "fail", 0.1), ("r.skipped", "skip")]
+        tests = [("r.slow", "pass", 0.4), ("r.medium", "fail", 0.05), ("r.skipped", "skip")]
         tests += [("r.quick%02d" % i, "pass") for i in range(10)]
         cls.p.fake(tests)
         cls.p.out("init")
@@ -220,7 +220,7 @@ class Reports(unittest.TestCase):
         self.assertEqual(len(rows), 2 + 10)
         self.assertEqual(rows[2].split()[0], "r.slow")
         self.assertEqual(rows[3].split()[0], "r.medium")
-        self.assertGreaterEqual(float(rows[2].split()[1]), 0.25)
+        self.assertGreaterEqual(float(rows[2].split()[1]), 0.4)
         rows = self.p.out("slowest", "--all").splitlines()
         self.assertEqual(len(rows), 2 + 13)
 
@@ -243,7 +243,7 @@ class Reports(unittest.TestCase):
         planned = [t["id"] for w in plan["workers"] for t in w["tests"]]
         self.assertEqual(sorted(planned), sorted(self.p.out("list-tests").split()))
         estimate = {t["id"]: t["estimate"] for w in plan["workers"] for t in w["tests"]}
-        self.assertGreaterEqual(estimate["r.slow"], 0.25, "history from the run feeds the plan")
+        self.assertGreaterEqual(estimate["r.slow"], 0.4, "history from the run feeds the plan")
         self.assertEqual(len(self.p.ran()), before, "plan must not run tests")
 
 
