@@ -8,7 +8,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <numeric>
 #include <set>
 #include <string>
@@ -26,38 +28,25 @@ std::vector<testr::work_item> singles(const std::vector<double>& estimates, bool
 // all reported when it starts; the idle slot that is free first asks next);
 // returns every runner's tests in hand-out order.
 std::vector<std::vector<std::size_t>> drain(testr::dynamic_scheduler& s, const std::vector<double>& real) {
-    const double start_cost = s.options().start_cost;
     std::vector<std::vector<std::size_t>> runners;
-    for (auto& b : s.initial_batches())
-        if (!b.empty()) runners.push_back(b);
     std::vector<double> busy_until(s.workers(), 0);
-    for (std::size_t w = 0; w < s.workers(); ++w) {
-        const auto& b = s.initial_batches()[w];
-        if (b.empty()) continue;
-        double t = start_cost;
-        for (auto test : b) {
+    auto start = [&](std::size_t w, const std::vector<std::size_t>& tests, double now) {
+        runners.push_back(tests);
+        double t = now + s.options().start_cost;
+        for (auto test : tests) {
             t += real[test];
             s.observed(test, real[test]);
         }
         busy_until[w] = t;
-    }
+    };
+    for (std::size_t w = 0; w < s.workers(); ++w)
+        if (!s.initial_batches()[w].empty()) start(w, s.initial_batches()[w], 0);
     for (;;) {
-        std::size_t w = 0;
-        for (std::size_t j = 1; j < s.workers(); ++j)
-            if (busy_until[j] < busy_until[w]) w = j;
+        const auto w = static_cast<std::size_t>(std::min_element(busy_until.begin(), busy_until.end()) - busy_until.begin());
         if (busy_until[w] == INFINITY) break;
         auto chunk = s.next_chunk(w, busy_until[w]);
-        if (chunk.empty()) {
-            busy_until[w] = INFINITY;
-            continue;
-        }
-        runners.push_back(chunk);
-        double t = busy_until[w] + start_cost;
-        for (auto test : chunk) {
-            t += real[test];
-            s.observed(test, real[test]);
-        }
-        busy_until[w] = t;
+        if (chunk.empty()) busy_until[w] = INFINITY;
+        else start(w, chunk, busy_until[w]);
     }
     return runners;
 }
