@@ -59,7 +59,7 @@ subunit::event returncode_event(unsigned slot, const process::exit_status& statu
 
 void worker_pool::finish(runner& r, const process::exit_status& status) {
     r.decoder->finish();
-    if (!status.success() && !r.stopped_by_caller) {
+    if (!status.success() && !r.stopped_by_caller && !status.interrupted) {
         const subunit::event e = returncode_event(r.slot, status);
         subunit::event_view v;
         v.test_id = *e.test_id;

@@ -6,7 +6,8 @@
 // is tagged `worker-N` and handed on, already re-encoded, the moment its
 // packet is complete. A runner that exits non-zero or dies of a signal adds
 // the failing pseudo-test `process-returncode`, as testrepository does, with
-// the exit code or signal named in its attachment.
+// the exit code or signal named in its attachment — unless the pool stopped
+// it (an interrupt, or stop()): then the caller knows why.
 #pragma once
 
 #include <testr/result.hpp>

@@ -96,7 +96,20 @@ class Run(unittest.TestCase):
             self.assertEqual(len(tags), 1, tid)
             workers.setdefault(tags[0], set()).add(tid)
         self.assertEqual(sorted(workers), ["worker-0", "worker-1", "worker-2"])
-        # A worker is a process: the ids one tag holds are exactly one runner's.
+        # Every runner process belongs to one worker slot (the dynamic
+        # schedule may start several in a slot, one after the other).
+        slot_of = {tid: w for w, tids in workers.items() for tid in tids}
+        by_pid = {}
+        for pid, tid in p.ran():
+            by_pid.setdefault(pid, set()).add(slot_of[tid])
+        self.assertTrue(all(len(slots) == 1 for slots in by_pid.values()), by_pid)
+        # --schedule static: a worker is exactly one process, as with testr.
+        p.clear_logs()
+        p.out("run", "--parallel", "--concurrency", "3", "--schedule", "static")
+        events = stored(p)
+        workers = {}
+        for tid in ids:
+            workers.setdefault([t for t in events.tags_of[tid] if t.startswith("worker-")][0], set()).add(tid)
         by_pid = {}
         for pid, tid in p.ran():
             by_pid.setdefault(pid, set()).add(tid)
@@ -107,7 +120,8 @@ class Run(unittest.TestCase):
         p.fake([("t.%d" % i, "pass") for i in range(4)], extra_conf="test_run_concurrency=echo 2\n")
         out = p.out("run", "--parallel")
         self.assertRegex(out, r"Workers\W+2\W+test_run_concurrency")
-        self.assertEqual(len({pid for pid, _ in p.ran()}), 2)
+        tags = {t for tags in stored(p).tags_of.values() for t in tags if t.startswith("worker-")}
+        self.assertEqual(tags, {"worker-0", "worker-1"})
 
     def test_failing_and_partial_runs_keep_the_right_failures(self):
         p = self.p

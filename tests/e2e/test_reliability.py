@@ -158,7 +158,8 @@ class Flaky(unittest.TestCase):
 class Interrupts(unittest.TestCase):
     def interrupted_run(self, signals):
         p = faulty(self, [("t.a", "pass"), ("t.b", "pass"), ("t.slow1", "sleep:30"), ("t.slow2", "sleep:30")])
-        proc = p.popen("run", "--parallel", "--concurrency", "2")
+        # Static: both slow tests surely run at once, one per worker.
+        proc = p.popen("run", "--parallel", "--concurrency", "2", "--schedule", "static")
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         self.assertTrue(wait_for(lambda: len(pids_of(p, "t.slow1")) and len(pids_of(p, "t.slow2")), 20))
         workers = pids_of(p, "t.slow1") + pids_of(p, "t.slow2")
@@ -185,6 +186,26 @@ class Interrupts(unittest.TestCase):
         p, rc, out, err, took, workers = self.interrupted_run([signal.SIGTERM])
         self.assertEqual(rc, 130)
         self.assertEqual(stored(p).final().get("t.a"), "success")
+
+    def test_ctrl_c_in_a_dynamic_run_reports_the_queue_as_never_run(self):
+        tests = [("t.slow%d" % i, "sleep:30") for i in range(4)] + [("t.q%d" % i, "pass") for i in range(6)]
+        p = faulty(self, tests)
+        proc = p.popen("run", "--parallel", "--concurrency", "2")
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.assertTrue(wait_for(lambda: p.read("ran.log").count("t.slow") >= 2, 20))
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+        self.assertEqual(proc.returncode, 130)
+        self.assertIn(b"never ran (interrupted)", out)
+        started = {tid for _, tid in (l.split("\t", 1) for l in p.read("ran.log").splitlines())}
+        final = stored(p).final()
+        # Everything that was never started is accounted for, nothing runs on.
+        for tid, _ in tests:
+            if tid not in started:
+                self.assertIn(tid.encode(), out)
+        self.assertFalse(any(v == "success" for k, v in final.items() if k.startswith("t.slow")))
+        for pid in {int(x) for x, _ in (l.split("\t", 1) for l in p.read("ran.log").splitlines())}:
+            self.assertTrue(wait_for(lambda: not alive(pid), 5))
 
     def test_a_second_ctrl_c_stops_at_once(self):
         p = faulty(self, [("t.stubborn", "ignore_term")])

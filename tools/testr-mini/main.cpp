@@ -12,6 +12,7 @@
 #include "app.hpp"
 #include "report_commands.hpp"
 #include "run_command.hpp"
+#include "timeline_command.hpp"
 #include "signals.hpp"
 
 namespace {
@@ -67,6 +68,10 @@ void add_run_options(CLI::App* cmd, run_options& o) {
     cmd->add_flag("--subunit", o.subunit, "Write results as a subunit v2 stream to stdout");
     cmd->add_flag("--until-failure", o.until_failure, "Repeat the run until a test fails");
     cmd->add_flag("--isolated", o.isolated, "Run each test id in a separate test runner");
+    cmd->add_option("--schedule", o.schedule,
+                    "dynamic (default with --parallel): planned batches, then the rest handed out as workers "
+                    "fall idle; static: one runner per worker, as testr")
+        ->check(CLI::IsMember({"dynamic", "static"}));
     cmd->add_option("testfilters", o.filters, "Regular expressions: run tests whose id any of them finds");
 }
 
@@ -120,6 +125,11 @@ int main(int argc, char** argv) {
     plan->add_flag("--json", json, "Machine-readable output");
     auto* last = cli.add_subcommand("last", "Show the last run loaded into the repository");
     last->add_flag("--subunit", subunit, "Show output as a subunit v2 stream");
+    std::string timeline;
+    std::optional<unsigned> run_id;
+    last->add_option("--timeline", timeline,
+                     "Draw the run as an SVG timeline (one lane per worker, one bar per test) into this file");
+    last->add_option("--id", run_id, "With --timeline: the stored run to draw (default: the latest)");
     auto* failing = cli.add_subcommand("failing", "Show the current failures known by the repository");
     failing->add_flag("--subunit", subunit, "Show output as a subunit v2 stream");
     failing->add_flag("--list", list, "Show only a list of failing tests");
@@ -157,6 +167,7 @@ int main(int argc, char** argv) {
         // the process loop: children stopped, results kept.
         if (*run) { testr::process::interrupt_guard guard; return run_tests(a, ro); }
         if (*plan) { testr::process::interrupt_guard guard; return plan_tests(a, ro, json); }
+        if (*last && !timeline.empty()) return timeline_command(a, timeline, run_id);
         if (*last) return last_command(a, subunit);
         if (*failing) return failing_command(a, subunit, list);
         if (*load) return load_command(a, streams, partial, force_init, subunit);

@@ -24,8 +24,8 @@ std::size_t terminal_width() {
 }
 }  // namespace
 
-progress_line::progress_line(bool enabled, std::size_t total, double predicted_seconds)
-    : enabled_(enabled), total_(total), remaining_(predicted_seconds) {}
+progress_line::progress_line(bool enabled, std::size_t total, double work, std::size_t workers)
+    : enabled_(enabled), total_(total), remaining_(work), workers_(static_cast<double>(std::max<std::size_t>(1, workers))) {}
 
 progress_line::~progress_line() { clear(); }
 
@@ -40,7 +40,7 @@ void progress_line::draw(std::string_view last_id) {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     char head[160];
     int n = std::snprintf(head, sizeof head, "[%zu/%zu] %zu failed, %.0fs elapsed, ETA %.0fs  ", done_,
-                          std::max(total_, done_), failed_, elapsed, remaining_);
+                          std::max(total_, done_), failed_, elapsed, remaining_ / workers_);
     std::string line(head, static_cast<std::size_t>(std::max(n, 0)));
     line += last_id;
     const std::size_t width = terminal_width();

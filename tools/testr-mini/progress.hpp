@@ -13,7 +13,8 @@ namespace testr::cli {
 class progress_line {
 public:
     /// `enabled` false: every call is a no-op (not a terminal, --subunit, -q).
-    progress_line(bool enabled, std::size_t total, double predicted_seconds);
+    /// `work`: predicted seconds of all tests; `workers` share it.
+    progress_line(bool enabled, std::size_t total, double work, std::size_t workers);
     ~progress_line();
 
     /// A test finished; `estimate` is what the plan counted for it.
@@ -29,6 +30,7 @@ private:
     bool shown_ = false;
     std::size_t total_, done_ = 0, failed_ = 0;
     double remaining_;  // predicted seconds of work not yet finished
+    double workers_;
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 

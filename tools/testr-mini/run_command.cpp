@@ -9,6 +9,8 @@
 
 #include <testr/command_template.hpp>
 #include <testr/concurrency.hpp>
+#include <testr/dynamic_schedule.hpp>
+#include <testr/estimates.hpp>
 #include <testr/partition.hpp>
 
 #include <nlohmann/json.hpp>
@@ -274,26 +276,76 @@ prepared prepare(const app& a, const run_options& o) {
     return p;
 }
 
+/// How a run is split: the first runner of every worker slot, and in
+/// dynamic mode the scheduler that hands out the rest as slots fall idle.
 struct schedule {
-    partition_plan plan;
-    std::vector<std::optional<double>> estimates;  // by position in ids
+    std::vector<double> estimates;                  // by position: recorded or guessed
+    std::size_t guessed = 0;                        // estimates that are guesses
+    std::vector<std::vector<std::size_t>> batches;  // per slot: its first runner's tests
+    std::vector<double> predicted;                  // per slot: its first batch's seconds
+    double predicted_makespan = 0;
+    std::string method;
+    std::shared_ptr<dynamic_scheduler> dynamic;     // null: static, one runner per slot
+    std::size_t queued = 0;                         // tests left for the dynamic queue
 };
 
-schedule plan_schedule(const prepared& p) {
+/// Calls f with the group function of .testr.conf's group_regex, or
+/// no_groups, so the core's templates see the concrete type.
+template <class F>
+decltype(auto) with_groups(const prepared& p, F&& f) {
+    if (p.groups) return f([&](std::string_view id) { return (*p.groups)(id); });
+    return f(no_groups{});
+}
+
+bool dynamic_mode(const run_options& o, const prepared& p) {
+    return o.schedule != "static" && o.parallel && !p.concurrency.answer.per_test && p.concurrency.answer.workers > 1;
+}
+
+schedule plan_schedule(const prepared& p, bool dynamic) {
     schedule s;
     const ids_t& ids = *p.ids;
     auto db = timesdb::open(p.repository.file(timesdb::file_name));
     if (!db) throw cli_error(db.error().message());
     for (auto& w : db->warnings()) std::fprintf(stderr, "testr-mini: warning: %s\n", w.message.c_str());
-    s.estimates.reserve(ids.size());
-    for (auto& id : ids) s.estimates.push_back(db->estimate(id));
+    std::vector<std::optional<double>> recorded;
+    recorded.reserve(ids.size());
+    for (auto& id : ids) recorded.push_back(db->estimate(id));
+    // Tests without history are estimated from their class, module or
+    // group neighbours before anything is planned.
+    // The neighbours' mean, not median: a schedule needs sums right.
+    const estimates e = with_groups(p, [&](auto&& groups) { return estimate_all(ids, recorded, groups, {.mean = true}); });
+    s.estimates = e.seconds;
+    s.guessed = e.guessed();
+    if (dynamic) {
+        dynamic_options opts;
+        // Until a run has measured it, assume a runner costs a fifth of a
+        // second to start (a Python interpreter importing its suite).
+        opts.start_cost = repo::start_cost(p.repository).value_or(0.2);
+        auto items = with_groups(p, [&](auto&& groups) { return work_items(ids, e, groups); });
+        auto scheduler = dynamic_scheduler::create(std::move(items), p.concurrency.answer.workers, opts);
+        if (!scheduler) throw cli_error(scheduler.error().message);
+        s.dynamic = std::make_shared<dynamic_scheduler>(std::move(*scheduler));
+        s.batches = s.dynamic->initial_batches();
+        s.predicted_makespan = s.dynamic->predicted_makespan();
+        s.method = "dynamic";
+        std::size_t planned = 0;
+        for (auto& b : s.batches) {
+            double sum = 0;
+            for (auto t : b) sum += s.estimates[t];
+            s.predicted.push_back(sum);
+            planned += b.size();
+        }
+        s.queued = ids.size() - planned;
+        return s;
+    }
     const std::size_t workers = p.concurrency.answer.per_test ? 0 : p.concurrency.answer.workers;
-    auto by_pos = [&](std::size_t i, std::string_view) { return s.estimates[i]; };
-    result<partition_plan, partition_error> plan = p.groups
-        ? partition(ids, workers, by_pos, [&](std::string_view id) { return (*p.groups)(id); })
-        : partition(ids, workers, by_pos);
+    auto by_pos = [&](std::size_t i, std::string_view) { return std::optional<double>(s.estimates[i]); };
+    auto plan = with_groups(p, [&](auto&& groups) { return partition(ids, workers, by_pos, groups); });
     if (!plan) throw cli_error(plan.error().message);
-    s.plan = std::move(*plan);
+    for (auto& w : plan->workers) s.batches.emplace_back(w.begin(), w.end());
+    s.predicted = plan->predicted_seconds;
+    s.predicted_makespan = plan->makespan();
+    s.method = plan->method;
     return s;
 }
 
@@ -427,17 +479,17 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
     std::unordered_map<std::string_view, double> estimate_of;
     double predicted_makespan = 0;
     std::vector<double> predicted;
+    std::shared_ptr<dynamic_scheduler> scheduler;
     if (whole_suite) {
         batches.resize(1);
     } else {
-        schedule s = plan_schedule(p);
-        predicted_makespan = s.plan.makespan();
-        predicted = s.plan.predicted_seconds;
-        for (std::size_t i = 0; i < ids.size(); ++i) {
-            estimates[i] = s.estimates[i].value_or(s.plan.unknown_estimate);
-            estimate_of.emplace(ids[i], estimates[i]);
-        }
-        for (auto& w : s.plan.workers) batches.emplace_back(w.begin(), w.end());
+        schedule s = plan_schedule(p, dynamic_mode(o, p));
+        predicted_makespan = s.predicted_makespan;
+        predicted = s.predicted;
+        estimates = s.estimates;
+        for (std::size_t i = 0; i < ids.size(); ++i) estimate_of.emplace(ids[i], estimates[i]);
+        batches = std::move(s.batches);
+        scheduler = s.dynamic;
     }
 
     std::optional<run_summary> previous = show ? previous_run(p.repository) : std::nullopt;
@@ -447,7 +499,9 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
     summary.set_filter_tags(p.filter_tags);
     std::size_t nonempty = 0;
     for (auto& b : batches) nonempty += !b.empty();
-    progress_line progress(show && smart_terminal(), ids.size(), predicted_makespan * double(std::max<std::size_t>(1, nonempty)));
+    double total_work = 0;
+    for (double e : estimates) total_work += e;
+    progress_line progress(show && smart_terminal(), ids.size(), total_work, std::max<std::size_t>(1, nonempty));
     run_output out{a, o, *writer, summary, progress, estimate_of, std::nullopt};
 
     std::vector<std::unique_ptr<id_file>> files;
@@ -484,6 +538,10 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
 
     engine_config config;
     config.timeout = p.timeout;
+    if (scheduler) {
+        hooks.next_chunk = [&](unsigned slot, double now) { return scheduler->next_chunk(slot, now); };
+        hooks.observed = [&](std::size_t test, double seconds) { scheduler->observed(test, seconds); };
+    }
     hooks.on_event = [&](unsigned, const subunit::event_view& e, std::string_view encoded) { out.event(e, encoded); };
     run_engine engine(ids, estimates, batches.size(), hooks, config);
     auto report = engine.run(batches, whole_suite);
@@ -506,6 +564,7 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
         retried += n;
         // One runner per test: queue them one at a time per slot.
         engine_hooks retry_hooks = hooks;
+        retry_hooks.observed = nullptr;
         flaky_tagger tagger(out);
         retry_hooks.on_event = [&](unsigned, const subunit::event_view& e, std::string_view encoded) { tagger.event(e, encoded); };
         std::vector<std::deque<std::size_t>> pending(singles.size());
@@ -629,42 +688,45 @@ int plan_tests(const app& a, const run_options& o, bool json) {
     listed.parallel = true;  // the plan is the parallel schedule
     prepared p = prepare(a, listed);
     if (!p.ids) p.ids = list_tests(a, p);
-    schedule s = plan_schedule(p);
+    schedule s = plan_schedule(p, dynamic_mode(listed, p));
+    const ids_t& ids = *p.ids;
+    std::vector<char> planned(ids.size(), 0);
+    for (auto& b : s.batches)
+        for (auto t : b) planned[t] = 1;
     if (json) {
         nlohmann::json j;
-        j["concurrency"] = {{"workers", s.plan.workers.size()}, {"source", std::string(to_string(p.concurrency.source))}};
-        j["method"] = s.plan.method;
-        j["predicted_makespan"] = s.plan.makespan();
-        j["unknown_tests"] = s.plan.unknown_tests;
-        j["unknown_estimate"] = s.plan.unknown_estimate;
+        j["concurrency"] = {{"workers", s.batches.size()}, {"source", std::string(to_string(p.concurrency.source))}};
+        j["method"] = s.method;
+        j["predicted_makespan"] = s.predicted_makespan;
+        j["guessed_estimates"] = s.guessed;
         nlohmann::json workers = nlohmann::json::array();
-        for (std::size_t w = 0; w < s.plan.workers.size(); ++w) {
+        for (std::size_t w = 0; w < s.batches.size(); ++w) {
             nlohmann::json tests = nlohmann::json::array();
-            for (auto i : s.plan.workers[w]) {
-                nlohmann::json t{{"id", (*p.ids)[i]}};
-                t["estimate"] = s.estimates[i] ? nlohmann::json(*s.estimates[i]) : nlohmann::json(nullptr);
-                tests.push_back(t);
-            }
-            workers.push_back({{"worker", w}, {"predicted_seconds", s.plan.predicted_seconds[w]}, {"tests", tests}});
+            for (auto i : s.batches[w]) tests.push_back({{"id", ids[i]}, {"estimate", s.estimates[i]}});
+            workers.push_back({{"worker", w}, {"predicted_seconds", s.predicted[w]}, {"tests", tests}});
         }
         j["workers"] = workers;
+        nlohmann::json queue = nlohmann::json::array();
+        for (std::size_t i = 0; i < ids.size(); ++i)
+            if (!planned[i]) queue.push_back({{"id", ids[i]}, {"estimate", s.estimates[i]}});
+        j["queue"] = queue;
         write_stdout(j.dump(2) + "\n");
         return exit_ok;
     }
-    std::string out = "Plan: " + std::to_string(p.ids->size()) + " tests on " + std::to_string(s.plan.workers.size()) +
+    std::string out = "Plan: " + std::to_string(ids.size()) + " tests on " + std::to_string(s.batches.size()) +
                       " workers (" + std::string(to_string(p.concurrency.source)) + "), predicted " +
-                      seconds_text(s.plan.makespan()) + "s (" + s.plan.method + ")";
-    if (s.plan.unknown_tests)
-        out += "; " + std::to_string(s.plan.unknown_tests) + " without history, counted as " +
-               seconds_text(s.plan.unknown_estimate) + "s each";
+                      seconds_text(s.predicted_makespan) + "s (" + s.method + ")";
+    if (s.guessed) out += "; " + std::to_string(s.guessed) + " without history, estimated from their neighbours";
     out += "\n";
-    for (std::size_t w = 0; w < s.plan.workers.size(); ++w) {
-        out += "worker-" + std::to_string(w) + ": " + std::to_string(s.plan.workers[w].size()) + " tests, predicted " +
-               seconds_text(s.plan.predicted_seconds[w]) + "s\n";
-        for (auto i : s.plan.workers[w]) {
-            out += "  " + (*p.ids)[i];
-            out += s.estimates[i] ? "  " + seconds_text(*s.estimates[i]) + "s\n" : "  (no history)\n";
-        }
+    for (std::size_t w = 0; w < s.batches.size(); ++w) {
+        out += "worker-" + std::to_string(w) + ": " + std::to_string(s.batches[w].size()) + " tests, predicted " +
+               seconds_text(s.predicted[w]) + "s\n";
+        for (auto i : s.batches[w]) out += "  " + ids[i] + "  " + seconds_text(s.estimates[i]) + "s\n";
+    }
+    if (s.queued) {
+        out += "queue: " + std::to_string(s.queued) + " tests, handed out longest first as workers fall idle\n";
+        for (std::size_t i = 0; i < ids.size(); ++i)
+            if (!planned[i]) out += "  " + ids[i] + "  " + seconds_text(s.estimates[i]) + "s\n";
     }
     write_stdout(out);
     return exit_ok;

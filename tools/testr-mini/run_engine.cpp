@@ -238,10 +238,16 @@ result<engine_report> run_engine::run(const std::vector<std::vector<std::size_t>
     if (!outcome) return unexpected(std::move(outcome).error());
     report_.interrupts = outcome->interrupts;
     report_.wall = since_start();
-    // Anything still queued (an interrupt stopped the run) never ran.
+    // Anything still queued, here or in the scheduler (an interrupt stopped
+    // the run), never ran.
     for (auto& q : queue_)
         for (auto& b : q)
             for (auto t : b) report_.never_run.push_back(t);
+    if (hooks_.next_chunk) {
+        for (unsigned slot = 0; slot < queue_.size(); ++slot)
+            for (auto b = hooks_.next_chunk(slot, report_.wall); !b.empty(); b = hooks_.next_chunk(slot, report_.wall))
+                report_.never_run.insert(report_.never_run.end(), b.begin(), b.end());
+    }
     std::sort(report_.never_run.begin(), report_.never_run.end());
     report_.never_run.erase(std::unique(report_.never_run.begin(), report_.never_run.end()), report_.never_run.end());
     std::erase_if(report_.never_run, [&](std::size_t t) { return finished_[t] != 0; });
