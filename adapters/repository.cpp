@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <charconv>
 #include <csignal>
+#include <limits>
 #include <cstdio>
 #include <cstdlib>
 #include <dirent.h>
@@ -13,7 +14,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <unordered_set>
 
 #include "atomic_file.hpp"
 #include "fd_io.hpp"
@@ -156,45 +156,78 @@ void decode_all(std::string_view bytes, Handler&& handler) {
     dec.finish();
 }
 
-using id_set = std::unordered_set<std::string_view>;
+/// Whether the run leaves `id` failing, and whether it gave `id` an outcome
+/// or left it incomplete (a listing resolves nothing).
+bool leaves_failing(const run_summary& run, std::string_view id) {
+    const test_record* r = run.find(id);
+    return r != nullptr && is_failure(r->status);
+}
+bool resolves(const run_summary& run, std::string_view id) {
+    const test_record* r = run.find(id);
+    return r != nullptr && r->status != subunit::status::exists;
+}
 
-/// What committing needs to know about a run, computed before the lock.
-struct run_analysis {
-    run_summary summary;   // records without attachments; owns the ids viewed below
-    id_set failing;        // tests the run leaves failing
-    id_set resolved;       // every test with an outcome or left incomplete (listed-only ones are not)
-    std::string failing_stream;
+bool any_failing(const run_summary& run) {
+    return std::any_of(run.tests().begin(), run.tests().end(), [](const test_record& r) { return is_failure(r.status); });
+}
+
+/// The durations for times.tsv: tests with an outcome and both timestamps.
+std::vector<timesdb::sample> samples_of(const run_summary& run) {
     std::vector<timesdb::sample> samples;
-};
-
-void analyse(std::string_view bytes, run_analysis& a) {
-    a.summary.keep_attachments(false);
-    decode_all(bytes, [&](const subunit::event_view& e, std::string_view) { a.summary.add(e); });
-    for (const test_record& r : a.summary.tests()) {
-        if (r.status == subunit::status::exists) continue;
-        a.resolved.insert(r.id);
-        if (is_failure(r.status)) a.failing.insert(r.id);
-        if (is_outcome(r.status)) {
-            if (const auto s = r.seconds()) a.samples.push_back({r.id, *s, !is_failure(r.status)});
-        }
+    for (const test_record& r : run.tests()) {
+        if (!is_outcome(r.status)) continue;
+        if (const auto s = r.seconds()) samples.push_back({r.id, *s, !is_failure(r.status)});
     }
-    if (a.failing.empty()) return;
+    return samples;
+}
+
+/// The events of the tests that `run` (summarising `bytes`) leaves failing.
+std::string failing_events(std::string_view bytes, const run_summary& run) {
+    std::string out;
     decode_all(bytes, [&](const subunit::event_view& e, std::string_view raw) {
-        if (e.test_id && a.failing.contains(*e.test_id)) append_event(e, raw, a.failing_stream);
+        if (e.test_id && leaves_failing(run, *e.test_id)) append_event(e, raw, out);
     });
+    return out;
 }
 
 /// The failing stream after a partial run: the old failing tests this run
 /// did not resolve, then this run's failures.
-std::string merge_partial(std::string_view old_failing, const run_analysis& a) {
+std::string merge_partial(std::string_view old_failing, const run_summary& run, std::string_view failing) {
     std::string out;
     decode_all(old_failing, [&](const subunit::event_view& e, std::string_view raw) {
-        if (e.test_id && !a.resolved.contains(*e.test_id)) append_event(e, raw, out);
+        if (e.test_id && !resolves(run, *e.test_id)) append_event(e, raw, out);
     });
-    return out + a.failing_stream;
+    return out.append(failing);
 }
 
 }  // namespace
+
+/// A run followed event by event (append(encoded, e)): its summary, and the
+/// test and size of every event in file order, so that commit can cut the
+/// failing tests' events out of the file without decoding it. Stored
+/// events are encoder output, so they are what re-encoding them would give.
+struct run_writer::live_run {
+    static constexpr std::uint32_t no_test = static_cast<std::uint32_t>(-1);
+    struct event_ref {
+        std::uint32_t record;  // position in summary.tests(), or no_test
+        std::uint32_t size;
+    };
+    run_summary summary;  // without attachments
+    std::vector<event_ref> events;
+
+    live_run() { summary.keep_attachments(false); }
+
+    std::string failing_events(std::string_view bytes) const {
+        const auto& tests = summary.tests();
+        std::string out;
+        std::size_t at = 0;
+        for (const event_ref& e : events) {
+            if (e.record != no_test && is_failure(tests[e.record].status)) out.append(bytes.substr(at, e.size));
+            at += e.size;
+        }
+        return out;
+    }
+};
 
 std::string repository::path() const { return root + "/" + std::string(dir_name); }
 std::string repository::file(std::string_view name) const { return path() + "/" + std::string(name); }
@@ -270,14 +303,15 @@ result<repository, repo_error> open(const std::string& root) {
 }
 
 run_writer::run_writer(repository repo, std::string temp_path, int fd)
-    : repo_(std::move(repo)), temp_path_(std::move(temp_path)), fd_(fd) {}
+    : repo_(std::move(repo)), temp_path_(std::move(temp_path)), fd_(fd), live_(std::make_unique<live_run>()) {}
 
 run_writer::run_writer(run_writer&& other) noexcept
     : repo_(std::move(other.repo_)),
       temp_path_(std::move(other.temp_path_)),
       fd_(other.fd_),
       buffer_(std::move(other.buffer_)),
-      committed_(other.committed_) {
+      committed_(other.committed_),
+      live_(std::move(other.live_)) {
     other.fd_ = -1;
     other.temp_path_.clear();
 }
@@ -290,6 +324,7 @@ run_writer& run_writer::operator=(run_writer&& other) noexcept {
         fd_ = other.fd_;
         buffer_ = std::move(other.buffer_);
         committed_ = other.committed_;
+        live_ = std::move(other.live_);
         other.fd_ = -1;
         other.temp_path_.clear();
     }
@@ -305,6 +340,7 @@ void run_writer::abandon() noexcept {
     temp_path_.clear();
     buffer_.clear();
     buffer_.shrink_to_fit();
+    live_.reset();
 }
 
 result<void, repo_error> run_writer::flush() {
@@ -313,7 +349,7 @@ result<void, repo_error> run_writer::flush() {
     return {};
 }
 
-result<void, repo_error> run_writer::append(std::string_view bytes) {
+result<void, repo_error> run_writer::write(std::string_view bytes) {
     if (fd_ < 0) return unexpected{repo_error{repo_errc::io, "cannot append to a run that was committed or abandoned"}};
     if (buffer_.size() + bytes.size() < flush_threshold) {
         buffer_.append(bytes);
@@ -328,6 +364,27 @@ result<void, repo_error> run_writer::append(std::string_view bytes) {
     return {};
 }
 
+result<void, repo_error> run_writer::append(std::string_view bytes) {
+    if (!bytes.empty()) live_.reset();  // events unknown from here on: commit decodes the file
+    return write(bytes);
+}
+
+result<void, repo_error> run_writer::append(std::string_view encoded, const subunit::event_view& e) {
+    auto w = write(encoded);
+    // Unfollowable from here on if the file may not hold what the events
+    // say, or an event is too big for the 32-bit sizes kept.
+    if (!w || encoded.size() > std::numeric_limits<std::uint32_t>::max()) {
+        live_.reset();
+        return w;
+    }
+    if (live_ && !encoded.empty()) {
+        const test_record* r = live_->summary.add(e);
+        const auto record = r ? static_cast<std::uint32_t>(r - live_->summary.tests().data()) : live_run::no_test;
+        live_->events.push_back({record, static_cast<std::uint32_t>(encoded.size())});
+    }
+    return w;
+}
+
 result<committed_run, repo_error> run_writer::commit(bool partial) {
     if (fd_ < 0) return unexpected{repo_error{repo_errc::io, "cannot commit a run that was committed or abandoned"}};
     if (auto f = flush(); !f) return unexpected{std::move(f).error()};
@@ -335,10 +392,20 @@ result<committed_run, repo_error> run_writer::commit(bool partial) {
 
     // Everything derived from the run alone is computed before the lock, so
     // concurrent committers wait only for the renames and small writes.
-    auto bytes = read_file_bytes(temp_path_);
-    if (!bytes) return io_failure(bytes.error());
-    run_analysis analysis;
-    analyse(bytes->view(), analysis);
+    run_summary decoded;  // for a run not followed live
+    const run_summary* run = live_ ? &live_->summary : &decoded;
+    std::string run_failing;
+    if (!live_ || any_failing(*run)) {
+        auto bytes = read_file_bytes(temp_path_);
+        if (!bytes) return io_failure(bytes.error());
+        if (live_) {
+            run_failing = live_->failing_events(bytes->view());
+        } else {
+            decoded.keep_attachments(false);
+            decode_all(bytes->view(), [&](const subunit::event_view& e, std::string_view) { decoded.add(e); });
+            if (any_failing(decoded)) run_failing = failing_events(bytes->view(), decoded);
+        }
+    }
 
     auto lock = lock_file(repo_.file(lock_name));
     if (!lock) return io_failure(lock.error());
@@ -363,9 +430,9 @@ result<committed_run, repo_error> run_writer::commit(bool partial) {
     if (partial) {
         auto old = read_small(repo_.file(failing_name));
         if (!old) return undo(std::move(old).error());
-        failing = merge_partial(old->value_or(""), analysis);
+        failing = merge_partial(old->value_or(""), *run, run_failing);
     } else {
-        failing = std::move(analysis.failing_stream);
+        failing = std::move(run_failing);
     }
     const std::string staged = repo_.file(staged_failing(id));
     if (auto w = write_file_atomically(staged, failing); !w) return undo(repo_error{repo_errc::io, w.error().message()});
@@ -383,10 +450,11 @@ result<committed_run, repo_error> run_writer::commit(bool partial) {
     ::close(fd_);
     fd_ = -1;
     temp_path_.clear();
-    if (!analysis.samples.empty()) {
-        if (auto t = timesdb::record(repo_.file(timesdb::file_name), analysis.samples); !t)
-            return io_failure(t.error());
-    }
+    const auto samples = samples_of(*run);  // views the ids of *run
+    result<timesdb::record_report, io_error> recorded = timesdb::record_report{};
+    if (!samples.empty()) recorded = timesdb::record(repo_.file(timesdb::file_name), samples);
+    live_.reset();
+    if (!recorded) return io_failure(recorded.error());
     return committed_run{id};
 }
 

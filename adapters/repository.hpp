@@ -15,12 +15,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "file_bytes.hpp"
+#include "subunit_v2.hpp"
 #include <testr/result.hpp>
 
 namespace testr::repo {
@@ -84,6 +86,13 @@ public:
     /// the run's size. Errors name the temporary file (disk full...).
     result<void, repo_error> append(std::string_view bytes);
 
+    /// The same for the bytes of one event: `encoded` must be what
+    /// subunit::encode made of `e` (as tagged_decoder hands them on), or be
+    /// empty. The writer then follows the run as it goes, and commit()
+    /// need not read the run back and decode it. Once append(bytes) has
+    /// added bytes, commit() decodes the whole file as before.
+    result<void, repo_error> append(std::string_view encoded, const subunit::event_view& e);
+
     /// Publishes the run; afterwards the writer is empty. Under the
     /// repository lock: id = next-stream; the temporary is fsynced and
     /// renamed to <id>; the new failing stream (full run: this run's failing
@@ -110,14 +119,18 @@ public:
 
 private:
     friend result<run_writer, repo_error> begin_run(const repository&);
+    struct live_run;  // what append(encoded, e) learnt; see repository.cpp
+
     run_writer(repository repo, std::string temp_path, int fd);
     result<void, repo_error> flush();
+    result<void, repo_error> write(std::string_view bytes);
 
     repository repo_;
     std::string temp_path_;
     int fd_ = -1;
     std::string buffer_;
     std::optional<unsigned> committed_;
+    std::unique_ptr<live_run> live_;  // null once the events are not all known
 };
 
 /// Starts a run: creates its temporary file (`.tmp-run.<pid>.<n>`), which

@@ -43,6 +43,26 @@ void merge_file(std::vector<attachment>& files, const subunit::event_view& e) {
     it->bytes.append(e.file_bytes);
 }
 
+/// How an event with status `s` (not `exists`) moves the times of a test's
+/// latest life: any event opens one when none is open, an outcome ends it.
+/// run_summary and durations_of both follow it. Returns whether it opened.
+bool advance_life(bool& open, std::optional<subunit::timestamp>& started, std::optional<subunit::timestamp>& stopped,
+                  status s, const std::optional<subunit::timestamp>& time) {
+    const bool opened = !open;
+    if (opened) {
+        open = true;
+        started = time;
+        stopped.reset();
+    }
+    if (s == status::inprogress) {
+        if (!started) started = time;
+    } else if (is_outcome(s)) {
+        open = false;
+        stopped = time;
+    }
+    return opened;
+}
+
 }  // namespace
 
 std::optional<double> test_record::seconds() const {
@@ -58,23 +78,36 @@ bool is_outcome(status s) noexcept {
 bool is_failure(status s) noexcept { return s == status::fail || s == status::inprogress || s == status::none; }
 
 test_record& run_summary::record_for(std::string_view id) {
-    if (auto it = index_.find(id); it != index_.end()) return tests_[it->second];
-    index_.emplace(std::string(id), tests_.size());
-    tests_.push_back({});
-    tests_.back().id = id;
-    open_.push_back(false);
-    earlier_.push_back(status::none);
-    return tests_.back();
+    const auto [number, added] = index_.insert(id, [this](std::uint32_t n) -> std::string_view { return tests_[n].id; });
+    if (added) {
+        tests_.emplace_back().id = id;
+        open_.push_back(false);
+        earlier_.push_back(status::none);
+    }
+    return tests_[number];
 }
 
-void run_summary::add(const subunit::event_view& e) {
+void run_summary::add_completion(status s, const std::vector<std::string_view>& tags) {
+    const auto count = static_cast<std::uint32_t>(tags.size());
+    if (!completions_.empty()) {
+        const completion& last = completions_.back();
+        if (last.tag_count == count && std::equal(tags.begin(), tags.end(), tags_.begin() + last.first_tag)) {
+            completions_.push_back({s, last.first_tag, count});
+            return;
+        }
+    }
+    completions_.push_back({s, static_cast<std::uint32_t>(tags_.size()), count});
+    tags_.insert(tags_.end(), tags.begin(), tags.end());
+}
+
+const test_record* run_summary::add(const subunit::event_view& e) {
     if (e.time) {
         if (!first_time_ || earlier(*e.time, *first_time_)) first_time_ = e.time;
         if (!last_time_ || earlier(*last_time_, *e.time)) last_time_ = e.time;
     }
     if (!e.test_id) {
         if (e.file_name && keep_attachments_) merge_file(stray_, e);
-        return;
+        return nullptr;
     }
     test_record& r = record_for(*e.test_id);
     const std::size_t i = static_cast<std::size_t>(&r - tests_.data());
@@ -95,30 +128,26 @@ void run_summary::add(const subunit::event_view& e) {
         } else if (!is_outcome(r.status)) {
             r.status = status::exists;
         }
-        return;
+        return &r;
     }
-    if (!open_[i]) {
-        open_[i] = true;
+    bool open = open_[i];
+    if (advance_life(open, r.started, r.stopped, s, e.time)) {
         earlier_[i] = r.status;
-        r.started = e.time;
-        r.stopped.reset();
         r.status = status::none;
     }
+    open_[i] = open;
     if (s == status::inprogress) {
-        r.status = status::inprogress;
-        if (!r.started) r.started = e.time;
-    } else if (is_outcome(s)) {
-        open_[i] = false;
         r.status = s;
-        r.stopped = e.time;
-        std::vector<std::string> tags(e.tags.begin(), e.tags.end());
-        completions_.push_back({s, std::move(tags)});
+    } else if (is_outcome(s)) {
+        r.status = s;
+        add_completion(s, e.tags);
     }
+    return &r;
 }
 
 const test_record* run_summary::find(std::string_view id) const {
-    const auto it = index_.find(id);
-    return it == index_.end() ? nullptr : &tests_[it->second];
+    const std::uint32_t n = index_.find(id, [this](std::uint32_t i) -> std::string_view { return tests_[i].id; });
+    return n == detail::record_index::npos ? nullptr : &tests_[n];
 }
 
 void run_summary::set_filter_tags(std::vector<std::string> tags) { filter_tags_ = std::move(tags); }
@@ -126,8 +155,9 @@ void run_summary::set_filter_tags(std::vector<std::string> tags) { filter_tags_ 
 bool run_summary::is_filtered(const completion& c) const {
     // testr's CLITestResult: only these outcomes can be filtered away; a
     // failure always counts.
-    if (c.status == status::fail) return false;
-    return std::any_of(c.tags.begin(), c.tags.end(), [&](const std::string& tag) {
+    if (c.status == status::fail || filter_tags_.empty()) return false;
+    const auto first = tags_.begin() + c.first_tag;
+    return std::any_of(first, first + c.tag_count, [&](const std::string& tag) {
         return std::find(filter_tags_.begin(), filter_tags_.end(), tag) != filter_tags_.end();
     });
 }
@@ -159,10 +189,55 @@ std::optional<double> run_summary::wall_seconds() const {
 
 result<run_summary, std::string> summarize(std::string_view stream_bytes) {
     run_summary summary;
+    // A guess from the usual inprogress + outcome packets of 100+ bytes a
+    // test: growing moves every record into freshly faulted pages, while
+    // capacity never touched costs no memory; a low guess just grows.
+    summary.tests_.reserve(stream_bytes.size() / 100);
     subunit::decoder dec([&](const subunit::event_view& e, std::string_view) { summary.add(e); });
     dec.feed(stream_bytes);
     dec.finish();
     return summary;
+}
+
+result<test_durations, std::string> durations_of(std::string_view stream_bytes) {
+    struct timing {
+        std::size_t id_at;
+        std::uint32_t id_size;
+        bool open;
+        std::optional<subunit::timestamp> started, stopped;
+    };
+    // Memory is most of the cost here: the ids, distinct, never outgrow the
+    // stream, and the per-test guess is summarize()'s; untouched capacity
+    // costs nothing, while each regrowth faults fresh pages in.
+    std::string ids;
+    ids.reserve(stream_bytes.size());
+    const std::size_t guess = stream_bytes.size() / 100;
+    std::vector<timing> tests;
+    tests.reserve(guess);
+    detail::record_index index(guess);
+    auto id_of = [&](std::uint32_t n) { return std::string_view(ids).substr(tests[n].id_at, tests[n].id_size); };
+    subunit::decoder dec([&](const subunit::event_view& e, std::string_view) {
+        if (!e.test_id) return;
+        const auto [n, added] = index.insert(*e.test_id, id_of);
+        if (added) {
+            tests.push_back({ids.size(), static_cast<std::uint32_t>(e.test_id->size()), false, std::nullopt, std::nullopt});
+            ids += *e.test_id;
+        }
+        timing& t = tests[n];
+        if (e.test_status == status::exists) {
+            t.open = false;  // ends a life, times untouched, as in run_summary::add
+            return;
+        }
+        advance_life(t.open, t.started, t.stopped, e.test_status, e.time);
+    });
+    dec.feed(stream_bytes);
+    dec.finish();
+    test_durations out;
+    out.tests_.reserve(tests.size());
+    for (const timing& t : tests)
+        if (t.started && t.stopped) out.tests_.push_back({t.id_at, t.id_size, to_seconds(*t.started, *t.stopped)});
+    out.ids_ = std::move(ids);
+    return out;
 }
 
 }  // namespace testr

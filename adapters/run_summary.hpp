@@ -23,9 +23,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "record_index.hpp"
 #include "subunit_v2.hpp"
 #include <testr/result.hpp>
 
@@ -70,10 +70,15 @@ bool is_failure(subunit::status s) noexcept;
 bool is_outcome(subunit::status s) noexcept;
 
 /// Accumulates the events of one stream. Copyable, movable.
+///
+/// Built for runs of 100,000+ tests: one hash table of record numbers (no
+/// node or key copy per test), completions kept without an allocation each.
 class run_summary {
 public:
     /// Feeds one event; call for every event of the stream, in order.
-    void add(const subunit::event_view& e);
+    /// Returns the record of the event's test (valid until the next add()),
+    /// null for an event without a test id.
+    const test_record* add(const subunit::event_view& e);
 
     /// Every test id seen, in first-appearance order, listed-only ones too.
     const std::vector<test_record>& tests() const noexcept { return tests_; }
@@ -113,16 +118,18 @@ public:
     void keep_attachments(bool keep) noexcept { keep_attachments_ = keep; }
 
 private:
+    friend result<run_summary, std::string> summarize(std::string_view stream_bytes);
+
+    /// One ending of a life. Its final event's tags (what filter_tags test)
+    /// are tags_[first_tag, first_tag + tag_count): consecutive completions
+    /// with the same tags share them, so a run tagged only worker-N stores
+    /// each distinct list once.
     struct completion {
         subunit::status status;
-        std::vector<std::string> tags;  // the final event's tags: what filter_tags test
+        std::uint32_t first_tag, tag_count;
     };
-    struct id_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-    };
-
     test_record& record_for(std::string_view id);
+    void add_completion(subunit::status s, const std::vector<std::string_view>& tags);
     std::size_t incomplete() const;
     std::size_t count_outcome(subunit::status s, bool filtered) const;
     bool is_filtered(const completion& c) const;
@@ -130,8 +137,9 @@ private:
     std::vector<test_record> tests_;
     std::vector<bool> open_;                // per record: its latest life has not ended
     std::vector<subunit::status> earlier_;  // per record: outcome before its latest life
-    std::unordered_map<std::string, std::size_t, id_hash, std::equal_to<>> index_;
+    detail::record_index index_;            // id -> position in tests_
     std::vector<completion> completions_;
+    std::vector<std::string> tags_;         // completion tag lists, see `completion`
     std::vector<std::string> filter_tags_;
     std::vector<attachment> stray_;
     std::optional<subunit::timestamp> first_time_, last_time_;
@@ -143,5 +151,39 @@ private:
 /// "stdout" (see subunit::decoder). The error type exists so a later source
 /// of failure does not change the signature.
 result<run_summary, std::string> summarize(std::string_view stream_bytes);
+
+/// One test's duration: its record's test_record::seconds().
+struct test_duration {
+    std::string_view id;
+    double seconds;
+};
+
+/// The tests of a stream that have a duration, in first-appearance order:
+/// what `slowest` needs, for a fraction of summarize()'s time and memory
+/// (no records, tags or attachments; every id in one string). Movable.
+class test_durations {
+public:
+    std::size_t size() const noexcept { return tests_.size(); }
+    bool empty() const noexcept { return tests_.empty(); }
+    /// The i-th test; its id views this object.
+    test_duration operator[](std::size_t i) const {
+        const entry& t = tests_[i];
+        return {std::string_view(ids_).substr(t.id_at, t.id_size), t.seconds};
+    }
+
+private:
+    friend result<test_durations, std::string> durations_of(std::string_view stream_bytes);
+    struct entry {
+        std::size_t id_at;  // offsets, not views: ids_ may move with the object
+        std::size_t id_size;
+        double seconds;
+    };
+    std::string ids_;
+    std::vector<entry> tests_;
+};
+
+/// Decodes a whole stream for its tests' durations. Same lives and times as
+/// summarize() (and never fails on bad bytes either).
+result<test_durations, std::string> durations_of(std::string_view stream_bytes);
 
 }  // namespace testr

@@ -82,6 +82,44 @@ std::string spec_stream(std::initializer_list<std::string> specs) {
     return b.bytes;
 }
 
+struct run_step {
+    std::string stream;
+    bool partial;
+};
+
+/// Full and partial runs whose failing lists exercise every rule of
+/// testrepository's (compared with the real testr below).
+std::vector<run_step> failing_steps() {
+    return {
+        {spec_stream({"A=fail", "B=fail", "C=inprogress", "D=fail", "E=fail", "F=fail", "G=fail", "H=success"}), false},
+        {spec_stream({"A=success", "B=exists", "C=uxsuccess", "D=skip", "E=xfail", "F=file", "I=fail", "J=inprogress"}), true},
+        {spec_stream({"I=success", "K=fail,success", "L=success,fail", "M=success,file", "G=exists,inprogress,fail"}), true},
+        {spec_stream({"B=exists", "N=fail", "O=file"}), true},
+        {spec_stream({"A=fail", "P=exists"}), false},
+        {spec_stream({"Q=success"}), true},
+        {spec_stream({"A=success", "Z=skip"}), false},
+    };
+}
+
+/// Commits `bytes` event by event, each with its encoding, as `load` and
+/// `run` hand them on; from event number `plain_from` on, as bytes only.
+/// Returns the run id and the bytes appended.
+std::pair<unsigned, std::string> commit_events(const repo::repository& repo, const std::string& bytes, bool partial,
+                                               std::size_t plain_from = SIZE_MAX) {
+    auto w = ok(repo::begin_run(repo));
+    std::string appended;
+    std::size_t n = 0;
+    subunit::decoder dec([&](const subunit::event_view& e, std::string_view) {
+        std::string encoded;
+        REQUIRE(subunit::encode(e, encoded));
+        REQUIRE((n++ < plain_from ? w.append(encoded, e) : w.append(encoded)));
+        appended += encoded;
+    });
+    dec.feed(bytes);
+    dec.finish();
+    return {ok(w.commit(partial)).id, appended};
+}
+
 std::string small_run(const std::string& tag) {
     stream_builder b;
     b.run("ok." + tag, status::success, 1, 0.5);
@@ -286,20 +324,8 @@ TEST_SUITE("repository runs") {
         temp_dir dir;
         const auto repo = init_ok(dir.path());
         real_testr testr;
-        const struct {
-            std::string stream;
-            bool partial;
-        } steps[] = {
-            {spec_stream({"A=fail", "B=fail", "C=inprogress", "D=fail", "E=fail", "F=fail", "G=fail", "H=success"}), false},
-            {spec_stream({"A=success", "B=exists", "C=uxsuccess", "D=skip", "E=xfail", "F=file", "I=fail", "J=inprogress"}), true},
-            {spec_stream({"I=success", "K=fail,success", "L=success,fail", "M=success,file", "G=exists,inprogress,fail"}), true},
-            {spec_stream({"B=exists", "N=fail", "O=file"}), true},
-            {spec_stream({"A=fail", "P=exists"}), false},
-            {spec_stream({"Q=success"}), true},
-            {spec_stream({"A=success", "Z=skip"}), false},
-        };
         unsigned expected_id = 0;
-        for (const auto& step : steps) {
+        for (const auto& step : failing_steps()) {
             CAPTURE(expected_id);
             const auto loaded = testr.load(step.stream, step.partial);
             CHECK(commit_stream(repo, step.stream, step.partial) == expected_id++);
@@ -307,6 +333,40 @@ TEST_SUITE("repository runs") {
             CHECK_MESSAGE(our_failing(repo) == theirs, loaded.text);
         }
         CHECK(our_failing(repo).empty());
+    }
+}
+
+TEST_SUITE("repository runs appended event by event") {
+    TEST_CASE("commit makes the run, failing and times.tsv that the bytes alone make") {
+        temp_dir dir;
+        const std::string kinds[] = {"bytes", "events", "mixed"};
+        std::vector<repo::repository> repos;
+        for (const auto& kind : kinds) {
+            std::filesystem::create_directory(dir / kind);
+            repos.push_back(init_ok(dir / kind));
+        }
+        std::vector<run_step> steps = failing_steps();
+        // Timed tests, attachments, and stray output too.
+        stream_builder timed;
+        timed.run("A", status::fail, 1, 0.5).file("A", "traceback", "A broke\n").file(std::nullopt, "stdout", "noise");
+        timed.run("T", status::success, 2, 1.25).ev("U", status::inprogress, 4.0).file("U", "log", "hung");
+        steps.insert(steps.begin() + 2, {timed.bytes + small_run("x"), false});
+        steps.push_back({small_run("y") + timed.bytes, true});
+        for (const auto& step : steps) {
+            const std::string reencoded = commit_events(repos[1], step.stream, step.partial).second;
+            commit_events(repos[2], step.stream, step.partial, 3);
+            const unsigned id = commit_stream(repos[0], reencoded, step.partial);
+            for (std::size_t k = 1; k < repos.size(); ++k) {
+                CAPTURE(kinds[k]);
+                CAPTURE(id);
+                CHECK(ok(repo::read_run(repos[k], id)).view() == ok(repo::read_run(repos[0], id)).view());
+                CHECK(ok(repo::read_failing(repos[k])) == ok(repo::read_failing(repos[0])));
+                CHECK(read_bytes(repos[k].file("times.tsv")) == read_bytes(repos[0].file("times.tsv")));
+            }
+        }
+        // Non-trivial: something failed, and durations were recorded.
+        CHECK(our_failing(repos[1]) == std::vector<std::string>{"A", "U", "bad.y"});
+        CHECK(read_bytes(repos[1].file("times.tsv")).find("\tT\n") != std::string::npos);
     }
 }
 

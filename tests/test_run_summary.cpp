@@ -227,6 +227,63 @@ TEST_SUITE("run_summary records") {
         CHECK(early.total() == 3);
     }
 
+    TEST_CASE("add returns the event's record; copies and moves find their own records") {
+        stream_builder b;
+        // Short ids live inside their records, so records moving on growth
+        // move them too.
+        for (int i = 0; i < 3000; ++i) b.run("t" + std::to_string(i), status::success, i, 0.5);
+        b.file(std::nullopt, "stdout", "noise");
+        run_summary s;
+        std::size_t mismatched = 0, without_record = 0;
+        subunit::decoder dec([&](const subunit::event_view& e, std::string_view) {
+            const test_record* r = s.add(e);
+            if (!r) ++without_record;
+            else if (r != s.find(*e.test_id) || r->id != *e.test_id) ++mismatched;
+        });
+        dec.feed(b.bytes);
+        dec.finish();
+        CHECK(mismatched == 0);
+        CHECK(without_record == 1);
+        const run_summary copy = s;
+        const run_summary moved = std::move(s);
+        s = run_summary();
+        for (const run_summary* each : {&copy, &moved}) {
+            REQUIRE(each->tests().size() == 3000);
+            std::size_t found = 0;
+            for (int i = 0; i < 3000; ++i) found += each->find("t" + std::to_string(i)) == &each->tests()[static_cast<std::size_t>(i)];
+            CHECK(found == 3000);
+            CHECK(each->find("t3000") == nullptr);
+            CHECK(each->total() == 3000);
+        }
+        CHECK(s.find("t0") == nullptr);
+    }
+
+    TEST_CASE("durations_of gives every test's seconds() as summarize does, in the same order") {
+        // The same ids twice: each shape of life followed by another, and
+        // a truncated packet at the end.
+        const std::string bytes = random_stream(4, 400, false) + random_stream(5, 400, false) + "\xb3\x29";
+        std::vector<std::pair<std::string, double>> expected, got;
+        const run_summary summary = summary_of(bytes);
+        for (const auto& r : summary.tests())
+            if (auto seconds = r.seconds()) expected.emplace_back(r.id, *seconds);
+        const auto durations = durations_of(bytes);
+        REQUIRE(durations.has_value());
+        for (std::size_t i = 0; i < durations->size(); ++i)
+            got.emplace_back(std::string((*durations)[i].id), (*durations)[i].seconds);
+        CHECK(expected.size() > 150);  // 183: the check has something to compare
+        CHECK(got == expected);
+
+        stream_builder one;
+        one.run("a", status::fail, 1, 0.25);
+        auto short_ids = durations_of(one.bytes);
+        REQUIRE(short_ids.has_value());
+        const test_durations moved = std::move(*short_ids);  // its one-byte ids string moves with it
+        REQUIRE(moved.size() == 1);
+        CHECK(moved[0].id == "a");
+        CHECK(moved[0].seconds == doctest::Approx(0.25));
+        CHECK(durations_of("")->empty());
+    }
+
     TEST_CASE("keep_attachments(false) keeps everything but file bytes") {
         stream_builder b;
         b.ev("a", status::inprogress, 1.0).file("a", "big", std::string(100000, 'x')).ev("a", status::fail, 2.0);

@@ -122,13 +122,14 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     std::optional<std::string> write_error;
     std::string shown;
     auto on_event = [&](const subunit::event_view& e, std::string_view encoded) {
+        // With the event, so that committing need not decode the run again.
         if (!write_error)
-            if (auto ok = writer->append(encoded); !ok) write_error = ok.error().message;
+            if (auto ok = writer->append(encoded, e); !ok) write_error = ok.error().message;
         if (subunit) write_stdout(encoded);
-        summary.add(e);
+        const test_record* t = summary.add(e);
         // Only outcomes: inprogress and attachment events are not failures yet.
-        if (!subunit && !a.quiet && e.test_id && is_outcome(e.test_status) && is_failure(e.test_status))
-            if (auto* t = summary.find(*e.test_id)) write_stdout(format_failure(*t));
+        if (!subunit && !a.quiet && t && is_outcome(e.test_status) && is_failure(e.test_status))
+            write_stdout(format_failure(*t));
     };
     // Each input is one worker, tagged worker-N by position, as the original.
     std::vector<std::string> inputs = streams.empty() ? std::vector<std::string>{"-"} : streams;
@@ -167,13 +168,16 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
 int slowest_command(const app& a, bool all) {
     repo::repository r = a.open_repository();
     const unsigned id = latest_or_throw(r);
-    run_summary run = read_summary(r, id);
-    // Records by address: sorting moves no id strings (100,000-test runs),
-    // and the address (first-appearance order) breaks ties as a stable sort.
-    std::vector<std::pair<const test_record*, double>> times;
-    for (auto& t : run.tests())
-        if (auto s = t.seconds()) times.emplace_back(&t, *s);
-    if (times.empty()) return exit_ok;
+    auto bytes = repo::read_run(r, id);
+    if (!bytes) throw cli_error(bytes.error().message);
+    // Only ids and times: no records (100,000-test runs).
+    auto durations = durations_of(bytes->view());
+    if (!durations) throw cli_error("run " + std::to_string(id) + ": " + durations.error());
+    if (durations->empty()) return exit_ok;
+    // Positions (first-appearance order) break ties as a stable sort would.
+    std::vector<std::pair<std::size_t, double>> times;
+    times.reserve(durations->size());
+    for (std::size_t i = 0; i < durations->size(); ++i) times.emplace_back(i, (*durations)[i].seconds);
     const std::size_t shown = all ? times.size() : std::min<std::size_t>(times.size(), 10);
     std::partial_sort(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(shown), times.end(),
                       [](auto& x, auto& y) { return x.second != y.second ? x.second > y.second : x.first < y.first; });
@@ -182,10 +186,10 @@ int slowest_command(const app& a, bool all) {
     const int digits = times.front().second >= 1 ? static_cast<int>(std::log10(times.front().second)) + 1 : 1;
     const int width = digits + 4;
     std::vector<std::vector<std::string>> rows{{"Test id", "Runtime (s)"}};
-    for (auto& [t, s] : times) {
+    for (auto& [i, s] : times) {
         char buf[64];
         std::snprintf(buf, sizeof buf, "%*.3f", width, s);
-        rows.push_back({t->id, buf});
+        rows.push_back({std::string((*durations)[i].id), buf});
     }
     write_stdout(format_table(rows));
     return exit_ok;
