@@ -255,11 +255,27 @@ class Reports(unittest.TestCase):
         plan = json.loads(self.p.out("plan", "--json", "--concurrency", "3"))
         self.assertEqual(plan["concurrency"]["workers"], 3)
         self.assertEqual(len(plan["workers"]), 3)
-        planned = [t["id"] for w in plan["workers"] for t in w["tests"]]
+        # Every test is in a worker's first batch or in the dynamic queue.
+        planned = [t["id"] for w in plan["workers"] for t in w["tests"]] + [t["id"] for t in plan["queue"]]
         self.assertEqual(sorted(planned), sorted(self.p.out("list-tests").split()))
         estimate = {t["id"]: t["estimate"] for w in plan["workers"] for t in w["tests"]}
+        estimate.update({t["id"]: t["estimate"] for t in plan["queue"]})
         self.assertGreaterEqual(estimate["r.slow"], 0.4, "history from the run feeds the plan")
         self.assertEqual(len(self.p.ran()), before, "plan must not run tests")
+
+
+    def test_timeline_draws_one_bar_per_test_in_its_worker_lane(self):
+        import xml.etree.ElementTree as ET
+        svg = self.p.path("run.svg")
+        self.p.out("last", "--timeline", svg, "--id", "0")
+        root = ET.parse(svg).getroot()
+        ns = "{http://www.w3.org/2000/svg}"
+        bars = [r for r in root.iter(ns + "rect") if "bar" in r.get("class", "").split()]
+        titles = [r.find(ns + "title").text for r in bars]
+        self.assertEqual(len(bars), 13)
+        self.assertEqual(sum("status-fail" in r.get("class") for r in bars), 1)
+        self.assertTrue(any(t.startswith("r.slow") and "(success)" in t for t in titles), titles)
+        self.p.run("last", "--timeline", svg, "--id", "99", check_rc=3)
 
 
 class Load(unittest.TestCase):
