@@ -85,7 +85,7 @@ class Run(unittest.TestCase):
         p = self.p
         ids = ["t.%d" % i for i in range(6)]
         p.fake([(i, "pass") for i in ids])
-        out = p.out("run", "--parallel", "--concurrency", "3")
+        out = p.out("run", "--parallel", "--concurrency", "3", "--schedule", "dynamic")
         self.assertRegex(out, r"Workers\W+3\W+--concurrency")
         events = stored(p)
         self.assertEqual(sorted(events.status_of), ids)

@@ -190,7 +190,7 @@ class Interrupts(unittest.TestCase):
     def test_ctrl_c_in_a_dynamic_run_reports_the_queue_as_never_run(self):
         tests = [("t.slow%d" % i, "sleep:30") for i in range(4)] + [("t.q%d" % i, "pass") for i in range(6)]
         p = faulty(self, tests)
-        proc = p.popen("run", "--parallel", "--concurrency", "2")
+        proc = p.popen("run", "--parallel", "--concurrency", "2", "--schedule", "dynamic")
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         self.assertTrue(wait_for(lambda: p.read("ran.log").count("t.slow") >= 2, 20))
         proc.send_signal(signal.SIGINT)

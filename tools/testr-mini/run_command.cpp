@@ -298,7 +298,7 @@ decltype(auto) with_groups(const prepared& p, F&& f) {
 }
 
 bool dynamic_mode(const run_options& o, const prepared& p) {
-    return o.schedule != "static" && o.parallel && !p.concurrency.answer.per_test && p.concurrency.answer.workers > 1;
+    return o.schedule == "dynamic" && o.parallel && !p.concurrency.answer.per_test && p.concurrency.answer.workers > 1;
 }
 
 schedule plan_schedule(const prepared& p, bool dynamic) {
@@ -406,8 +406,10 @@ struct run_output {
     bool show() const { return !o.subunit && !a.quiet; }
 
     void event(const subunit::event_view& e, std::string_view encoded) {
+        // The writer follows the run from the decoded events, so commit does
+        // not have to read the stored run back.
         if (!write_error)
-            if (auto ok = writer.append(encoded); !ok) write_error = ok.error().message;
+            if (auto ok = writer.append(encoded, e); !ok) write_error = ok.error().message;
         if (o.subunit) write_stdout(encoded);
         summary.add(e);
         if (!e.test_id || e.test_status < subunit::status::success) return;
