@@ -85,6 +85,15 @@ class Timeouts(unittest.TestCase):
         self.assertNotIn("process-returncode", log.final())
         self.assertIn(b"1 tests timed out", r.stdout)
 
+    def test_a_test_far_beyond_its_estimate_is_flagged_live_before_any_timeout(self):
+        p = faulty(self, [("t.usual", "sleep:0.05"), ("t.other", "pass")])
+        p.run("run", check_rc=0)  # history: t.usual takes ~0.05 s
+        p.write("spec.json", json.dumps({"tests": [{"id": "t.usual", "does": "sleep:6"}, {"id": "t.other", "does": "pass"}]}))
+        proc = p.popen("run", "--parallel", "--concurrency", "1", "--timeout", "30")
+        out, err = proc.communicate(timeout=40)
+        self.assertEqual(proc.returncode, 0)
+        self.assertRegex(err.decode(), r"slow: t\.usual has run [0-9.]+s on worker-0 \(usually 0\.[0-9]s\)")
+
     def test_the_timeout_can_come_from_testr_conf(self):
         p = faulty(self, [("t.slow", "sleep:30"), ("t.ok", "pass")], conf="test_timeout=1\n")
         p.run("run", check_rc=1, timeout=30)
