@@ -104,13 +104,16 @@ class Differential(unittest.TestCase):
                     "test_id_option=--load-list $IDFILE\ntest_list_option=--list\n" % PY)
         twin = Twin(self, populate)
         self.assert_same(twin, ["init"], "init")
-        out = self.assert_same(twin, ["run", "--parallel", "--concurrency", "2"], "run --parallel")
+        # Two of its tests run testtools.run's own --load-list parsing and
+        # fail or pass depending on the environment of the worker that draws
+        # them (seen both ways under each tool): a filter leaves them out
+        # for both, through the same regex syntax (a negative lookahead).
+        unstable = r"^(?!testtools\.tests\.test_run\.TestRun\.test_run_(load_list|orders_tests)$)"
+        out = self.assert_same(twin, ["run", "--parallel", "--concurrency", "2", unstable], "run --parallel")
         counts = summary_counts(out[0])
         self.assertEqual(counts, summary_counts(out[1]))
         self.assertGreater(counts[0], 2000)
         self.assertGreater(counts[2], 0, "the suite has skips")
-        # Two of its tests fail whenever ids come through --load-list (they
-        # run subunit.run's argument parsing themselves); testr agrees.
         events = self.compare_repositories(twin, expect_failures=None)
         self.assertEqual(len(events.status_of), counts[0])
 
