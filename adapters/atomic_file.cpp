@@ -1,5 +1,6 @@
 // atomic_file.cpp - temporary file + fsync + rename + directory fsync.
 #include "atomic_file.hpp"
+#include "fd_io.hpp"
 
 #include <cerrno>
 #include <dirent.h>
@@ -8,6 +9,10 @@
 
 namespace testr {
 namespace {
+
+using fd_io::fsync_retrying;
+using fd_io::sync_directory;
+using fd_io::write_all;
 
 std::string parent_directory(const std::string& path) {
     const auto slash = path.rfind('/');
@@ -35,40 +40,6 @@ int create_temporary(const std::string& path, std::string& temp_path) {
         if (fd >= 0) return fd;
         if (errno != EEXIST && errno != EINTR) return -1;
     }
-}
-
-/// 0 on success, else the errno of the failing write.
-int write_all(int fd, std::string_view data) {
-    while (!data.empty()) {
-        const ssize_t n = ::write(fd, data.data(), data.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return errno;
-        }
-        if (n == 0) return EIO;  // no progress and no reason: do not spin
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return 0;
-}
-
-int fsync_retrying(int fd) {
-    while (::fsync(fd) != 0) {
-        if (errno != EINTR) return errno;
-    }
-    return 0;
-}
-
-/// 0 on success, else errno. EINVAL means the file system cannot sync
-/// directories (some FUSE and network ones); nothing more can be done there.
-int sync_directory(const std::string& dir) {
-    int fd;
-    do {
-        fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    } while (fd < 0 && errno == EINTR);
-    if (fd < 0) return errno;
-    int err = fsync_retrying(fd);
-    ::close(fd);
-    return err == EINVAL ? 0 : err;
 }
 
 }  // namespace
