@@ -120,6 +120,9 @@ int main(int argc, char** argv) {
     double timeout_seconds = 0;
     add_reliability_options(run, ro, timeout_seconds);
     run->add_flag("--full-results", full_results, "No-op, kept for compatibility");
+    run->footer("Arguments after `--` are appended to test_command, each shell-quoted.\n"
+                "Exit status: 0 all passed, 1 a test failed or never ran, 130 interrupted (the completed\n"
+                "tests are kept as a partial run); with --subunit 0 once the stream is written.");
     auto* plan = cli.add_subcommand("plan", "Show how run would split the tests over workers (runs nothing)");
     add_run_options(plan, ro);
     plan->add_flag("--json", json, "Machine-readable output");
