@@ -275,3 +275,33 @@ TEST_CASE("ids that differ only in the middle are told apart (and quickly)") {
     REQUIRE(!dup);
     CHECK(dup.error().what == testr::partition_error::kind::duplicate_id);
 }
+
+TEST_CASE("the radix ranking equals a stable sort, near-ties included") {
+    // Weights that differ only beyond a float's precision share a radix key
+    // and must still come out in exact (weight, item) order.
+    std::mt19937_64 rng(7);
+    std::uniform_int_distribution<int> pick(0, 50);
+    std::vector<double> w(50000);
+    for (auto& x : w) x = pick(rng) == 0 ? 0.0 : 1.0 + pick(rng) * 1e-12 + pick(rng);
+    std::vector<std::uint32_t> want(w.size());
+    std::iota(want.begin(), want.end(), 0u);
+    std::stable_sort(want.begin(), want.end(), [&](auto a, auto b) { return w[a] > w[b]; });
+    CHECK(testr::detail::order_heaviest_first(w) == want);
+}
+
+TEST_CASE("among many ids the first repeat in input order is reported, after earlier bad durations") {
+    std::vector<std::string> ids;
+    for (int k = 0; k < 200000; ++k) ids.push_back("pkg.mod_" + std::to_string(k) + ".Case.test");
+    ids[150000] = ids[10];
+    ids[120000] = ids[5000];
+    auto none = [](std::size_t, std::string_view) { return std::optional<double>(1.0); };
+    auto r = testr::partition(ids, 8, none);
+    REQUIRE(!r);
+    CHECK(r.error().what == testr::partition_error::kind::duplicate_id);
+    CHECK(r.error().id == ids[5000]);
+    auto negative_before = [](std::size_t i, std::string_view) { return std::optional<double>(i == 110000 ? -1.0 : 1.0); };
+    auto n = testr::partition(ids, 8, negative_before);
+    REQUIRE(!n);
+    CHECK(n.error().what == testr::partition_error::kind::negative_duration);
+    CHECK(n.error().id == ids[110000]);
+}

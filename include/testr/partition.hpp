@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <limits>
 #include <numeric>
 #include <ranges>
 #include <span>
@@ -94,16 +95,21 @@ std::optional<double> lookup_duration(F& f, std::size_t pos, std::string_view id
 }
 
 // Tests gathered into groups. Members are stored flat (CSR): group k's
-// tests are member[first[k] .. first[k+1]), in input order.
+// tests are member[first[k] .. first[k+1]), in input order. Ungrouped,
+// group k is test k alone: then group_of and first stay empty (a million
+// entries each saved) and member is 0, 1, 2...
 struct grouped_tests {
     std::vector<std::string_view> ids;            // by position
-    std::vector<std::optional<double>> duration;  // by position
+    std::vector<double> duration;  // by position; NaN: unknown (real durations are finite)
+    bool singletons = false;                      // every test its own group
     std::vector<std::uint32_t> group_of;          // by position
     std::vector<std::uint32_t> first;             // by group, plus an end marker
     std::vector<std::uint32_t> member;            // positions, grouped
 
-    std::size_t groups() const { return first.size() - 1; }
+    std::size_t groups() const { return singletons ? ids.size() : first.size() - 1; }
+    std::uint32_t group(std::size_t i) const { return singletons ? static_cast<std::uint32_t>(i) : group_of[i]; }
     std::span<const std::uint32_t> members(std::size_t k) const {
+        if (singletons) return {member.data() + k, 1};
         return {member.data() + first[k], member.data() + first[k + 1]};
     }
 };
@@ -124,19 +130,21 @@ result<grouped_tests, partition_error> gather(const Ids& ids, Durations& duratio
     for (auto&& id : ids) g.ids.emplace_back(std::string_view(id));
     const std::size_t n = g.ids.size();
     g.duration.resize(n);
-    g.group_of.resize(n);
-    id_index seen(n);
+    g.singletons = ungrouped;
+    if constexpr (!ungrouped) g.group_of.resize(n);
     id_index group_index(ungrouped ? 0 : n);
     std::vector<std::uint32_t> count;
-    // Hashes first, so the table's slots can be fetched ahead of use.
-    std::vector<std::uint64_t> hashes(n);
-    for (std::size_t i = 0; i < n; ++i) hashes[i] = id_index::hash(g.ids[i]);
-    constexpr std::size_t lookahead = 8;
-    for (std::size_t i = 0; i < std::min(n, lookahead); ++i) seen.prefetch(hashes[i]);
+    // Errors are reported as a check in input order would meet them: a
+    // repeated id before the durations of the tests after it.
+    std::size_t repeat = 0;
+    {
+        std::vector<std::uint64_t> hashes(n);
+        for (std::size_t i = 0; i < n; ++i) hashes[i] = id_index::hash(g.ids[i]);
+        repeat = first_repeat(g.ids, hashes);
+    }
     for (std::size_t i = 0; i < n; ++i) {
         std::string_view id = g.ids[i];
-        if (i + lookahead < n) seen.prefetch(hashes[i + lookahead]);
-        if (!seen.insert(id, hashes[i]).second)
+        if (i == repeat)
             return unexpected(partition_error{partition_error::kind::duplicate_id, std::string(id),
                                               "test id '" + std::string(id) + "' is listed more than once"});
         auto d = lookup_duration(durations, i, id);
@@ -146,10 +154,8 @@ result<grouped_tests, partition_error> gather(const Ids& ids, Durations& duratio
         if (d && *d < 0)
             return unexpected(partition_error{partition_error::kind::negative_duration, std::string(id),
                                               bad_duration_message(id, *d)});
-        g.duration[i] = d;
-        if constexpr (ungrouped) {
-            g.group_of[i] = static_cast<std::uint32_t>(i);
-        } else {
+        g.duration[i] = d ? *d : std::numeric_limits<double>::quiet_NaN();
+        if constexpr (!ungrouped) {
             // As the original: a test whose group function gives nothing (or
             // an empty string) is a group of its own, keyed by its id.
             std::string_view key = groups(id);
@@ -161,8 +167,6 @@ result<grouped_tests, partition_error> gather(const Ids& ids, Durations& duratio
         }
     }
     if constexpr (ungrouped) {
-        g.first.resize(n + 1);
-        std::iota(g.first.begin(), g.first.end(), 0u);
         g.member.resize(n);
         std::iota(g.member.begin(), g.member.end(), 0u);
     } else {
@@ -186,26 +190,45 @@ struct schedule {
 
 // The original's "each to the head of a list kept stably sorted by (time,
 // number of tests)". Python re-sorts after changing only the head, so the
-// head goes before every slot whose key is not smaller than its own.
+// head goes before every slot whose key is not smaller than its own: the
+// list is ordered by (time, count), and among equal keys the most recently
+// re-inserted slot comes first (untouched ones in worker order). That
+// order is kept as a binary min-heap with a stamp for recency, so a step
+// costs O(log m) instead of shifting the list.
 class compat_slots {
 public:
-    explicit compat_slots(std::size_t m) : slots_(m) {
-        for (std::uint32_t j = 0; j < m; ++j) slots_[j] = {0.0, 0, j};
+    explicit compat_slots(std::size_t m) : heap_(m) {
+        // Worker 0 heads the list: the highest stamp. Already a heap.
+        for (std::uint32_t j = 0; j < m; ++j) heap_[j] = {0.0, 0, -static_cast<std::int64_t>(j), j};
     }
     std::uint32_t add(double time, std::size_t count) {
-        slot head = slots_[0];
+        slot head = heap_[0];
         head.time = head.time + time;
         head.count += count;
-        auto pos = std::lower_bound(slots_.begin() + 1, slots_.end(), head, before);
-        std::move(slots_.begin() + 1, pos, slots_.begin());
-        *(pos - 1) = head;
+        head.stamp = ++stamp_;
+        const std::size_t m = heap_.size();
+        std::size_t at = 0;
+        for (;;) {
+            std::size_t child = 2 * at + 1;
+            if (child >= m) break;
+            if (child + 1 < m && before(heap_[child + 1], heap_[child])) ++child;
+            if (!before(heap_[child], head)) break;
+            heap_[at] = heap_[child];
+            at = child;
+        }
+        heap_[at] = head;
         return head.worker;
     }
 
 private:
-    struct slot { double time; std::size_t count; std::uint32_t worker; };
-    static bool before(const slot& a, const slot& b) { return a.time != b.time ? a.time < b.time : a.count < b.count; }
-    std::vector<slot> slots_;
+    struct slot { double time; std::size_t count; std::int64_t stamp; std::uint32_t worker; };
+    static bool before(const slot& a, const slot& b) {
+        if (a.time != b.time) return a.time < b.time;
+        if (a.count != b.count) return a.count < b.count;
+        return a.stamp > b.stamp;
+    }
+    std::vector<slot> heap_;
+    std::int64_t stamp_ = 0;
 };
 
 // testrepository's partition_tests, transcribed step for step: timed groups
@@ -222,7 +245,7 @@ inline schedule compat_schedule(const grouped_tests& g, std::size_t m) {
         double known_time = 0.0;
         bool any_unknown = false;
         for (auto i : g.members(k)) {
-            if (g.duration[i]) known_time += *g.duration[i];
+            if (!std::isnan(g.duration[i])) known_time += g.duration[i];
             else any_unknown = true;
         }
         if (!any_unknown) { timed.push_back(k); timed_w.push_back(known_time); }
@@ -249,12 +272,13 @@ inline schedule compat_schedule(const grouped_tests& g, std::size_t m) {
 
 // The same when every group is fully timed, over groups already ranked
 // heaviest first (stably): then the original's order is simply the rank.
+// An empty ranked_count means one test per group.
 inline schedule compat_schedule_ranked(const std::vector<double>& ranked_weight,
                                        const std::vector<std::uint32_t>& ranked_count, std::size_t m) {
     schedule out{empty_assignment(ranked_weight.size(), m), {}, "compat"};
     compat_slots slots(m);
     for (std::size_t r = 0; r < ranked_weight.size(); ++r)
-        out.items.worker_of[r] = slots.add(ranked_weight[r], ranked_count[r]);
+        out.items.worker_of[r] = slots.add(ranked_weight[r], ranked_count.empty() ? 1 : ranked_count[r]);
     return out;
 }
 
@@ -275,12 +299,15 @@ inline partition_plan plan_from(const schedule& s, const grouped_tests& g, const
     plan.workers.resize(m);
     plan.predicted_seconds.assign(m, 0.0);
     for (std::size_t r = 0; r < item_weight.size(); ++r) plan.predicted_seconds[s.items.worker_of[r]] += item_weight[r];
+    auto group = [&](std::size_t r) { return group_of_item.empty() ? r : group_of_item[r]; };
     std::vector<std::size_t> size(m, 0);
     for (std::size_t r = 0; r < item_weight.size(); ++r)
-        size[s.items.worker_of[r]] += g.members(group_of_item.empty() ? r : group_of_item[r]).size();
+        size[s.items.worker_of[r]] += g.singletons ? 1 : g.members(group(r)).size();
     for (std::size_t j = 0; j < m; ++j) plan.workers[j].reserve(size[j]);
     auto emit = [&](std::uint32_t r) {
-        for (auto i : g.members(group_of_item.empty() ? r : group_of_item[r])) plan.workers[s.items.worker_of[r]].push_back(i);
+        auto& worker = plan.workers[s.items.worker_of[r]];
+        if (g.singletons) worker.push_back(group(r));
+        else for (auto i : g.members(group(r))) worker.push_back(i);
     };
     if (s.sequence.empty())
         for (std::uint32_t r = 0; r < item_weight.size(); ++r) emit(r);
@@ -315,17 +342,17 @@ result<partition_plan, partition_error> partition(const Ids& ids, std::size_t wo
 
     // Predicted seconds per test: recorded, else the estimate.
     const auto unknown_tests = static_cast<std::size_t>(
-        std::count(g.duration.begin(), g.duration.end(), std::nullopt));
+        std::count_if(g.duration.begin(), g.duration.end(), [](double d) { return std::isnan(d); }));
     double estimate = 0.0;
     if (unknown_tests) {
         std::vector<double> known;
-        for (auto& d : g.duration)
-            if (d) known.push_back(*d);
+        for (double d : g.duration)
+            if (!std::isnan(d)) known.push_back(d);
         estimate = options.unknown_estimate.value_or(detail::median(std::move(known)));
     }
 
     std::vector<double> group_weight(n_groups, 0.0);
-    for (std::size_t i = 0; i < g.ids.size(); ++i) group_weight[g.group_of[i]] += g.duration[i].value_or(estimate);
+    for (std::size_t i = 0; i < g.ids.size(); ++i) group_weight[g.group(i)] += std::isnan(g.duration[i]) ? estimate : g.duration[i];
     auto finish = [&](const detail::schedule& s, const std::vector<double>& item_weight,
                       const std::vector<std::uint32_t>& group_of_item) {
         partition_plan plan = detail::plan_from(s, g, item_weight, group_of_item, m);
@@ -342,8 +369,13 @@ result<partition_plan, partition_error> partition(const Ids& ids, std::size_t wo
     const auto order = detail::order_heaviest_first(group_weight);
     std::vector<double> ranked(n_groups);
     for (std::size_t r = 0; r < n_groups; ++r) ranked[r] = group_weight[order[r]];
-    std::vector<std::uint32_t> identity(n_groups);
-    std::iota(identity.begin(), identity.end(), 0u);
+    // Items in rank order; ungrouped that is g.member already.
+    std::vector<std::uint32_t> own_identity;
+    if (!g.singletons) {
+        own_identity.resize(n_groups);
+        std::iota(own_identity.begin(), own_identity.end(), 0u);
+    }
+    const std::vector<std::uint32_t>& identity = g.singletons ? g.member : own_identity;
     const double floor = detail::makespan_lower_bound(ranked, m);
     const std::size_t budget = options.improvement_budget ? options.improvement_budget : 2'000'000;
 
@@ -353,9 +385,11 @@ result<partition_plan, partition_error> partition(const Ids& ids, std::size_t wo
     // already, and the greedy (LPT) candidate is only needed otherwise.
     std::vector<detail::schedule> candidates;
     if (unknown_tests == 0) {
-        std::vector<std::uint32_t> count(n_groups, 1);
-        if (n_groups != g.ids.size())
+        std::vector<std::uint32_t> count;  // empty: one test per group
+        if (n_groups != g.ids.size()) {
+            count.resize(n_groups);
             for (std::size_t r = 0; r < n_groups; ++r) count[r] = static_cast<std::uint32_t>(g.members(order[r]).size());
+        }
         candidates.push_back(detail::compat_schedule_ranked(ranked, count, m));
     } else {
         // Computed over groups, then renumbered by rank.

@@ -25,17 +25,22 @@ struct assignment {
 };
 
 /// Item numbers sorted by weight, heaviest first, ties by item number.
-/// LSD radix sort on the IEEE bit pattern (weights are finite and >= 0, so
-/// their bit patterns order like the values): linear time, stable. Keys
-/// travel with their item numbers so every pass reads memory in order.
+/// LSD radix sort on a 32-bit key, the weight rounded to a float (weights
+/// are finite and >= 0, so their bit patterns order like the values, and
+/// rounding keeps that order but for ties): three passes instead of the
+/// six a double's bits would take. Runs of equal keys, rare but for truly
+/// equal weights, are then put in exact order by the doubles; the sort is
+/// stable, so within a run items are already ascending. Keys travel with
+/// their item numbers so every pass reads memory in order.
 inline std::vector<std::uint32_t> order_heaviest_first(const std::vector<double>& w) {
     const std::size_t n = w.size();
-    struct entry { std::uint64_t key; std::uint32_t item; };
-    std::vector<entry> a(n), b(n);
-    std::uint64_t all_or = 0, all_and = ~std::uint64_t{0};
+    struct entry { std::uint32_t key, item; };
+    std::vector<entry> a(n), b;
+    std::uint32_t all_or = 0, all_and = ~std::uint32_t{0};
     for (std::size_t i = 0; i < n; ++i) {
-        std::uint64_t bits;
-        std::memcpy(&bits, &w[i], sizeof bits);
+        const float f = static_cast<float>(w[i] + 0.0);  // + 0.0: -0 becomes +0
+        std::uint32_t bits;
+        std::memcpy(&bits, &f, sizeof bits);
         a[i] = {~bits, static_cast<std::uint32_t>(i)};  // descending
         all_or |= a[i].key;
         all_and &= a[i].key;
@@ -43,9 +48,10 @@ inline std::vector<std::uint32_t> order_heaviest_first(const std::vector<double>
     if (n < 256) {
         std::stable_sort(a.begin(), a.end(), [](const entry& x, const entry& y) { return x.key < y.key; });
     } else {
-        constexpr int bits_per_pass = 11, passes = 6;
+        b.resize(n);
+        constexpr int bits_per_pass = 11, passes = 3;
         constexpr std::size_t buckets = std::size_t{1} << bits_per_pass;
-        const std::uint64_t varying = all_or ^ all_and;  // digits that never vary need no pass
+        const std::uint32_t varying = all_or ^ all_and;  // digits that never vary need no pass
         // Every pass's histogram from one read of the keys.
         std::vector<std::uint32_t> count(buckets * passes, 0u);
         for (const entry& e : a)
@@ -59,6 +65,14 @@ inline std::vector<std::uint32_t> order_heaviest_first(const std::vector<double>
             for (const entry& e : a) b[c[(e.key >> shift) & (buckets - 1)]++] = e;
             a.swap(b);
         }
+    }
+    auto heavier = [&](const entry& x, const entry& y) { return w[x.item] > w[y.item]; };
+    for (std::size_t lo = 0; lo < n;) {
+        std::size_t hi = lo + 1;
+        while (hi < n && a[hi].key == a[lo].key) ++hi;
+        if (hi - lo > 1 && !std::is_sorted(a.begin() + lo, a.begin() + hi, heavier))
+            std::stable_sort(a.begin() + lo, a.begin() + hi, heavier);
+        lo = hi;
     }
     std::vector<std::uint32_t> order(n);
     for (std::size_t i = 0; i < n; ++i) order[i] = a[i].item;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -100,5 +101,61 @@ private:
     std::vector<slot> slots_;
     std::vector<std::string_view> keys_;
 };
+
+/// The first position whose key equals an earlier one, or SIZE_MAX if all
+/// keys are distinct; `hashes[i] == id_index::hash(keys[i])`.
+///
+/// One big table would take a cache miss per key at a million keys, so
+/// the (hash, position) pairs are first scattered by their top hash bits
+/// into buckets of about a thousand, in position order, and each bucket is
+/// then checked with a small table that stays in the L1 cache. Keys are
+/// compared only when 32 more hash bits agree.
+inline std::size_t first_repeat(const std::vector<std::string_view>& keys, const std::vector<std::uint64_t>& hashes) {
+    const std::size_t n = keys.size();
+    int bits = 0;
+    while (bits < 20 && (n >> bits) > 1024) ++bits;
+    auto bucket_of = [bits](std::uint64_t h) { return bits ? static_cast<std::size_t>(h >> (64 - bits)) : 0; };
+    std::vector<std::uint32_t> start((std::size_t{1} << bits) + 1, 0u);
+    for (auto h : hashes) ++start[bucket_of(h) + 1];
+    std::size_t largest = 0;
+    for (std::size_t b = 1; b < start.size(); ++b) {
+        largest = std::max<std::size_t>(largest, start[b]);
+        start[b] += start[b - 1];
+    }
+    struct entry { std::uint32_t tag, pos; };
+    std::vector<entry> entries(n);
+    {
+        std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+        for (std::size_t i = 0; i < n; ++i)
+            entries[fill[bucket_of(hashes[i])]++] = {static_cast<std::uint32_t>(hashes[i]), static_cast<std::uint32_t>(i)};
+    }
+    std::size_t cap = 16;
+    while (cap < largest * 2) cap <<= 1;
+    std::vector<std::uint32_t> table(cap);  // entry number + 1; 0 = empty
+    std::size_t first = SIZE_MAX;
+    for (std::size_t b = 0; b + 1 < start.size(); ++b) {
+        const std::size_t lo = start[b], hi = start[b + 1];
+        std::size_t size = 16;
+        while (size < (hi - lo) * 2) size <<= 1;
+        const std::size_t mask = size - 1;
+        std::fill_n(table.begin(), size, 0u);
+        // Entries come in position order, so a bucket's first repeat is
+        // its smallest.
+        for (std::size_t e = lo; e < hi; ++e) {
+            const entry x = entries[e];
+            std::size_t i = x.tag & mask;
+            for (; table[i] != 0; i = (i + 1) & mask) {
+                const entry y = entries[table[i] - 1];
+                if (y.tag == x.tag && keys[y.pos] == keys[x.pos]) break;
+            }
+            if (table[i] != 0) {
+                first = std::min<std::size_t>(first, x.pos);
+                break;
+            }
+            table[i] = static_cast<std::uint32_t>(e + 1);
+        }
+    }
+    return first;
+}
 
 }  // namespace testr::detail
