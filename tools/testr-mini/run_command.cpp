@@ -697,7 +697,9 @@ int plan_tests(const app& a, const run_options& o, bool json) {
         for (auto t : b) planned[t] = 1;
     if (json) {
         nlohmann::json j;
-        j["concurrency"] = {{"workers", s.batches.size()}, {"source", std::string(to_string(p.concurrency.source))}};
+        j["concurrency"] = {{"workers", s.batches.size()},
+                            {"source", std::string(to_string(p.concurrency.source))},
+                            {"cpus", p.cpu_source}};
         j["method"] = s.method;
         j["predicted_makespan"] = s.predicted_makespan;
         j["guessed_estimates"] = s.guessed;
@@ -720,6 +722,8 @@ int plan_tests(const app& a, const run_options& o, bool json) {
                       seconds_text(s.predicted_makespan) + "s (" + s.method + ")";
     if (s.guessed) out += "; " + std::to_string(s.guessed) + " without history, estimated from their neighbours";
     out += "\n";
+    if (p.concurrency.source == concurrency_source::cpu_count && !p.cpu_source.empty())
+        out += "CPUs: " + p.cpu_source + "\n";
     for (std::size_t w = 0; w < s.batches.size(); ++w) {
         out += "worker-" + std::to_string(w) + ": " + std::to_string(s.batches[w].size()) + " tests, predicted " +
                seconds_text(s.predicted[w]) + "s\n";
