@@ -198,7 +198,12 @@ class Interrupts(unittest.TestCase):
 
     def test_ctrl_c_in_a_dynamic_run_reports_the_queue_as_never_run(self):
         tests = [("t.slow%d" % i, "sleep:30") for i in range(4)] + [("t.q%d" % i, "pass") for i in range(6)]
-        p = faulty(self, tests)
+        # History first (without it the plan is static): every test quick.
+        p = faulty(self, [(tid, "sleep:1" if tid.startswith("t.slow") else "pass") for tid, _ in tests])
+        p.run("run", check_rc=0)
+        self.assertIn("queue:", p.out("plan", "--concurrency", "2", "--schedule", "dynamic"))
+        p.write("spec.json", json.dumps({"tests": [{"id": i, "does": d} for i, d in tests]}))
+        os.unlink(p.path("ran.log"))
         proc = p.popen("run", "--parallel", "--concurrency", "2", "--schedule", "dynamic")
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         self.assertTrue(wait_for(lambda: p.read("ran.log").count("t.slow") >= 2, 20))

@@ -316,6 +316,10 @@ schedule plan_schedule(const prepared& p, bool dynamic) {
     const estimates e = with_groups(p, [&](auto&& groups) { return estimate_all(ids, recorded, groups, {.mean = true}); });
     s.estimates = e.seconds;
     s.guessed = e.guessed();
+    // With no history at all every estimate is the same guess: a queue
+    // would only add runner starts (measured: bench/adaptive.py, cold), so
+    // the first run plans everything and records what the next one needs.
+    if (dynamic && e.count(estimate_source::fallback) == ids.size()) dynamic = false;
     if (dynamic) {
         dynamic_options opts;
         // Until a run has measured it, assume a runner costs a fifth of a
