@@ -206,17 +206,7 @@ public:
         head.time = head.time + time;
         head.count += count;
         head.stamp = ++stamp_;
-        const std::size_t m = heap_.size();
-        std::size_t at = 0;
-        for (;;) {
-            std::size_t child = 2 * at + 1;
-            if (child >= m) break;
-            if (child + 1 < m && before(heap_[child + 1], heap_[child])) ++child;
-            if (!before(heap_[child], head)) break;
-            heap_[at] = heap_[child];
-            at = child;
-        }
-        heap_[at] = head;
+        replace_top(heap_, head, before);
         return head.worker;
     }
 

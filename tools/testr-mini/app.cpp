@@ -1,8 +1,12 @@
 // tools/testr-mini/app.cpp - see app.hpp.
 #include "app.hpp"
 
+#include "fd_io.hpp"
+
 #include <cerrno>
+#include <cctype>
 #include <cstring>
+#include <utility>
 #include <unistd.h>
 
 namespace testr::cli {
@@ -31,16 +35,56 @@ config::testr_conf app::load_config() const {
 }
 
 void write_stdout(std::string_view bytes) {
-    while (!bytes.empty()) {
-        ssize_t n = ::write(STDOUT_FILENO, bytes.data(), bytes.size());
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            // A closed pipe (`| head`) is the reader's choice, not our error.
-            if (errno == EPIPE) throw cli_error("stdout closed", exit_error);
-            throw cli_error(std::string("cannot write to stdout: ") + std::strerror(errno));
-        }
-        bytes.remove_prefix(static_cast<std::size_t>(n));
+    const int err = fd_io::write_all(STDOUT_FILENO, bytes);
+    // A closed pipe (`| head`) is the reader's choice, not our error.
+    if (err == EPIPE) throw cli_error("stdout closed", exit_error);
+    if (err) throw cli_error(std::string("cannot write to stdout: ") + std::strerror(err));
+}
+
+unsigned latest_run(const repo::repository& r) {
+    auto latest = repo::latest_id(r);
+    if (!latest) throw cli_error(latest.error().message);
+    if (!*latest) throw cli_error("No tests in repository");
+    return **latest;
+}
+
+run_summary stored_summary(const repo::repository& r, unsigned id) {
+    auto bytes = repo::read_run(r, id);
+    if (!bytes) throw cli_error(bytes.error().message);
+    auto s = summarize(bytes->view());
+    if (!s) throw cli_error("run " + std::to_string(id) + ": " + s.error());
+    return std::move(*s);
+}
+
+std::optional<run_summary> comparison_run(const repo::repository& r, std::optional<unsigned> id) {
+    if (!id) {
+        auto latest = repo::latest_id(r);
+        if (!latest || !*latest) return std::nullopt;
+        id = **latest;
     }
+    auto bytes = repo::read_run(r, *id);
+    if (!bytes) return std::nullopt;
+    auto s = summarize(bytes->view());
+    if (!s) return std::nullopt;
+    return std::move(*s);
+}
+
+std::vector<std::string> split_words(std::string_view text) {
+    std::vector<std::string> words;
+    std::string w;
+    for (char c : text) {
+        if (!std::isspace(static_cast<unsigned char>(c))) w += c;
+        else if (!w.empty()) words.push_back(std::exchange(w, {}));
+    }
+    if (!w.empty()) words.push_back(w);
+    return words;
+}
+
+std::vector<std::string> filter_tags(const app& a) {
+    auto conf = config::load(a.here + "/.testr.conf");
+    if (!conf) return {};
+    auto tags = conf->get("filter_tags");
+    return tags ? split_words(*tags) : std::vector<std::string>{};
 }
 
 }  // namespace testr::cli

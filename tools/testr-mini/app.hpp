@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "repository.hpp"
+#include "run_summary.hpp"
 #include "testr_config.hpp"
 
 namespace testr::cli {
@@ -26,7 +27,6 @@ struct cli_error : std::runtime_error {
 struct app {
     std::string here;    ///< -d/--here: the project directory
     bool quiet = false;  ///< -q: only primary output and errors
-    bool stdout_is_tty = false;
 
     repo::repository open_repository() const;
     repo::repository open_or_init_repository(bool force_init) const;
@@ -35,5 +35,18 @@ struct app {
 
 /// Writes bytes to stdout exactly (binary streams such as --subunit).
 void write_stdout(std::string_view bytes);
+
+/// The latest stored run's id; "No tests in repository" when none.
+unsigned latest_run(const repo::repository& r);
+/// Stored run `id`, summarised; errors name the run.
+run_summary stored_summary(const repo::repository& r, unsigned id);
+/// Stored run `id` (default: the latest) to compare a new one with, or
+/// nullopt when there is none or it cannot be read.
+std::optional<run_summary> comparison_run(const repo::repository& r, std::optional<unsigned> id = std::nullopt);
+/// Whitespace-separated words, as filter_tags lists them.
+std::vector<std::string> split_words(std::string_view text);
+/// filter_tags of the project's .testr.conf; none without one (reports
+/// need it only for counting).
+std::vector<std::string> filter_tags(const app& a);
 
 }  // namespace testr::cli

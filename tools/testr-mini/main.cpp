@@ -100,7 +100,6 @@ int main(int argc, char** argv) {
 
     app a;
     a.here = ".";
-    a.stdout_is_tty = isatty(STDOUT_FILENO);
     run_options ro;
     bool json = false, subunit = false, list = false, partial = false, force_init = false, all = false;
     bool full_results = false, version = false;

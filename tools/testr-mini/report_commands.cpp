@@ -18,21 +18,6 @@ namespace testr::cli {
 
 namespace {
 
-unsigned latest_or_throw(const repo::repository& r) {
-    auto latest = repo::latest_id(r);
-    if (!latest) throw cli_error(latest.error().message);
-    if (!*latest) throw cli_error("No tests in repository");
-    return **latest;
-}
-
-run_summary read_summary(const repo::repository& r, unsigned id) {
-    auto bytes = repo::read_run(r, id);
-    if (!bytes) throw cli_error(bytes.error().message);
-    auto s = summarize(bytes->view());
-    if (!s) throw cli_error("run " + std::to_string(id) + ": " + s.error());
-    return std::move(*s);
-}
-
 /// Failures, then the summary: what `last` and `failing` print.
 int show_run(const app& a, const run_summary& run, const run_summary* previous, std::optional<unsigned> id) {
     std::string out;
@@ -41,21 +26,6 @@ int show_run(const app& a, const run_summary& run, const run_summary* previous, 
     if (!a.quiet) out += format_summary(summarize_against(run, previous, id));
     write_stdout(out);
     return run.failures() ? exit_failed : exit_ok;
-}
-
-std::vector<std::string> filter_tags_of(const app& a) {
-    // filter_tags only matter for counting; a missing .testr.conf is fine here.
-    auto conf = config::load(a.here + "/.testr.conf");
-    std::vector<std::string> tags;
-    if (!conf) return tags;
-    if (auto t = conf->get("filter_tags")) {
-        std::string w;
-        for (char c : *t + " ") {
-            if (!std::isspace(static_cast<unsigned char>(c))) w += c;
-            else if (!w.empty()) tags.push_back(std::exchange(w, {}));
-        }
-    }
-    return tags;
 }
 
 }  // namespace
@@ -68,21 +38,16 @@ int init_command(const app& a) {
 
 int last_command(const app& a, bool subunit) {
     repo::repository r = a.open_repository();
-    const unsigned id = latest_or_throw(r);
+    const unsigned id = latest_run(r);
     if (subunit) {
         auto bytes = repo::read_run(r, id);
         if (!bytes) throw cli_error(bytes.error().message);
         write_stdout(bytes->view());
         return exit_ok;  // the stream was written
     }
-    run_summary run = read_summary(r, id);
-    run.set_filter_tags(filter_tags_of(a));
-    std::optional<run_summary> previous;
-    if (id > 0) {
-        if (auto bytes = repo::read_run(r, id - 1)) {
-            if (auto s = summarize(bytes->view())) previous = std::move(*s);
-        }
-    }
+    run_summary run = stored_summary(r, id);
+    run.set_filter_tags(filter_tags(a));
+    std::optional<run_summary> previous = id > 0 ? comparison_run(r, id - 1) : std::nullopt;
     return show_run(a, run, previous ? &*previous : nullptr, id);
 }
 
@@ -110,17 +75,12 @@ int failing_command(const app& a, bool subunit, bool list) {
 
 int load_command(const app& a, const std::vector<std::string>& streams, bool partial, bool force_init, bool subunit) {
     repo::repository r = a.open_or_init_repository(force_init);
-    std::optional<run_summary> previous;
-    if (auto latest = repo::latest_id(r); latest && *latest) {
-        if (auto bytes = repo::read_run(r, **latest))
-            if (auto s = summarize(bytes->view())) previous = std::move(*s);
-    }
+    std::optional<run_summary> previous = comparison_run(r);
     auto writer = repo::begin_run(r);
     if (!writer) throw cli_error(writer.error().message);
     run_summary summary;
-    summary.set_filter_tags(filter_tags_of(a));
+    summary.set_filter_tags(filter_tags(a));
     std::optional<std::string> write_error;
-    std::string shown;
     auto on_event = [&](const subunit::event_view& e, std::string_view encoded) {
         // With the event, so that committing need not decode the run again.
         if (!write_error)
@@ -167,7 +127,7 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
 
 int slowest_command(const app& a, bool all) {
     repo::repository r = a.open_repository();
-    const unsigned id = latest_or_throw(r);
+    const unsigned id = latest_run(r);
     auto bytes = repo::read_run(r, id);
     if (!bytes) throw cli_error(bytes.error().message);
     // Only ids and times: no records (100,000-test runs).
@@ -201,7 +161,7 @@ int stats_command(const app& a) {
     if (!ids) throw cli_error(ids.error().message);
     std::string out = "runs=" + std::to_string(ids->size()) + "\n";
     if (!ids->empty()) {
-        run_summary last = read_summary(r, ids->back());
+        run_summary last = stored_summary(r, ids->back());
         out += "latest=" + std::to_string(ids->back()) + "\n";
         out += "latest_tests=" + std::to_string(last.total()) + "\n";
         out += "latest_failures=" + std::to_string(last.failures()) + "\n";

@@ -27,6 +27,7 @@
 #include <unordered_map>
 #include <unistd.h>
 
+#include "fd_io.hpp"
 #include "group_regex.hpp"
 #include "process.hpp"
 #include "progress.hpp"
@@ -140,17 +141,6 @@ ids_t parse_lines(std::string_view text) {
     return ids;
 }
 
-ids_t split_words(std::string_view text) {
-    ids_t words;
-    std::string w;
-    for (char c : text) {
-        if (!std::isspace(static_cast<unsigned char>(c))) w += c;
-        else if (!w.empty()) words.push_back(std::exchange(w, {}));
-    }
-    if (!w.empty()) words.push_back(w);
-    return words;
-}
-
 /// A listing is a subunit v2 stream of `exists` events, or plain lines.
 ids_t parse_listing(std::string_view out) {
     ids_t ids;
@@ -165,13 +155,11 @@ ids_t parse_listing(std::string_view out) {
     return ids;
 }
 
-std::string working_dir(const app& a) { return a.here; }
-
 ids_t list_tests(const app& a, const prepared& p) {
     auto cmd = list_command(p.settings);
     if (!cmd) throw cli_error(cmd.error().message);
     process::options opts;
-    opts.working_directory = working_dir(a);
+    opts.working_directory = a.here;
     const std::string wrapped = p.environments ? p.environments->wrap(0, *cmd, "") : *cmd;
     auto got = process::run_capture_shell(wrapped, opts);
     if (!got) throw cli_error("cannot run the test listing '" + wrapped + "': " + got.error().message);
@@ -212,7 +200,7 @@ concurrency_plan decide_concurrency(const app& a, const run_options& o, const co
     if (o.concurrency == 0) {
         if (auto cmd = conf.get("test_run_concurrency")) {
             process::options opts;
-            opts.working_directory = working_dir(a);
+            opts.working_directory = a.here;
             opts.deadline = std::chrono::seconds(60);
             auto got = process::run_capture_shell(*cmd, opts);
             if (!got) throw cli_error("cannot run test_run_concurrency '" + *cmd + "': " + got.error().message);
@@ -363,18 +351,9 @@ public:
         path_ = name;
         std::string text;
         for (auto id : ids) (text += id) += '\n';
-        std::string_view rest = text;
-        while (!rest.empty()) {
-            ssize_t n = ::write(fd, rest.data(), rest.size());
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) {
-                int e = errno;
-                ::close(fd);
-                throw cli_error("cannot write " + path_ + ": " + std::strerror(e));
-            }
-            rest.remove_prefix(static_cast<std::size_t>(n));
-        }
+        const int err = fd_io::write_all(fd, text);
         ::close(fd);
+        if (err) throw cli_error("cannot write " + path_ + ": " + std::strerror(err));
     }
     ~id_file() { ::unlink(path_.c_str()); }
     id_file(const id_file&) = delete;
@@ -384,17 +363,6 @@ public:
 private:
     std::string path_;
 };
-
-/// Reads the latest stored run, to compare the new one with.
-std::optional<run_summary> previous_run(const repo::repository& r) {
-    auto latest = repo::latest_id(r);
-    if (!latest || !*latest) return std::nullopt;
-    auto bytes = repo::read_run(r, **latest);
-    if (!bytes) return std::nullopt;
-    auto s = summarize(bytes->view());
-    if (!s) return std::nullopt;
-    return std::move(*s);
-}
 
 /// Writes events into the run being stored, to stdout with --subunit, and
 /// to the live summary and terminal.
@@ -498,7 +466,7 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
         scheduler = s.dynamic;
     }
 
-    std::optional<run_summary> previous = show ? previous_run(p.repository) : std::nullopt;
+    std::optional<run_summary> previous = show ? comparison_run(p.repository) : std::nullopt;
     auto writer = repo::begin_run(p.repository);
     if (!writer) throw cli_error(writer.error().message);
     run_summary summary;
@@ -525,7 +493,7 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
             auto cmd = run_command_for(p.settings, nullptr, "");
             if (!cmd) throw cli_error(cmd.error().message);
             std::string command = p.environments ? p.environments->wrap(slot, cmd->command, "") : cmd->command;
-            return worker_spec{slot, command, {}, working_dir(a), {}, {}};
+            return worker_spec{slot, command, {}, a.here, {}, {}};
         }
         std::vector<std::string_view> chosen;
         for (auto t : tests) chosen.emplace_back(ids[t]);
@@ -539,7 +507,7 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
         auto cmd = run_command_for(p.settings, &chosen, idfile_path);
         if (!cmd) throw cli_error(cmd.error().message);
         std::string command = p.environments ? p.environments->wrap(slot, cmd->command, idfile_path) : cmd->command;
-        return worker_spec{slot, command, {}, working_dir(a), {}, {}};
+        return worker_spec{slot, command, {}, a.here, {}, {}};
     };
 
     engine_config config;

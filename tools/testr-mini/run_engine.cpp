@@ -154,7 +154,6 @@ void run_engine::on_exit(runner_id r, unsigned slot, const process::exit_status&
     if (it == runners_.end()) return;
     runner_state st = std::move(it->second);
     runners_.erase(it);
-    report_.slots[slot].wall += seconds(status.elapsed);
     if (!status.success()) report_.slots[slot].problems.push_back(process::describe(status));
     if (!whole_suite_ && status.interrupted) {
         // Stopped by Ctrl-C/SIGTERM: not the tests' fault, and not re-run.

@@ -42,8 +42,7 @@ struct engine_hooks {
 struct slot_report {
     std::size_t runners = 0;
     std::size_t tests = 0;
-    double busy = 0;   ///< seconds inside tests
-    double wall = 0;   ///< seconds with a runner alive
+    double busy = 0;  ///< seconds inside tests
     std::vector<std::string> problems;  ///< how runners ended, when not cleanly
 };
 

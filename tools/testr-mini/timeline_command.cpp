@@ -10,20 +10,12 @@ namespace testr::cli {
 
 int timeline_command(const app& a, const std::string& path, std::optional<unsigned> id) {
     repo::repository r = a.open_repository();
-    if (!id) {
-        auto latest = repo::latest_id(r);
-        if (!latest) throw cli_error(latest.error().message);
-        if (!*latest) throw cli_error("No tests in repository");
-        id = **latest;
-    }
-    auto bytes = repo::read_run(r, *id);
-    if (!bytes) throw cli_error(bytes.error().message);
-    auto run = summarize(bytes->view());
-    if (!run) throw cli_error("run " + std::to_string(*id) + ": " + run.error());
-    const auto origin = run->first_time();
+    if (!id) id = latest_run(r);
+    const run_summary run = stored_summary(r, *id);
+    const auto origin = run.first_time();
     std::vector<timeline_bar> bars;
     std::size_t workers = 0;
-    for (const auto& t : run->tests()) {
+    for (const auto& t : run.tests()) {
         if (!t.started || !t.stopped || !origin) continue;
         timeline_bar b;
         b.worker = t.worker < 0 ? 0u : static_cast<unsigned>(t.worker);

@@ -160,6 +160,24 @@ inline assignment empty_assignment(std::size_t n, std::size_t m) {
     return {std::vector<std::uint32_t>(n, 0), std::vector<double>(m, 0.0)};
 }
 
+/// Replaces the top of a binary min-heap (by `less`) with `value` and sifts
+/// it down: one pass instead of a pop and a push, for the greedy loops
+/// below and compat's slot list.
+template <class T, class Less>
+void replace_top(std::vector<T>& heap, T value, Less less) {
+    const std::size_t m = heap.size();
+    std::size_t at = 0;
+    for (;;) {
+        std::size_t child = 2 * at + 1;
+        if (child >= m) break;
+        if (child + 1 < m && less(heap[child + 1], heap[child])) ++child;
+        if (!less(heap[child], value)) break;
+        heap[at] = heap[child];
+        at = child;
+    }
+    heap[at] = value;
+}
+
 /// Longest processing time first: each item to the least loaded worker
 /// (lowest number on ties). A binary min-heap whose top is replaced in
 /// place: one sift per item instead of a pop and a push.
@@ -170,18 +188,9 @@ inline assignment lpt(const std::vector<double>& w, const std::vector<std::uint3
     std::vector<slot> heap(m);
     for (std::uint32_t j = 0; j < m; ++j) heap[j] = {0.0, j};  // already a heap
     for (auto i : order) {
-        slot top{heap[0].load + w[i], heap[0].worker};
+        const slot top{heap[0].load + w[i], heap[0].worker};
         a.worker_of[i] = top.worker;
-        std::size_t at = 0;
-        for (;;) {
-            std::size_t child = 2 * at + 1;
-            if (child >= m) break;
-            if (child + 1 < m && less(heap[child + 1], heap[child])) ++child;
-            if (!less(heap[child], top)) break;
-            heap[at] = heap[child];
-            at = child;
-        }
-        heap[at] = top;
+        replace_top(heap, top, less);
     }
     for (const slot& s : heap) a.load[s.worker] = s.load;
     return a;
