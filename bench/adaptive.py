@@ -19,7 +19,8 @@ When testr-mini has no --schedule option (`testr-mini help run`), the
 static column runs plain `--parallel` and the dynamic column is skipped.
 
     scripts/bench adaptive [--families cold,warm] [--workers 4,8] [--ideal 3]
-                           [--seed 1] [--repeat 1] [--json FILE] [--testr-mini PATH]
+                           [--seed 1] [--repeat 1] [--imports subunit] [--json FILE]
+                           [--plot FILE.svg] [--testr-mini PATH]
 """
 import argparse
 import json
@@ -33,6 +34,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(HERE, "adaptive"))
+import adaptive_plot  # noqa: E402
 import families  # noqa: E402
 
 PYTHON = "/usr/bin/python3"
@@ -130,12 +132,13 @@ def measure(template, cmd, repeat):
     return min(walls)
 
 
-def overhead(root, tool, testr_mini, workers, schedule_option, tests, repeat):
+def overhead(root, tool, testr_mini, workers, schedule_option, tests, repeat, imports):
     """Wall time of a run of `tests` instant tests, history warm."""
     directory = os.path.join(root, "overhead-%s-%d" % (tool, workers))
     write_project(directory, None)
     subprocess.run(init_command(tool, testr_mini), cwd=directory, check=True, capture_output=True)
-    spec = {"tests": [["pkg.mod.Class%d.test_%d" % (i // 10, i), 0.0] for i in range(tests)], "start_delay": 0}
+    spec = {"tests": [["pkg.mod.Class%d.test_%d" % (i // 10, i), 0.0] for i in range(tests)], "start_delay": 0,
+            "imports": imports}
     write_spec(directory, spec)
     cmd = command(tool, testr_mini, workers, schedule_option)
     run(cmd, directory)
@@ -148,8 +151,11 @@ def main():
     parser.add_argument("--workers", default="4,8")
     parser.add_argument("--ideal", type=float, default=3.0, help="ideal wall time of each suite, seconds")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--imports", default="",
+                        help="modules every runner imports first (e.g. subunit: ~0.2 s of CPU per start)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per figure, the shortest kept")
     parser.add_argument("--json", help="also write the figures as JSON to this file")
+    parser.add_argument("--plot", help="also draw them as an SVG bar chart (bench/adaptive_plot.py) to this file")
     parser.add_argument("--testr-mini")
     parser.add_argument("--keep", action="store_true", help="keep the temporary projects")
     args = parser.parse_args()
@@ -167,15 +173,16 @@ def main():
     root = tempfile.mkdtemp(prefix="testr-adaptive-")
     results = []
     try:
+        imports = [m for m in args.imports.split(",") if m]
         fixed = {}
         for workers in worker_counts:
             for tool in tools:
                 tests = 40 * workers
                 fixed[(tool, workers)] = overhead(root, tool, testr_mini, workers, schedule_option, tests,
-                                                  args.repeat)
+                                                  args.repeat, imports)
         for family in chosen:
             for workers in worker_counts:
-                suite = families.make(family, workers, args.seed, args.ideal)
+                suite = families.make(family, workers, args.seed, args.ideal, imports=imports)
                 cell = os.path.join(root, "%s-%d" % (family, workers))
                 seeded = {}
                 row = {"family": family, "workers": workers, "tests": suite["tests"], "ideal": suite["ideal"]}
@@ -210,10 +217,15 @@ def main():
     print()
     print("Fixed overhead (instant tests, same count, warm): " + ", ".join(
         "%s %d workers %.2f s" % (t, w, s) for (t, w), s in sorted(fixed.items(), key=lambda kv: (kv[0][1], kv[0][0]))))
+    figures = {"schedule_option": schedule_option, "fixed_overhead": {"%s-%d" % k: v for k, v in fixed.items()},
+               "results": results}
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"schedule_option": schedule_option, "fixed_overhead": {"%s-%d" % k: v for k, v in fixed.items()},
-                       "results": results}, f, indent=2)
+            json.dump(figures, f, indent=2)
+    if args.plot:
+        with open(args.plot, "w") as f:
+            f.write(adaptive_plot.draw(figures, "wall time / ideal, %s workers, %.0f s suites, lower is better"
+                                       % (args.workers, args.ideal)))
 
 
 if __name__ == "__main__":

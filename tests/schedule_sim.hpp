@@ -65,8 +65,9 @@ struct suite {
     double ideal = 0;                             // start_cost + max(total / workers, largest item)
 };
 
-/// A suite of the family for `workers`, seeded deterministically.
-inline suite make_suite(const std::string& family, std::size_t workers, std::uint64_t seed) {
+/// A suite of the family for `workers`, seeded deterministically; a
+/// `start_cost` below 0 keeps the family's own (0.1 s, expensive 0.5 s).
+inline suite make_suite(const std::string& family, std::size_t workers, std::uint64_t seed, double start_cost = -1) {
     rng r(seed * 1000003 + workers);
     suite s;
     const std::size_t n = 60 * workers;
@@ -105,6 +106,7 @@ inline suite make_suite(const std::string& family, std::size_t workers, std::uin
         if (family == "new" && r.uniform() < 0.3) s.recorded[i].reset();
     }
     if (family == "expensive") s.start_cost = 0.5;
+    else if (start_cost >= 0) s.start_cost = start_cost;
     double real_total = 0, largest = 0;
     for (std::size_t i = 0; i < n; ++i) {
         real_total += s.real[i];

@@ -128,6 +128,38 @@ TEST_CASE("a queue too small for a chunk each means a static plan") {
     CHECK(one->initial_batches()[0].size() == 3);
 }
 
+TEST_CASE("with no history, a queue only when runners start cheaply") {
+    // Every estimate a guess: nothing bounds what extra starts cost, so the
+    // queue needs a start at most cold_start_limit.
+    const std::vector<double> guesses(40, 1.0);
+    auto dear = testr::dynamic_scheduler::create(singles(guesses, true), 4, {.start_cost = 0.2});
+    REQUIRE(dear.has_value());
+    CHECK(dear->options().planned_fraction == 1);
+    CHECK(dear->finished());
+    auto cheap = testr::dynamic_scheduler::create(singles(guesses, true), 4, {.start_cost = 0.03});
+    REQUIRE(cheap.has_value());
+    CHECK(cheap->options().planned_fraction == doctest::Approx(0.5));
+    CHECK(cheap->queued_items() == 20);
+    // The same start with some history keeps its queue.
+    auto mixed = singles(guesses, true);
+    mixed[0].guessed = false;
+    auto known = testr::dynamic_scheduler::create(std::move(mixed), 4, {.start_cost = 0.2});
+    CHECK(known->options().planned_fraction < 1);
+    // And on the generated cold suites a cheap start pays: below the static
+    // plan on average, at both widths.
+    for (std::size_t workers : {4u, 8u}) {
+        double dynamic = 0, fixed = 0;
+        for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+            auto s = sim::make_suite("cold", workers, seed, 0.03);
+            dynamic += sim::run_dynamic(s, workers).ratio / 12;
+            fixed += sim::run_static(s, workers).ratio / 12;
+        }
+        INFO("cold on " << workers << ": dynamic " << dynamic << ", static " << fixed);
+        CHECK(dynamic < 1.10);
+        CHECK(dynamic < fixed - 0.05);
+    }
+}
+
 TEST_CASE("longest items are planned; the queue drains longest first, in shrinking chunks") {
     std::vector<double> est;
     for (int i = 0; i < 400; ++i) est.push_back(0.01 + 0.0001 * ((i * 7919) % 400));

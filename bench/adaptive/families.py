@@ -14,6 +14,9 @@ simulation of the same families):
   new        30% of tests missing from the history
   grouped    group_regex = the class, with three large classes
   expensive  warm, each runner process takes 0.5 s to start
+
+`imports` (e.g. ["subunit"]) makes every runner process import those
+modules first: a start that costs CPU, as a real Python suite's does.
 """
 import random
 
@@ -21,7 +24,7 @@ FAMILIES = ["cold", "warm", "noisy", "drift", "new", "grouped", "expensive"]
 GROUP_REGEX = r"^.*\.Class\d+\."
 
 
-def make(family, workers, seed=1, ideal=3.0, tests_per_worker=40):
+def make(family, workers, seed=1, ideal=3.0, tests_per_worker=40, imports=()):
     if family not in FAMILIES:
         raise ValueError("unknown family %r (one of %s)" % (family, ", ".join(FAMILIES)))
     rng = random.Random(seed * 1000003 + workers)
@@ -69,8 +72,9 @@ def make(family, workers, seed=1, ideal=3.0, tests_per_worker=40):
 
     seed_spec = None
     if family != "cold":
-        seed_spec = {"tests": [[i, b] for i, b, k in zip(ids, base, known) if k], "start_delay": start_delay}
-    run_spec = {"tests": [[i, r] for i, r in zip(ids, real)], "start_delay": start_delay}
+        seed_spec = {"tests": [[i, b] for i, b, k in zip(ids, base, known) if k], "start_delay": start_delay,
+                     "imports": list(imports)}
+    run_spec = {"tests": [[i, r] for i, r in zip(ids, real)], "start_delay": start_delay, "imports": list(imports)}
     return {
         "family": family,
         "workers": workers,

@@ -62,6 +62,14 @@ struct dynamic_options {
     /// give each worker less than `min_chunk`, everything is planned (a
     /// static schedule): extra runners would cost more than they could save.
     double guessed_planned_fraction = 0.5;
+    /// With every estimate a guess (no history at all), the queue is kept
+    /// only when a runner starts within this many seconds. Nothing then
+    /// tells how long the suite is, so nothing bounds what the extra starts
+    /// cost against what they save: measured on 3-12 s suites
+    /// (bench/adaptive_sim --start, bench/adaptive.py --imports subunit), a
+    /// 0.03 s start gains 7-16% over a static plan, a 0.2 s start loses
+    /// up to 25%.
+    double cold_start_limit = 0.1;
     /// Smallest chunk in real seconds; 0 means max(2 * start_cost, 0.05),
     /// so a runner's start is at most a third of its time. (Three starts'
     /// worth made the end of a run coarser than the starts it saved: see
@@ -190,6 +198,8 @@ public:
     /// The options in force: min_chunk resolved, planned_fraction the share
     /// actually planned (1 when the plan turned out static).
     const dynamic_options& options() const noexcept { return options_; }
+    /// Why everything was planned (a static schedule), "" when a queue was kept.
+    std::string_view why_static() const noexcept { return why_static_; }
 
 private:
     struct slot {
@@ -223,6 +233,7 @@ private:
     double balanced_finish(std::size_t idle, double now, double queued_real) const;
 
     dynamic_options options_;
+    std::string_view why_static_;  // a literal
     std::vector<item_state> items_;
     std::vector<std::size_t> tests_;              // every item's tests, flat
     std::vector<std::uint32_t> item_of_test_;     // by test number; UINT32_MAX: none
@@ -245,7 +256,7 @@ inline result<dynamic_scheduler> dynamic_scheduler::create(std::vector<work_item
                                                            dynamic_options options) {
     if (workers == 0) return fail("dynamic schedule: no workers");
     auto bad = [](double x) { return !std::isfinite(x) || x < 0; };
-    if (bad(options.start_cost) || bad(options.min_chunk) || bad(options.planned_fraction) ||
+    if (bad(options.start_cost) || bad(options.min_chunk) || bad(options.planned_fraction) || bad(options.cold_start_limit) ||
         bad(options.guessed_planned_fraction) || bad(options.chunk_factor) || bad(options.hedge) || options.chunk_factor == 0)
         return fail("dynamic schedule: options must be finite and non-negative, chunk_factor positive");
     std::erase_if(items, [](const work_item& it) { return it.tests.empty(); });
@@ -304,8 +315,13 @@ inline result<dynamic_scheduler> dynamic_scheduler::create(std::vector<work_item
     const double g = total > 0 ? guessed / total : 0.0;
     double planned_fraction =
         std::min(1.0, options.planned_fraction * (1 - g) + options.guessed_planned_fraction * g);
-    if (workers == 1 || (1 - planned_fraction) * total / static_cast<double>(workers) < options.min_chunk)
-        planned_fraction = 1;
+    if (workers == 1)
+        s.why_static_ = "one worker";
+    else if (guessed == total && options.start_cost > options.cold_start_limit)
+        s.why_static_ = "no history and a runner start above cold_start_limit";
+    else if ((1 - planned_fraction) * total / static_cast<double>(workers) < options.min_chunk)
+        s.why_static_ = "the queue would give a worker less than min_chunk";
+    if (!s.why_static_.empty()) planned_fraction = 1;
     options.planned_fraction = planned_fraction;
     // The planned share is a prefix of the longest-first order, so the short
     // items stay in the queue, where they even out the end of the run.

@@ -69,8 +69,8 @@ void add_run_options(CLI::App* cmd, run_options& o) {
     cmd->add_flag("--until-failure", o.until_failure, "Repeat the run until a test fails");
     cmd->add_flag("--isolated", o.isolated, "Run each test id in a separate test runner");
     cmd->add_option("--schedule", o.schedule,
-                    "static (default): one runner per worker, as testr, time-balanced; dynamic: planned "
-                    "batches, then the rest handed out in chunks as workers fall idle (experimental)")
+                    "dynamic (default): planned batches, then the rest handed out in chunks, each a fresh "
+                    "runner, as workers fall idle; static: one runner per worker, as testr, time-balanced")
         ->check(CLI::IsMember({"dynamic", "static"}));
     cmd->add_option("testfilters", o.filters, "Regular expressions: run tests whose id any of them finds");
 }

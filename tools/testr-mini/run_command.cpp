@@ -114,6 +114,10 @@ struct prepared {
     std::vector<std::string> filter_tags;
     std::chrono::milliseconds timeout{0};  ///< per test: --timeout, else test_timeout
     std::shared_ptr<instances> environments;
+    /// Seconds from spawning the test listing to its first output: a
+    /// runner's start cost, near enough, for a repository that has not
+    /// measured one yet.
+    std::optional<double> listing_seconds;
 };
 
 command_settings settings_from(const config::testr_conf& conf, const std::vector<std::string>& testargs) {
@@ -155,7 +159,7 @@ ids_t parse_listing(std::string_view out) {
     return ids;
 }
 
-ids_t list_tests(const app& a, const prepared& p) {
+ids_t list_tests(const app& a, prepared& p) {
     auto cmd = list_command(p.settings);
     if (!cmd) throw cli_error(cmd.error().message);
     process::options opts;
@@ -163,6 +167,7 @@ ids_t list_tests(const app& a, const prepared& p) {
     const std::string wrapped = p.environments ? p.environments->wrap(0, *cmd, "") : *cmd;
     auto got = process::run_capture_shell(wrapped, opts);
     if (!got) throw cli_error("cannot run the test listing '" + wrapped + "': " + got.error().message);
+    p.listing_seconds = std::chrono::duration<double>(got->status.first_stdout.value_or(got->status.elapsed)).count();
     if (got->status.interrupted) throw cli_error("interrupted while listing tests", exit_interrupted);
     if (!got->status.success()) {
         std::fwrite(got->out.data(), 1, got->out.size(), stderr);
@@ -228,7 +233,7 @@ std::chrono::milliseconds effective_timeout(const run_options& o, const config::
 }
 
 prepared prepare(const app& a, const run_options& o) {
-    prepared p{a.load_config(), a.open_repository(), {}, std::nullopt, {}, {}, std::nullopt, {}, {}, nullptr};
+    prepared p{a.load_config(), a.open_repository(), {}, std::nullopt, {}, {}, std::nullopt, {}, {}, nullptr, std::nullopt};
     p.settings = settings_from(p.conf, o.testargs);
     if (o.failing) p.ids = failing_ids(p.repository);
     if (o.load_list) {
@@ -275,6 +280,7 @@ struct schedule {
     std::string method;
     std::shared_ptr<dynamic_scheduler> dynamic;     // null: static, one runner per slot
     std::size_t queued = 0;                         // tests left for the dynamic queue
+    std::string start_cost;                         // dynamic: the runner start assumed, and whence
 };
 
 /// Calls f with the group function of .testr.conf's group_regex, or
@@ -304,22 +310,20 @@ schedule plan_schedule(const prepared& p, bool dynamic) {
     const estimates e = with_groups(p, [&](auto&& groups) { return estimate_all(ids, recorded, groups, {.mean = true}); });
     s.estimates = e.seconds;
     s.guessed = e.guessed();
-    // With no history at all every estimate is the same guess: a queue
-    // would only add runner starts (measured: bench/adaptive.py, cold), so
-    // the first run plans everything and records what the next one needs.
-    if (dynamic && e.count(estimate_source::fallback) == ids.size()) dynamic = false;
     if (dynamic) {
         dynamic_options opts;
-        // Until a run has measured it, assume a runner costs a fifth of a
-        // second to start (a Python interpreter importing its suite).
-        opts.start_cost = repo::start_cost(p.repository).value_or(0.2);
+        // Until a run has measured it, the listing stands in: the same
+        // runner, started and asked for its ids.
+        const auto measured = repo::start_cost(p.repository);
+        opts.start_cost = measured.value_or(p.listing_seconds.value_or(0.2));
+        s.start_cost = seconds_text(opts.start_cost) + "s" + (measured ? " (measured in earlier runs)" : p.listing_seconds ? " (the test listing's)" : " (a guess)");
         auto items = with_groups(p, [&](auto&& groups) { return work_items(ids, e, groups); });
         auto scheduler = dynamic_scheduler::create(std::move(items), p.concurrency.answer.workers, opts);
         if (!scheduler) throw cli_error(scheduler.error().message);
         s.dynamic = std::make_shared<dynamic_scheduler>(std::move(*scheduler));
         s.batches = s.dynamic->initial_batches();
         s.predicted_makespan = s.dynamic->predicted_makespan();
-        s.method = "dynamic";
+        s.method = s.dynamic->why_static().empty() ? "dynamic" : "dynamic, all planned: " + std::string(s.dynamic->why_static());
         std::size_t planned = 0;
         for (auto& b : s.batches) {
             double sum = 0;
@@ -675,6 +679,7 @@ int plan_tests(const app& a, const run_options& o, bool json) {
         j["method"] = s.method;
         j["predicted_makespan"] = s.predicted_makespan;
         j["guessed_estimates"] = s.guessed;
+        if (s.dynamic) j["start_cost"] = s.dynamic->options().start_cost;
         nlohmann::json workers = nlohmann::json::array();
         for (std::size_t w = 0; w < s.batches.size(); ++w) {
             nlohmann::json tests = nlohmann::json::array();
@@ -696,6 +701,7 @@ int plan_tests(const app& a, const run_options& o, bool json) {
     out += "\n";
     if (p.concurrency.source == concurrency_source::cpu_count && !p.cpu_source.empty())
         out += "CPUs: " + p.cpu_source + "\n";
+    if (!s.start_cost.empty()) out += "Runner start: " + s.start_cost + "\n";
     for (std::size_t w = 0; w < s.batches.size(); ++w) {
         out += "worker-" + std::to_string(w) + ": " + std::to_string(s.batches[w].size()) + " tests, predicted " +
                seconds_text(s.predicted[w]) + "s\n";
@@ -712,7 +718,7 @@ int plan_tests(const app& a, const run_options& o, bool json) {
 
 int list_tests_command(const app& a, const std::vector<std::string>& filters, const std::vector<std::string>& testargs) {
     config::testr_conf conf = a.load_config();
-    prepared p{conf, {}, settings_from(conf, testargs), std::nullopt, {}, {}, std::nullopt, {}, {}, nullptr};
+    prepared p{conf, {}, settings_from(conf, testargs), std::nullopt, {}, {}, std::nullopt, {}, {}, nullptr, std::nullopt};
     if (conf.get("instance_execute")) p.environments = std::make_shared<instances>(a, conf, 1);
     ids_t ids = list_tests(a, p);
     auto f = compile_test_filter(filters);

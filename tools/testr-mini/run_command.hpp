@@ -25,7 +25,7 @@ struct run_options {
     std::chrono::milliseconds timeout{0};  ///< per test (--timeout / test_timeout); 0: none
     unsigned retries = 0;                  ///< --retries: re-run failing tests this many times
     bool fail_on_flaky = false;            ///< a test that passed only on retry fails the run
-    std::string schedule = "static";       ///< --schedule: static (one runner per worker) or dynamic
+    std::string schedule = "dynamic";      ///< --schedule: dynamic (chunks as slots fall idle) or static (one runner per worker)
 };
 
 int run_tests(const app& a, const run_options& o);
