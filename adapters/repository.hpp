@@ -147,7 +147,7 @@ result<file_bytes, repo_error> read_run(const repository& repo, unsigned id);
 result<std::string, repo_error> read_failing(const repository& repo);
 
 /// The remembered start cost of a runner process: seconds from spawning it
-/// to its first output (file `start-cost`, "seconds runs\n"); nullopt when
+/// to its first output (file `start-cost`, "seconds\n"); nullopt when
 /// never measured or unreadable.
 std::optional<double> start_cost(const repository& repo);
 /// Folds this run's measurements into it (an exponentially weighted mean,

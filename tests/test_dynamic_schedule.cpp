@@ -112,9 +112,11 @@ TEST_CASE("deterministic: the same inputs give the same runners") {
 }
 
 TEST_CASE("a queue too small for a chunk each means a static plan") {
-    auto s = testr::dynamic_scheduler::create(singles(std::vector<double>(40, 0.1)), 4, {.start_cost = 0.5});
+    auto s = testr::dynamic_scheduler::create(singles(std::vector<double>(40, 0.1)), 4,
+                                              {.start_cost = 0.01, .min_chunk = 0.3});
     REQUIRE(s.has_value());
     CHECK(s->options().planned_fraction == 1);
+    CHECK(s->why_static().find("min_chunk") != std::string_view::npos);
     CHECK(s->finished());
     std::size_t planned = 0;
     for (auto& b : s->initial_batches()) {
@@ -123,6 +125,13 @@ TEST_CASE("a queue too small for a chunk each means a static plan") {
     }
     CHECK(planned == 40);
     CHECK(s->next_chunk(2, 1.0).empty());
+    // A start dear against each worker's work (0.06 s on 1 s): no queue.
+    auto dear = testr::dynamic_scheduler::create(singles(std::vector<double>(40, 0.1)), 4, {.start_cost = 0.06});
+    CHECK(dear->options().planned_fraction == 1);
+    CHECK(dear->why_static().find("max_start_share") != std::string_view::npos);
+    auto cheap = testr::dynamic_scheduler::create(singles(std::vector<double>(40, 0.1)), 4, {.start_cost = 0.04});
+    CHECK(cheap->options().planned_fraction < 1);
+    CHECK(cheap->why_static().empty());
     // One worker: nothing to balance, so no queue either.
     auto one = testr::dynamic_scheduler::create(singles({1, 2, 3}), 1);
     CHECK(one->initial_batches()[0].size() == 3);
@@ -135,6 +144,7 @@ TEST_CASE("with no history, a queue only when runners start cheaply") {
     auto dear = testr::dynamic_scheduler::create(singles(guesses, true), 4, {.start_cost = 0.2});
     REQUIRE(dear.has_value());
     CHECK(dear->options().planned_fraction == 1);
+    CHECK(dear->why_static().find("cold_start_limit") != std::string_view::npos);
     CHECK(dear->finished());
     auto cheap = testr::dynamic_scheduler::create(singles(guesses, true), 4, {.start_cost = 0.03});
     REQUIRE(cheap.has_value());
@@ -145,6 +155,7 @@ TEST_CASE("with no history, a queue only when runners start cheaply") {
     mixed[0].guessed = false;
     auto known = testr::dynamic_scheduler::create(std::move(mixed), 4, {.start_cost = 0.2});
     CHECK(known->options().planned_fraction < 1);
+    CHECK(known->why_static().empty());
     // And on the generated cold suites a cheap start pays: below the static
     // plan on average, at both widths.
     for (std::size_t workers : {4u, 8u}) {

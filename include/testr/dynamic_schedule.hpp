@@ -70,6 +70,13 @@ struct dynamic_options {
     /// 0.03 s start gains 7-16% over a static plan, a 0.2 s start loses
     /// up to 25%.
     double cold_start_limit = 0.1;
+    /// With some history, the queue is kept only when a runner's start is
+    /// at most this share of a worker's predicted work. Each worker that
+    /// takes a chunk pays a start; in the simulation (bench/adaptive_sim
+    /// --start) a queue gains where history misleads and loses where it is
+    /// right, and breaks even near a start of 5% of the work (at 6.7%:
+    /// warm +6%, new +4%, drift -9% against a static plan).
+    double max_start_share = 0.05;
     /// Smallest chunk in real seconds; 0 means max(2 * start_cost, 0.05),
     /// so a runner's start is at most a third of its time. (Three starts'
     /// worth made the end of a run coarser than the starts it saved: see
@@ -256,7 +263,8 @@ inline result<dynamic_scheduler> dynamic_scheduler::create(std::vector<work_item
                                                            dynamic_options options) {
     if (workers == 0) return fail("dynamic schedule: no workers");
     auto bad = [](double x) { return !std::isfinite(x) || x < 0; };
-    if (bad(options.start_cost) || bad(options.min_chunk) || bad(options.planned_fraction) || bad(options.cold_start_limit) ||
+    if (bad(options.start_cost) || bad(options.min_chunk) || bad(options.planned_fraction) ||
+        bad(options.cold_start_limit) || bad(options.max_start_share) ||
         bad(options.guessed_planned_fraction) || bad(options.chunk_factor) || bad(options.hedge) || options.chunk_factor == 0)
         return fail("dynamic schedule: options must be finite and non-negative, chunk_factor positive");
     std::erase_if(items, [](const work_item& it) { return it.tests.empty(); });
@@ -319,6 +327,8 @@ inline result<dynamic_scheduler> dynamic_scheduler::create(std::vector<work_item
         s.why_static_ = "one worker";
     else if (guessed == total && options.start_cost > options.cold_start_limit)
         s.why_static_ = "no history and a runner start above cold_start_limit";
+    else if (guessed < total && options.start_cost > options.max_start_share * total / static_cast<double>(workers))
+        s.why_static_ = "a runner start above max_start_share of a worker's predicted work";
     else if ((1 - planned_fraction) * total / static_cast<double>(workers) < options.min_chunk)
         s.why_static_ = "the queue would give a worker less than min_chunk";
     if (!s.why_static_.empty()) planned_fraction = 1;
