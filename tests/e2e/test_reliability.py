@@ -209,6 +209,12 @@ class Interrupts(unittest.TestCase):
         self.assertIn("queue:", plan)
         self.assertRegex(plan, r"Runner start: [0-9.]+s \(measured in earlier runs\)")
         self.assertNotIn("queue:", p.out("plan", "--concurrency", "2", "--schedule", "static"))
+        # A runner that takes 5 s to start is not worth a queue: the plan is the static one.
+        p.write(".testrepository/start-cost", "5\n")
+        plan = p.out("plan", "--concurrency", "2")
+        self.assertIn("no queue: a runner start above max_start_share", plan)
+        self.assertNotIn("\nqueue:", plan)
+        p.write(".testrepository/start-cost", "0.01\n")
         p.write("spec.json", json.dumps({"tests": [{"id": i, "does": d} for i, d in tests]}))
         os.unlink(p.path("ran.log"))
         proc = p.popen("run", "--parallel", "--concurrency", "2", "--schedule", "dynamic")

@@ -281,6 +281,7 @@ struct schedule {
     std::shared_ptr<dynamic_scheduler> dynamic;     // null: static, one runner per slot
     std::size_t queued = 0;                         // tests left for the dynamic queue
     std::string start_cost;                         // dynamic: the runner start assumed, and whence
+    std::string why_static;                         // dynamic asked for, but no queue kept: why
 };
 
 /// Calls f with the group function of .testr.conf's group_regex, or
@@ -316,23 +317,28 @@ schedule plan_schedule(const prepared& p, bool dynamic) {
         // runner, started and asked for its ids.
         const auto measured = repo::start_cost(p.repository);
         opts.start_cost = measured.value_or(p.listing_seconds.value_or(0.2));
-        s.start_cost = seconds_text(opts.start_cost) + "s" + (measured ? " (measured in earlier runs)" : p.listing_seconds ? " (the test listing's)" : " (a guess)");
+        s.start_cost = seconds_text(opts.start_cost) + "s" +
+                       (measured ? " (measured in earlier runs)" : p.listing_seconds ? " (the test listing's)" : " (a guess)");
         auto items = with_groups(p, [&](auto&& groups) { return work_items(ids, e, groups); });
         auto scheduler = dynamic_scheduler::create(std::move(items), p.concurrency.answer.workers, opts);
         if (!scheduler) throw cli_error(scheduler.error().message);
-        s.dynamic = std::make_shared<dynamic_scheduler>(std::move(*scheduler));
-        s.batches = s.dynamic->initial_batches();
-        s.predicted_makespan = s.dynamic->predicted_makespan();
-        s.method = s.dynamic->why_static().empty() ? "dynamic" : "dynamic, all planned: " + std::string(s.dynamic->why_static());
-        std::size_t planned = 0;
-        for (auto& b : s.batches) {
-            double sum = 0;
-            for (auto t : b) sum += s.estimates[t];
-            s.predicted.push_back(sum);
-            planned += b.size();
+        if (scheduler->why_static().empty()) {
+            s.dynamic = std::make_shared<dynamic_scheduler>(std::move(*scheduler));
+            s.batches = s.dynamic->initial_batches();
+            s.predicted_makespan = s.dynamic->predicted_makespan();
+            s.method = "dynamic";
+            std::size_t planned = 0;
+            for (auto& b : s.batches) {
+                double sum = 0;
+                for (auto t : b) sum += s.estimates[t];
+                s.predicted.push_back(sum);
+                planned += b.size();
+            }
+            s.queued = ids.size() - planned;
+            return s;
         }
-        s.queued = ids.size() - planned;
-        return s;
+        // A queue would not pay: the run is exactly the static one.
+        s.why_static = scheduler->why_static();
     }
     const std::size_t workers = p.concurrency.answer.per_test ? 0 : p.concurrency.answer.workers;
     auto by_pos = [&](std::size_t i, std::string_view) { return std::optional<double>(s.estimates[i]); };
@@ -342,6 +348,7 @@ schedule plan_schedule(const prepared& p, bool dynamic) {
     s.predicted = plan->predicted_seconds;
     s.predicted_makespan = plan->makespan();
     s.method = plan->method;
+    if (!s.why_static.empty()) s.method += "; no queue: " + s.why_static;
     return s;
 }
 
