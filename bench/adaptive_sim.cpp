@@ -3,7 +3,7 @@
 // tests/schedule_sim.hpp: makespan / ideal, mean and worst over seeds.
 //
 //   build/bench/adaptive_sim [--seeds N] [--planned F] [--chunk-factor F] [--hedge F] [--guessed-planned F] [--min-chunk S]
-//                          [--start S]   (a runner's start cost; default 0.1 s, expensive 0.5 s)
+//                          [--start S]   (a runner's start cost; default 0.1 s, expensive 0.5 s) [--stagger F]
 #include "../tests/schedule_sim.hpp"
 
 #include <cstdio>
@@ -21,8 +21,9 @@ int main(int argc, char** argv) {
         else if (!std::strcmp(argv[a], "--min-chunk")) opt.min_chunk = std::atof(argv[a + 1]);
         else if (!std::strcmp(argv[a], "--hedge")) opt.hedge = std::atof(argv[a + 1]);
         else if (!std::strcmp(argv[a], "--start")) start = std::atof(argv[a + 1]);
+        else if (!std::strcmp(argv[a], "--stagger")) opt.stagger = std::atof(argv[a + 1]);
         else if (!std::strcmp(argv[a], "--guessed-planned")) opt.guessed_planned_fraction = std::atof(argv[a + 1]);
-        else { std::fprintf(stderr, "usage: %s [--seeds N] [--planned F] [--chunk-factor F] [--hedge F] [--guessed-planned F] [--min-chunk S] [--start S]\n", argv[0]); return 2; }
+        else { std::fprintf(stderr, "usage: %s [--seeds N] [--planned F] [--chunk-factor F] [--hedge F] [--guessed-planned F] [--min-chunk S] [--start S] [--stagger F]\n", argv[0]); return 2; }
     }
     std::printf("| family | workers | dynamic mean | dynamic worst | runners/worker | static mean | static worst | original mean | original worst |\n");
     std::printf("|---|---|---|---|---|---|---|---|---|\n");

@@ -137,6 +137,26 @@ TEST_CASE("a queue too small for a chunk each means a static plan") {
     CHECK(one->initial_batches()[0].size() == 3);
 }
 
+TEST_CASE("planned batches end a runner start apart, so fresh runners do not all start at once") {
+    // 400 tests of 10 ms on 4 workers: 0.75 s planned each; a step is
+    // min(start, 1% of that) = 7.5 ms, so worker w gives back w * 7.5 ms.
+    const std::vector<double> tests(400, 0.01);
+    auto staggered = testr::dynamic_scheduler::create(singles(tests), 4, {.start_cost = 0.02});
+    auto level = testr::dynamic_scheduler::create(singles(tests), 4, {.start_cost = 0.02, .stagger = 0});
+    REQUIRE((staggered && level));
+    std::vector<std::size_t> sizes, level_sizes;
+    for (auto& b : staggered->initial_batches()) sizes.push_back(b.size());
+    for (auto& b : level->initial_batches()) level_sizes.push_back(b.size());
+    CHECK(level_sizes == std::vector<std::size_t>{75, 75, 75, 75});
+    CHECK(sizes == std::vector<std::size_t>{75, 75, 74, 73});
+    // What was given back waits at the head of the queue, nothing is lost.
+    CHECK(staggered->queued_items() == level->queued_items() + 3);
+    std::vector<double> real = tests;
+    std::size_t handed = 0;
+    for (auto& r : drain(*staggered, real)) handed += r.size();
+    CHECK(handed == 400);
+}
+
 TEST_CASE("with no history, a queue only when runners start cheaply") {
     // Every estimate a guess: nothing bounds what extra starts cost, so the
     // queue needs a start at most cold_start_limit.
