@@ -12,7 +12,11 @@
 //
 // The plan: the longest items making up `planned_fraction` of the predicted
 // work are balanced over the workers up front (LPT polished by local
-// search); the rest wait in a queue, longest first. A worker that falls idle
+// search, then staggered so the batches do not all end at once); the rest
+// wait in a queue, longest first. No queue is kept (why_static() says why)
+// with one worker, when a runner's start is dear against the work it would
+// save (max_start_share; with no history at all, cold_start_limit), or
+// when the queue would give a worker less than min_chunk. A worker that falls idle
 // gets a chunk from the head of the queue, sized against a balanced finish:
 // the scheduler predicts when each busy worker will be done (what it has
 // reported plus the estimates of what it has not, corrected by what the run
