@@ -280,7 +280,8 @@ struct schedule {
     std::string method;
     std::shared_ptr<dynamic_scheduler> dynamic;     // null: static, one runner per slot
     std::size_t queued = 0;                         // tests left for the dynamic queue
-    std::string start_cost;                         // dynamic: the runner start assumed, and whence
+    std::optional<double> start_seconds;            // dynamic: the runner start assumed
+    std::string start_cost;                         // ...as text, and whence
     std::string why_static;                         // dynamic asked for, but no queue kept: why
 };
 
@@ -317,6 +318,7 @@ schedule plan_schedule(const prepared& p, bool dynamic) {
         // runner, started and asked for its ids.
         const auto measured = repo::start_cost(p.repository);
         opts.start_cost = measured.value_or(p.listing_seconds.value_or(0.2));
+        s.start_seconds = opts.start_cost;
         s.start_cost = seconds_text(opts.start_cost) + "s" +
                        (measured ? " (measured in earlier runs)" : p.listing_seconds ? " (the test listing's)" : " (a guess)");
         auto items = with_groups(p, [&](auto&& groups) { return work_items(ids, e, groups); });
@@ -686,7 +688,8 @@ int plan_tests(const app& a, const run_options& o, bool json) {
         j["method"] = s.method;
         j["predicted_makespan"] = s.predicted_makespan;
         j["guessed_estimates"] = s.guessed;
-        if (s.dynamic) j["start_cost"] = s.dynamic->options().start_cost;
+        if (s.start_seconds) j["start_cost"] = *s.start_seconds;
+        if (!s.why_static.empty()) j["no_queue"] = s.why_static;
         nlohmann::json workers = nlohmann::json::array();
         for (std::size_t w = 0; w < s.batches.size(); ++w) {
             nlohmann::json tests = nlohmann::json::array();
