@@ -74,7 +74,9 @@ class Differential(unittest.TestCase):
 
     def test_example_suite_parallel(self):
         def populate(p):
-            shutil.copytree(os.path.join(SOURCE_ROOT, "examples"), p.dir, dirs_exist_ok=True)
+            # Not the repository scripts/demo leaves in examples/: each twin inits its own.
+            shutil.copytree(os.path.join(SOURCE_ROOT, "examples"), p.dir, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns(".testrepository", "__pycache__"))
         twin = Twin(self, populate)
         self.assert_same(twin, ["init"], "init")
         listed = self.assert_same(twin, ["list-tests"], "list-tests")
