@@ -280,8 +280,8 @@ struct schedule {
     std::string method;
     std::shared_ptr<dynamic_scheduler> dynamic;     // null: static, one runner per slot
     std::size_t queued = 0;                         // tests left for the dynamic queue
-    std::optional<double> start_seconds;            // dynamic: the runner start assumed
-    std::string start_cost;                         // ...as text, and whence
+    std::optional<double> start_cost;               // dynamic: the runner start assumed...
+    const char* start_source = "";                  // ...and whence
     std::string why_static;                         // dynamic asked for, but no queue kept: why
 };
 
@@ -318,9 +318,8 @@ schedule plan_schedule(const prepared& p, bool dynamic) {
         // runner, started and asked for its ids.
         const auto measured = repo::start_cost(p.repository);
         opts.start_cost = measured.value_or(p.listing_seconds.value_or(0.2));
-        s.start_seconds = opts.start_cost;
-        s.start_cost = seconds_text(opts.start_cost) + "s" +
-                       (measured ? " (measured in earlier runs)" : p.listing_seconds ? " (the test listing's)" : " (a guess)");
+        s.start_cost = opts.start_cost;
+        s.start_source = measured ? "measured in earlier runs" : p.listing_seconds ? "the test listing's" : "a guess";
         auto items = with_groups(p, [&](auto&& groups) { return work_items(ids, e, groups); });
         auto scheduler = dynamic_scheduler::create(std::move(items), p.concurrency.answer.workers, opts);
         if (!scheduler) throw cli_error(scheduler.error().message);
@@ -688,7 +687,7 @@ int plan_tests(const app& a, const run_options& o, bool json) {
         j["method"] = s.method;
         j["predicted_makespan"] = s.predicted_makespan;
         j["guessed_estimates"] = s.guessed;
-        if (s.start_seconds) j["start_cost"] = *s.start_seconds;
+        if (s.start_cost) j["start_cost"] = *s.start_cost;
         if (!s.why_static.empty()) j["no_queue"] = s.why_static;
         nlohmann::json workers = nlohmann::json::array();
         for (std::size_t w = 0; w < s.batches.size(); ++w) {
@@ -711,7 +710,8 @@ int plan_tests(const app& a, const run_options& o, bool json) {
     out += "\n";
     if (p.concurrency.source == concurrency_source::cpu_count && !p.cpu_source.empty())
         out += "CPUs: " + p.cpu_source + "\n";
-    if (!s.start_cost.empty()) out += "Runner start: " + s.start_cost + "\n";
+    if (s.start_cost)
+        out += "Runner start: " + seconds_text(*s.start_cost) + "s (" + s.start_source + ")\n";
     for (std::size_t w = 0; w < s.batches.size(); ++w) {
         out += "worker-" + std::to_string(w) + ": " + std::to_string(s.batches[w].size()) + " tests, predicted " +
                seconds_text(s.predicted[w]) + "s\n";
