@@ -84,12 +84,15 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
 
 // A pipe whose both ends close on exec; the read end is nonblocking (the
 // write end must stay blocking: it becomes the child's stdout/stderr).
-result<std::pair<unique_fd, unique_fd>> make_pipe() {
+unexpected<error> failure(int code, std::string what) {
+    return {error{code, std::move(what) + ": " + errno_text(code)}};
+}
+
+result<std::pair<unique_fd, unique_fd>, error> make_pipe() {
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return fail("cannot create a pipe: " + errno_text(errno));
+    if (::pipe2(fds, O_CLOEXEC) != 0) return failure(errno, "cannot create a pipe");
     unique_fd rd(fds[0]), wr(fds[1]);
-    if (::fcntl(rd.get(), F_SETFL, O_NONBLOCK) != 0)
-        return fail("cannot make a pipe nonblocking: " + errno_text(errno));
+    if (::fcntl(rd.get(), F_SETFL, O_NONBLOCK) != 0) return failure(errno, "cannot make a pipe nonblocking");
     return std::pair{std::move(rd), std::move(wr)};
 }
 
@@ -156,17 +159,17 @@ loop::~loop() {
     for (auto& [id, c] : children_) release(*c);
 }
 
-result<child_id> loop::spawn(const std::vector<std::string>& argv, const options& opts,
+result<child_id, error> loop::spawn(const std::vector<std::string>& argv, const options& opts,
                              callbacks cb) {
-    if (argv.empty()) return fail("cannot start a process: empty command");
+    if (argv.empty()) return unexpected(error{0, "cannot start a process: empty command"});
     const std::string& program = argv.front();
-    if (interrupts() > 0) return fail("not starting '" + program + "': interrupted");
+    if (interrupts() > 0) return unexpected(error{0, "not starting '" + program + "': interrupted", true});
 
     const std::string stdin_path = opts.stdin_path.empty() ? "/dev/null" : opts.stdin_path;
     int in_fd;
     while ((in_fd = ::open(stdin_path.c_str(), O_RDONLY | O_CLOEXEC)) < 0 && errno == EINTR) {}
     unique_fd in(in_fd);
-    if (!in) return fail("cannot open '" + stdin_path + "' as stdin: " + errno_text(errno));
+    if (!in) return failure(errno, "cannot open '" + stdin_path + "' as stdin");
     auto out = make_pipe();
     if (!out) return unexpected(out.error());
     auto err = make_pipe();
@@ -175,11 +178,12 @@ result<child_id> loop::spawn(const std::vector<std::string>& argv, const options
     spawn_setup setup;
     // dup2 clears close-on-exec on the target only; every other descriptor of
     // ours (other children's pipes included) stays close-on-exec.
-    posix_spawn_file_actions_adddup2(&setup.actions, in.get(), 0);
-    posix_spawn_file_actions_adddup2(&setup.actions, out->second.get(), 1);
-    posix_spawn_file_actions_adddup2(&setup.actions, err->second.get(), 2);
-    if (!opts.working_directory.empty())
-        posix_spawn_file_actions_addchdir_np(&setup.actions, opts.working_directory.c_str());
+    int rc = posix_spawn_file_actions_adddup2(&setup.actions, in.get(), 0);
+    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&setup.actions, out->second.get(), 1);
+    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&setup.actions, err->second.get(), 2);
+    if (rc == 0 && !opts.working_directory.empty())
+        rc = posix_spawn_file_actions_addchdir_np(&setup.actions, opts.working_directory.c_str());
+    if (rc != 0) return failure(rc, "cannot prepare to start '" + program + "'");
 
     // Own group: a terminal's Ctrl-C reaches only us, and stopping reaches the
     // child's own subprocesses. Default dispositions: a parent that ignores
@@ -189,24 +193,23 @@ result<child_id> loop::spawn(const std::vector<std::string>& argv, const options
     sigfillset(&defaults);
     sigdelset(&defaults, SIGKILL);
     sigdelset(&defaults, SIGSTOP);
-    posix_spawnattr_setflags(
-        &setup.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setpgroup(&setup.attr, 0);
-    posix_spawnattr_setsigmask(&setup.attr, &empty);
-    posix_spawnattr_setsigdefault(&setup.attr, &defaults);
+    rc = posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    if (rc == 0) rc = posix_spawnattr_setpgroup(&setup.attr, 0);
+    if (rc == 0) rc = posix_spawnattr_setsigmask(&setup.attr, &empty);
+    if (rc == 0) rc = posix_spawnattr_setsigdefault(&setup.attr, &defaults);
+    if (rc != 0) return failure(rc, "cannot prepare to start '" + program + "'");
 
     std::vector<std::string> args(argv);
     std::vector<std::string> env = child_environment(opts.env);
     auto c_args = c_strings(args);
     auto c_env = c_strings(env);
     pid_t pid = -1;
-    if (int rc = ::posix_spawnp(&pid, program.c_str(), &setup.actions, &setup.attr, c_args.data(),
-                                c_env.data());
+    if (rc = ::posix_spawnp(&pid, program.c_str(), &setup.actions, &setup.attr, c_args.data(), c_env.data());
         rc != 0) {
         std::string where = opts.working_directory.empty()
                                 ? std::string()
                                 : " in directory '" + opts.working_directory + "'";
-        return fail("cannot start '" + program + "'" + where + ": " + errno_text(rc));
+        return failure(rc, "cannot start '" + program + "'" + where);
     }
 
     auto c = std::make_unique<child>();
@@ -225,7 +228,7 @@ result<child_id> loop::spawn(const std::vector<std::string>& argv, const options
     return id;
 }
 
-result<child_id> loop::spawn_shell(std::string_view script, const options& opts, callbacks cb) {
+result<child_id, error> loop::spawn_shell(std::string_view script, const options& opts, callbacks cb) {
     return spawn({"/bin/sh", "-c", std::string(script)}, opts, std::move(cb));
 }
 
@@ -240,10 +243,6 @@ void loop::begin_stop(child& c, bool timed_out, bool interrupted) {
 
 void loop::stop(child_id id) {
     if (auto it = children_.find(id); it != children_.end()) begin_stop(*it->second, false, false);
-}
-
-void loop::stop_all() {
-    for (auto& [id, c] : children_) begin_stop(*c, false, false);
 }
 
 void loop::kill_all() {
@@ -362,8 +361,8 @@ milliseconds loop::wait_time(milliseconds timeout, clock::time_point now) const 
     return std::max(wait, milliseconds::zero());
 }
 
-result<poll_status> loop::poll_once(milliseconds timeout) {
-    if (dispatching_) return fail("process loop: poll_once called from inside a callback");
+result<poll_status, error> loop::poll_once(milliseconds timeout) {
+    if (dispatching_) return unexpected(error{0, "process loop: poll_once called from inside a callback"});
     dispatching_ = true;
     struct reset_flag {
         bool& flag;
@@ -401,7 +400,7 @@ result<poll_status> loop::poll_once(milliseconds timeout) {
     int ready =
         ::ppoll(fds.data(), fds.size(), wait >= milliseconds::zero() ? &ts : nullptr, &mask);
     if (ready < 0 && errno != EINTR)
-        return fail("process loop: ppoll failed: " + errno_text(errno));
+        return failure(errno, "process loop: ppoll failed");
 
     poll_status status;
     auto now = clock::now();
@@ -448,7 +447,7 @@ result<poll_status> loop::poll_once(milliseconds timeout) {
     return status;
 }
 
-result<poll_status> loop::run() {
+result<poll_status, error> loop::run() {
     const unsigned at_entry = interrupts();
     poll_status total;
     while (active() > 0) {
@@ -463,7 +462,7 @@ result<poll_status> loop::run() {
     return total;
 }
 
-result<captured> run_capture(const std::vector<std::string>& argv, const options& opts) {
+result<captured, error> run_capture(const std::vector<std::string>& argv, const options& opts) {
     captured cap;
     loop l;
     callbacks cb{
@@ -482,7 +481,7 @@ result<captured> run_capture(const std::vector<std::string>& argv, const options
     return cap;
 }
 
-result<captured> run_capture_shell(std::string_view script, const options& opts) {
+result<captured, error> run_capture_shell(std::string_view script, const options& opts) {
     return run_capture({"/bin/sh", "-c", std::string(script)}, opts);
 }
 

@@ -32,6 +32,20 @@ using std::chrono::milliseconds;
 /// Identifies a child within its loop; never reused by that loop.
 using child_id = std::uint64_t;
 
+/// Why a child could not be started or watched. `code` is the errno of the
+/// failing call (EMFILE, E2BIG, ENOENT...), 0 when no call failed (an empty
+/// command); `interrupted`: the loop had been interrupted, so it starts
+/// nothing more. `message` names the program or the call.
+struct error {
+    int code = 0;
+    std::string message;
+    bool interrupted = false;
+
+    error() = default;
+    error(int errno_value, std::string text, bool was_interrupted = false)
+        : code(errno_value), message(std::move(text)), interrupted(was_interrupted) {}
+};
+
 enum class stream : unsigned char { out, err };
 
 inline constexpr milliseconds default_grace{5000};
@@ -65,7 +79,7 @@ struct exit_status {
 std::string describe(const exit_status& status);
 
 /// Where callbacks go. Empty functions discard. The string_view is valid only
-/// during the call. Callbacks may call spawn/stop/stop_all/kill_all on the
+/// during the call. Callbacks may call spawn/stop/kill_all on the
 /// loop (e.g. start the next worker from on_exit), never poll_once/run.
 struct callbacks {
     std::function<void(child_id, stream, std::string_view)> on_output;
@@ -109,16 +123,15 @@ public:
     /// Errors: empty argv, stdin_path unopenable, program or working
     /// directory missing, descriptors exhausted, or this loop was interrupted
     /// (an interrupted loop only winds down).
-    result<child_id> spawn(const std::vector<std::string>& argv, const options& opts = {},
+    result<child_id, error> spawn(const std::vector<std::string>& argv, const options& opts = {},
                            callbacks cb = {});
     /// spawn({"/bin/sh", "-c", script}, ...), as testrepository does.
-    result<child_id> spawn_shell(std::string_view script, const options& opts = {},
+    result<child_id, error> spawn_shell(std::string_view script, const options& opts = {},
                                  callbacks cb = {});
 
     /// Staged stop of the child's group: SIGTERM now, SIGKILL after its grace.
     /// No-op for unknown/reported children and for stops already begun.
     void stop(child_id id);
-    void stop_all();
     /// SIGKILL to every group at once (e.g. after a second interrupt).
     void kill_all();
 
@@ -127,12 +140,12 @@ public:
     /// holds no child at all. The first interrupt seen stops every child
     /// (staged, status.interrupted); later ones are only counted.
     /// Errors: ppoll failed, or called from inside a callback.
-    result<poll_status> poll_once(milliseconds timeout);
+    result<poll_status, error> poll_once(milliseconds timeout);
 
     /// poll_once until every child has been reported, or until a second (or
     /// later) interrupt arrives during this call, so the caller may kill_all()
     /// instead of waiting for the grace period.
-    result<poll_status> run();
+    result<poll_status, error> run();
 
     /// Children spawned and not yet reported.
     std::size_t active() const noexcept;
@@ -169,7 +182,7 @@ struct captured {
 /// Runs a short command to completion (deadline and grace from `opts`) and
 /// returns its whole output: for the concurrency callout, listing, hooks.
 /// An interrupt stops it (status.interrupted); a second one kills it.
-result<captured> run_capture(const std::vector<std::string>& argv, const options& opts = {});
-result<captured> run_capture_shell(std::string_view script, const options& opts = {});
+result<captured, error> run_capture(const std::vector<std::string>& argv, const options& opts = {});
+result<captured, error> run_capture_shell(std::string_view script, const options& opts = {});
 
 }  // namespace testr::process

@@ -42,40 +42,38 @@ worker_pool::~worker_pool() = default;
 
 std::size_t worker_pool::active() const noexcept { return loop_.active(); }
 
-subunit::event returncode_event(unsigned slot, const process::exit_status& status) {
+subunit::event synthetic_failure(std::string_view id, unsigned slot, std::string why) {
     subunit::event e;
-    e.test_id = "process-returncode";
+    e.test_id = std::string(id);
     e.test_status = subunit::status::fail;
     e.tags = {worker_tag(slot)};
     e.time = subunit::to_timestamp(std::chrono::system_clock::now());
     e.file_name = "traceback";
     e.mime_type = "text/plain;charset=utf8";
-    if (status.signal) e.file_bytes = "returncode " + std::to_string(-status.signal) + " (" + process::describe(status) + ")";
-    else if (status.code > 128) e.file_bytes = "returncode " + std::to_string(status.code) + " (" + process::describe(status) + ")";
-    else e.file_bytes = "returncode " + std::to_string(status.code);
+    e.file_bytes = std::move(why);
     e.eof = true;
     return e;
+}
+
+subunit::event returncode_event(unsigned slot, const process::exit_status& status) {
+    std::string why = "returncode ";
+    if (status.signal) why += std::to_string(-status.signal) + " (" + process::describe(status) + ")";
+    else if (status.code > 128) why += std::to_string(status.code) + " (" + process::describe(status) + ")";
+    else why += std::to_string(status.code);
+    return synthetic_failure("process-returncode", slot, std::move(why));
 }
 
 void worker_pool::finish(runner& r, const process::exit_status& status) {
     r.decoder->finish();
     if (!status.success() && !r.stopped_by_caller && !status.interrupted) {
         const subunit::event e = returncode_event(r.slot, status);
-        subunit::event_view v;
-        v.test_id = *e.test_id;
-        v.test_status = e.test_status;
-        v.time = e.time;
-        v.file_name = *e.file_name;
-        v.mime_type = *e.mime_type;
-        v.file_bytes = e.file_bytes;
-        v.eof = true;
-        r.decoder->emit(v);
+        r.decoder->emit(subunit::to_view(e));
     }
     r.reported = true;
     if (sink_.on_exit) sink_.on_exit(r.id, r.slot, status);
 }
 
-result<runner_id> worker_pool::start(worker_spec spec) {
+result<runner_id, process::error> worker_pool::start(worker_spec spec) {
     auto r = std::make_unique<runner>();
     r->id = runners_.size() + 1;
     r->slot = spec.slot;
@@ -107,24 +105,13 @@ void worker_pool::stop(runner_id r) {
     loop_.stop(runners_[r - 1]->child);
 }
 
-std::optional<process::clock::duration> worker_pool::first_output(runner_id r) const {
-    if (r == 0 || r > runners_.size()) return std::nullopt;
-    auto t = loop_.times(runners_[r - 1]->child);
-    if (!t || !t->first_stdout) return std::nullopt;
-    return *t->first_stdout - t->started;
-}
-
-result<pool_outcome> worker_pool::run(std::chrono::milliseconds tick) {
-    bool killed = false;
-    while (loop_.active() > 0) {
-        auto status = loop_.poll_once(tick);
-        if (!status) return unexpected(std::move(status).error());
-        if (status->interrupts >= 2 && !killed) {
-            // A second Ctrl-C: no more grace periods.
-            loop_.kill_all();
-            killed = true;
-        }
-        if (sink_.on_tick) sink_.on_tick(process::clock::now());
+result<pool_outcome, process::error> worker_pool::poll(std::chrono::milliseconds tick) {
+    auto status = loop_.poll_once(tick);
+    if (!status) return unexpected(std::move(status).error());
+    if (status->interrupts >= 2 && !killed_) {
+        // A second Ctrl-C: no more grace periods.
+        loop_.kill_all();
+        killed_ = true;
     }
     return pool_outcome{loop_.interrupts()};
 }

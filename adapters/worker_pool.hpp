@@ -65,8 +65,6 @@ struct worker_sink {
     std::function<void(runner_id r, unsigned slot, std::string_view bytes)> on_stderr;
     /// After the runner's last event (including process-returncode).
     std::function<void(runner_id r, unsigned slot, const process::exit_status& status)> on_exit;
-    /// Called at least every `tick` while runners are active (watchdogs).
-    std::function<void(process::clock::time_point now)> on_tick;
 };
 
 struct pool_outcome {
@@ -82,19 +80,18 @@ public:
 
     /// Starts a runner. May be called from the sink's callbacks; fails once
     /// the pool has been interrupted.
-    result<runner_id> start(worker_spec spec);
+    result<runner_id, process::error> start(worker_spec spec);
     /// Staged stop of one runner's process group (a timeout): SIGTERM, then
     /// SIGKILL after `grace`. Its exit is reported as usual, without the
     /// process-returncode pseudo-test: the caller stopped it and says why.
     void stop(runner_id r);
-    /// Runs until every runner has been reported or an interrupt stops them
-    /// all; on a second interrupt it kills them at once and returns.
-    /// on_tick is called at least every `tick`.
-    result<pool_outcome> run(std::chrono::milliseconds tick = std::chrono::milliseconds(200));
+    /// Waits up to `tick` for output, exits or interrupts and dispatches
+    /// them to the sink. The first interrupt stops every runner (staged);
+    /// a second kills them at once.
+    result<pool_outcome, process::error> poll(std::chrono::milliseconds tick);
     std::size_t active() const noexcept;
-    /// When the runner's first stdout byte came, measured from its spawn
-    /// (its start cost); nullopt until then or once it has been reported.
-    std::optional<process::clock::duration> first_output(runner_id r) const;
+    /// SIGINT/SIGTERM seen since the pool was made.
+    unsigned interrupts() const noexcept { return loop_.interrupts(); }
 
 private:
     struct runner;
@@ -103,7 +100,12 @@ private:
     worker_sink sink_;
     process::loop loop_;
     std::vector<std::unique_ptr<runner>> runners_;  // index = runner_id - 1
+    bool killed_ = false;
 };
+
+/// A failure testr-mini reports itself (a crash, a timeout, a runner's exit
+/// status): status fail now, tagged worker-N, a `traceback` saying why.
+subunit::event synthetic_failure(std::string_view id, unsigned slot, std::string why);
 
 /// The pseudo-test a failed runner adds: id `process-returncode`, status
 /// fail, a `traceback` attachment "returncode N" (or the signal's name).

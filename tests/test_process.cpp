@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <thread>
@@ -137,6 +138,7 @@ TEST_CASE("what cannot be started is an error from spawn, naming it") {
         auto path = l.spawn({"/nonexistent/testr-prog"});
         REQUIRE_FALSE(path);
         CHECK(path.error().message.find("/nonexistent/testr-prog") != std::string::npos);
+        CHECK(path.error().code == ENOENT);
         auto searched = l.spawn({"testr-no-such-program-xyz", "arg"});
         REQUIRE_FALSE(searched);
         CHECK(searched.error().message.find("No such file") != std::string::npos);
@@ -150,6 +152,7 @@ TEST_CASE("what cannot be started is an error from spawn, naming it") {
         auto in = l.spawn_shell("true", bad_stdin);
         REQUIRE_FALSE(in);
         CHECK(in.error().message.find("/nonexistent-testr-input") != std::string::npos);
+        CHECK(in.error().code == ENOENT);
         CHECK_FALSE(l.spawn({}));
         CHECK(l.active() == 0);
         const auto t0 = clock::now();
@@ -164,6 +167,27 @@ TEST_CASE("what cannot be started is an error from spawn, naming it") {
     }
     CHECK(open_fds() == fds);
     CHECK(no_children());
+}
+
+TEST_CASE("running out of descriptors or argument space is an error carrying its errno") {
+    loop l;
+    {
+        rlimit old{};
+        REQUIRE(::getrlimit(RLIMIT_NOFILE, &old) == 0);
+        rlimit tight = old;
+        tight.rlim_cur = static_cast<rlim_t>(open_fds() + 1);
+        REQUIRE(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
+        auto starved = l.spawn_shell("true");
+        ::setrlimit(RLIMIT_NOFILE, &old);
+        REQUIRE_FALSE(starved);
+        CHECK(starved.error().code == EMFILE);
+        CHECK_FALSE(starved.error().interrupted);
+    }
+    // One argument over Linux's 128 KiB limit: E2BIG from the spawn itself.
+    auto huge = l.spawn_shell("echo " + std::string(200 * 1024, 'x'));
+    REQUIRE_FALSE(huge);
+    CHECK(huge.error().code == E2BIG);
+    CHECK(l.active() == 0);
 }
 
 TEST_CASE("stdin is /dev/null unless a file is given: readers see EOF at once") {

@@ -98,8 +98,9 @@ class Project:
             return default
 
     def fake(self, tests, child=False, extra_conf=""):
-        """Configures the fake runner with `tests`: [(id, outcome[, sleep])]."""
-        spec = {"tests": [{"id": t[0], "outcome": t[1], "sleep": t[2] if len(t) > 2 else 0} for t in tests],
+        """Configures the fake runner with `tests`: [(id, outcome[, sleep[, tags]])]."""
+        spec = {"tests": [{"id": t[0], "outcome": t[1], "sleep": t[2] if len(t) > 2 else 0,
+                           "tags": list(t[3]) if len(t) > 3 else []} for t in tests],
                 "child": child}
         self.write("spec.json", json.dumps(spec))
         self.write(".testr.conf",

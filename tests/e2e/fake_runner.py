@@ -3,7 +3,7 @@
 Usage (as a .testr.conf test_command):
     /usr/bin/python3 fake_runner.py SPEC.json [--list] [--load-list FILE] [ARGS...]
 
-SPEC.json: {"tests": [{"id": ..., "outcome": ..., "sleep": s}, ...]}.
+SPEC.json: {"tests": [{"id": ..., "outcome": ..., "sleep": s, "tags": [...]}, ...]}.
 outcome is one of: pass, fail, skip, segv (the runner kills itself with
 SIGSEGV when it reaches the test), fail_on_run:N (passes until the Nth run
 of this test, counted in SPEC.json's directory, then fails).
@@ -97,7 +97,7 @@ def main(argv):
         if status == "fail":
             out.status(test_id=tid, file_name="traceback", mime_type="text/plain;charset=utf8",
                        file_bytes=("Traceback: %s failed on purpose\n" % tid).encode(), eof=True)
-        out.status(test_id=tid, test_status=status, timestamp=now())
+        out.status(test_id=tid, test_status=status, timestamp=now(), test_tags=set(t.get("tags", [])) or None)
         sys.stdout.flush()
     return 0
 

@@ -83,7 +83,7 @@ class Timeouts(unittest.TestCase):
         # c and d ran in a fresh runner, not the one that was stopped.
         self.assertNotEqual(pids_of(p, "t.c"), pids_of(p, "t.a"))
         self.assertNotIn("process-returncode", log.final())
-        self.assertIn(b"1 tests timed out", r.stdout)
+        self.assertIn(b"1 test timed out", r.stdout)
 
     def test_a_test_far_beyond_its_estimate_is_flagged_live_before_any_timeout(self):
         p = faulty(self, [("t.usual", "sleep:0.05"), ("t.other", "pass")])
@@ -138,7 +138,7 @@ class Crashes(unittest.TestCase):
         p = faulty(self, [("t.a", "pass")])
         p.write("ids.txt", "t.a\nt.gone\n")
         r = p.run("run", "--load-list", "ids.txt", check_rc=1)
-        self.assertIn(b"1 tests never ran", r.stdout)
+        self.assertIn(b"1 test never ran", r.stdout)
         self.assertIn(b"t.gone", r.stdout)
 
 
@@ -146,7 +146,7 @@ class Flaky(unittest.TestCase):
     def test_a_test_that_fails_then_passes_is_flaky_and_does_not_fail_the_run(self):
         p = faulty(self, [("t.flaky", "flaky"), ("t.ok", "pass")])
         r = p.run("run", "--retries", "2", check_rc=0)
-        self.assertIn(b"1 flaky tests", r.stdout)
+        self.assertIn(b"1 flaky test ", r.stdout)
         log = stored(p)
         attempts = [(st, "flaky" in tags) for tid, st, tags in log.events if tid == "t.flaky" and st != "inprogress"]
         self.assertEqual(attempts, [("fail", False), ("success", True)])

@@ -3,6 +3,8 @@
 
 #include "fd_io.hpp"
 
+#include <testr/detail/py_text.hpp>
+
 #include <cerrno>
 #include <cctype>
 #include <cstring>
@@ -34,8 +36,10 @@ config::testr_conf app::load_config() const {
     return *c;
 }
 
+int put_stdout(std::string_view bytes) noexcept { return fd_io::write_all(STDOUT_FILENO, bytes); }
+
 void write_stdout(std::string_view bytes) {
-    const int err = fd_io::write_all(STDOUT_FILENO, bytes);
+    const int err = put_stdout(bytes);
     // A closed pipe (`| head`) is the reader's choice, not our error.
     if (err == EPIPE) throw cli_error("stdout closed", exit_error);
     if (err) throw cli_error(std::string("cannot write to stdout: ") + std::strerror(err));
@@ -71,12 +75,7 @@ std::optional<run_summary> comparison_run(const repo::repository& r, std::option
 
 std::vector<std::string> split_words(std::string_view text) {
     std::vector<std::string> words;
-    std::string w;
-    for (char c : text) {
-        if (!std::isspace(static_cast<unsigned char>(c))) w += c;
-        else if (!w.empty()) words.push_back(std::exchange(w, {}));
-    }
-    if (!w.empty()) words.push_back(w);
+    for (auto w : detail::py_split(text)) words.emplace_back(w);
     return words;
 }
 

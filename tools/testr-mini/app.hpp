@@ -33,8 +33,12 @@ struct app {
     config::testr_conf load_config() const;
 };
 
-/// Writes bytes to stdout exactly (binary streams such as --subunit).
+/// Writes bytes to stdout exactly (binary streams such as --subunit);
+/// throws cli_error when stdout is closed or broken.
 void write_stdout(std::string_view bytes);
+/// The same as a value, for code that must not throw (observers inside a
+/// run): 0, or the errno of the failed write.
+int put_stdout(std::string_view bytes) noexcept;
 
 /// The latest stored run's id; "No tests in repository" when none.
 unsigned latest_run(const repo::repository& r);
@@ -43,7 +47,8 @@ run_summary stored_summary(const repo::repository& r, unsigned id);
 /// Stored run `id` (default: the latest) to compare a new one with, or
 /// nullopt when there is none or it cannot be read.
 std::optional<run_summary> comparison_run(const repo::repository& r, std::optional<unsigned> id = std::nullopt);
-/// Whitespace-separated words, as filter_tags lists them.
+/// Whitespace-separated words, as Python's str.split() finds them
+/// (filter_tags, instance ids).
 std::vector<std::string> split_words(std::string_view text);
 /// filter_tags of the project's .testr.conf; none without one (reports
 /// need it only for counting).

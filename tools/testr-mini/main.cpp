@@ -11,6 +11,7 @@
 
 #include "app.hpp"
 #include "report_commands.hpp"
+#include "plan_command.hpp"
 #include "run_command.hpp"
 #include "timeline_command.hpp"
 #include "signals.hpp"
@@ -75,8 +76,8 @@ void add_run_options(CLI::App* cmd, run_options& o) {
     cmd->add_option("testfilters", o.filters, "Regular expressions: run tests whose id any of them finds");
 }
 
-void add_reliability_options(CLI::App* cmd, run_options& o, double& timeout_seconds) {
-    cmd->add_option("--timeout", timeout_seconds,
+void add_reliability_options(CLI::App* cmd, run_options& o) {
+    cmd->add_option("--timeout", o.timeout,
                     "Per-test limit in seconds: a test over it fails and its runner is stopped "
                     "(default: test_timeout in .testr.conf, else none)")
         ->check(CLI::NonNegativeNumber);
@@ -116,8 +117,7 @@ int main(int argc, char** argv) {
     auto* init = cli.add_subcommand("init", "Create a new repository");
     auto* run = cli.add_subcommand("run", "Run the tests of a project and load them into the repository");
     add_run_options(run, ro);
-    double timeout_seconds = 0;
-    add_reliability_options(run, ro, timeout_seconds);
+    add_reliability_options(run, ro);
     run->add_flag("--full-results", full_results, "No-op, kept for compatibility");
     run->footer("Arguments after `--` are appended to test_command, each shell-quoted.\n"
                 "Exit status: 0 all passed, 1 a test failed or never ran, 130 interrupted (the completed\n"
@@ -164,7 +164,6 @@ int main(int argc, char** argv) {
         if (version) { std::printf("testr-mini %s\n", testr::version_string); return exit_ok; }
         if (*init) return init_command(a);
         ro.testargs = testargs;
-        ro.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
         // While runners or listings run, Ctrl-C and SIGTERM are handled by
         // the process loop: children stopped, results kept.
         if (*run) { testr::process::interrupt_guard guard; return run_tests(a, ro); }
@@ -190,5 +189,14 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
         std::fprintf(stderr, "testr-mini: %s\n", e.what());
         return e.code;
+    } catch (const std::exception& e) {
+        // A bug, not an abort: say what escaped.
+        std::fflush(stdout);
+        std::fprintf(stderr, "testr-mini: internal error: %s\n", e.what());
+        return exit_error;
+    } catch (...) {
+        std::fflush(stdout);
+        std::fprintf(stderr, "testr-mini: internal error: unknown exception\n");
+        return exit_error;
     }
 }

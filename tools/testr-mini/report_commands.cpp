@@ -9,7 +9,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "report_format.hpp"
+#include "stream_sink.hpp"
+#include "ui/report_format.hpp"
 #include "run_summary.hpp"
 #include "timesdb.hpp"
 #include "worker_pool.hpp"
@@ -80,16 +81,15 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     if (!writer) throw cli_error(writer.error().message);
     run_summary summary;
     summary.set_filter_tags(filter_tags(a));
-    std::optional<std::string> write_error;
+    // The same sink as `run`: stored as it arrives, whatever stdout does.
+    stream_sink sink(*writer, summary, subunit);
+    bool stdout_broken = false;
     auto on_event = [&](const subunit::event_view& e, std::string_view encoded) {
-        // With the event, so that committing need not decode the run again.
-        if (!write_error)
-            if (auto ok = writer->append(encoded, e); !ok) write_error = ok.error().message;
-        if (subunit) write_stdout(encoded);
-        const test_record* t = summary.add(e);
+        sink.on(events::stream_event{0, e, encoded});
+        if (subunit || a.quiet || stdout_broken || !is_outcome(e.test_status) || !is_failure(e.test_status)) return;
         // Only outcomes: inprogress and attachment events are not failures yet.
-        if (!subunit && !a.quiet && t && is_outcome(e.test_status) && is_failure(e.test_status))
-            write_stdout(format_failure(*t));
+        if (const test_record* t = e.test_id ? summary.find(*e.test_id) : nullptr)
+            stdout_broken = put_stdout(format_failure(*t)) != 0;
     };
     // Each input is one worker, tagged worker-N by position, as the original.
     std::vector<std::string> inputs = streams.empty() ? std::vector<std::string>{"-"} : streams;
@@ -113,9 +113,9 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
         decoder.finish();
         if (!stdin_input) ::close(fd);
     }
-    if (write_error) {
+    if (sink.store_error()) {
         writer->abandon();
-        throw cli_error("the stream could not be stored: " + *write_error);
+        throw cli_error("the stream could not be stored: " + *sink.store_error());
     }
     auto committed = writer->commit(partial);
     if (!committed) throw cli_error("the stream could not be stored: " + committed.error().message);

@@ -1,8 +1,7 @@
 // tools/testr-mini/timeline_command.cpp - see timeline_command.hpp.
 #include "timeline_command.hpp"
 
-#include <fstream>
-
+#include "atomic_file.hpp"
 #include "run_summary.hpp"
 #include "timeline_svg.hpp"
 
@@ -27,9 +26,7 @@ int timeline_command(const app& a, const std::string& path, std::optional<unsign
         bars.push_back(std::move(b));
     }
     const std::string svg = render_timeline_svg(bars, workers, "testr-mini run " + std::to_string(*id));
-    std::ofstream out(path, std::ios::binary);
-    if (!out.write(svg.data(), static_cast<std::streamsize>(svg.size())) || !out.flush())
-        throw cli_error("cannot write timeline '" + path + "'");
+    if (auto ok = write_file_atomically(path, svg); !ok) throw cli_error(ok.error().message());
     if (!a.quiet)
         write_stdout("Timeline of run " + std::to_string(*id) + " (" + std::to_string(bars.size()) + " tests, " +
                      std::to_string(workers) + " workers) written to " + path + "\n");

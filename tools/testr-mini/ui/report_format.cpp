@@ -1,4 +1,4 @@
-// tools/testr-mini/report_format.cpp - see report_format.hpp.
+// tools/testr-mini/ui/report_format.cpp - see report_format.hpp.
 #include "report_format.hpp"
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// tools/testr-mini/progress.hpp - the live "[done/total]" line on a
+// tools/testr-mini/ui/progress.hpp - the live "[done/total]" line on a
 // terminal, in the manner of ninja's status line: one line redrawn in place
 // with \r and ESC[K, elided to the terminal's width; never on a pipe.
 #pragma once

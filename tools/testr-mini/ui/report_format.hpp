@@ -1,4 +1,4 @@
-// tools/testr-mini/report_format.hpp - the text testrepository users know:
+// tools/testr-mini/ui/report_format.hpp - the text testrepository users know:
 // failure blocks, the "Ran N tests" / "PASSED (id=N)" summary, tables.
 #pragma once
 

@@ -1,4 +1,4 @@
-// tools/testr-mini/progress.cpp - see progress.hpp.
+// tools/testr-mini/ui/progress.cpp - see progress.hpp.
 #include "progress.hpp"
 
 #include <algorithm>

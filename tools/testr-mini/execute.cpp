@@ -1,0 +1,57 @@
+// tools/testr-mini/execute.cpp - see execute.hpp.
+#include "execute.hpp"
+
+#include <cstdio>
+
+#include "process_backend.hpp"
+#include "runner_commands.hpp"
+#include "stream_sink.hpp"
+#include "ui/console.hpp"
+#include "ui/progress.hpp"
+
+namespace testr::cli {
+
+engine_report execute(const app& a, const run_options& o, const prepared& p, const schedule& s, const ids_t& ids,
+                      repo::run_writer& writer, run_summary& summary) {
+    const bool whole_suite = !p.ids;
+    const bool show = !o.subunit && !a.quiet;
+    double work = 0;
+    for (double e : s.estimates) work += e;
+    std::size_t used = 0;
+    for (auto& b : s.batches) used += !b.empty();
+    progress_line progress(show && smart_terminal(), ids.size(), work, std::max<std::size_t>(1, used));
+
+    stream_sink sink(writer, summary, o.subunit);
+    console screen(show, summary, ids, s.estimates, progress);
+    observer_list observers;
+    observers.add(sink);  // stored and folded before anyone reads the summary
+    observers.add(screen);
+
+    runner_commands commands(a, p, ids);
+    process_backend backend([&](unsigned slot, std::span<const std::size_t> tests, bool whole) {
+        return commands.build(slot, tests, whole);
+    });
+    engine_config config;
+    config.timeout = p.timeout;
+    config.retries = whole_suite ? 0 : o.retries;
+    chunk_source chunks;
+    if (s.dynamic) {
+        chunks.next_chunk = [&](unsigned slot, double now) { return s.dynamic->next_chunk(slot, now); };
+        chunks.observed = [&](std::size_t test, double seconds) { s.dynamic->observed(test, seconds); };
+    }
+    run_engine engine(ids, s.estimates, s.batches.size(), backend, observers, config);
+    auto report = engine.run(s.batches, chunks, whole_suite);
+    progress.clear();
+    if (!report) {
+        writer.abandon();
+        throw cli_error("the run failed: " + report.error().message);
+    }
+    if (sink.store_error()) {
+        writer.abandon();
+        throw cli_error("the run could not be stored: " + *sink.store_error());
+    }
+    if (sink.stdout_error()) std::fprintf(stderr, "testr-mini: %s; the run is stored all the same\n", sink.stdout_error()->c_str());
+    return std::move(*report);
+}
+
+}  // namespace testr::cli

@@ -1,0 +1,19 @@
+// tools/testr-mini/execute.hpp - runs a planned schedule: runners started
+// by the engine, their stream stored as it arrives, the console kept live.
+#pragma once
+
+#include "prepare.hpp"
+#include "repository.hpp"
+#include "run_engine.hpp"
+#include "run_summary.hpp"
+#include "schedule.hpp"
+
+namespace testr::cli {
+
+/// Runs `s` over `ids` (empty: the whole suite), appending the stream to
+/// `writer` and folding it into `summary`. Throws cli_error when the run
+/// could not be stored (after abandoning it) or the process loop failed.
+engine_report execute(const app& a, const run_options& o, const prepared& p, const schedule& s, const ids_t& ids,
+                      repo::run_writer& writer, run_summary& summary);
+
+}  // namespace testr::cli

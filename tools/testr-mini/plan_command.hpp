@@ -1,0 +1,17 @@
+// tools/testr-mini/plan_command.hpp - `plan` (what `run` would do, without
+// running anything) and `list-tests`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "app.hpp"
+#include "run_options.hpp"
+
+namespace testr::cli {
+
+int plan_tests(const app& a, const run_options& o, bool json);
+
+int list_tests_command(const app& a, const std::vector<std::string>& filters, const std::vector<std::string>& testargs);
+
+}  // namespace testr::cli

@@ -1,0 +1,73 @@
+// tools/testr-mini/runner_commands.cpp - see runner_commands.hpp.
+#include "runner_commands.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <testr/command_template.hpp>
+
+#include "fd_io.hpp"
+
+namespace testr::cli {
+
+runner_commands::runner_commands(const app& a, const prepared& p, const ids_t& ids) : a_(a), p_(p), ids_(ids) {}
+
+runner_commands::~runner_commands() {
+    for (auto& f : files_) ::unlink(f.c_str());
+    if (!dir_.empty()) ::rmdir(dir_.c_str());
+}
+
+result<std::string> runner_commands::write_id_file(const std::vector<std::string_view>& ids) {
+    if (dir_.empty()) {
+        const char* tmp = std::getenv("TMPDIR");
+        std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/testr-mini-ids-XXXXXX";
+        if (!::mkdtemp(templ.data()))
+            return fail("cannot create a directory for the id files in '" + templ.substr(0, templ.rfind('/')) +
+                        "': " + std::strerror(errno));
+        dir_ = templ;
+    }
+    const std::string path = dir_ + "/ids-" + std::to_string(files_.size());
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return fail("cannot create the id file '" + path + "': " + std::strerror(errno));
+    files_.push_back(path);
+    std::string text;
+    for (auto id : ids) (text += id) += '\n';
+    const int err = fd_io::write_all(fd, text);
+    ::close(fd);
+    if (err) return fail("cannot write the id file '" + path + "': " + std::strerror(err));
+    return path;
+}
+
+result<worker_spec> runner_commands::build(unsigned slot, std::span<const std::size_t> tests, bool whole_suite) {
+    std::vector<std::string_view> chosen;
+    for (auto t : tests) chosen.emplace_back(ids_[t]);
+    const auto* selection = whole_suite ? nullptr : &chosen;
+    std::string idfile;
+    auto probe = run_command_for(p_.settings, selection, "IDFILE");
+    if (!probe) return fail(probe.error().message);
+    if (probe->needs_idfile) {
+        // Without ids, test_id_list_default's words are what the file holds.
+        std::vector<std::string_view> listed(probe->default_ids.begin(), probe->default_ids.end());
+        auto path = write_id_file(whole_suite ? listed : chosen);
+        if (!path) return unexpected(path.error());
+        idfile = *path;
+    }
+    auto cmd = run_command_for(p_.settings, selection, idfile);
+    if (!cmd) return fail(cmd.error().message);
+    std::string command = cmd->command;
+    if (p_.environments) {
+        auto wrapped = p_.environments->wrap(slot, command, idfile);
+        if (!wrapped) return unexpected(wrapped.error());
+        command = *wrapped;
+    }
+    worker_spec spec;
+    spec.slot = slot;
+    spec.command = std::move(command);
+    spec.working_directory = a_.here;
+    return spec;
+}
+
+}  // namespace testr::cli

@@ -1,0 +1,101 @@
+// tools/testr-mini/schedule.cpp - see schedule.hpp.
+#include "schedule.hpp"
+
+#include <cstdio>
+
+#include <testr/estimates.hpp>
+#include <testr/partition.hpp>
+
+#include "timesdb.hpp"
+
+namespace testr::cli {
+
+namespace {
+
+/// Calls f with the group function of .testr.conf's group_regex, or
+/// no_groups, so the core's templates see the concrete type.
+template <class F>
+decltype(auto) with_groups(const prepared& p, F&& f) {
+    if (p.groups) return f([&](std::string_view id) { return (*p.groups)(id); });
+    return f(no_groups{});
+}
+
+std::vector<double> batch_seconds(const std::vector<std::vector<std::size_t>>& batches, const std::vector<double>& est) {
+    std::vector<double> out;
+    for (auto& b : batches) {
+        double sum = 0;
+        for (auto t : b) sum += est[t];
+        out.push_back(sum);
+    }
+    return out;
+}
+
+/// Tries the dynamic schedule; false (with s.why_static set) when a queue
+/// would not pay, and the run is then exactly the static one.
+bool plan_dynamic(const prepared& p, const estimates& e, schedule& s) {
+    dynamic_options opts;
+    // Until a run has measured it, the listing stands in: the same runner,
+    // started and asked for its ids.
+    const auto measured = repo::start_cost(*p.repository);
+    opts.start_cost = measured.value_or(p.listing_seconds.value_or(0.2));
+    s.start_cost = opts.start_cost;
+    s.start_source = measured ? "measured in earlier runs" : p.listing_seconds ? "the test listing's" : "a guess";
+    auto items = with_groups(p, [&](auto&& groups) { return work_items(*p.ids, e, groups); });
+    auto scheduler = dynamic_scheduler::create(std::move(items), p.concurrency.answer.workers, opts);
+    if (!scheduler) throw cli_error(scheduler.error().message);
+    if (!scheduler->why_static().empty()) {
+        s.why_static = scheduler->why_static();
+        return false;
+    }
+    s.dynamic = std::make_shared<dynamic_scheduler>(std::move(*scheduler));
+    s.batches = s.dynamic->initial_batches();
+    s.predicted_makespan = s.dynamic->predicted_makespan();
+    s.method = "dynamic";
+    s.predicted = batch_seconds(s.batches, s.estimates);
+    std::size_t planned = 0;
+    for (auto& b : s.batches) planned += b.size();
+    s.queued = p.ids->size() - planned;
+    return true;
+}
+
+}  // namespace
+
+bool dynamic_mode(const run_options& o, const prepared& p) {
+    return o.schedule == "dynamic" && o.parallel && !p.concurrency.answer.per_test && p.concurrency.answer.workers > 1;
+}
+
+schedule whole_suite_schedule() {
+    schedule s;
+    s.batches.resize(1);
+    s.predicted.resize(1, 0.0);
+    return s;
+}
+
+schedule plan_schedule(const prepared& p, bool dynamic) {
+    schedule s;
+    const ids_t& ids = *p.ids;
+    auto db = timesdb::open(p.repository->file(timesdb::file_name));
+    if (!db) throw cli_error(db.error().message());
+    for (auto& w : db->warnings()) std::fprintf(stderr, "testr-mini: warning: %s\n", w.message.c_str());
+    std::vector<std::optional<double>> recorded;
+    recorded.reserve(ids.size());
+    for (auto& id : ids) recorded.push_back(db->estimate(id));
+    // Tests without history are estimated from their class, module or
+    // group neighbours before anything is planned; the neighbours' mean,
+    // not median: a schedule needs sums right.
+    const estimates e = with_groups(p, [&](auto&& groups) { return estimate_all(ids, recorded, groups, {.mean = true}); });
+    s.estimates = e.seconds;
+    s.guessed = e.guessed();
+    if (dynamic && plan_dynamic(p, e, s)) return s;
+    const std::size_t workers = p.concurrency.answer.per_test ? 0 : p.concurrency.answer.workers;
+    auto by_pos = [&](std::size_t i, std::string_view) { return std::optional<double>(s.estimates[i]); };
+    auto plan = with_groups(p, [&](auto&& groups) { return partition(ids, workers, by_pos, groups); });
+    if (!plan) throw cli_error(plan.error().message);
+    for (auto& w : plan->workers) s.batches.emplace_back(w.begin(), w.end());
+    s.predicted = plan->predicted_seconds;
+    s.predicted_makespan = plan->makespan();
+    s.method = plan->method;
+    return s;
+}
+
+}  // namespace testr::cli

@@ -1,0 +1,41 @@
+// tools/testr-mini/schedule.hpp - how a run is split: estimates for every
+// test, the first runner of every worker slot, and in dynamic mode the
+// scheduler that hands out the rest as slots fall idle.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <testr/dynamic_schedule.hpp>
+
+#include "prepare.hpp"
+
+namespace testr::cli {
+
+struct schedule {
+    std::vector<double> estimates;                  ///< by position: recorded or guessed
+    std::size_t guessed = 0;                        ///< estimates that are guesses
+    std::vector<std::vector<std::size_t>> batches;  ///< per slot: its first runner's tests
+    std::vector<double> predicted;                  ///< per slot: its first batch's seconds
+    double predicted_makespan = 0;
+    std::string method;                             ///< the partitioner's name
+    std::shared_ptr<dynamic_scheduler> dynamic;     ///< null: static, one runner per slot
+    std::size_t queued = 0;                         ///< tests left for the dynamic queue
+    std::optional<double> start_cost;               ///< dynamic asked for: the runner start assumed...
+    std::string start_source;                       ///< ...and whence
+    std::string why_static;                         ///< dynamic asked for, but no queue kept: why
+};
+
+/// Whether `run` would hand out chunks: --schedule dynamic, in parallel,
+/// with more than one worker.
+bool dynamic_mode(const run_options& o, const prepared& p);
+
+/// Plans the listed ids of `p` (p.ids must be set).
+schedule plan_schedule(const prepared& p, bool dynamic);
+
+/// The plan of a run that was not listed: one runner, the whole suite.
+schedule whole_suite_schedule();
+
+}  // namespace testr::cli

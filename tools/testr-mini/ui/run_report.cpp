@@ -1,0 +1,84 @@
+// tools/testr-mini/ui/run_report.cpp - see run_report.hpp.
+#include "ui/run_report.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace testr::cli {
+
+namespace {
+
+std::string id_list(const std::vector<std::string>& ids, const std::vector<std::size_t>& positions, std::size_t most = 10) {
+    std::string s;
+    for (std::size_t k = 0; k < positions.size() && k < most; ++k) s += "\n  " + ids[positions[k]];
+    if (positions.size() > most) s += "\n  ... and " + std::to_string(positions.size() - most) + " more";
+    return s;
+}
+
+std::string count_of(std::size_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+std::string worker_line(std::size_t j, const slot_report& st, double wall, const std::vector<double>& predicted) {
+    char line[256];
+    std::snprintf(line, sizeof line, "  worker-%zu: %zu tests, %.3fs in tests, %.3fs idle, %zu runner%s", j, st.tests,
+                  st.busy, std::max(0.0, wall - st.busy), st.runners, st.runners == 1 ? "" : "s");
+    std::string s = line;
+    if (j < predicted.size()) s += ", predicted " + seconds_text(predicted[j]) + "s";
+    for (auto& pr : st.problems) s += "; " + pr;
+    return s + "\n";
+}
+
+}  // namespace
+
+summary_values run_summary_values(const run_facts& f) {
+    summary_values v = summarize_against(f.summary, f.previous, f.id);
+    if (f.engine.retried() == 0) return v;
+    // A retried test is one test, judged by its last attempt.
+    std::size_t tests = 0, failures = 0, skips = 0;
+    for (auto& t : f.summary.tests()) {
+        if (t.status == subunit::status::exists) continue;
+        ++tests;
+        failures += is_failure(t.status);
+        skips += t.status == subunit::status::skip;
+    }
+    v.tests = tests;
+    v.failures = failures;
+    v.skips = skips;
+    v.successful = failures == 0;
+    v.failures_delta.reset();
+    if (f.previous) v.tests_delta = static_cast<long>(tests) - static_cast<long>(f.previous->total());
+    return v;
+}
+
+std::string run_notes(const run_facts& f) {
+    const engine_report& r = f.engine;
+    std::string notes;
+    if (r.requeued)
+        notes += "Re-ran " + count_of(r.requeued, "test", "tests") + " whose runner died before reaching them.\n";
+    if (auto t = r.ended(attempt_end::timed_out); !t.empty())
+        notes += count_of(t.size(), "test", "tests") + " timed out:" + id_list(f.ids, t) + "\n";
+    if (auto c = r.ended(attempt_end::crashed); !c.empty())
+        notes += count_of(c.size(), "test was", "tests were") + " running when their runner died:" + id_list(f.ids, c) + "\n";
+    for (auto& e : r.start_errors) notes += "A runner could not be started: " + e + "\n";
+    if (auto n = r.never_run(); !n.empty())
+        notes += count_of(n.size(), "test", "tests") + " never ran" + (r.interrupts ? std::string(" (interrupted)") : "") +
+                 ":" + id_list(f.ids, n) + "\n";
+    const auto flaky = r.flaky();
+    if (!flaky.empty())
+        notes += count_of(flaky.size(), "flaky test", "flaky tests") + " (failed, then passed on retry; tagged 'flaky'):" +
+                 id_list(f.ids, flaky, flaky.size()) + "\n";
+    if (r.retried() && flaky.empty())
+        notes += "Retried " + count_of(r.retried(), "failing test", "failing tests") + "; none passed.\n";
+    std::size_t used = 0;
+    for (auto& st : r.slots) used += st.runners > 0;
+    if (used > 1) {
+        notes += "Workers: " + std::to_string(used) + " (" + f.concurrency_source + "); predicted " +
+                 seconds_text(f.predicted_makespan) + "s, took " + seconds_text(r.wall) + "s\n";
+        for (std::size_t j = 0; j < r.slots.size(); ++j)
+            if (r.slots[j].runners) notes += worker_line(j, r.slots[j], r.wall, f.predicted);
+    }
+    return notes;
+}
+
+}  // namespace testr::cli
