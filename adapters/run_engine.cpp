@@ -230,6 +230,14 @@ void run_engine::exited(runner_id r, const process::exit_status& status, std::op
     std::size_t requeued = 0;
     if (!whole_suite_ && status.interrupted) {
         // Stopped by Ctrl-C/SIGTERM: not the tests' fault, and not re-run.
+        // The one it was in started and did not end: neither passed nor
+        // never run (testr counts it a failure: it did not complete).
+        if (st.current && !finished_[*st.current]) {
+            const double ran = backend_.now() - st.current_since;
+            report_.tests[*st.current].attempts.push_back(
+                attempt{subunit::status::inprogress, attempt_end::interrupted, slot, ran});
+            report_.slots[slot].busy += ran;
+        }
         for (auto t : st.tests)
             if (!finished_[t] && !report_.tests[t].ran()) report_.tests[t].not_run = not_run_reason::interrupted;
     } else if (!whole_suite_) {

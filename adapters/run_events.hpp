@@ -27,6 +27,7 @@ enum class attempt_end {
     reported,   ///< the runner reported a final status
     crashed,    ///< its runner died while it was running
     timed_out,  ///< it passed its time limit and its runner was stopped
+    interrupted,  ///< it was running when the run was interrupted (status inprogress)
 };
 
 /// One attempt at a test: one runner ran it (or died running it).

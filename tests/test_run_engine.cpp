@@ -323,7 +323,10 @@ TEST_CASE("an interrupt stops the runners; what had not run is never run, not re
     CHECK(r.tests[0].ran());
     CHECK(r.tests[0].attempts.size() == 1);  // no retries after an interrupt
     CHECK(r.tests[3].ran());
-    for (std::size_t t : {1, 2, 4, 5}) {
+    // The tests running at the interrupt: started, not ended, not never-run.
+    CHECK(r.ended(attempt_end::interrupted) == std::vector<std::size_t>{1, 4});
+    CHECK(r.tests[1].final_status() == subunit::status::inprogress);
+    for (std::size_t t : {2, 5}) {
         CHECK_FALSE(r.tests[t].ran());
         CHECK(r.tests[t].not_run == not_run_reason::interrupted);
     }

@@ -12,6 +12,8 @@ SPEC.json: {"tests": [{"id": ..., "does": ...}, ...]} where `does` is
   "segv"           the runner kills itself with SIGSEGV,
   "flaky"          fail on the first run, pass on every later one (a marker
                    file beside SPEC.json remembers).
+SPEC.json may also say "hang_after": true: the runner sleeps 600 s after
+its last test instead of exiting.
 Every test started appends "pid<TAB>id" to ran.log beside SPEC.json.
 """
 import json
@@ -76,6 +78,8 @@ def main(argv):
                        mime_type="text/plain;charset=utf8", eof=True)
         out.status(test_id=tid, test_status=status, timestamp=now())
         sys.stdout.flush()
+    if json.load(open(spec_path)).get("hang_after"):
+        time.sleep(600)
     return 0
 
 

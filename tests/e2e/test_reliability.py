@@ -7,7 +7,9 @@ Run with Debian's /usr/bin/python3; TESTR_MINI names the binary.
 import io
 import json
 import os
+import re
 import signal
+import subprocess
 import sys
 import time
 import unittest
@@ -94,6 +96,15 @@ class Timeouts(unittest.TestCase):
         self.assertEqual(proc.returncode, 0)
         self.assertRegex(err.decode(), r"slow: t\.usual has run [0-9.]+s on worker-0 \(usually 0\.[0-9]s\)")
 
+    def test_a_runner_hanging_after_its_last_test_is_stopped_too(self):
+        p = faulty(self, [("t.a", "pass")])
+        spec = json.loads(p.read("spec.json"))
+        spec["hang_after"] = True
+        p.write("spec.json", json.dumps(spec))
+        r = p.run("run", "--parallel", "--concurrency", "1", "--timeout", "1", check_rc=0, timeout=60)
+        self.assertRegex(r.stderr.decode(), r"worker-0: the runner ran no test for [0-9.]+s \(limit 10\.0s outside tests\)")
+        self.assertEqual(stored(p).final(), {"t.a": "success"})
+
     def test_the_timeout_can_come_from_testr_conf(self):
         p = faulty(self, [("t.slow", "sleep:30"), ("t.ok", "pass")], conf="test_timeout=1\n")
         p.run("run", check_rc=1, timeout=30)
@@ -164,6 +175,42 @@ class Flaky(unittest.TestCase):
         self.assertIn(b"none passed", r.stdout)
 
 
+class StartFailures(unittest.TestCase):
+    """Runners that cannot be started fail the run, say why, and never empty
+    the failing list."""
+
+    def failing_first(self, conf=""):
+        p = faulty(self, [("t.%02d" % i, "fail" if i < 3 else "pass") for i in range(40)], conf)
+        p.run("run", "--parallel", "--concurrency", "2", check_rc=1)
+        self.assertEqual(len(p.out("failing", "--list", rc=1).split()), 3)
+        return p
+
+    def test_out_of_descriptors(self):
+        import resource
+        p = self.failing_first()
+        limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (12, 12))
+        r = subprocess.run([p.bin, "run", "--parallel", "--concurrency", "8"], cwd=p.dir, capture_output=True,
+                           preexec_fn=limit, timeout=60)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(b"could not be started: cannot create a pipe: Too many open files", r.stdout)
+        self.assertIn(b"never ran", r.stdout)
+        self.assertNotIn(b"PASSED", r.stdout)
+        # Every earlier failure is still known, whatever this run managed.
+        self.assertGreaterEqual(len(p.out("failing", "--list", rc=1).split()), 3)
+
+    def test_a_command_line_over_the_kernels_limit(self):
+        p = self.failing_first()
+        # $IDLIST of 40 ids of 4 KiB each: one argument over 128 KiB.
+        spec = {"tests": [{"id": "t.%02d.%s" % (i, "x" * 4096), "does": "pass"} for i in range(40)]}
+        p.write("spec.json", json.dumps(spec))
+        p.write(".testr.conf", "[DEFAULT]\ntest_command=%s %s spec.json $LISTOPT $IDLIST\n"
+                "test_list_option=--list\n" % (PY, FAULT_RUNNER))
+        r = p.run("run", "--parallel", "--concurrency", "1", check_rc=1)
+        self.assertIn(b"Argument list too long", r.stdout)
+        self.assertIn(b"40 tests never ran", r.stdout)
+        self.assertEqual(len(p.out("failing", "--list", rc=1).split()), 3)
+
+
 class Interrupts(unittest.TestCase):
     def interrupted_run(self, signals):
         p = faulty(self, [("t.a", "pass"), ("t.b", "pass"), ("t.slow1", "sleep:30"), ("t.slow2", "sleep:30")])
@@ -189,7 +236,15 @@ class Interrupts(unittest.TestCase):
         self.assertNotIn("t.slow1", {k for k, v in final.items() if v == "success"})
         for pid in workers:
             self.assertTrue(wait_for(lambda: not alive(pid), 5), "worker %d survived" % pid)
-        self.assertIn(b"never ran (interrupted)", out)
+        # Each test in one category, and the categories add up to the selection.
+        text = out.decode()
+        running = re.search(r"^(\d+) tests? (?:was|were) running when the run was interrupted:", text, re.M)
+        never = re.search(r"^(\d+) tests? never ran \(interrupted\):", text, re.M)
+        completed = re.search(r"the (\d+) tests that completed were stored", err.decode())
+        self.assertTrue(running and completed, text + err.decode())
+        self.assertEqual(running.group(1), "2")
+        self.assertEqual(int(completed.group(1)) + 2 + (int(never.group(1)) if never else 0), 4)
+        self.assertIn("t.slow1", text[running.start():never.start() if never else None])
 
     def test_sigterm_behaves_like_the_first_ctrl_c(self):
         p, rc, out, err, took, workers = self.interrupted_run([signal.SIGTERM])

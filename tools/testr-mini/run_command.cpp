@@ -53,7 +53,7 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
     if (report.interrupts) {
         std::size_t completed = 0;
         if (p.ids)
-            for (auto& t : report.tests) completed += t.ran();
+            for (auto& t : report.tests) completed += is_outcome(t.final_status());
         else
             for (auto& t : summary.tests()) completed += is_outcome(t.status) && t.id != "process-returncode";
         std::fprintf(stderr, "testr-mini: interrupted: the %zu tests that completed were stored as partial run %u\n",

@@ -60,7 +60,16 @@ std::string run_notes(const run_facts& f) {
         notes += count_of(t.size(), "test", "tests") + " timed out:" + id_list(f.ids, t) + "\n";
     if (auto c = r.ended(attempt_end::crashed); !c.empty())
         notes += count_of(c.size(), "test was", "tests were") + " running when their runner died:" + id_list(f.ids, c) + "\n";
-    for (auto& e : r.start_errors) notes += "A runner could not be started: " + e + "\n";
+    // The same reason once, with how often it stopped a runner.
+    std::vector<std::pair<std::string, std::size_t>> why;
+    for (auto& e : r.start_errors) {
+        auto it = std::find_if(why.begin(), why.end(), [&](auto& w) { return w.first == e; });
+        if (it == why.end()) why.emplace_back(e, 1);
+        else ++it->second;
+    }
+    for (auto& [e, n] : why) notes += count_of(n, "runner", "runners") + " could not be started: " + e + "\n";
+    if (auto i = r.ended(attempt_end::interrupted); !i.empty())
+        notes += count_of(i.size(), "test was", "tests were") + " running when the run was interrupted:" + id_list(f.ids, i) + "\n";
     if (auto n = r.never_run(); !n.empty())
         notes += count_of(n.size(), "test", "tests") + " never ran" + (r.interrupts ? std::string(" (interrupted)") : "") +
                  ":" + id_list(f.ids, n) + "\n";
