@@ -27,6 +27,7 @@
 #include <unordered_map>
 #include <unistd.h>
 
+#include "cpu_detect.hpp"
 #include "fd_io.hpp"
 #include "group_regex.hpp"
 #include "process.hpp"
@@ -209,7 +210,8 @@ concurrency_plan decide_concurrency(const app& a, const run_options& o, const co
             opts.deadline = std::chrono::seconds(60);
             auto got = process::run_capture_shell(*cmd, opts);
             if (!got) throw cli_error("cannot run test_run_concurrency '" + *cmd + "': " + got.error().message);
-            callout_output out{got->out, got->err, got->status.code, got->status.signal};
+            callout_output out{got->out, got->err, got->status.code, got->status.signal,
+                               process::signal_name(got->status.signal)};
             callout = interpret_callout(out);
         }
     }
