@@ -30,3 +30,12 @@ TEST_CASE("every public header was compiled on its own") {
     for (const auto& header : compiled)
         CHECK_MESSAGE(on_disk.count(header) == 1, header << " was removed: reconfigure the build dir");
 }
+
+#include <testr/version.hpp>
+
+TEST_CASE("testr/version.hpp is the project's version, split into its numbers") {
+    CHECK(std::string(testr::version_string) == TESTR_EXPECTED_VERSION);
+    CHECK(std::to_string(TESTR_VERSION_MAJOR) + "." + std::to_string(TESTR_VERSION_MINOR) + "." +
+              std::to_string(TESTR_VERSION_PATCH) ==
+          TESTR_EXPECTED_VERSION);
+}
