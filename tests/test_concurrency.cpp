@@ -24,6 +24,7 @@
 #include <testr/cpu_limit.hpp>
 
 #include "cpu_detect.hpp"
+#include "skipped.hpp"
 
 extern char** environ;
 
@@ -413,7 +414,8 @@ struct quota_cgroup {
 
 }  // namespace
 
-TEST_CASE("real process in a cgroup with a CPU quota") {
+constexpr const char* cgroup_case = "real process in a cgroup with a CPU quota";
+TEST_CASE(cgroup_case) {
     temp_dir scratch;
     const auto exe = print_cpus_path();
     const unsigned uncapped = printed_count(run({exe}, scratch.path));
@@ -426,8 +428,7 @@ TEST_CASE("real process in a cgroup with a CPU quota") {
         CAPTURE(quota);
         quota_cgroup group;
         if (!group.create(quota, "100000")) {
-            MESSAGE("SKIPPED real cgroup check (not a pass): cannot create a cgroup with a CPU quota: "
-                    << group.why_not);
+            test_support::skip_test(cgroup_case, "cannot create a cgroup with a CPU quota: " + group.why_not);
             return;
         }
         // The shell moves itself into the group, then becomes print_cpus, so
