@@ -2,10 +2,15 @@
 // generated testr/version.hpp) and of the adapters is compiled alone in its
 // own translation unit (generated from header_check.cpp.in at configure
 // time). This program checks that the set compiled is the set on disk, so a
-// header added since the last `meson setup` cannot slip through unchecked.
+// header added since the last `meson setup` cannot slip through unchecked;
+// that the core's headers reach no system header (the core does no I/O);
+// and that version.hpp carries the project's version.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <regex>
 #include <set>
 #include <string>
 
@@ -54,4 +59,26 @@ TEST_CASE("testr/version.hpp is the project's version, split into its numbers") 
     CHECK(std::to_string(TESTR_VERSION_MAJOR) + "." + std::to_string(TESTR_VERSION_MINOR) + "." +
               std::to_string(TESTR_VERSION_PATCH) ==
           TESTR_EXPECTED_VERSION);
+}
+
+TEST_CASE("the core includes no system, I/O or thread headers: it stays pure") {
+    const char* source = std::getenv("TESTR_SOURCE_ROOT");
+    REQUIRE_MESSAGE(source != nullptr, "TESTR_SOURCE_ROOT unset: run through meson test");
+    // C and POSIX headers (<sched.h>, <unistd.h>...) and the standard ones
+    // that reach the file system, processes, clocks or threads.
+    const std::regex forbidden(
+        R"(^\s*#\s*include\s*<([^>]*\.h|filesystem|thread|fstream|iostream|cstdio|cstdlib|csignal|ctime|chrono|)"
+        R"(random|mutex|future|condition_variable|atomic)>)");
+    std::size_t headers = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(std::filesystem::path(source) / "include")) {
+        if (!entry.is_regular_file()) continue;
+        ++headers;
+        std::ifstream in(entry.path());
+        std::size_t line_no = 0;
+        for (std::string line; std::getline(in, line);) {
+            ++line_no;
+            CHECK_MESSAGE(!std::regex_search(line, forbidden), entry.path().string() << ":" << line_no << ": " << line);
+        }
+    }
+    CHECK(headers >= 10);
 }
