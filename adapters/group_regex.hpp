@@ -1,27 +1,17 @@
 // group_regex.hpp - .testr.conf's group_regex, matched as testrepository
-// matches it: re.match(group_regex, test_id).group(0), through PCRE2.
-//
-// Python's re dialect differs from PCRE2's in a few spellings; the pattern
-// is translated first (\Z -> \z, \uXXXX and \UXXXXXXXX -> \x{...}, {,n} ->
-// {0,n}, \v = VT) and escapes Python rejects are rejected here too, so a
-// pattern means the same in both. Matching is Unicode-aware (Python's str
-// patterns are) and anchored at the start of the id.
+// matches it: re.match(group_regex, test_id).group(0). The pattern is a
+// Python re pattern (python_regex.hpp: dialect, ids that are not UTF-8).
 #pragma once
 
-#include <memory>
 #include <string_view>
 
+#include "python_regex.hpp"
 #include <testr/result.hpp>
 
 namespace testr {
 
-namespace detail {
-struct compiled_group_regex;
-}
-
 /// A compiled group_regex. Cheap to copy (shares the compiled code) and
-/// safe to call from several threads at once (each thread has its own
-/// match scratch space).
+/// safe to call from several threads at once.
 class group_matcher {
 public:
     /// The part of `id` the pattern matches from its start — Python's
@@ -33,7 +23,7 @@ public:
 
 private:
     friend result<group_matcher> compile_group_regex(std::string_view pattern);
-    std::shared_ptr<const detail::compiled_group_regex> code_;
+    python_regex regex_;
 };
 
 /// Compiles a Python re pattern. Errors: what PCRE2 says with the offset

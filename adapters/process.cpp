@@ -204,6 +204,9 @@ result<child_id, error> loop::spawn(const std::vector<std::string>& argv, const 
     auto c_args = c_strings(args);
     auto c_env = c_strings(env);
     pid_t pid = -1;
+    // Before the call: the child may run (and a loaded machine may not return
+    // to us) before posix_spawnp does.
+    const clock::time_point spawned_at = clock::now();
     if (rc = ::posix_spawnp(&pid, program.c_str(), &setup.actions, &setup.attr, c_args.data(), c_env.data());
         rc != 0) {
         std::string where = opts.working_directory.empty()
@@ -219,7 +222,7 @@ result<child_id, error> loop::spawn(const std::vector<std::string>& argv, const 
     c->err = std::move(err->first);
     c->cb = std::move(cb);
     c->grace = opts.grace > milliseconds::zero() ? opts.grace : default_grace;
-    c->started = clock::now();
+    c->started = spawned_at;
     if (opts.deadline > milliseconds::zero()) c->deadline = c->started + opts.deadline;
     // Without a pidfd the exit is still noticed, by the waitid tick.
     if (!opts_.poll_for_exit) c->pidfd.reset(pidfd_open(pid));

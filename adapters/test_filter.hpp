@@ -1,14 +1,17 @@
 // adapters/test_filter.hpp - the positional filters of `run` and
 // `list-tests`: Python regular expressions, a test is selected when any of
 // them matches anywhere in its id (re.search), as testrepository does.
+// The patterns are Python re patterns (python_regex.hpp: dialect, ids and
+// patterns that are not UTF-8).
 #pragma once
 
 #include <testr/result.hpp>
 
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "python_regex.hpp"
 
 namespace testr {
 
@@ -19,15 +22,14 @@ public:
     bool operator()(std::string_view id) const;
     bool empty() const noexcept { return patterns_.empty(); }
 
-    struct compiled;  // PCRE2 code, shared by copies
-
 private:
     friend result<test_filter> compile_test_filter(const std::vector<std::string>& patterns);
-    std::vector<std::shared_ptr<const compiled>> patterns_;
+    std::vector<python_regex> patterns_;
 };
 
-/// Compiles PCRE2 patterns (close to Python's `re` syntax). Errors name the
-/// pattern, the offset and PCRE2's reason.
+/// Compiles the patterns. Errors name the pattern, the offset in it and the
+/// reason ("invalid test filter '(a' at offset 2: missing closing
+/// parenthesis").
 result<test_filter> compile_test_filter(const std::vector<std::string>& patterns);
 
 }  // namespace testr

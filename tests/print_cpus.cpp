@@ -4,7 +4,7 @@
 // An optional argument is the root prefix passed to detect_cpus().
 #include <cstdio>
 
-#include <testr/cpu_limit.hpp>
+#include "cpu_detect.hpp"
 
 int main(int argc, char** argv) {
     const auto limit = testr::detect_cpus(argc > 1 ? argv[1] : "");

@@ -23,6 +23,9 @@
 #include <testr/concurrency.hpp>
 #include <testr/cpu_limit.hpp>
 
+#include "cpu_detect.hpp"
+#include "skipped.hpp"
+
 extern char** environ;
 
 namespace fs = std::filesystem;
@@ -115,8 +118,9 @@ std::string first_word_after_count(const std::string& out) {
     return out.substr(space + 1, out.find('\n') - space - 1);
 }
 
-testr::callout_output fake_callout(std::string out, std::string err = "", int code = 0, int sig = 0) {
-    return {std::move(out), std::move(err), code, sig};
+testr::callout_output fake_callout(std::string out, std::string err = "", int code = 0, int sig = 0,
+                                   std::string sig_name = "") {
+    return {std::move(out), std::move(err), code, sig, std::move(sig_name)};
 }
 
 }  // namespace
@@ -308,9 +312,9 @@ TEST_CASE("cgroup_cpu_limit over a fake /sys tree") {
 }
 
 TEST_CASE("affinity mask: real count, independent of the initial mask size") {
-    const unsigned count = testr::detail::affinity_cpu_count();
+    const unsigned count = testr::affinity_cpu_count();
     CHECK(count >= 1);
-    CHECK(testr::detail::affinity_cpu_count(1) == count);
+    CHECK(testr::affinity_cpu_count(1) == count);
     const unsigned hw = std::thread::hardware_concurrency();
     if (hw > 0) CHECK(count <= hw);
 }
@@ -410,7 +414,8 @@ struct quota_cgroup {
 
 }  // namespace
 
-TEST_CASE("real process in a cgroup with a CPU quota") {
+constexpr const char* cgroup_case = "real process in a cgroup with a CPU quota";
+TEST_CASE(cgroup_case) {
     temp_dir scratch;
     const auto exe = print_cpus_path();
     const unsigned uncapped = printed_count(run({exe}, scratch.path));
@@ -423,8 +428,7 @@ TEST_CASE("real process in a cgroup with a CPU quota") {
         CAPTURE(quota);
         quota_cgroup group;
         if (!group.create(quota, "100000")) {
-            MESSAGE("SKIPPED real cgroup check (not a pass): cannot create a cgroup with a CPU quota: "
-                    << group.why_not);
+            test_support::skip_test(cgroup_case, "cannot create a cgroup with a CPU quota: " + group.why_not);
             return;
         }
         // The shell moves itself into the group, then becomes print_cpus, so
@@ -463,7 +467,8 @@ TEST_CASE("interpret_callout: fixtures") {
         {fake_callout("99999999999999999999999\n"), kind::out_of_range, "65536"},
         {fake_callout("4\n", "boom\n", 3), kind::exit_status, "exit code 3, stderr: 'boom'"},
         {fake_callout("", "", 1), kind::exit_status, "wrote nothing to stderr"},
-        {fake_callout("4\n", "", 0, SIGKILL), kind::signal, "signal 9"},
+        {fake_callout("4\n", "", 0, SIGKILL), kind::signal, "signal 9 (it wrote"},
+        {fake_callout("4\n", "", 0, SIGKILL, "SIGKILL"), kind::signal, "killed by signal 9 (SIGKILL) (it wrote"},
     };
     for (const auto& c : cases) {
         CAPTURE(c.run.out);

@@ -9,7 +9,6 @@
 // as the seed document says (docs/compat.md, "Concurrency").
 #pragma once
 
-#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +29,9 @@ struct callout_output {
     std::string err;      ///< everything it wrote to stderr
     int exit_code = 0;    ///< exit status when it exited normally
     int term_signal = 0;  ///< the signal that killed it, 0 if none
+    /// The caller's name for term_signal ("SIGTERM"), shown beside the
+    /// number; the core asks no system tables.
+    std::string signal_name = {};
 };
 
 /// A worker count, or "one partition per test" (the answer 0).
@@ -78,9 +80,8 @@ inline result<concurrency_answer, concurrency_error> interpret_callout(const cal
     constexpr std::string_view expected =
         "; it must print a whole number >= 0 on its first line (0 = one partition per test)";
     if (run.term_signal != 0) {
-        const char* name = ::strsignal(run.term_signal);
-        return detail::callout_failure(kind::signal, "was killed by signal " + std::to_string(run.term_signal) +
-                                                         " (" + (name ? name : "unknown") + ")" +
+        const std::string name = run.signal_name.empty() ? std::string() : " (" + run.signal_name + ")";
+        return detail::callout_failure(kind::signal, "was killed by signal " + std::to_string(run.term_signal) + name +
                                                          detail::stderr_suffix(run.err));
     }
     if (run.exit_code != 0)

@@ -5,26 +5,20 @@
 // cgroup CPU quota caps the time the process gets however many CPUs it sees.
 // Starting more workers than the smallest of the three only adds contention.
 //
-// The parsers are pure functions over file text so they can be tested with
-// fixture strings; detect_cpus() is the thin part that reads the real files.
+// Here, the pure part: parsers over the kernel files' text (tested with
+// fixture strings) and the rule that combines the limits. Reading the live
+// system is the cpu_detect adapter's job (adapters/cpu_detect.hpp:
+// detect_cpus()), so a custom runner links it or passes its own numbers.
 #pragma once
 
 #include <algorithm>
-#include <cerrno>
 #include <climits>
 #include <cstdint>
-#include <filesystem>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
-#include <thread>
 #include <vector>
 
-#include <sched.h>
-
-#include "detail/small_file.hpp"
 #include "detail/text_scan.hpp"
 #include "result.hpp"
 
@@ -193,122 +187,6 @@ inline void tighten(cpu_limit& best, unsigned count, cpu_source kind, std::strin
     best.source = std::move(source);
 }
 
-namespace detail {
-
-inline std::string strip_trailing_slashes(std::string_view root) {
-    while (!root.empty() && root.back() == '/') root.remove_suffix(1);
-    return std::string(root);
-}
-
-inline bool is_directory(const std::string& path) {
-    std::error_code ec;
-    return std::filesystem::is_directory(path, ec);
-}
-
-/// `dir` joined with a cgroup path from cgroup_ancestors().
-inline std::string cgroup_dir(const std::string& mount, const std::string& cgroup) {
-    return cgroup == "/" ? mount : mount + cgroup;
-}
-
-/// Reads a file that may be absent; unreadable files become a note.
-inline std::optional<std::string> read_or_note(const std::string& path, cpu_limit& into) {
-    auto text = read_small_file(path);
-    if (!text) {
-        into.notes.push_back(text.error().message);
-        return std::nullopt;
-    }
-    return std::move(*text);
-}
-
-inline void scan_cgroup_v2(const std::string& mount, const std::string& cgroup, cpu_limit& best) {
-    for (const auto& dir : cgroup_ancestors(cgroup)) {
-        const auto file = cgroup_dir(mount, dir) + "/cpu.max";
-        const auto text = read_or_note(file, best);
-        if (!text) continue;
-        const auto quota = parse_cpu_max(*text);
-        if (!quota) {
-            best.notes.push_back(file + ": " + quota.error().message);
-        } else if (*quota) {
-            tighten(best, **quota, cpu_source::cgroup_v2,
-                    "cgroup v2 " + file + " = " + std::string(trim(*text)));
-        }
-    }
-}
-
-inline void scan_cgroup_v1(const std::string& mount, const std::string& cgroup, cpu_limit& best) {
-    for (const auto& dir : cgroup_ancestors(cgroup)) {
-        const auto base = cgroup_dir(mount, dir);
-        const auto quota_text = read_or_note(base + "/cpu.cfs_quota_us", best);
-        const auto period_text = read_or_note(base + "/cpu.cfs_period_us", best);
-        if (!quota_text || !period_text) continue;
-        const auto quota = parse_cfs(*quota_text, *period_text);
-        if (!quota) {
-            best.notes.push_back(base + ": " + quota.error().message);
-        } else if (*quota) {
-            tighten(best, **quota, cpu_source::cgroup_v1,
-                    "cgroup v1 " + base + "/cpu.cfs_quota_us = " + std::string(trim(*quota_text)) +
-                        ", cpu.cfs_period_us = " + std::string(trim(*period_text)));
-        }
-    }
-}
-
-/// CPUs in this thread's affinity mask, 0 if unknown. The mask is sized
-/// dynamically: a fixed cpu_set_t holds 1024 CPUs and sched_getaffinity
-/// fails with EINVAL on machines whose kernel supports more, so the buffer
-/// doubles until it fits. `initial_cpus` exists for tests.
-inline unsigned affinity_cpu_count(std::size_t initial_cpus = CPU_SETSIZE) {
-    struct cpu_set_free {
-        void operator()(cpu_set_t* set) const { CPU_FREE(set); }
-    };
-    for (std::size_t cpus = std::max<std::size_t>(initial_cpus, 1); cpus <= (std::size_t{1} << 24);
-         cpus *= 2) {
-        const std::unique_ptr<cpu_set_t, cpu_set_free> set(CPU_ALLOC(cpus));
-        if (!set) return 0;
-        const std::size_t size = CPU_ALLOC_SIZE(cpus);
-        CPU_ZERO_S(size, set.get());
-        if (::sched_getaffinity(0, size, set.get()) == 0)
-            return static_cast<unsigned>(CPU_COUNT_S(size, set.get()));
-        if (errno != EINVAL) return 0;
-    }
-    return 0;
-}
-
-}  // namespace detail
-
-/// The tightest cgroup CPU quota of this process: v2 `cpu.max` of its cgroup
-/// and every ancestor (under <root>/sys/fs/cgroup, and .../unified on hybrid
-/// systems), and v1 `cpu.cfs_*` of its `cpu` controller cgroup and ancestors
-/// (under <root>/sys/fs/cgroup/cpu or cpu,cpuacct). Walking ancestors also
-/// covers containers whose /proc/self/cgroup shows a host path while the
-/// container's own cgroup is mounted at the root. `root` prefixes every path
-/// ("" = the real system) so tests can use a fake tree; it reads
-/// <root>/proc/self/cgroup. count == 0: no quota found.
-inline cpu_limit cgroup_cpu_limit(std::string_view root = "") {
-    const auto prefix = detail::strip_trailing_slashes(root);
-    cpu_limit best;
-    const auto listing = detail::read_or_note(prefix + "/proc/self/cgroup", best);
-    if (!listing) return best;
-    const auto groups = parse_proc_self_cgroup(*listing);
-    if (!groups) {
-        best.notes.push_back(groups.error().message);
-        return best;
-    }
-    const auto mount = prefix + "/sys/fs/cgroup";
-    if (groups->unified) {
-        detail::scan_cgroup_v2(mount, *groups->unified, best);
-        if (detail::is_directory(mount + "/unified")) detail::scan_cgroup_v2(mount + "/unified", *groups->unified, best);
-    }
-    if (groups->cpu_v1) {
-        // "cpu" is usually a symlink to "cpu,cpuacct"; scan one of them only.
-        for (const char* name : {"/cpu", "/cpu,cpuacct", "/cpuacct,cpu"}) {
-            if (!detail::is_directory(mount + name)) continue;
-            detail::scan_cgroup_v1(mount + name, *groups->cpu_v1, best);
-            break;
-        }
-    }
-    return best;
-}
-
 /// The smallest of the three limits, pure so the tie rules can be tested:
 /// hardware first, then affinity, then cgroup, each winning only when
 /// strictly smaller. 0 means "unknown" for hw and affinity.
@@ -321,15 +199,6 @@ inline cpu_limit combine_cpu_limits(unsigned hardware, unsigned affinity, cpu_li
             "sched_getaffinity: " + std::to_string(affinity) + " CPU(s) in the affinity mask (taskset/cpuset)");
     tighten(best, cgroup.count, cgroup.kind, std::move(cgroup.source));
     return best;
-}
-
-/// The CPU count this process may really use, and which limit decided it.
-/// `root` prefixes the cgroup and /proc paths only (see cgroup_cpu_limit);
-/// the hardware count and affinity mask are always the real ones.
-/// count == 0 only if nothing at all could be determined.
-inline cpu_limit detect_cpus(std::string_view root = "") {
-    return combine_cpu_limits(std::thread::hardware_concurrency(), detail::affinity_cpu_count(),
-                              cgroup_cpu_limit(root));
 }
 
 }  // namespace testr

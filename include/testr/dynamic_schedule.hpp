@@ -209,8 +209,6 @@ public:
         const bool guessed = !queue_.empty() && items_[queue_.front()].guessed;
         return options_.chunk_factor * std::max(0.5, 1 / (1 + options_.hedge * prediction_error(guessed)));
     }
-    /// Runners handed out by next_chunk so far (initial batches not counted).
-    std::size_t chunks() const noexcept { return chunks_; }
     std::size_t workers() const noexcept { return slots_.size(); }
     /// The options in force: min_chunk resolved, planned_fraction the share
     /// actually planned (1 when the plan turned out static).
@@ -264,7 +262,6 @@ private:
     // sum |actual - predicted| and sum predicted over completed items, by [guessed]
     double error_[2] = {0, 0}, expected_[2] = {0, 0};
     double clock_ = 0;
-    std::size_t chunks_ = 0;
 };
 
 // ---------------------------------------------------------------------------
@@ -520,7 +517,6 @@ inline std::vector<std::size_t> dynamic_scheduler::next_chunk(std::size_t worker
         }
     }
     queue_.resize(keep);
-    ++chunks_;
     return out;
 }
 

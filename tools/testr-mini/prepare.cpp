@@ -11,7 +11,7 @@
 #include <cstring>
 #include <set>
 
-#include <testr/cpu_limit.hpp>
+#include "cpu_detect.hpp"
 #include "file_bytes.hpp"
 #include "process.hpp"
 #include "run_summary.hpp"
@@ -109,7 +109,8 @@ concurrency_plan decide_concurrency(const app& a, const run_options& o, const co
             auto got = process::run_capture_shell(*cmd, opts);
             if (!got) throw cli_error("cannot run test_run_concurrency '" + *cmd + "': " + got.error().message);
             if (got->status.interrupted) throw cli_error("interrupted while asking test_run_concurrency", exit_interrupted);
-            callout = interpret_callout({got->out, got->err, got->status.code, got->status.signal});
+            callout = interpret_callout({got->out, got->err, got->status.code, got->status.signal,
+                                         process::signal_name(got->status.signal)});
         }
     }
     const cpu_limit cpus = detect_cpus();
