@@ -121,6 +121,30 @@ class ErrorsAreMessages(unittest.TestCase):
         # The text plan has no such limit.
         self.assertIn(b"bad.one", p.run("plan", check_rc=0).stdout)
 
+    def test_filters_select_a_non_utf8_id_as_python_would(self):
+        p = Project(self)
+        p.write("list.py", "import sys\nsys.stdout.buffer.write(b'good.one\\n\\xffbad.one\\nother\\n')\n")
+        p.write(".testr.conf", "[DEFAULT]\ntest_command=/usr/bin/python3 list.py $LISTOPT $IDOPTION\n"
+                "test_id_option=--load-list $IDFILE\ntest_list_option=--list\n")
+        self.assertEqual(p.run("list-tests", check_rc=0).stdout, b"good.one\n\xffbad.one\nother\n")
+        self.assertEqual(p.run("list-tests", "one", check_rc=0).stdout, b"good.one\n\xffbad.one\n")
+        self.assertEqual(p.run("list-tests", "^.bad", check_rc=0).stdout, b"\xffbad.one\n")
+
+
+class FailingAfterACrash(unittest.TestCase):
+    def test_run_failing_reruns_the_tests_not_the_runners_pseudo_test(self):
+        p = Project(self)
+        p.fake([("t.ok", "pass"), ("t.bad", "fail"), ("t.crash", "segv"), ("t.after", "pass")])
+        p.out("init")
+        p.run("run", check_rc=1)
+        failing = p.out("failing", "--list", rc=1).split()
+        self.assertIn("process-returncode", failing)
+        r = p.run("run", "--failing", check_rc=1)
+        self.assertNotIn(b"never ran", r.stdout)
+        # As testr's _find_failing: tests whose status is fail (t.crash never
+        # reached one; the whole-suite run never knew of t.after).
+        self.assertEqual(sorted(i for _, i in p.ran()), ["t.bad", "t.bad", "t.crash", "t.ok"])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
