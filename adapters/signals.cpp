@@ -25,6 +25,7 @@ sigset_t interrupt_set() {
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     return set;
 }
 
@@ -41,6 +42,7 @@ interrupt_guard::interrupt_guard() {
     sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, &old_int_);
     sigaction(SIGTERM, &sa, &old_term_);
+    sigaction(SIGHUP, &sa, &old_hup_);
     g_guards.fetch_add(1);
 }
 
@@ -51,6 +53,7 @@ interrupt_guard::~interrupt_guard() {
     pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
     sigaction(SIGINT, &old_int_, nullptr);
     sigaction(SIGTERM, &old_term_, nullptr);
+    sigaction(SIGHUP, &old_hup_, nullptr);
 }
 
 unsigned interrupt_count() noexcept { return g_count.load(std::memory_order_acquire); }
@@ -63,6 +66,7 @@ sigset_t wait_mask() {
     if (g_guards.load() > 0) {
         sigdelset(&mask, SIGINT);
         sigdelset(&mask, SIGTERM);
+        sigdelset(&mask, SIGHUP);
     }
     return mask;
 }

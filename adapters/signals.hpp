@@ -1,8 +1,8 @@
-// adapters/signals.hpp - SIGINT/SIGTERM turned into a counter, and signal names.
+// adapters/signals.hpp - SIGINT/SIGTERM/SIGHUP turned into a counter, and signal names.
 //
 // A test runner must not die on Ctrl-C before it has stopped its workers and
-// kept the results that already arrived. An interrupt_guard blocks SIGINT and
-// SIGTERM in its thread; the process loop (process.hpp) unblocks them only
+// kept the results that already arrived, nor when its terminal closes
+// (SIGHUP). An interrupt_guard blocks SIGINT, SIGTERM and SIGHUP in its thread; the process loop (process.hpp) unblocks them only
 // inside ppoll, atomically, so an interrupt can never slip in between "check
 // the counter" and "go to sleep".
 #pragma once
@@ -12,7 +12,7 @@
 
 namespace testr::process {
 
-/// While alive: SIGINT and SIGTERM are blocked in the thread that created the
+/// While alive: SIGINT, SIGTERM and SIGHUP are blocked in the thread that created the
 /// guard, and when delivered (inside a loop's wait) they are only counted, see
 /// interrupt_count(). Create it in the main thread before starting other
 /// threads (they inherit the mask) and run loops in that thread. Guards nest;
@@ -28,10 +28,11 @@ public:
 private:
     struct sigaction old_int_ {};
     struct sigaction old_term_ {};
+    struct sigaction old_hup_ {};
     sigset_t old_mask_{};
 };
 
-/// SIGINT/SIGTERM delivered while a guard was installed, since program start.
+/// SIGINT/SIGTERM/SIGHUP delivered while a guard was installed, since program start.
 /// Async-signal-safe to read; loops compare it against their own baseline.
 unsigned interrupt_count() noexcept;
 

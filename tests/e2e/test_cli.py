@@ -7,6 +7,7 @@ testr-mini writes are read back with python-subunit and subunit's tools.
 """
 import datetime
 import json
+import re
 import os
 import signal
 import subprocess
@@ -48,6 +49,22 @@ class InitHelpUsage(unittest.TestCase):
         p.run("run", "--concurrency", "many", check_rc=USAGE)
         p.run("frobnicate", check_rc=USAGE)
         p.run("load", "no-such-file", check_rc=USAGE)
+
+    def test_help_lists_every_command_the_parser_knows(self):
+        p = Project(self)
+        overview = p.out("help")
+        listed = set(re.findall(r"(?m)^  ([a-z-]+)  ", overview))
+        known = set(re.findall(r"(?m)^  ([a-z-]+)\s", p.out("--help").split("Subcommands:")[-1]))
+        self.assertEqual(listed, known)
+
+    def test_each_command_accepts_only_its_own_options(self):
+        p = Project(self)
+        p.fake([("a", "pass")])
+        p.out("init")
+        for option in ("--subunit", "--until-failure", "--isolated", "--partial", "--timeout=1", "--retries=1"):
+            r = p.run("plan", option, check_rc=USAGE)
+            self.assertIn(option.split("=")[0], r.stderr.decode())
+        p.run("slowest", "--list", check_rc=USAGE)
 
     def test_commands_without_a_repository_fail_with_3(self):
         p = Project(self)
@@ -222,6 +239,19 @@ class Reports(unittest.TestCase):
         self.assertEqual(events.status_of["r.medium"], "fail")
         self.assertEqual(events.status_of["r.skipped"], "skip")
         self.assertIn(b"failed on purpose", events.files[("r.medium", "traceback")])
+
+    def test_last_id_shows_that_run(self):
+        p = Project(self)
+        p.fake([("t.a", "fail")])
+        p.out("init")
+        p.out("run", rc=FAILED)
+        p.fake([("t.a", "pass")])
+        p.out("run")
+        self.assertIn("FAIL: t.a", p.out("last", "--id", "0", rc=FAILED))
+        self.assertIn("PASSED (id=1)", p.out("last"))
+        self.assertNotEqual(p.run("last", "--id", "0", "--subunit", check_rc=0).stdout,
+                            p.run("last", "--subunit", check_rc=0).stdout)
+        self.assertIn("99", p.run("last", "--id", "99", check_rc=ERROR).stderr.decode())
 
     def test_failing_list_and_subunit(self):
         self.assertEqual(self.p.out("failing", "--list", rc=FAILED), "r.medium\n")

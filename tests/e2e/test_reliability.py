@@ -251,6 +251,12 @@ class Interrupts(unittest.TestCase):
         self.assertEqual(rc, 130)
         self.assertEqual(stored(p).final().get("t.a"), "success")
 
+    def test_sighup_the_terminal_closing_keeps_the_partial_run_too(self):
+        p, rc, out, err, took, workers = self.interrupted_run([signal.SIGHUP])
+        self.assertEqual(rc, 130)
+        self.assertIn(b"partial run 0", err)
+        self.assertEqual(stored(p).final().get("t.a"), "success")
+
     def test_ctrl_c_in_a_dynamic_run_reports_the_queue_as_never_run(self):
         tests = [("t.slow%d" % i, "sleep:30") for i in range(4)] + [("t.q%d" % i, "pass") for i in range(6)]
         # History first (without it the plan may be static, when the runner

@@ -32,7 +32,9 @@ Commands:
   list-tests  list the project's tests (optionally filtered)
   slowest     the slowest tests of the last run (--all: every test)
   stats       figures about the repository
-  help        help on a command
+  help        help on a command (testr-mini help run)
+  commands    list the commands
+  quickstart  a starter .testr.conf and the first commands
 
 Exit status: 0 all passed, 1 any test failed, 2 usage error, 3 other errors,
 130 interrupted (what completed is stored as a partial run).
@@ -59,31 +61,34 @@ void add_common(CLI::App* cmd, app& a) {
     cmd->add_flag("-q,--quiet", a.quiet, "Only the primary output and errors");
 }
 
-void add_run_options(CLI::App* cmd, run_options& o) {
-    cmd->add_flag("--parallel", o.parallel, "Run tests in parallel processes");
+/// What selects and splits the tests: shared by `run` and `plan`.
+void add_selection_options(CLI::App* cmd, run_options& o) {
     cmd->add_option("--concurrency", o.concurrency,
                     "How many processes to use (default: test_run_concurrency, else the usable CPUs)");
-    cmd->add_flag("--failing", o.failing, "Run only tests known to be failing");
-    cmd->add_option("--load-list", o.load_list, "Only run tests listed in the named file");
-    cmd->add_flag("--partial", o.partial, "Only some tests will be run (implied by --failing)");
-    cmd->add_flag("--subunit", o.subunit, "Write results as a subunit v2 stream to stdout");
-    cmd->add_flag("--until-failure", o.until_failure, "Repeat the run until a test fails");
-    cmd->add_flag("--isolated", o.isolated, "Run each test id in a separate test runner");
+    cmd->add_flag("--failing", o.failing, "Only tests known to be failing");
+    cmd->add_option("--load-list", o.load_list, "Only tests listed in the named file");
     cmd->add_option("--schedule", o.schedule,
                     "dynamic (default): planned batches, then the rest handed out in chunks, each a fresh "
                     "runner, as workers fall idle; static: one runner per worker, as testr, time-balanced")
         ->check(CLI::IsMember({"dynamic", "static"}));
-    cmd->add_option("testfilters", o.filters, "Regular expressions: run tests whose id any of them finds");
+    cmd->add_option("testfilters", o.filters, "Regular expressions: tests whose id any of them finds");
 }
 
-void add_reliability_options(CLI::App* cmd, run_options& o) {
+void add_run_options(CLI::App* cmd, run_options& o, bool& full_results) {
+    cmd->add_flag("--parallel", o.parallel, "Run tests in parallel processes");
+    cmd->add_flag("--partial", o.partial, "Only some tests will be run (implied by --failing)");
+    cmd->add_flag("--subunit", o.subunit, "Write results as a subunit v2 stream to stdout");
+    cmd->add_flag("--until-failure", o.until_failure, "Repeat the run until a test fails");
+    cmd->add_flag("--isolated", o.isolated, "Run each test id in a separate test runner");
     cmd->add_option("--timeout", o.timeout,
-                    "Per-test limit in seconds: a test over it fails and its runner is stopped "
+                    "Per-test limit in seconds: a test over it fails and its runner is stopped; outside tests "
+                    "a runner may be quiet this long, and at least 10 s "
                     "(default: test_timeout in .testr.conf, else none)")
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--retries", o.retries, "Re-run failing tests up to N times, each in a fresh runner; "
                                             "one that then passes is reported as flaky");
     cmd->add_flag("--fail-on-flaky", o.fail_on_flaky, "A test that passed only on retry fails the run");
+    cmd->add_flag("--full-results", full_results, "No-op, kept for compatibility");
 }
 
 }  // namespace
@@ -116,14 +121,13 @@ int main(int argc, char** argv) {
 
     auto* init = cli.add_subcommand("init", "Create a new repository");
     auto* run = cli.add_subcommand("run", "Run the tests of a project and load them into the repository");
-    add_run_options(run, ro);
-    add_reliability_options(run, ro);
-    run->add_flag("--full-results", full_results, "No-op, kept for compatibility");
+    add_run_options(run, ro, full_results);
+    add_selection_options(run, ro);
     run->footer("Arguments after `--` are appended to test_command, each shell-quoted.\n"
                 "Exit status: 0 all passed, 1 a test failed or never ran, 130 interrupted (the completed\n"
                 "tests are kept as a partial run); with --subunit 0 once the stream is written.");
     auto* plan = cli.add_subcommand("plan", "Show how run would split the tests over workers (runs nothing)");
-    add_run_options(plan, ro);
+    add_selection_options(plan, ro);
     plan->add_flag("--json", json, "Machine-readable output");
     auto* last = cli.add_subcommand("last", "Show the last run loaded into the repository");
     last->add_flag("--subunit", subunit, "Show output as a subunit v2 stream");
@@ -131,7 +135,7 @@ int main(int argc, char** argv) {
     std::optional<unsigned> run_id;
     last->add_option("--timeline", timeline,
                      "Draw the run as an SVG timeline (one lane per worker, one bar per test) into this file");
-    last->add_option("--id", run_id, "With --timeline: the stored run to draw (default: the latest)");
+    last->add_option("--id", run_id, "The stored run to show or draw (default: the latest)");
     auto* failing = cli.add_subcommand("failing", "Show the current failures known by the repository");
     failing->add_flag("--subunit", subunit, "Show output as a subunit v2 stream");
     failing->add_flag("--list", list, "Show only a list of failing tests");
@@ -169,7 +173,7 @@ int main(int argc, char** argv) {
         if (*run) { testr::process::interrupt_guard guard; return run_tests(a, ro); }
         if (*plan) { testr::process::interrupt_guard guard; return plan_tests(a, ro, json); }
         if (*last && !timeline.empty()) return timeline_command(a, timeline, run_id);
-        if (*last) return last_command(a, subunit);
+        if (*last) return last_command(a, subunit, run_id);
         if (*failing) return failing_command(a, subunit, list);
         if (*load) return load_command(a, streams, partial, force_init, subunit);
         if (*list_tests) { testr::process::interrupt_guard guard; return list_tests_command(a, filters, testargs); }

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 #include "prepare.hpp"
 #include "schedule.hpp"
 #include "ui/report_format.hpp"
@@ -11,6 +13,9 @@ namespace testr::cli {
 
 namespace {
 
+/// Seconds to the microsecond, so JSON shows 2.200607, not 2.2006069999999998.
+double json_seconds(double s) { return std::round(s * 1e6) / 1e6; }
+
 std::string plan_json(const prepared& p, const schedule& s, const std::vector<char>& planned) {
     const ids_t& ids = *p.ids;
     nlohmann::json j;
@@ -18,20 +23,21 @@ std::string plan_json(const prepared& p, const schedule& s, const std::vector<ch
                         {"source", std::string(to_string(p.concurrency.source))},
                         {"cpus", p.cpu_source}};
     j["method"] = s.method;
-    j["predicted_makespan"] = s.predicted_makespan;
+    j["predicted_makespan"] = json_seconds(s.predicted_makespan);
+    j["history"] = s.known();
     j["guessed_estimates"] = s.guessed;
-    if (s.start_cost) j["start_cost"] = *s.start_cost;
+    if (s.start_cost) j["start_cost"] = json_seconds(*s.start_cost);
     if (!s.why_static.empty()) j["no_queue"] = s.why_static;
     nlohmann::json workers = nlohmann::json::array();
     for (std::size_t w = 0; w < s.batches.size(); ++w) {
         nlohmann::json tests = nlohmann::json::array();
-        for (auto i : s.batches[w]) tests.push_back({{"id", ids[i]}, {"estimate", s.estimates[i]}});
-        workers.push_back({{"worker", w}, {"predicted_seconds", s.predicted[w]}, {"tests", tests}});
+        for (auto i : s.batches[w]) tests.push_back({{"id", ids[i]}, {"estimate", json_seconds(s.estimates[i])}});
+        workers.push_back({{"worker", w}, {"predicted_seconds", json_seconds(s.predicted[w])}, {"tests", tests}});
     }
     j["workers"] = workers;
     nlohmann::json queue = nlohmann::json::array();
     for (std::size_t i = 0; i < ids.size(); ++i)
-        if (!planned[i]) queue.push_back({{"id", ids[i]}, {"estimate", s.estimates[i]}});
+        if (!planned[i]) queue.push_back({{"id", ids[i]}, {"estimate", json_seconds(s.estimates[i])}});
     j["queue"] = queue;
     try {
         return j.dump(2) + "\n";
@@ -47,7 +53,7 @@ std::string plan_text(const prepared& p, const schedule& s, const std::vector<ch
     if (!s.why_static.empty()) method += "; no queue: " + s.why_static;
     std::string out = "Plan: " + std::to_string(ids.size()) + " tests on " + std::to_string(s.batches.size()) +
                       " workers (" + std::string(to_string(p.concurrency.source)) + "), predicted " +
-                      seconds_text(s.predicted_makespan) + "s (" + method + ")";
+                      s.predicted_text() + " (" + method + ")";
     if (s.guessed) out += "; " + std::to_string(s.guessed) + " without history, estimated from their neighbours";
     out += "\n";
     if (p.concurrency.source == concurrency_source::cpu_count && !p.cpu_source.empty())

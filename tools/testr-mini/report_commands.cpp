@@ -37,9 +37,9 @@ int init_command(const app& a) {
     return exit_ok;
 }
 
-int last_command(const app& a, bool subunit) {
+int last_command(const app& a, bool subunit, std::optional<unsigned> wanted) {
     repo::repository r = a.open_repository();
-    const unsigned id = latest_run(r);
+    const unsigned id = wanted ? *wanted : latest_run(r);
     if (subunit) {
         auto bytes = repo::read_run(r, id);
         if (!bytes) throw cli_error(bytes.error().message);

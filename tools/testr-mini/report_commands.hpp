@@ -2,6 +2,7 @@
 // repository without running tests: init, last, failing, load, slowest, stats.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,7 +11,8 @@
 namespace testr::cli {
 
 int init_command(const app& a);
-int last_command(const app& a, bool subunit);
+/// The latest run, or run `id`.
+int last_command(const app& a, bool subunit, std::optional<unsigned> id);
 int failing_command(const app& a, bool subunit, bool list);
 int load_command(const app& a, const std::vector<std::string>& streams, bool partial, bool force_init, bool subunit);
 int slowest_command(const app& a, bool all);

@@ -44,7 +44,7 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
     const repo::committed_run committed = commit_run(o, repository, *writer, report);
 
     const run_facts facts{summary,   previous ? &*previous : nullptr, committed.id, report, ids,
-                          std::string(to_string(p.concurrency.source)), s.predicted_makespan, s.predicted};
+                          std::string(to_string(p.concurrency.source)), s.predicted_text(), s.predicted};
     const summary_values values = run_summary_values(facts);
     if (!o.subunit && !a.quiet) {
         write_stdout(format_summary(values));

@@ -7,6 +7,7 @@
 #include <testr/partition.hpp>
 
 #include "timesdb.hpp"
+#include "ui/report_format.hpp"
 
 namespace testr::cli {
 
@@ -34,12 +35,7 @@ std::vector<double> batch_seconds(const std::vector<std::vector<std::size_t>>& b
 /// would not pay, and the run is then exactly the static one.
 bool plan_dynamic(const prepared& p, const estimates& e, schedule& s) {
     dynamic_options opts;
-    // Until a run has measured it, the listing stands in: the same runner,
-    // started and asked for its ids.
-    const auto measured = repo::start_cost(*p.repository);
-    opts.start_cost = measured.value_or(p.listing_seconds.value_or(0.2));
-    s.start_cost = opts.start_cost;
-    s.start_source = measured ? "measured in earlier runs" : p.listing_seconds ? "the test listing's" : "a guess";
+    opts.start_cost = *s.start_cost;
     auto items = with_groups(p, [&](auto&& groups) { return work_items(*p.ids, e, groups); });
     auto scheduler = dynamic_scheduler::create(std::move(items), p.concurrency.answer.workers, opts);
     if (!scheduler) throw cli_error(scheduler.error().message);
@@ -59,6 +55,13 @@ bool plan_dynamic(const prepared& p, const estimates& e, schedule& s) {
 }
 
 }  // namespace
+
+std::string schedule::predicted_text() const {
+    if (!known()) return "unknown (no history yet)";
+    if (!start_cost) return seconds_text(predicted_makespan) + "s";
+    return seconds_text(predicted_makespan + *start_cost) + "s (" + seconds_text(predicted_makespan) +
+           "s of tests + " + seconds_text(*start_cost) + "s runner start)";
+}
 
 bool dynamic_mode(const run_options& o, const prepared& p) {
     return o.schedule == "dynamic" && o.parallel && !p.concurrency.answer.per_test && p.concurrency.answer.workers > 1;
@@ -86,6 +89,11 @@ schedule plan_schedule(const prepared& p, bool dynamic) {
     const estimates e = with_groups(p, [&](auto&& groups) { return estimate_all(ids, recorded, groups, {.mean = true}); });
     s.estimates = e.seconds;
     s.guessed = e.guessed();
+    // Until a run has measured it, the listing stands in: the same runner,
+    // started and asked for its ids.
+    const auto measured = repo::start_cost(*p.repository);
+    s.start_cost = measured.value_or(p.listing_seconds.value_or(0.2));
+    s.start_source = measured ? "measured in earlier runs" : p.listing_seconds ? "the test listing's" : "a guess";
     if (dynamic && plan_dynamic(p, e, s)) return s;
     const std::size_t workers = p.concurrency.answer.per_test ? 0 : p.concurrency.answer.workers;
     auto by_pos = [&](std::size_t i, std::string_view) { return std::optional<double>(s.estimates[i]); };

@@ -23,9 +23,15 @@ struct schedule {
     std::string method;                             ///< the partitioner's name
     std::shared_ptr<dynamic_scheduler> dynamic;     ///< null: static, one runner per slot
     std::size_t queued = 0;                         ///< tests left for the dynamic queue
-    std::optional<double> start_cost;               ///< dynamic asked for: the runner start assumed...
+    std::optional<double> start_cost;               ///< the runner start assumed (listed runs)...
     std::string start_source;                       ///< ...and whence
     std::string why_static;                         ///< dynamic asked for, but no queue kept: why
+
+    /// Whether any estimate is recorded: without history a prediction is a guess.
+    bool known() const noexcept { return guessed < estimates.size(); }
+    /// What a person reads as the prediction: "3.210s (2.900s of tests +
+    /// 0.310s runner start)", or "unknown (no history yet)".
+    std::string predicted_text() const;
 };
 
 /// Whether `run` would hand out chunks: --schedule dynamic, in parallel,

@@ -21,8 +21,8 @@ struct run_facts {
     const engine_report& engine;
     const std::vector<std::string>& ids;  ///< by position
     std::string concurrency_source;      ///< how the worker count was decided
-    double predicted_makespan = 0;
-    const std::vector<double>& predicted;  ///< per slot: its first batch
+    std::string predicted;               ///< the plan's prediction, in words
+    const std::vector<double>& predicted_slots;  ///< per slot: its first batch
 };
 
 /// The summary values: testr's counts over the stored stream, except that
