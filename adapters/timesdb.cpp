@@ -562,29 +562,48 @@ struct database::impl {
 
     template <class Id>
     lookup_result lookup(std::span<const Id> ids) {
-        impl& d = *this;
         constexpr std::size_t ahead = 16;
-        std::vector<std::uint64_t> hashes(ids.size());
-        for (std::size_t i = 0; i < ids.size(); ++i) hashes[i] = detail::id_table::hash(ids[i]);
+        const std::vector<std::pair<std::uint64_t, std::uint32_t>> order = hash_order(ids);
         lookup_result out;
         out.estimates.resize(ids.size());
-        for (std::size_t i = 0; i < ids.size(); ++i) {
-            if (i + 2 * ahead < ids.size()) d.prefetch(hashes[i + 2 * ahead], hashes[i + ahead]);
-            const std::size_t pos = d.overlay_find(ids[i], hashes[i]);
+        for (std::size_t k = 0; k < order.size(); ++k) {
+            if (k + 3 * ahead < order.size()) __builtin_prefetch(&ids[order[k + 3 * ahead].second]);
+            if (k + 2 * ahead < order.size()) {
+                prefetch(order[k + 2 * ahead].first, order[k + ahead].first);
+                const std::string_view far = ids[order[k + 2 * ahead].second];
+                __builtin_prefetch(far.data());
+                __builtin_prefetch(far.data() + far.size() - 1);
+            }
+            const auto [h, i] = order[k];
+            const std::size_t pos = overlay_find(ids[i], h);
             if (pos != detail::id_table::npos) {
-                out.estimates[i] = d.entries[pos].times.estimate;
-            } else if (const auto t = d.sorted_find(ids[i], hashes[i])) {
+                out.estimates[i] = entries[pos].times.estimate;
+            } else if (const auto t = sorted_find(ids[i], h)) {
                 out.estimates[i] = t->estimate;
-            } else {
-                out.unknown.push_back(ids[i]);
             }
         }
+        for (std::size_t i = 0; i < ids.size(); ++i)
+            if (!out.estimates[i]) out.unknown.push_back(ids[i]);
         return out;
+    }
+
+    /// The ids' hashes with their positions, in hash order: the order of the
+    /// sorted section, so many lookups sweep the file once, front to back,
+    /// instead of taking a TLB miss and a cache miss apiece.
+    template <class Id>
+    static std::vector<std::pair<std::uint64_t, std::uint32_t>> hash_order(std::span<const Id> ids) {
+        std::vector<std::pair<std::uint64_t, std::uint32_t>> order(ids.size());
+        for (std::size_t i = 0; i < ids.size(); ++i) order[i] = {detail::id_table::hash(ids[i]), static_cast<std::uint32_t>(i)};
+        std::sort(order.begin(), order.end());
+        return order;
     }
 
     /// `borrow`: keep a view of s.id instead of a copy (record() only,
     /// whose samples outlive its database).
-    add_result add(const sample& s, std::uint64_t h, bool borrow = false);
+    /// `in_sorted_section`: the sorted section's record of s.id, already
+    /// looked up by the caller.
+    add_result add(const sample& s, std::uint64_t h, bool borrow = false,
+                   const std::optional<test_times>* in_sorted_section = nullptr);
 
     /// add() for a whole run, its lookups overlapped (see prefetch), the
     /// index sized for it up front.
@@ -592,15 +611,69 @@ struct database::impl {
         if (index.full(entries.size() + run.size())) rebuild_index(entries.size() + run.size());
         entries.reserve(entries.size() + run.size());
         constexpr std::size_t ahead = 16;
-        std::vector<std::uint64_t> hashes(run.size());
-        for (std::size_t i = 0; i < run.size(); ++i) hashes[i] = detail::id_table::hash(run[i].id);
-        for (std::size_t i = 0; i < run.size(); ++i) {
-            if (i + 2 * ahead < run.size()) prefetch(hashes[i + 2 * ahead], hashes[i + ahead]);
-            switch (add(run[i], hashes[i], true)) {
+        // In hash order, as lookup() does; a sample of an id seen twice in
+        // the run is folded in run order all the same (the sort is by hash,
+        // then position).
+        std::vector<std::string_view> ids(run.size());
+        for (std::size_t i = 0; i < run.size(); ++i) ids[i] = run[i].id;
+        const auto order = hash_order(std::span<const std::string_view>(ids));
+        auto count = [&report](add_result r) {
+            switch (r) {
                 case add_result::inserted: ++report.added; break;
                 case add_result::updated: ++report.updated; break;
                 case add_result::rejected: ++report.rejected; break;
             }
+        };
+        if (sorted.count != 0 && order.size() >= sorted.count / 8) {
+            // A run covering much of the store: one walk through the sorted
+            // section, which is in the same order, beats a lookup apiece.
+            const std::string_view recs = sorted.records;
+            std::size_t at = 0;
+            std::uint64_t line_hash = 0;
+            std::string_view line, line_id;
+            std::string plain;
+            auto next_line = [&] {
+                if (at >= recs.size()) {
+                    line = {};
+                    return false;
+                }
+                const std::size_t nl = recs.find('\n', at);
+                line = recs.substr(at, nl - at);
+                at = nl + 1;
+                line_id = id_field_of(line);
+                if (line_id.find('\\') != std::string_view::npos) {
+                    plain = unescape_id(line_id).value_or(std::string(line_id));
+                    line_id = plain;
+                }
+                line_hash = detail::id_table::hash(line_id);
+                return true;
+            };
+            bool have = next_line();
+            for (std::size_t k = 0; k < order.size(); ++k) {
+                if (k + ahead < order.size()) __builtin_prefetch(ids[order[k + ahead].second].data());
+                const auto [h, i] = order[k];
+                const std::string_view id = ids[i];
+                while (have && (line_hash < h || (line_hash == h && line_id < id))) have = next_line();
+                std::optional<test_times> stored;
+                sample s = run[i];
+                if (have && line_hash == h && line_id == id) {
+                    test_times t;
+                    std::string_view field;
+                    if (parse_line(line, t, field) == nullptr) stored = t;
+                    // The file's copy of the id: read in order from here on
+                    // (when formatting the batch), not from the caller's.
+                    if (line_id.data() != plain.data()) s.id = line_id;
+                }
+                count(add(s, h, true, &stored));
+            }
+            return;
+        }
+        for (std::size_t k = 0; k < order.size(); ++k) {
+            if (k + 2 * ahead < order.size()) {
+                prefetch(order[k + 2 * ahead].first, order[k + ahead].first);
+                __builtin_prefetch(ids[order[k + 2 * ahead].second].data());
+            }
+            count(add(run[order[k].second], order[k].first, true));
         }
     }
 
@@ -704,7 +777,8 @@ const std::vector<warning>& database::warnings() const noexcept { return impl_->
 
 database::add_result database::add(const sample& s) { return impl_->add(s, detail::id_table::hash(s.id)); }
 
-database::add_result database::impl::add(const sample& s, std::uint64_t h, bool borrow) {
+database::add_result database::impl::add(const sample& s, std::uint64_t h, bool borrow,
+                                         const std::optional<test_times>* in_sorted_section) {
     if (!std::isfinite(s.seconds)) return add_result::rejected;
     const double seconds = std::clamp(s.seconds, 0.0, max_seconds);
     impl& d = *this;
@@ -712,7 +786,7 @@ database::add_result database::impl::add(const sample& s, std::uint64_t h, bool 
     std::size_t pos = d.overlay_find(s.id, h);
     bool fresh = false;
     if (pos == detail::id_table::npos) {
-        const auto stored = d.sorted_find(s.id, h);
+        const auto stored = in_sorted_section != nullptr ? *in_sorted_section : d.sorted_find(s.id, h);
         fresh = !stored;
         pos = d.insert(borrow ? s.id : d.arena.copy(s.id), h, stored.value_or(test_times{}), stored.has_value());
     }
@@ -840,8 +914,10 @@ result<record_report, io_error> record(const std::string& path, std::span<const 
         return report;
     }
     if (d.changed_order.empty()) return report;
+    std::size_t id_bytes = 0;
+    for (std::size_t pos : d.changed_order) id_bytes += d.entries[pos].id.size();
     std::string batch;
-    batch.reserve(d.changed_order.size() * 100);
+    batch.reserve(id_bytes + d.changed_order.size() * 48 + 64);
     for (std::size_t pos : d.changed_order) append_record(batch, d.entries[pos].times, d.entries[pos].id);
     if (auto appended = append_batch(path, batch); !appended) return unexpected{std::move(appended).error()};
     return report;

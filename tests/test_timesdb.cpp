@@ -457,6 +457,31 @@ TEST_SUITE("timesdb damaged files") {
         CHECK(db.find("beta.renamed") != nullptr);
     }
 
+    TEST_CASE("an appended batch whose bytes changed is skipped with a warning, then dropped") {
+        temp_dir dir;
+        record_ok(db_path(dir), samples_for({"kept", "changed"}));
+        record_ok(db_path(dir), samples_for({"changed"}, 7.0));
+        std::string bytes = read_bytes(db_path(dir));
+        const std::size_t at = bytes.rfind("7.000000\t");
+        REQUIRE(at != std::string::npos);
+        bytes[at] = '8';  // same length: only the CRC can tell
+        write_bytes(db_path(dir), bytes);
+        {
+            const auto db = open_ok(db_path(dir));
+            REQUIRE(db.warnings().size() == 1);
+            CHECK(db.warnings()[0].message.find("skipped a batch of appended records") != std::string::npos);
+            CHECK(db.find("changed")->runs == 1);
+        }
+        auto r = timesdb::record(db_path(dir), samples_for({"kept"}));
+        REQUIRE(r.has_value());
+        CHECK(r->compacted);
+        CHECK(r->warnings.size() == 1);
+        const auto db = open_ok(db_path(dir));
+        CHECK(db.warnings().empty());
+        CHECK(db.find("changed")->runs == 1);
+        CHECK(db.find("kept")->runs == 2);
+    }
+
     TEST_CASE("a flood of bad lines yields a bounded list of warnings") {
         std::string content = "# testr-mini times v1\n";
         for (int i = 0; i < 200; ++i) content += "junk\n";
