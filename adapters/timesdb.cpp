@@ -13,6 +13,7 @@
 #include <libdeflate.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -23,6 +24,7 @@
 #include <limits>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 #include "atomic_file.hpp"
 #include "fd_io.hpp"
@@ -203,6 +205,15 @@ bool parse_decimal(std::string_view s, std::size_t& out) {
     return ec == std::errc{} && end == s.data() + s.size() && !s.empty();
 }
 
+/// Value of each lower-case hex digit; 0x10 for any other byte.
+constexpr std::array<std::uint8_t, 256> hex_digits = [] {
+    std::array<std::uint8_t, 256> t{};
+    for (auto& x : t) x = 0x10;
+    for (int c = 0; c < 10; ++c) t[static_cast<std::size_t>('0' + c)] = static_cast<std::uint8_t>(c);
+    for (int c = 0; c < 6; ++c) t[static_cast<std::size_t>('a' + c)] = static_cast<std::uint8_t>(10 + c);
+    return t;
+}();
+
 /// The sorted section of a v2 file, mapped: records in (hash, id) order and
 /// the fence table giving each hash bucket's first record.
 struct sorted_section {
@@ -213,19 +224,18 @@ struct sorted_section {
 
     std::size_t bucket_of(std::uint64_t h) const noexcept { return shift >= 64 ? 0 : static_cast<std::size_t>(h >> shift); }
 
-    /// Fence entry b, or npos when it is not hex.
+    /// Fence entry b, or npos when it is not hex. Without a branch per
+    /// digit: a hex letter or a digit is a coin toss for the predictor.
     std::size_t fence_at(std::size_t b) const noexcept {
-        const char* p = fence + b * (fence_width + 1);
+        const auto* p = reinterpret_cast<const unsigned char*>(fence + b * (fence_width + 1));
         std::size_t v = 0;
+        unsigned bad = 0;
         for (std::size_t i = 0; i < fence_width; ++i) {
-            const unsigned c = static_cast<unsigned char>(p[i]);
-            unsigned d;
-            if (c - '0' < 10) d = c - '0';
-            else if (c - 'a' < 6) d = c - 'a' + 10;
-            else return std::string_view::npos;
-            v = v << 4 | d;
+            const unsigned d = hex_digits[p[i]];
+            bad |= d;
+            v = v << 4 | (d & 0xF);
         }
-        return v;
+        return (bad & 0x10) != 0 ? std::string_view::npos : v;
     }
 
     const char* fence_address(std::uint64_t h) const noexcept { return fence + bucket_of(h) * (fence_width + 1); }
@@ -592,9 +602,19 @@ struct database::impl {
     /// instead of taking a TLB miss and a cache miss apiece.
     template <class Id>
     static std::vector<std::pair<std::uint64_t, std::uint32_t>> hash_order(std::span<const Id> ids) {
-        std::vector<std::pair<std::uint64_t, std::uint32_t>> order(ids.size());
+        std::vector<std::pair<std::uint64_t, std::uint32_t>> order(ids.size()), other(ids.size());
         for (std::size_t i = 0; i < ids.size(); ++i) order[i] = {detail::id_table::hash(ids[i]), static_cast<std::uint32_t>(i)};
-        std::sort(order.begin(), order.end());
+        // LSD radix sort, 16 bits a pass: linear, and stable, so equal
+        // hashes keep input order, as std::sort on the pairs would.
+        std::vector<std::uint32_t> counts(1u << 16);
+        for (int shift = 0; shift < 64; shift += 16) {
+            std::fill(counts.begin(), counts.end(), 0u);
+            for (const auto& e : order) ++counts[(e.first >> shift) & 0xFFFF];
+            std::uint32_t sum = 0;
+            for (auto& c : counts) sum += std::exchange(c, sum);
+            for (const auto& e : order) other[counts[(e.first >> shift) & 0xFFFF]++] = e;
+            order.swap(other);
+        }
         return order;
     }
 
@@ -653,10 +673,12 @@ struct database::impl {
                 if (k + ahead < order.size()) __builtin_prefetch(ids[order[k + ahead].second].data());
                 const auto [h, i] = order[k];
                 const std::string_view id = ids[i];
-                while (have && (line_hash < h || (line_hash == h && line_id < id))) have = next_line();
+                while (have && line_hash < h) have = next_line();
                 std::optional<test_times> stored;
                 sample s = run[i];
-                if (have && line_hash == h && line_id == id) {
+                if (have && line_hash == h && line_id != id) {
+                    stored = sorted_find(id, h);  // ids sharing a hash: not worth ordering them
+                } else if (have && line_hash == h) {
                     test_times t;
                     std::string_view field;
                     if (parse_line(line, t, field) == nullptr) stored = t;
