@@ -670,9 +670,13 @@ struct database::impl {
             };
             bool have = next_line();
             for (std::size_t k = 0; k < order.size(); ++k) {
-                if (k + ahead < order.size()) __builtin_prefetch(ids[order[k + ahead].second].data());
+                // The samples are read in hash order, i.e. at random: their
+                // slots, then their ids, then their index slots, fetched ahead.
+                if (k + 3 * ahead < order.size()) __builtin_prefetch(&run[order[k + 3 * ahead].second]);
+                if (k + 2 * ahead < order.size()) __builtin_prefetch(run[order[k + 2 * ahead].second].id.data());
+                if (k + ahead < order.size()) index.prefetch(order[k + ahead].first);
                 const auto [h, i] = order[k];
-                const std::string_view id = ids[i];
+                const std::string_view id = run[i].id;
                 while (have && line_hash < h) have = next_line();
                 std::optional<test_times> stored;
                 sample s = run[i];
@@ -691,9 +695,10 @@ struct database::impl {
             return;
         }
         for (std::size_t k = 0; k < order.size(); ++k) {
+            if (k + 3 * ahead < order.size()) __builtin_prefetch(&run[order[k + 3 * ahead].second]);
             if (k + 2 * ahead < order.size()) {
                 prefetch(order[k + 2 * ahead].first, order[k + ahead].first);
-                __builtin_prefetch(ids[order[k + 2 * ahead].second].data());
+                __builtin_prefetch(run[order[k + 2 * ahead].second].id.data());
             }
             count(add(run[order[k].second], order[k].first, true));
         }
