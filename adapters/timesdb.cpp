@@ -261,6 +261,57 @@ struct sorted_section {
     }
 };
 
+/// Reads the sorted section front to back for ids asked in hash order,
+/// jumping over whole buckets through the fence: each line is read at most
+/// once, however many ids are asked, and no line outside their buckets.
+class sorted_walker {
+public:
+    explicit sorted_walker(const sorted_section& s) : s_(s) { have_ = next_line(); }
+
+    /// Moves to the first line whose id hashes to h or more; true when that
+    /// line's hash is h. Hashes must come in non-decreasing order.
+    bool seek(std::uint64_t h) {
+        if (have_ && line_hash_ >= h) return line_hash_ == h;
+        const std::size_t start = s_.fence_at(s_.bucket_of(h));
+        if (start != std::string_view::npos && start <= s_.records.size() && start > line_at_) {
+            at_ = start;
+            have_ = next_line();
+        }
+        while (have_ && line_hash_ < h) have_ = next_line();
+        return have_ && line_hash_ == h;
+    }
+
+    std::string_view line() const noexcept { return line_; }
+    /// The current line's raw id; a view of the file unless it was escaped.
+    std::string_view id() const noexcept { return line_id_; }
+    bool id_in_file() const noexcept { return line_id_.data() != plain_.data(); }
+
+private:
+    bool next_line() {
+        const std::string_view recs = s_.records;
+        if (at_ >= recs.size()) return false;
+        const std::size_t nl = recs.find('\n', at_);
+        if (nl == std::string_view::npos) return false;
+        line_at_ = at_;
+        line_ = recs.substr(at_, nl - at_);
+        at_ = nl + 1;
+        line_id_ = id_field_of(line_);
+        if (line_id_.find('\\') != std::string_view::npos) {
+            plain_ = unescape_id(line_id_).value_or(std::string(line_id_));
+            line_id_ = plain_;
+        }
+        line_hash_ = detail::id_table::hash(line_id_);
+        return true;
+    }
+
+    const sorted_section& s_;
+    std::size_t at_ = 0, line_at_ = 0;
+    bool have_ = false;
+    std::uint64_t line_hash_ = 0;
+    std::string_view line_, line_id_;
+    std::string plain_;
+};
+
 /// One record for writing: its times and raw id, with the id's hash.
 struct keyed {
     std::uint64_t hash;
@@ -298,7 +349,6 @@ struct database::impl {
     bool all_valid = false;
     std::string scratch;
 
-    static constexpr std::size_t prefetch_distance = 16;
 
     std::size_t overlay_find(std::string_view id, std::uint64_t h) const {
         return index.find(id, h, entries);
@@ -309,21 +359,6 @@ struct database::impl {
         scratch.clear();
         escape_id(id, scratch);
         return scratch;
-    }
-
-    /// Fetches what looking up hash `far` will read, in two steps: the
-    /// index slot and fence entry first; the bucket's lines once the fence
-    /// entry of `near` (fetched earlier) is in. Lookups then overlap their
-    /// cache and TLB misses instead of taking them one after another.
-    void prefetch(std::uint64_t far, std::uint64_t near) const noexcept {
-        index.prefetch(far);
-        if (sorted.count == 0) return;
-        __builtin_prefetch(sorted.fence_address(far));
-        const std::size_t at = sorted.fence_at(sorted.bucket_of(near));
-        if (at >= sorted.records.size()) return;
-        const char* p = sorted.records.data() + at;
-        const std::size_t left = sorted.records.size() - at;
-        for (std::size_t k = 0; k < 4 * 64 && k < left; k += 64) __builtin_prefetch(p + k);
     }
 
     /// The record of `id` (hash h) in the sorted section, parsed.
@@ -576,20 +611,30 @@ struct database::impl {
         const std::vector<std::pair<std::uint64_t, std::uint32_t>> order = hash_order(ids);
         lookup_result out;
         out.estimates.resize(ids.size());
+        sorted_walker walk(sorted);
         for (std::size_t k = 0; k < order.size(); ++k) {
             if (k + 3 * ahead < order.size()) __builtin_prefetch(&ids[order[k + 3 * ahead].second]);
             if (k + 2 * ahead < order.size()) {
-                prefetch(order[k + 2 * ahead].first, order[k + ahead].first);
                 const std::string_view far = ids[order[k + 2 * ahead].second];
                 __builtin_prefetch(far.data());
                 __builtin_prefetch(far.data() + far.size() - 1);
+                index.prefetch(order[k + 2 * ahead].first);
+                if (sorted.count != 0) __builtin_prefetch(sorted.fence_address(order[k + 2 * ahead].first));
             }
             const auto [h, i] = order[k];
             const std::size_t pos = overlay_find(ids[i], h);
             if (pos != detail::id_table::npos) {
                 out.estimates[i] = entries[pos].times.estimate;
-            } else if (const auto t = sorted_find(ids[i], h)) {
-                out.estimates[i] = t->estimate;
+            } else if (sorted.count != 0 && walk.seek(h)) {
+                std::optional<test_times> t;
+                if (walk.id() == std::string_view(ids[i])) {
+                    test_times parsed;
+                    std::string_view field;
+                    if (parse_line(walk.line(), parsed, field) == nullptr) t = parsed;
+                } else {
+                    t = sorted_find(ids[i], h);  // ids sharing a hash
+                }
+                if (t) out.estimates[i] = t->estimate;
             }
         }
         for (std::size_t i = 0; i < ids.size(); ++i)
@@ -625,7 +670,7 @@ struct database::impl {
     add_result add(const sample& s, std::uint64_t h, bool borrow = false,
                    const std::optional<test_times>* in_sorted_section = nullptr);
 
-    /// add() for a whole run, its lookups overlapped (see prefetch), the
+    /// add() for a whole run in hash order (see sorted_walker), the
     /// index sized for it up front.
     void add_run(std::span<const sample> run, record_report& report) {
         if (index.full(entries.size() + run.size())) rebuild_index(entries.size() + run.size());
@@ -644,63 +689,32 @@ struct database::impl {
                 case add_result::rejected: ++report.rejected; break;
             }
         };
-        if (sorted.count != 0 && order.size() >= sorted.count / 8) {
-            // A run covering much of the store: one walk through the sorted
-            // section, which is in the same order, beats a lookup apiece.
-            const std::string_view recs = sorted.records;
-            std::size_t at = 0;
-            std::uint64_t line_hash = 0;
-            std::string_view line, line_id;
-            std::string plain;
-            auto next_line = [&] {
-                if (at >= recs.size()) {
-                    line = {};
-                    return false;
-                }
-                const std::size_t nl = recs.find('\n', at);
-                line = recs.substr(at, nl - at);
-                at = nl + 1;
-                line_id = id_field_of(line);
-                if (line_id.find('\\') != std::string_view::npos) {
-                    plain = unescape_id(line_id).value_or(std::string(line_id));
-                    line_id = plain;
-                }
-                line_hash = detail::id_table::hash(line_id);
-                return true;
-            };
-            bool have = next_line();
-            for (std::size_t k = 0; k < order.size(); ++k) {
-                // The samples are read in hash order, i.e. at random: their
-                // slots, then their ids, then their index slots, fetched ahead.
-                if (k + 3 * ahead < order.size()) __builtin_prefetch(&run[order[k + 3 * ahead].second]);
-                if (k + 2 * ahead < order.size()) __builtin_prefetch(run[order[k + 2 * ahead].second].id.data());
-                if (k + ahead < order.size()) index.prefetch(order[k + ahead].first);
-                const auto [h, i] = order[k];
-                const std::string_view id = run[i].id;
-                while (have && line_hash < h) have = next_line();
-                std::optional<test_times> stored;
-                sample s = run[i];
-                if (have && line_hash == h && line_id != id) {
-                    stored = sorted_find(id, h);  // ids sharing a hash: not worth ordering them
-                } else if (have && line_hash == h) {
-                    test_times t;
-                    std::string_view field;
-                    if (parse_line(line, t, field) == nullptr) stored = t;
-                    // The file's copy of the id: read in order from here on
-                    // (when formatting the batch), not from the caller's.
-                    if (line_id.data() != plain.data()) s.id = line_id;
-                }
-                count(add(s, h, true, &stored));
-            }
-            return;
-        }
+        sorted_walker walk(sorted);
         for (std::size_t k = 0; k < order.size(); ++k) {
+            // The samples are read in hash order, i.e. at random: their
+            // slots, then their ids, then their index slots, fetched ahead.
             if (k + 3 * ahead < order.size()) __builtin_prefetch(&run[order[k + 3 * ahead].second]);
             if (k + 2 * ahead < order.size()) {
-                prefetch(order[k + 2 * ahead].first, order[k + ahead].first);
                 __builtin_prefetch(run[order[k + 2 * ahead].second].id.data());
+                if (sorted.count != 0) __builtin_prefetch(sorted.fence_address(order[k + 2 * ahead].first));
             }
-            count(add(run[order[k].second], order[k].first, true));
+            if (k + ahead < order.size()) index.prefetch(order[k + ahead].first);
+            const auto [h, i] = order[k];
+            sample s = run[i];
+            std::optional<test_times> stored;
+            if (sorted.count != 0 && walk.seek(h)) {
+                if (walk.id() != s.id) {
+                    stored = sorted_find(s.id, h);  // ids sharing a hash: not worth ordering them
+                } else {
+                    test_times t;
+                    std::string_view field;
+                    if (parse_line(walk.line(), t, field) == nullptr) stored = t;
+                    // The file's copy of the id: read in order from here on
+                    // (when formatting the batch), not from the caller's.
+                    if (walk.id_in_file()) s.id = walk.id();
+                }
+            }
+            count(add(s, h, true, &stored));
         }
     }
 
