@@ -3,7 +3,7 @@
 
 #include "subunit_wire.hpp"
 
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include <algorithm>
 #include <array>
@@ -170,8 +170,7 @@ void put_packet(const layout<String>& l, std::string_view chunk, status st, bool
         p = put_string(p, chunk);
     }
     if (e.route_code) p = put_string(p, *e.route_code);
-    const auto* begin = reinterpret_cast<const Bytef*>(out.data() + start);
-    put_u32(p, static_cast<std::uint32_t>(crc32(0L, begin, static_cast<uInt>(size - 4))));
+    put_u32(p, libdeflate_crc32(0, out.data() + start, size - 4));
 }
 
 template <class String>

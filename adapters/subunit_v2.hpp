@@ -84,7 +84,8 @@ event_view to_view(const event& e);
 /// Writers keep packets below this size (the largest 3-byte varint + 1).
 inline constexpr std::size_t max_packet_size = 4 * 1024 * 1024 - 1;
 
-/// Appends the packet(s) for `e` to `out`: smallest varints, zlib CRC-32.
+/// Appends the packet(s) for `e` to `out`: smallest varints, CRC-32 (libdeflate's;
+/// the same sums as zlib's crc32()).
 /// A file chunk too big for one packet becomes several packets of the same
 /// file; each repeats every field but status and eof, which only the last
 /// carries. Fails, leaving `out` unchanged, on a string holding NUL or invalid

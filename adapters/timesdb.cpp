@@ -1,25 +1,33 @@
-// timesdb.cpp - loading, updating and writing the duration store.
+// timesdb.cpp - loading, looking up, appending to and compacting the
+// duration store.
 //
-// Speed matters (a million records load in well under 100 ms): the file is
-// mapped, not copied (file_bytes), and the database keeps the mapping, so
-// ids without escapes are views into it; numbers in the writer's own form
-// skip the general from_chars; the id index is a flat open-addressing table
-// (timesdb_index.hpp) built in a second pass with prefetching, since a
-// node-based std::unordered_map costs an allocation and a cache miss per
-// record.
+// A v2 file is mapped, not parsed: its sorted section is ordered by a
+// stable hash of the id and a fixed-width fence table says where each hash
+// bucket starts, so a lookup reads one fence entry and the few lines of one
+// bucket. Only the log (records appended since the last compaction, kept
+// short by record()) is parsed on open, into an in-memory overlay: a flat
+// open-addressing table (timesdb_index.hpp) over an entry array, which also
+// holds everything added since and, for a v1 file, every record.
 #include "timesdb.hpp"
 
+#include <libdeflate.h>
+
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <deque>
+#include <fcntl.h>
 #include <filesystem>
-#include <functional>
 #include <limits>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <utility>
 
 #include "atomic_file.hpp"
+#include "fd_io.hpp"
 #include "file_bytes.hpp"
 #include "file_lock.hpp"
 #include "timesdb_index.hpp"
@@ -29,9 +37,27 @@ namespace {
 
 constexpr std::string_view signature_prefix = "# testr-mini times v";
 constexpr std::string_view column_comment = "# estimate_s\tlast_s\truns\tlast_status\ttest_id\n";
+constexpr std::string_view fence_comment =
+    "# fence: where each bucket's records start, then where they end (hex byte offsets from the first record)\n";
+constexpr std::string_view log_comment = "# log: records appended since, in batches each closed by \"# end <bytes> <crc32>\"\n";
+constexpr std::string_view end_prefix = "# end ";
 constexpr std::string_view pass_word = "pass";
 constexpr std::string_view fail_word = "fail";
 constexpr int seconds_decimals = 6;
+constexpr std::size_t fence_width = 10;  // hex digits: offsets below 1 TiB
+constexpr std::size_t records_per_bucket = 4;
+
+std::string signature(int version) { return std::string(signature_prefix) + std::to_string(version) + "\n"; }
+
+/// Line 3 of a v2 file. Fixed width, so a writer can reserve it before it
+/// knows the numbers, and a reader finds the sections from it alone.
+std::string layout_line(std::size_t records, std::size_t bytes, std::size_t buckets) {
+    char buf[96];
+    const int n = std::snprintf(buf, sizeof buf, "# sorted records=%013zu bytes=%015zu buckets=%010zu\n", records, bytes,
+                                buckets);
+    return std::string(buf, static_cast<std::size_t>(n));
+}
+const std::size_t layout_size = layout_line(0, 0, 1).size();
 
 /// Stable storage for ids that do not view the loaded file: unescaped ones
 /// and ones added since loading. Blocks never move, so views stay valid.
@@ -88,10 +114,68 @@ bool read_seconds(std::string_view& rest, double& out) {
     return true;
 }
 
+/// Parses a record line (without its newline) into `t` and the id field as
+/// written (still escaped); null or what is wrong.
+const char* parse_line(std::string_view line, test_times& t, std::string_view& id_field) {
+    if (!read_seconds(line, t.estimate)) return "bad estimate (field 1)";
+    if (!read_seconds(line, t.last)) return "bad last duration (field 2)";
+    const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), t.runs);
+    const std::size_t used = static_cast<std::size_t>(end - line.data());
+    if (ec != std::errc{} || used == line.size() || *end != '\t' || t.runs == 0) return "bad run count (field 3)";
+    line.remove_prefix(used + 1);
+    if (line.starts_with(pass_word)) {
+        t.last_passed = true;
+    } else if (!line.starts_with(fail_word)) {
+        return "bad status (field 4, pass or fail)";
+    }
+    line.remove_prefix(pass_word.size());
+    if (line.empty() || line[0] != '\t') return "bad status (field 4, pass or fail)";
+    id_field = line.substr(1);
+    return nullptr;
+}
+
+/// The id field of a record line: after the fourth tab.
+std::string_view id_field_of(std::string_view line) {
+    std::size_t at = 0;
+    for (int i = 0; i < 4; ++i) {
+        at = line.find('\t', at);
+        if (at == std::string_view::npos) return {};
+        ++at;
+    }
+    return line.substr(at);
+}
+
+/// Appends `seconds` (in [0, max_seconds]) with exactly 6 decimals. Whole
+/// microseconds below 10^15 are exact in a double, so rounding once to an
+/// integer and printing its digits is what "%.6f" prints (but for a value
+/// within an ulp of half a microsecond) at a fraction of the cost; this was
+/// most of a record's formatting.
 void append_seconds(std::string& out, double seconds) {
-    char buf[48];  // max_seconds with 6 decimals needs 17
-    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, seconds, std::chars_format::fixed, seconds_decimals);
-    out.append(buf, end);
+    std::uint64_t micros = static_cast<std::uint64_t>(std::llround(seconds * 1e6));
+    char buf[32];
+    char* const end = buf + sizeof buf;
+    char* p = end;
+    for (int i = 0; i < seconds_decimals; ++i, micros /= 10) *--p = static_cast<char>('0' + micros % 10);
+    *--p = '.';
+    do {
+        *--p = static_cast<char>('0' + micros % 10);
+        micros /= 10;
+    } while (micros != 0);
+    out.append(p, end);
+}
+
+void append_record(std::string& out, const test_times& t, std::string_view id) {
+    append_seconds(out, t.estimate);
+    out.push_back('\t');
+    append_seconds(out, t.last);
+    out.push_back('\t');
+    char runs[16];
+    out.append(runs, std::to_chars(runs, runs + sizeof runs, t.runs).ptr);
+    out.push_back('\t');
+    out.append(t.last_passed ? pass_word : fail_word);
+    out.push_back('\t');
+    escape_id(id, out);
+    out.push_back('\n');
 }
 
 /// Folds one duration into a record; see smoothing and outlier_factor.
@@ -108,42 +192,195 @@ void fold(test_times& t, double seconds, bool passed) {
     t.last_passed = passed;
 }
 
+std::uint32_t crc_of(std::string_view bytes) { return libdeflate_crc32(0, bytes.data(), bytes.size()); }
+
+std::string end_line(std::size_t bytes, std::uint32_t crc) {
+    char buf[64];
+    const int n = std::snprintf(buf, sizeof buf, "# end %zu %08x\n", bytes, crc);
+    return std::string(buf, static_cast<std::size_t>(n));
+}
+
+bool parse_decimal(std::string_view s, std::size_t& out) {
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc{} && end == s.data() + s.size() && !s.empty();
+}
+
+/// Value of each lower-case hex digit; 0x10 for any other byte.
+constexpr std::array<std::uint8_t, 256> hex_digits = [] {
+    std::array<std::uint8_t, 256> t{};
+    for (auto& x : t) x = 0x10;
+    for (int c = 0; c < 10; ++c) t[static_cast<std::size_t>('0' + c)] = static_cast<std::uint8_t>(c);
+    for (int c = 0; c < 6; ++c) t[static_cast<std::size_t>('a' + c)] = static_cast<std::uint8_t>(10 + c);
+    return t;
+}();
+
+/// The sorted section of a v2 file, mapped: records in (hash, id) order and
+/// the fence table giving each hash bucket's first record.
+struct sorted_section {
+    std::string_view records;  // whole lines
+    const char* fence = nullptr;
+    std::size_t count = 0, buckets = 1;
+    int shift = 64;  // bucket of hash h: h >> shift (64: one bucket)
+
+    std::size_t bucket_of(std::uint64_t h) const noexcept { return shift >= 64 ? 0 : static_cast<std::size_t>(h >> shift); }
+
+    /// Fence entry b, or npos when it is not hex. Without a branch per
+    /// digit: a hex letter or a digit is a coin toss for the predictor.
+    std::size_t fence_at(std::size_t b) const noexcept {
+        const auto* p = reinterpret_cast<const unsigned char*>(fence + b * (fence_width + 1));
+        std::size_t v = 0;
+        unsigned bad = 0;
+        for (std::size_t i = 0; i < fence_width; ++i) {
+            const unsigned d = hex_digits[p[i]];
+            bad |= d;
+            v = v << 4 | (d & 0xF);
+        }
+        return (bad & 0x10) != 0 ? std::string_view::npos : v;
+    }
+
+    const char* fence_address(std::uint64_t h) const noexcept { return fence + bucket_of(h) * (fence_width + 1); }
+
+    /// The line of the record whose id field reads `escaped`, or empty.
+    std::string_view find(std::string_view escaped, std::uint64_t h) const noexcept {
+        if (count == 0) return {};
+        const std::size_t b = bucket_of(h);
+        const std::size_t lo = fence_at(b), hi = fence_at(b + 1);
+        if (lo > hi || hi > records.size()) return {};
+        std::size_t pos = lo;
+        while (pos < hi) {
+            const std::size_t nl = records.find('\n', pos);
+            if (nl == std::string_view::npos || nl >= hi) break;
+            const std::string_view line = records.substr(pos, nl - pos);
+            // The id is last: a cheap test of its tail rules most lines out.
+            // The id is last and holds no tab once escaped.
+            if (line.size() > escaped.size() && line.ends_with(escaped) && line[line.size() - escaped.size() - 1] == '\t')
+                return line;
+            pos = nl + 1;
+        }
+        return {};
+    }
+};
+
+/// Reads the sorted section front to back for ids asked in hash order,
+/// jumping over whole buckets through the fence: each line is read at most
+/// once, however many ids are asked, and no line outside their buckets.
+class sorted_walker {
+public:
+    explicit sorted_walker(const sorted_section& s) : s_(s) { have_ = next_line(); }
+
+    /// Moves to the first line whose id hashes to h or more; true when that
+    /// line's hash is h. Hashes must come in non-decreasing order.
+    bool seek(std::uint64_t h) {
+        if (have_ && line_hash_ >= h) return line_hash_ == h;
+        const std::size_t start = s_.fence_at(s_.bucket_of(h));
+        if (start != std::string_view::npos && start <= s_.records.size() && start > line_at_) {
+            at_ = start;
+            have_ = next_line();
+        }
+        while (have_ && line_hash_ < h) have_ = next_line();
+        return have_ && line_hash_ == h;
+    }
+
+    std::string_view line() const noexcept { return line_; }
+    /// The current line's raw id; a view of the file unless it was escaped.
+    std::string_view id() const noexcept { return line_id_; }
+    bool id_in_file() const noexcept { return line_id_.data() != plain_.data(); }
+
+private:
+    bool next_line() {
+        const std::string_view recs = s_.records;
+        if (at_ >= recs.size()) return false;
+        const std::size_t nl = recs.find('\n', at_);
+        if (nl == std::string_view::npos) return false;
+        line_at_ = at_;
+        line_ = recs.substr(at_, nl - at_);
+        at_ = nl + 1;
+        line_id_ = id_field_of(line_);
+        if (line_id_.find('\\') != std::string_view::npos) {
+            plain_ = unescape_id(line_id_).value_or(std::string(line_id_));
+            line_id_ = plain_;
+        }
+        line_hash_ = detail::id_table::hash(line_id_);
+        return true;
+    }
+
+    const sorted_section& s_;
+    std::size_t at_ = 0, line_at_ = 0;
+    bool have_ = false;
+    std::uint64_t line_hash_ = 0;
+    std::string_view line_, line_id_;
+    std::string plain_;
+};
+
+/// One record for writing: its times and raw id, with the id's hash.
+struct keyed {
+    std::uint64_t hash;
+    std::string_view id;
+    const test_times* times;
+};
+
+bool key_less(std::uint64_t ha, std::string_view a, std::uint64_t hb, std::string_view b) {
+    return ha != hb ? ha < hb : a < b;
+}
+
 }  // namespace
 
 struct database::impl {
     file_bytes text;
     id_arena arena;
+    // The overlay: for a v1 file every record; for a v2 file the log's
+    // records; plus everything add() touched.
     std::vector<entry> entries;
+    std::vector<std::uint8_t> in_sorted;  // per entry: its id also has a record in the sorted section
+    std::vector<std::uint8_t> changed;    // per entry: add() changed it
+    std::vector<std::size_t> changed_order;
+    std::size_t in_sorted_count = 0;
     detail::id_table index;
+    sorted_section sorted;
+    std::size_t log_records = 0;
+    bool v2 = false;          // the layout checked out: sorted section + log
+    bool torn_tail = false;   // bytes after the last complete batch
     std::vector<warning> warnings;
     std::size_t skipped_lines = 0;
+    // What const lookups materialised: records parsed from the sorted
+    // section for find(), and the whole store for entries().
+    std::deque<test_times> found;
+    std::vector<entry> all;
+    bool all_valid = false;
+    std::string scratch;
 
-    static constexpr std::size_t prefetch_distance = 16;
 
-    const entry* find(std::string_view id) const {
-        const std::size_t pos = index.find(id, detail::id_table::hash(id), entries);
-        return pos == detail::id_table::npos ? nullptr : &entries[pos];
+    std::size_t overlay_find(std::string_view id, std::uint64_t h) const {
+        return index.find(id, h, entries);
     }
 
-    /// Indexes entries loaded with their hashes. A later line for an id
-    /// replaces an earlier one (hand edits); the duplicate entry is dropped.
-    void build_index(const std::vector<std::uint64_t>& hashes) {
-        index.reset(entries.size());
-        std::vector<bool> dropped;
-        for (std::size_t i = 0; i < entries.size(); ++i) {
-            if (i + prefetch_distance < entries.size()) index.prefetch(hashes[i + prefetch_distance]);
-            const std::size_t holder = index.insert(entries[i].id, hashes[i], i, entries);
-            if (holder == i) continue;
-            entries[holder].times = entries[i].times;
-            dropped.resize(entries.size());
-            dropped[i] = true;
-        }
-        if (dropped.empty()) return;
-        std::size_t kept = 0;
-        for (std::size_t i = 0; i < entries.size(); ++i)
-            if (!dropped[i]) entries[kept++] = entries[i];
-        entries.resize(kept);
-        rebuild_index(entries.size());
+    std::string_view escaped(std::string_view id) {
+        if (detail::next_to_escape(id, 0) == std::string_view::npos) return id;
+        scratch.clear();
+        escape_id(id, scratch);
+        return scratch;
+    }
+
+    /// The record of `id` (hash h) in the sorted section, parsed.
+    std::optional<test_times> sorted_find(std::string_view id, std::uint64_t h) {
+        if (sorted.count == 0) return std::nullopt;
+        const std::string_view line = sorted.find(escaped(id), h);
+        if (line.empty()) return std::nullopt;
+        test_times t;
+        std::string_view field;
+        if (parse_line(line, t, field) != nullptr) return std::nullopt;
+        return t;
+    }
+
+    std::size_t insert(std::string_view id, std::uint64_t h, const test_times& t, bool in_sorted_section) {
+        if (index.full(entries.size())) rebuild_index(2 * (entries.size() + 1));
+        const std::size_t pos = entries.size();
+        entries.push_back({id, t});
+        in_sorted.push_back(in_sorted_section);
+        changed.push_back(0);
+        in_sorted_count += in_sorted_section;
+        index.insert(entries[pos].id, h, pos, entries);
+        return pos;
     }
 
     /// Indexes every entry afresh, with room for `room` ids.
@@ -158,85 +395,196 @@ struct database::impl {
         warnings.push_back({line, std::string(path) + ":" + std::to_string(line) + ": skipped line: " + std::string(why)});
     }
 
+    /// A warning about the file as a whole: not a skipped line, so not
+    /// counted against max_warnings.
+    void note(std::string_view path, std::size_t line, std::string message) {
+        warnings.push_back({line, std::string(path) + ":" + std::to_string(line) + ": " + std::move(message)});
+    }
+
     void finish_warnings(std::string_view path) {
         if (skipped_lines <= max_warnings) return;
         warnings.push_back({0, std::string(path) + ": " + std::to_string(skipped_lines - max_warnings) +
                                    " more lines skipped"});
     }
 
-    /// Parses one record line (without its newline); null or what is wrong.
-    const char* parse_record(std::string_view line, std::vector<std::uint64_t>& hashes) {
-        test_times t;
-        if (!read_seconds(line, t.estimate)) return "bad estimate (field 1)";
-        if (!read_seconds(line, t.last)) return "bad last duration (field 2)";
-        const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), t.runs);
-        const std::size_t used = static_cast<std::size_t>(end - line.data());
-        if (ec != std::errc{} || used == line.size() || *end != '\t' || t.runs == 0) return "bad run count (field 3)";
-        line.remove_prefix(used + 1);
-        if (line.starts_with(pass_word)) {
-            t.last_passed = true;
-        } else if (!line.starts_with(fail_word)) {
-            return "bad status (field 4, pass or fail)";
+    /// An id field as the raw id: a view of the file when nothing was
+    /// escaped, else unescaped into the arena. Empty optional when malformed.
+    std::optional<std::string_view> raw_id(std::string_view field) {
+        if (field.find('\\') == std::string_view::npos) return field;
+        const auto plain = unescape_id(field);
+        if (!plain) return std::nullopt;
+        return arena.copy(*plain);
+    }
+
+    /// Reads every record line of `body` (line `first_line` on) into the
+    /// overlay, a later line for an id replacing an earlier one. In v1 files
+    /// and in fallback reads, fence lines (bare hex) are skipped too.
+    void read_lines(std::string_view body, std::size_t first_line, std::string_view path, bool require_newline) {
+        std::size_t line_number = first_line - 1;
+        std::size_t pos = 0;
+        while (pos < body.size()) {
+            ++line_number;
+            const std::size_t end = body.find('\n', pos);
+            if (end == std::string_view::npos) {
+                // Writers end every line; a missing newline means the file
+                // was cut short, so the last field may be a truncated id.
+                if (require_newline) warn(path, line_number, "incomplete last line (no newline; file cut short?)");
+                break;
+            }
+            const std::string_view line = body.substr(pos, end - pos);
+            pos = end + 1;
+            if (line.empty() || line[0] == '#') continue;
+            if (line.size() == fence_width && line.find_first_not_of("0123456789abcdef") == std::string_view::npos) continue;
+            test_times t;
+            std::string_view field;
+            if (const char* why = parse_line(line, t, field)) {
+                warn(path, line_number, why);
+                continue;
+            }
+            const auto id = raw_id(field);
+            if (!id) {
+                warn(path, line_number, "bad escape sequence in test id (field 5)");
+                continue;
+            }
+            put(*id, t);
         }
-        line.remove_prefix(pass_word.size());
-        if (line.empty() || line[0] != '\t') return "bad status (field 4, pass or fail)";
-        line.remove_prefix(1);
-        std::string_view id = line;
-        if (id.find('\\') != std::string_view::npos) {
-            const auto plain = unescape_id(id);
-            if (!plain) return "bad escape sequence in test id (field 5)";
-            id = arena.copy(*plain);
+    }
+
+    /// Sets the record of `id` to `t` in the overlay (a log line, or a line
+    /// of a file read in full).
+    void put(std::string_view id, const test_times& t) {
+        const std::uint64_t h = detail::id_table::hash(id);
+        const std::size_t pos = overlay_find(id, h);
+        if (pos != detail::id_table::npos) {
+            entries[pos].times = t;
+            return;
         }
-        entries.push_back({id, t});
-        hashes.push_back(detail::id_table::hash(id));  // while the id is in cache
-        return nullptr;
+        insert(id, h, t, sorted.count != 0 && sorted_find(id, h).has_value());
+    }
+
+    /// Checks line 3 and the sections it describes against the file.
+    bool read_layout(std::string_view all, std::size_t at) {
+        if (all.size() - at < layout_size) return false;
+        const std::string_view line = all.substr(at, layout_size);
+        if (!line.starts_with("# sorted records=") || line.back() != '\n') return false;
+        std::size_t count = 0, bytes = 0, buckets = 0;
+        if (!parse_decimal(line.substr(17, 13), count) || line.substr(30, 7) != " bytes=" ||
+            !parse_decimal(line.substr(37, 15), bytes) || line.substr(52, 9) != " buckets=" ||
+            !parse_decimal(line.substr(61, 10), buckets))
+            return false;
+        if (buckets == 0 || !std::has_single_bit(buckets) || bytes > all.size()) return false;
+        const std::size_t records_at = at + layout_size;
+        const std::size_t fence_at = records_at + bytes;
+        if (all.size() - records_at < bytes + fence_comment.size()) return false;
+        if (all.substr(fence_at, fence_comment.size()) != fence_comment) return false;
+        const std::size_t table_at = fence_at + fence_comment.size();
+        const std::size_t table_bytes = (buckets + 1) * (fence_width + 1);
+        if ((all.size() - table_at) / (fence_width + 1) < buckets + 1) return false;
+        if (all.size() - table_at - table_bytes < log_comment.size()) return false;
+        if (all.substr(table_at + table_bytes, log_comment.size()) != log_comment) return false;
+        sorted.records = all.substr(records_at, bytes);
+        sorted.fence = all.data() + table_at;
+        sorted.count = count;
+        sorted.buckets = buckets;
+        sorted.shift = 64 - std::countr_zero(buckets);
+        if (sorted.fence_at(0) != 0 || sorted.fence_at(buckets) != bytes || (bytes > 0 && all[fence_at - 1] != '\n') ||
+            (count == 0) != (bytes == 0)) {
+            sorted = {};
+            return false;
+        }
+        return true;
+    }
+
+    /// Applies the log's complete batches; see docs/timesdb.md (Appending).
+    void read_log(std::string_view all, std::size_t at, std::size_t first_line, std::string_view path) {
+        std::size_t batch_start = at, batch_line = first_line, pos = at, line_number = first_line;
+        std::size_t committed_end = at;
+        while (pos < all.size()) {
+            const std::size_t end = all.find('\n', pos);
+            if (end == std::string_view::npos) break;
+            const std::string_view line = all.substr(pos, end - pos);
+            if (line.starts_with(end_prefix)) {
+                const std::string_view rest = line.substr(end_prefix.size());
+                const std::size_t space = rest.find(' ');
+                std::size_t bytes = 0, crc = 0;
+                const std::string_view crc_text = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+                const bool parsed = space != std::string_view::npos && parse_decimal(rest.substr(0, space), bytes) &&
+                                    crc_text.size() == 8 &&
+                                    std::from_chars(crc_text.data(), crc_text.data() + 8, crc, 16).ptr == crc_text.data() + 8;
+                const std::string_view batch = all.substr(batch_start, pos - batch_start);
+                if (parsed && bytes == batch.size() && crc == crc_of(batch)) {
+                    read_lines(batch, batch_line, path, true);
+                    log_records += static_cast<std::size_t>(std::count(batch.begin(), batch.end(), '\n'));
+                } else {
+                    note(path, batch_line,
+                         "skipped a batch of appended records (lines " + std::to_string(batch_line) + "-" +
+                             std::to_string(line_number) + "): its size or checksum does not match");
+                }
+                committed_end = end + 1;
+                batch_start = end + 1;
+                batch_line = line_number + 1;
+            }
+            pos = end + 1;
+            ++line_number;
+        }
+        // Bytes after the last batch are one being appended right now, or
+        // one whose writer died: not (yet) part of the store either way.
+        torn_tail = committed_end != all.size();
     }
 
     /// Parses `text`; see timesdb::parse for the rules.
     result<void, io_error> parse(std::string_view path) {
         const std::string_view all = text.view();
-        const std::size_t size = all.size();
         if (all.empty()) return {};
         const std::size_t first_end = all.find('\n');
         const std::string_view first = all.substr(0, first_end);
-        if (auto refused = check_signature(first, first_end == std::string_view::npos, path)) return unexpected{*refused};
+        int version = 0;
+        if (auto refused = check_signature(first, first_end == std::string_view::npos, path, version))
+            return unexpected{*refused};
         if (first_end == std::string_view::npos) return {};
-
+        const std::size_t body_at = first_end + 1;
+        if (version == 2) {
+            const std::size_t layout_at = all.substr(body_at).starts_with(column_comment) ? body_at + column_comment.size() : body_at;
+            if (read_layout(all, layout_at)) {
+                v2 = true;
+                const std::size_t log_at = static_cast<std::size_t>(sorted.fence - all.data()) +
+                                           (sorted.buckets + 1) * (fence_width + 1) + log_comment.size();
+                const std::size_t log_line = 3 + sorted.count + 1 + (sorted.buckets + 1) + 1 + 1;
+                entries.reserve(64);
+                read_log(all, log_at, log_line, path);
+                finish_warnings(path);
+                return {};
+            }
+            note(path, 3,
+                 "the layout line does not match the file (edited by hand, or damaged): read in full, "
+                 "the next record rewrites it");
+        }
+        if (version == 1)
+            note(path, 1, "format v1 (no index): read in full; the next recorded run rewrites it as v" +
+                              std::to_string(format_version));
+        // v1, or a v2 file whose layout cannot be trusted: every line.
         // The writer's lines are at least 27 bytes: reserving for that many
-        // only claims address space (hand-written shorter lines merely make
-        // the vectors grow).
-        const std::size_t max_records = size / 27 + 1;
+        // only claims address space.
+        const std::size_t max_records = all.size() / 27 + 1;
         entries.reserve(max_records);
         detail::advise_huge_pages(entries.data(), max_records * sizeof(entry));
-        std::vector<std::uint64_t> hashes;
-        hashes.reserve(max_records);
-        detail::advise_huge_pages(hashes.data(), max_records * sizeof(std::uint64_t));
-        std::size_t line_number = 1;
-        std::size_t pos = first_end + 1;
-        while (pos < all.size()) {
-            ++line_number;
-            const std::size_t end = all.find('\n', pos);
-            if (end == std::string_view::npos) {
-                // Writers end every line; a missing newline means the file
-                // was cut short, so the last field may be a truncated id.
-                warn(path, line_number, "incomplete last line (no newline; file cut short?)");
-                break;
-            }
-            const std::string_view line = all.substr(pos, end - pos);
-            pos = end + 1;
-            if (line.empty() || line[0] == '#') continue;
-            if (const char* why = parse_record(line, hashes)) warn(path, line_number, why);
-        }
+        index.reset(max_records);
+        read_lines(all.substr(body_at), 2, path, true);
         finish_warnings(path);
-        build_index(hashes);
         return {};
     }
 
-    /// Accepts "# testr-mini times v1"; an incomplete prefix of it (a file
-    /// cut short) is an empty store with a warning; anything else is refused.
-    std::optional<io_error> check_signature(std::string_view first, bool cut_short, std::string_view path) {
-        const std::string current = std::string(signature_prefix) + std::to_string(format_version);
-        if (first == current) return std::nullopt;
+    /// Accepts "# testr-mini times v1" and "... v2"; an incomplete prefix of
+    /// the current one (a file cut short) is an empty store with a warning;
+    /// anything else is refused.
+    std::optional<io_error> check_signature(std::string_view first, bool cut_short, std::string_view path, int& version) {
+        for (int v : {format_version, 1}) {
+            if (std::string_view(signature(v)).substr(0, signature(v).size() - 1) == first) {
+                version = v;
+                return std::nullopt;
+            }
+        }
+        const std::string current = signature(format_version).substr(0, signature(format_version).size() - 1);
         if (cut_short && std::string_view(current).starts_with(first)) {
             warn(path, 1, "incomplete signature line (file cut short?)");
             return std::nullopt;
@@ -244,17 +592,163 @@ struct database::impl {
         const std::string action = "use times database";
         if (first.starts_with(signature_prefix)) {
             const std::string_view digits = first.substr(signature_prefix.size());
-            int version = 0;
-            const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), version);
-            if (ec == std::errc{} && end == digits.data() + digits.size() && version > format_version) {
+            int newer = 0;
+            const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), newer);
+            if (ec == std::errc{} && end == digits.data() + digits.size() && newer > format_version) {
                 return content_error(std::string(path), action,
-                                     "it is format v" + std::to_string(version) + ", written by a newer testr-mini; this one reads v" +
+                                     "it is format v" + std::to_string(newer) + ", written by a newer testr-mini; this one reads v1 and v" +
                                          std::to_string(format_version) + " only and leaves the file untouched");
             }
         }
         return content_error(std::string(path), action,
                              "line 1 is not the signature '" + current +
                                  "'; not a testr-mini times file, or damaged: refusing to read or overwrite it");
+    }
+
+    template <class Id>
+    lookup_result lookup(std::span<const Id> ids) {
+        constexpr std::size_t ahead = 16;
+        const std::vector<std::pair<std::uint64_t, std::uint32_t>> order = hash_order(ids);
+        lookup_result out;
+        out.estimates.resize(ids.size());
+        sorted_walker walk(sorted);
+        for (std::size_t k = 0; k < order.size(); ++k) {
+            if (k + 3 * ahead < order.size()) __builtin_prefetch(&ids[order[k + 3 * ahead].second]);
+            if (k + 2 * ahead < order.size()) {
+                const std::string_view far = ids[order[k + 2 * ahead].second];
+                __builtin_prefetch(far.data());
+                __builtin_prefetch(far.data() + far.size() - 1);
+                index.prefetch(order[k + 2 * ahead].first);
+                if (sorted.count != 0) __builtin_prefetch(sorted.fence_address(order[k + 2 * ahead].first));
+            }
+            const auto [h, i] = order[k];
+            const std::size_t pos = overlay_find(ids[i], h);
+            if (pos != detail::id_table::npos) {
+                out.estimates[i] = entries[pos].times.estimate;
+            } else if (sorted.count != 0 && walk.seek(h)) {
+                std::optional<test_times> t;
+                if (walk.id() == std::string_view(ids[i])) {
+                    test_times parsed;
+                    std::string_view field;
+                    if (parse_line(walk.line(), parsed, field) == nullptr) t = parsed;
+                } else {
+                    t = sorted_find(ids[i], h);  // ids sharing a hash
+                }
+                if (t) out.estimates[i] = t->estimate;
+            }
+        }
+        for (std::size_t i = 0; i < ids.size(); ++i)
+            if (!out.estimates[i]) out.unknown.push_back(ids[i]);
+        return out;
+    }
+
+    /// The ids' hashes with their positions, in hash order: the order of the
+    /// sorted section, so many lookups sweep the file once, front to back,
+    /// instead of taking a TLB miss and a cache miss apiece.
+    template <class Id>
+    static std::vector<std::pair<std::uint64_t, std::uint32_t>> hash_order(std::span<const Id> ids) {
+        std::vector<std::pair<std::uint64_t, std::uint32_t>> order(ids.size()), other(ids.size());
+        for (std::size_t i = 0; i < ids.size(); ++i) order[i] = {detail::id_table::hash(ids[i]), static_cast<std::uint32_t>(i)};
+        // LSD radix sort, 16 bits a pass: linear, and stable, so equal
+        // hashes keep input order, as std::sort on the pairs would.
+        std::vector<std::uint32_t> counts(1u << 16);
+        for (int shift = 0; shift < 64; shift += 16) {
+            std::fill(counts.begin(), counts.end(), 0u);
+            for (const auto& e : order) ++counts[(e.first >> shift) & 0xFFFF];
+            std::uint32_t sum = 0;
+            for (auto& c : counts) sum += std::exchange(c, sum);
+            for (const auto& e : order) other[counts[(e.first >> shift) & 0xFFFF]++] = e;
+            order.swap(other);
+        }
+        return order;
+    }
+
+    /// `borrow`: keep a view of s.id instead of a copy (record() only,
+    /// whose samples outlive its database).
+    /// `in_sorted_section`: the sorted section's record of s.id, already
+    /// looked up by the caller.
+    add_result add(const sample& s, std::uint64_t h, bool borrow = false,
+                   const std::optional<test_times>* in_sorted_section = nullptr);
+
+    /// add() for a whole run in hash order (see sorted_walker), the
+    /// index sized for it up front.
+    void add_run(std::span<const sample> run, record_report& report) {
+        if (index.full(entries.size() + run.size())) rebuild_index(entries.size() + run.size());
+        entries.reserve(entries.size() + run.size());
+        constexpr std::size_t ahead = 16;
+        // In hash order, as lookup() does; a sample of an id seen twice in
+        // the run is folded in run order all the same (the sort is by hash,
+        // then position).
+        std::vector<std::string_view> ids(run.size());
+        for (std::size_t i = 0; i < run.size(); ++i) ids[i] = run[i].id;
+        const auto order = hash_order(std::span<const std::string_view>(ids));
+        auto count = [&report](add_result r) {
+            switch (r) {
+                case add_result::inserted: ++report.added; break;
+                case add_result::updated: ++report.updated; break;
+                case add_result::rejected: ++report.rejected; break;
+            }
+        };
+        sorted_walker walk(sorted);
+        for (std::size_t k = 0; k < order.size(); ++k) {
+            // The samples are read in hash order, i.e. at random: their
+            // slots, then their ids, then their index slots, fetched ahead.
+            if (k + 3 * ahead < order.size()) __builtin_prefetch(&run[order[k + 3 * ahead].second]);
+            if (k + 2 * ahead < order.size()) {
+                __builtin_prefetch(run[order[k + 2 * ahead].second].id.data());
+                if (sorted.count != 0) __builtin_prefetch(sorted.fence_address(order[k + 2 * ahead].first));
+            }
+            if (k + ahead < order.size()) index.prefetch(order[k + ahead].first);
+            const auto [h, i] = order[k];
+            sample s = run[i];
+            std::optional<test_times> stored;
+            if (sorted.count != 0 && walk.seek(h)) {
+                if (walk.id() != s.id) {
+                    stored = sorted_find(s.id, h);  // ids sharing a hash: not worth ordering them
+                } else {
+                    test_times t;
+                    std::string_view field;
+                    if (parse_line(walk.line(), t, field) == nullptr) stored = t;
+                    // The file's copy of the id: read in order from here on
+                    // (when formatting the batch), not from the caller's.
+                    if (walk.id_in_file()) s.id = walk.id();
+                }
+            }
+            count(add(s, h, true, &stored));
+        }
+    }
+
+    /// Every record with its hash, in (hash, id) order: the sorted section
+    /// with the overlay's updates in place, merged with the overlay's own.
+    template <class Visit>
+    void each_sorted(Visit&& visit) const {
+        std::vector<keyed> extra;
+        extra.reserve(entries.size() - in_sorted_count);
+        for (std::size_t i = 0; i < entries.size(); ++i)
+            if (!in_sorted[i]) extra.push_back({detail::id_table::hash(entries[i].id), entries[i].id, &entries[i].times});
+        std::sort(extra.begin(), extra.end(),
+                  [](const keyed& a, const keyed& b) { return key_less(a.hash, a.id, b.hash, b.id); });
+        std::size_t next = 0;
+        std::string plain;
+        const std::string_view recs = sorted.records;
+        for (std::size_t pos = 0; pos < recs.size();) {
+            const std::size_t nl = recs.find('\n', pos);
+            const std::string_view line = recs.substr(pos, nl - pos);
+            pos = nl + 1;
+            std::string_view id = id_field_of(line);
+            if (id.find('\\') != std::string_view::npos) {
+                plain = unescape_id(id).value_or(std::string(id));
+                id = plain;
+            }
+            const std::uint64_t h = detail::id_table::hash(id);
+            while (next < extra.size() && key_less(extra[next].hash, extra[next].id, h, id)) {
+                visit(extra[next].hash, extra[next].id, extra[next].times, std::string_view{});
+                ++next;
+            }
+            const std::size_t o = overlay_find(id, h);
+            visit(h, id, o == detail::id_table::npos ? nullptr : &entries[o].times, line);
+        }
+        for (; next < extra.size(); ++next) visit(extra[next].hash, extra[next].id, extra[next].times, std::string_view{});
     }
 };
 
@@ -263,87 +757,124 @@ database::database(database&&) noexcept = default;
 database& database::operator=(database&&) noexcept = default;
 database::~database() = default;
 
-std::size_t database::size() const noexcept { return impl_->entries.size(); }
-
-const test_times* database::find(std::string_view id) const noexcept {
-    const entry* e = impl_->find(id);
-    return e == nullptr ? nullptr : &e->times;
+std::size_t database::size() const noexcept {
+    return impl_->sorted.count + impl_->entries.size() - impl_->in_sorted_count;
 }
 
-std::optional<double> database::estimate(std::string_view id) const noexcept {
-    const entry* e = impl_->find(id);
-    if (e == nullptr) return std::nullopt;
-    return e->times.estimate;
+const test_times* database::find(std::string_view id) const {
+    impl& d = *impl_;
+    const std::uint64_t h = detail::id_table::hash(id);
+    const std::size_t pos = d.overlay_find(id, h);
+    if (pos != detail::id_table::npos) return &d.entries[pos].times;
+    const auto t = d.sorted_find(id, h);
+    if (!t) return nullptr;
+    return &d.found.emplace_back(*t);
 }
 
-namespace {
-template <class Id>
-lookup_result lookup_all(const detail::id_table& index, std::span<const entry> entries, std::span<const Id> ids) {
-    constexpr std::size_t ahead = 16;
-    std::vector<std::uint64_t> hashes(ids.size());
-    for (std::size_t i = 0; i < ids.size(); ++i) hashes[i] = detail::id_table::hash(ids[i]);
-    lookup_result out;
-    out.estimates.resize(ids.size());
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (i + ahead < ids.size()) index.prefetch(hashes[i + ahead]);
-        const std::size_t pos = index.find(ids[i], hashes[i], entries);
-        if (pos == detail::id_table::npos) {
-            out.unknown.push_back(ids[i]);
+std::optional<double> database::estimate(std::string_view id) const {
+    impl& d = *impl_;
+    const std::uint64_t h = detail::id_table::hash(id);
+    const std::size_t pos = d.overlay_find(id, h);
+    if (pos != detail::id_table::npos) return d.entries[pos].times.estimate;
+    if (const auto t = d.sorted_find(id, h)) return t->estimate;
+    return std::nullopt;
+}
+
+lookup_result database::lookup(std::span<const std::string_view> ids) const { return impl_->lookup(ids); }
+lookup_result database::lookup(std::span<const std::string> ids) const { return impl_->lookup(ids); }
+
+std::span<const entry> database::entries() const {
+    impl& d = *impl_;
+    if (d.sorted.count == 0) return d.entries;
+    if (d.all_valid) return d.all;
+    d.all.clear();
+    d.all.reserve(size());
+    std::vector<std::uint8_t> placed(d.entries.size());
+    const std::string_view recs = d.sorted.records;
+    for (std::size_t pos = 0; pos < recs.size();) {
+        const std::size_t nl = recs.find('\n', pos);
+        const std::string_view line = recs.substr(pos, nl - pos);
+        pos = nl + 1;
+        test_times t;
+        std::string_view field;
+        if (parse_line(line, t, field) != nullptr) continue;
+        const auto id = d.raw_id(field);
+        if (!id) continue;
+        const std::size_t o = d.overlay_find(*id, detail::id_table::hash(*id));
+        if (o != detail::id_table::npos) {
+            placed[o] = 1;
+            d.all.push_back(d.entries[o]);
         } else {
-            out.estimates[i] = entries[pos].times.estimate;
+            d.all.push_back({*id, t});
         }
     }
-    return out;
+    for (std::size_t i = 0; i < d.entries.size(); ++i)
+        if (!placed[i]) d.all.push_back(d.entries[i]);
+    d.all_valid = true;
+    return d.all;
 }
-}  // namespace
-
-lookup_result database::lookup(std::span<const std::string_view> ids) const {
-    return lookup_all(impl_->index, impl_->entries, ids);
-}
-lookup_result database::lookup(std::span<const std::string> ids) const {
-    return lookup_all(impl_->index, impl_->entries, ids);
-}
-
-std::span<const entry> database::entries() const noexcept { return impl_->entries; }
 
 const std::vector<warning>& database::warnings() const noexcept { return impl_->warnings; }
 
-database::add_result database::add(const sample& s) {
+database::add_result database::add(const sample& s) { return impl_->add(s, detail::id_table::hash(s.id)); }
+
+database::add_result database::impl::add(const sample& s, std::uint64_t h, bool borrow,
+                                         const std::optional<test_times>* in_sorted_section) {
     if (!std::isfinite(s.seconds)) return add_result::rejected;
     const double seconds = std::clamp(s.seconds, 0.0, max_seconds);
-    impl& d = *impl_;
-    const std::uint64_t h = detail::id_table::hash(s.id);
-    std::size_t pos = d.index.find(s.id, h, d.entries);
-    const bool fresh = pos == detail::id_table::npos;
-    if (fresh) {
-        if (d.index.full(d.entries.size())) d.rebuild_index(2 * (d.entries.size() + 1));
-        pos = d.entries.size();
-        d.entries.push_back({d.arena.copy(s.id), {}});
-        d.index.insert(d.entries[pos].id, h, pos, d.entries);
+    impl& d = *this;
+    d.all_valid = false;
+    std::size_t pos = d.overlay_find(s.id, h);
+    bool fresh = false;
+    if (pos == detail::id_table::npos) {
+        const auto stored = in_sorted_section != nullptr ? *in_sorted_section : d.sorted_find(s.id, h);
+        fresh = !stored;
+        pos = d.insert(borrow ? s.id : d.arena.copy(s.id), h, stored.value_or(test_times{}), stored.has_value());
     }
     fold(d.entries[pos].times, seconds, s.passed);
+    if (!d.changed[pos]) {
+        d.changed[pos] = 1;
+        d.changed_order.push_back(pos);
+    }
     return fresh ? add_result::inserted : add_result::updated;
 }
 
 std::string database::serialize() const {
+    const impl& d = *impl_;
+    const std::size_t count = size();
+    const std::size_t buckets = std::bit_ceil(std::max<std::size_t>(1, count / records_per_bucket));
+    const int shift = 64 - std::countr_zero(buckets);
     std::size_t id_bytes = 0;
-    for (const entry& e : impl_->entries) id_bytes += e.id.size();
+    for (const entry& e : d.entries) id_bytes += e.id.size();
     std::string out;
-    out.reserve(64 + id_bytes + impl_->entries.size() * 40);
-    out.append(signature_prefix).append(std::to_string(format_version)).append("\n").append(column_comment);
-    char runs[16];
-    for (const entry& e : impl_->entries) {
-        append_seconds(out, e.times.estimate);
-        out.push_back('\t');
-        append_seconds(out, e.times.last);
-        out.push_back('\t');
-        out.append(runs, std::to_chars(runs, runs + sizeof runs, e.times.runs).ptr);
-        out.push_back('\t');
-        out.append(e.times.last_passed ? pass_word : fail_word);
-        out.push_back('\t');
-        escape_id(e.id, out);
-        out.push_back('\n');
+    out.reserve(256 + d.sorted.records.size() + id_bytes + d.entries.size() * 40 + (buckets + 1) * (fence_width + 1));
+    out.append(signature(format_version)).append(column_comment);
+    const std::size_t layout_at = out.size();
+    out.append(layout_size, ' ');
+    const std::size_t records_at = out.size();
+    std::vector<std::size_t> fence;
+    fence.reserve(buckets + 1);
+    std::size_t written = 0;
+    d.each_sorted([&](std::uint64_t h, std::string_view id, const test_times* t, std::string_view line) {
+        const std::size_t b = shift >= 64 ? 0 : static_cast<std::size_t>(h >> shift);
+        while (fence.size() <= b) fence.push_back(out.size() - records_at);
+        if (t != nullptr) {
+            append_record(out, *t, id);
+        } else {
+            out.append(line).push_back('\n');
+        }
+        ++written;
+    });
+    const std::size_t bytes = out.size() - records_at;
+    while (fence.size() <= buckets) fence.push_back(bytes);
+    out.replace(layout_at, layout_size, layout_line(written, bytes, buckets));
+    out.append(fence_comment);
+    char hex[fence_width + 2];
+    for (std::size_t f : fence) {
+        std::snprintf(hex, sizeof hex, "%010zx\n", f);
+        out.append(hex, fence_width + 1);
     }
+    out.append(log_comment);
     return out;
 }
 
@@ -371,6 +902,39 @@ result<database, io_error> open(const std::string& path) {
     return db;
 }
 
+namespace {
+
+/// Appends `batch` and its end line to `path` in one write, then fsyncs.
+/// A failure or crash part-way leaves a torn tail that readers ignore and
+/// the next record() compacts away; the file is never truncated, since a
+/// reader may have mapped the bytes past the old end.
+result<void, io_error> append_batch(const std::string& path, std::string& batch) {
+    const std::size_t body = batch.size();
+    batch.append(end_line(body, crc_of(batch)));
+    const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0) return unexpected{errno_error(path, "append to times database", errno)};
+    auto fault = [fd](detail::append_stage stage) {
+        if (detail::append_fault_hook != nullptr) detail::append_fault_hook(stage, fd);
+    };
+    fault(detail::append_stage::opened);
+    const std::string_view all = batch;
+    const std::size_t half = all.size() / 2;
+    int err = fd_io::write_all(fd, all.substr(0, half));
+    if (err == 0) {
+        fault(detail::append_stage::half_written);
+        err = fd_io::write_all(fd, all.substr(half));
+    }
+    if (err == 0) {
+        fault(detail::append_stage::written);
+        err = fd_io::fsync_retrying(fd);
+    }
+    if (::close(fd) != 0 && err == 0 && errno != EINTR) err = errno;
+    if (err != 0) return unexpected{errno_error(path, "append to times database", err)};
+    return {};
+}
+
+}  // namespace
+
 result<record_report, io_error> record(const std::string& path, std::span<const sample> run) {
     auto lock = lock_file(path + ".lock");
     if (!lock) return unexpected{std::move(lock).error()};
@@ -380,15 +944,23 @@ result<record_report, io_error> record(const std::string& path, std::span<const 
 
     record_report report;
     report.warnings = db->warnings();
-    for (const sample& s : run) {
-        switch (db->add(s)) {
-            case database::add_result::inserted: ++report.added; break;
-            case database::add_result::updated: ++report.updated; break;
-            case database::add_result::rejected: ++report.rejected; break;
-        }
+    database::impl& d = *db->impl_;
+    d.add_run(run, report);
+    const std::size_t log_after = d.log_records + d.changed_order.size();
+    report.compacted = !d.v2 || d.torn_tail || !d.warnings.empty() ||
+                       log_after > std::max(min_log_records, d.sorted.count);
+    if (report.compacted) {
+        if (auto written = write_file_atomically(path, db->serialize()); !written)
+            return unexpected{std::move(written).error()};
+        return report;
     }
-    if (auto written = write_file_atomically(path, db->serialize()); !written)
-        return unexpected{std::move(written).error()};
+    if (d.changed_order.empty()) return report;
+    std::size_t id_bytes = 0;
+    for (std::size_t pos : d.changed_order) id_bytes += d.entries[pos].id.size();
+    std::string batch;
+    batch.reserve(id_bytes + d.changed_order.size() * 48 + 64);
+    for (std::size_t pos : d.changed_order) append_record(batch, d.entries[pos].times, d.entries[pos].id);
+    if (auto appended = append_batch(path, batch); !appended) return unexpected{std::move(appended).error()};
     return report;
 }
 

@@ -1,15 +1,21 @@
 // timesdb.hpp - the per-test duration store: a flat text file.
 //
 // One file in the repository directory (`.testrepository/times.tsv`), read
-// before partitioning so long tests start first, rewritten after each run.
-// Format and durability design: docs/timesdb.md. In short:
+// before partitioning so long tests start first, updated after each run.
+// Format and durability design: docs/timesdb.md. In short (v2):
 //
-//     # testr-mini times v1
+//     # testr-mini times v2
 //     # estimate_s<TAB>last_s<TAB>runs<TAB>last_status<TAB>test_id
+//     # sorted records=... bytes=... buckets=...
 //     0.812500<TAB>0.790000<TAB>4<TAB>pass<TAB>pkg.tests.TestA.test_one
+//     ...                                   (records in id-hash order)
+//     # fence: ...                          (where each hash bucket starts)
+//     # log: ...
+//     ...records appended since...          (batches closed by "# end N CRC")
 //
-// Readers take no lock: the file is only ever replaced whole by rename, so a
-// reader sees one complete version. Writers (record) lock `<file>.lock`
+// A lookup reads the log and the few records of one bucket, not the file.
+// Readers take no lock: the file is only ever appended to in checksummed
+// batches or replaced whole by rename. Writers (record) lock `<file>.lock`
 // around read-modify-write, so concurrent runs lose no sample.
 #pragma once
 
@@ -29,8 +35,13 @@ namespace testr::timesdb {
 
 /// The store's name inside the repository directory.
 inline constexpr std::string_view file_name = "times.tsv";
-/// The format version this build reads and writes (first line "... v1").
-inline constexpr int format_version = 1;
+/// The format version this build writes (first line "... v2"); v1 files
+/// (no index, no log) are read in full and rewritten as v2 by record().
+inline constexpr int format_version = 2;
+/// record() appends while the log holds at most this many records, or as
+/// many as the sorted section if that is more; past that it rewrites the
+/// file with everything sorted (the log then empty).
+inline constexpr std::size_t min_log_records = 1024;
 /// Weight of a new sample in the running estimate (exponential smoothing).
 inline constexpr double smoothing = 0.25;
 /// Before smoothing, a sample is clamped to within this factor of the current
@@ -74,6 +85,8 @@ struct lookup_result {
     std::vector<std::string_view> unknown;         ///< ids never recorded, input order (views of the caller's)
 };
 
+struct record_report;
+
 /// One stored test. `id` views memory owned by the database.
 struct entry {
     std::string_view id;
@@ -92,19 +105,22 @@ public:
 
     std::size_t size() const noexcept;
 
-    /// The record for `id`, or null. Valid until the next add().
-    const test_times* find(std::string_view id) const noexcept;
+    /// The record for `id`, or null. Valid until the next add(). Not to be
+    /// called from two threads at once (it may cache a record it parsed).
+    const test_times* find(std::string_view id) const;
 
     /// Seconds to expect `id` to take, or nothing if it was never recorded.
-    std::optional<double> estimate(std::string_view id) const noexcept;
+    std::optional<double> estimate(std::string_view id) const;
 
     /// Estimates for many ids at once, faster than estimate() one by one
     /// (the index probes overlap). Duplicates in `ids` are harmless.
     lookup_result lookup(std::span<const std::string_view> ids) const;
     lookup_result lookup(std::span<const std::string> ids) const;
 
-    /// Every record: file order, then ids added since. Valid until add().
-    std::span<const entry> entries() const noexcept;
+    /// Every record: file order (a v2 file: the sorted section with the
+    /// log's updates in place, then the rest of the log), then ids added
+    /// since. Parses the whole file. Valid until add().
+    std::span<const entry> entries() const;
 
     /// Lines skipped while loading (at most max_warnings + 1).
     const std::vector<warning>& warnings() const noexcept;
@@ -114,7 +130,8 @@ public:
     enum class add_result { inserted, updated, rejected };
     add_result add(const sample& s);
 
-    /// The complete file content for this state.
+    /// The complete file content for this state, compacted: every record
+    /// in the sorted section, an empty log.
     std::string serialize() const;
 
 private:
@@ -122,12 +139,15 @@ private:
     std::unique_ptr<impl> impl_;
     friend result<database, io_error> parse(std::string_view content, std::string_view path);
     friend result<database, io_error> open(const std::string& path);
+    friend result<record_report, io_error> record(const std::string& path, std::span<const sample> run);
 };
 
 /// Parses file content; `path` is only used in messages. Bad record lines
-/// become warnings. Errors (code 0): a first line that is not a v1
+/// become warnings. Errors (code 0): a first line that is not a v1 or v2
 /// signature, i.e. another kind of file or a newer format, which must not be
 /// overwritten. An empty content, or a signature cut short, is an empty store.
+/// A v2 file whose layout line does not match its sections (edited by hand,
+/// damaged) is read in full, with a warning, and rewritten by record().
 result<database, io_error> parse(std::string_view content, std::string_view path);
 
 /// Loads the store at `path`. A missing file in an existing directory is an
@@ -141,14 +161,18 @@ struct record_report {
     std::size_t updated = 0;   ///< samples folded into existing records
     std::size_t rejected = 0;  ///< samples with NaN/inf durations, ignored
     std::vector<warning> warnings;  ///< old lines skipped, and now dropped from the file
+    bool compacted = false;    ///< the file was rewritten whole (else the run was appended)
 };
 
 /// Folds a whole run into the store at `path` under an exclusive lock on
-/// `<path>.lock`: load, add every sample, rewrite atomically (see
-/// write_file_atomically), so a crash at any instant leaves the old or the
-/// new file. Creates the file if missing. Errors name the path and reason:
-/// missing directory, permission denied, disk full, a refused first line
-/// (the file is then left untouched).
+/// `<path>.lock`: load, add every sample, then append the changed records
+/// as one checksummed batch and fsync, or, when the log is long enough (see
+/// min_log_records), a v1 file is upgraded, or an interrupted append left
+/// bytes behind, rewrite the whole file atomically (write_file_atomically).
+/// A crash at any instant leaves the old content or the new. Creates the
+/// file if missing. Errors name the path and reason: missing directory,
+/// permission denied, disk full, a refused first line (the file is then
+/// left untouched).
 result<record_report, io_error> record(const std::string& path, std::span<const sample> run);
 
 /// Appends `id` to `out` escaped for one tab-separated field: backslash,
@@ -158,5 +182,13 @@ void escape_id(std::string_view id, std::string& out);
 
 /// Inverse of escape_id; nothing for a malformed escape sequence.
 std::optional<std::string> unescape_id(std::string_view text);
+
+namespace detail {
+/// The points of an append at which a test may inject a fault: the file
+/// opened, half of the batch written, all of it written (before fsync).
+enum class append_stage { opened, half_written, written };
+using append_fault_hook_t = void (*)(append_stage stage, int fd);
+inline append_fault_hook_t append_fault_hook = nullptr;
+}  // namespace detail
 
 }  // namespace testr::timesdb

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "timesdb.hpp"
+#include "timesdb_index.hpp"
 
 namespace testr::timesdb {
 namespace {
@@ -21,10 +22,11 @@ int hex_value(char c) {
 
 bool needs_escape(unsigned char c) { return c < 0x20 || c == 0x7f || c == '\\'; }
 
-/// Position of the first byte at or after `from` that escape_id rewrites,
-/// or npos. Ids rarely have one, so 8 bytes are tested at a time (bit
-/// tricks: "has a byte < n" and "has a zero byte" are exact as a whole).
-std::size_t next_to_escape(std::string_view s, std::size_t from) {
+}  // namespace
+
+// Ids rarely have a byte to escape, so 8 bytes are tested at a time (bit
+// tricks: "has a byte < n" and "has a zero byte" are exact as a whole).
+std::size_t detail::next_to_escape(std::string_view s, std::size_t from) noexcept {
     constexpr std::uint64_t ones = 0x0101010101010101ULL;
     constexpr std::uint64_t highs = 0x8080808080808080ULL;
     auto has_zero = [&](std::uint64_t v) { return (v - ones) & ~v & highs; };
@@ -40,12 +42,11 @@ std::size_t next_to_escape(std::string_view s, std::size_t from) {
     return std::string_view::npos;
 }
 
-}  // namespace
-
 void escape_id(std::string_view id, std::string& out) {
     static constexpr char hex[] = "0123456789abcdef";
     std::size_t plain_from = 0;
-    for (std::size_t i = next_to_escape(id, 0); i != std::string_view::npos; i = next_to_escape(id, plain_from)) {
+    for (std::size_t i = detail::next_to_escape(id, 0); i != std::string_view::npos;
+         i = detail::next_to_escape(id, plain_from)) {
         out.append(id, plain_from, i - plain_from);
         plain_from = i + 1;
         const auto c = static_cast<unsigned char>(id[i]);

@@ -11,7 +11,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdint>
-#include <functional>
+#include <cstring>
 #include <sys/mman.h>
 #include <span>
 #include <string_view>
@@ -31,11 +31,48 @@ inline void advise_huge_pages(const void* data, std::size_t bytes) noexcept {
     if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
 }
 
+/// Position of the first byte at or after `from` that escape_id rewrites,
+/// or npos (timesdb_escape.cpp).
+std::size_t next_to_escape(std::string_view s, std::size_t from) noexcept;
+
+/// The hash that orders the file's sorted section, so it is part of the
+/// format (docs/timesdb.md): the same on every build and machine. Words are
+/// read little-endian; each is mixed in with one multiply, then the result
+/// gets MurmurHash3's finaliser.
+inline std::uint64_t id_hash(std::string_view id) noexcept {
+    constexpr std::uint64_t m = 0xff51afd7ed558ccdULL;
+    auto word = [](const char* p, std::size_t n) {
+        std::uint64_t v = 0;
+        for (std::size_t i = 0; i < n; ++i) v |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+        return v;
+    };
+    std::uint64_t h = id.size() * 0x9e3779b97f4a7c15ULL;
+    const char* p = id.data();
+    std::size_t n = id.size();
+    for (; n >= 8; p += 8, n -= 8) {
+        std::uint64_t v;
+        std::memcpy(&v, p, 8);
+        if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
+        h = (h ^ v) * m;
+        h ^= h >> 32;
+    }
+    if (n > 0) {
+        h = (h ^ word(p, n)) * m;
+        h ^= h >> 32;
+    }
+    h ^= h >> 33;
+    h *= m;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
 class id_table {
 public:
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
-    static std::uint64_t hash(std::string_view id) noexcept { return std::hash<std::string_view>{}(id); }
+    static std::uint64_t hash(std::string_view id) noexcept { return id_hash(id); }
 
     /// Empties the table, sized for `n` ids without growing.
     void reset(std::size_t n) {

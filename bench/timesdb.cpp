@@ -1,6 +1,6 @@
-// bench/timesdb: load, bulk lookup and record speed of the duration store
-// (issue #4), beside testrepository's dbm store loading the same durations
-// in the same run.
+// bench/timesdb: load, bulk lookup and record speed of the duration store,
+// beside testrepository's dbm store loading the same durations in the same
+// run: all 10^5 of a 10^5 store, and 10^5 of a 10^6 store.
 //
 //   build/bench/timesdb [--dir DIR] [--repeat N] [--no-python]
 //
@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -44,9 +45,10 @@ struct timing {
     double cpu_ms;   // median CPU time of this process: what a shared, busy machine cannot inflate
 };
 
-timing median_of(int repeat, const std::function<void()>& fn) {
+timing median_of(int repeat, const std::function<void()>& fn, const std::function<void()>& prepare = {}) {
     std::vector<double> wall, cpu;
     for (int i = 0; i < repeat; ++i) {
+        if (prepare) prepare();  // not timed
         const double cpu_start = cpu_ms();
         const auto start = clock_type::now();
         fn();
@@ -89,6 +91,38 @@ void write_store(const std::string& path, const std::vector<timesdb::sample>& ru
     timesdb::database db;
     for (const auto& s : run) db.add(s);
     if (auto w = testr::write_file_atomically(path, db.serialize()); !w) die(w.error().message());
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+/// Runs the dbm reference; its JSON answer.
+nlohmann::json run_python(const std::string& dir, const std::string& name, const std::vector<timesdb::sample>& run,
+                          const std::vector<std::string>* wanted, int repeat) {
+    const std::string tsv = dir + "/" + name + ".tsv";
+    {
+        std::ofstream out(tsv);
+        for (const auto& s : run) out << s.id << '\t' << s.seconds << '\n';
+    }
+    std::string wanted_arg;
+    if (wanted != nullptr) {
+        wanted_arg = dir + "/" + name + ".wanted";
+        std::ofstream out(wanted_arg);
+        for (const auto& id : *wanted) out << id << '\n';
+    }
+    const std::string dbm_dir = dir + "/" + name + ".dbm";
+    std::filesystem::create_directory(dbm_dir);
+    const std::string command = "/usr/bin/python3 " TIMESDB_PYTHON_SCRIPT " " + tsv + " " + dbm_dir + " " +
+                                std::to_string(repeat) + " " + wanted_arg;
+    FILE* p = ::popen(command.c_str(), "r");
+    if (p == nullptr) die("cannot run " + command);
+    std::string output;
+    char buf[4096];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) output.append(buf, n);
+    if (::pclose(p) != 0) die("reference failed: " + command);
+    return nlohmann::json::parse(output);
 }
 
 timesdb::database open_or_die(const std::string& path) {
@@ -157,16 +191,58 @@ int main(int argc, char** argv) {
     if (loaded != all_known.size()) die("lookup missed known ids");
     rows.push_back({"load + lookup all 1e5 (= dbm reference)", load_lookup, 0});
 
-    // Recording into an existing 1e5 store: the steady state of `testr run`.
-    const std::string record_path = dir + "/times-record.tsv";
-    write_store(record_path, run_1e5);
-    std::vector<std::vector<timesdb::sample>> runs;
-    for (int i = 0; i < repeat; ++i) runs.push_back(make_run(ids_1e5, 100 + static_cast<unsigned>(i)));
-    std::size_t next_run = 0;
-    rows.push_back({"record 1e5-test run into 1e5 store", median_of(repeat, [&] {
-                        if (auto r = timesdb::record(record_path, runs[next_run++]); !r) die(r.error().message());
-                    }),
-                    50});
+    // What `testr run` does before partitioning a 10^5-test selection of a
+    // 10^6-test suite: open the big store and look the selection up.
+    std::vector<std::string> wanted_1e6;
+    for (std::size_t i = 0; i < 90000; ++i) wanted_1e6.push_back(ids_1e6[(i * 7919) % ids_1e6.size()]);
+    wanted_1e6.insert(wanted_1e6.end(), fresh.begin(), fresh.end());
+    const timing open_lookup_1e6 = median_of(repeat, [&] {
+        const auto db = open_or_die(path_1e6);
+        loaded = wanted_1e6.size() - db.lookup(wanted_1e6).unknown.size();
+    });
+    if (loaded != 90000) die("1e6 lookup found " + std::to_string(loaded) + " known ids");
+    rows.push_back({"open + lookup 1e5 ids in 1e6 store", open_lookup_1e6, 0});
+    std::vector<std::string> wanted_1e5(ids_1e5.begin(), ids_1e5.begin() + 9000);
+    wanted_1e5.insert(wanted_1e5.end(), fresh.begin(), fresh.begin() + 1000);
+    const timing open_lookup_1e5 = median_of(repeat, [&] {
+        const auto db = open_or_die(path_1e5);
+        loaded = wanted_1e5.size() - db.lookup(wanted_1e5).unknown.size();
+    });
+    rows.push_back({"open + lookup 1e4 ids in 1e5 store", open_lookup_1e5, 0});
+
+    // Recording a whole run into a store holding the same tests: the steady
+    // state of `testr run`. The first run after a compaction appends; the
+    // one after it finds the log as long as the sorted section and compacts.
+    auto record_rows = [&](const std::vector<std::string>& ids, const std::string& label) {
+        const std::string record_path = dir + "/times-record.tsv";
+        write_store(record_path, make_run(ids, 1));
+        const std::string compacted = slurp(record_path);
+        std::vector<std::vector<timesdb::sample>> runs;
+        for (int i = 0; i < 2; ++i) runs.push_back(make_run(ids, 100 + static_cast<unsigned>(i)));
+        std::string appended;
+        // Each repetition starts from the same file, put back untimed (and
+        // as a new file: a store is only ever replaced by rename).
+        auto restore = [&](const std::string& bytes) {
+            return [&record_path, &bytes] {
+                std::filesystem::remove(record_path);
+                std::ofstream(record_path, std::ios::binary) << bytes;
+            };
+        };
+        const timing append = median_of(repeat, [&] {
+            auto r = timesdb::record(record_path, runs[0]);
+            if (!r || r->compacted) die("the first record did not append");
+        }, restore(compacted));
+        appended = slurp(record_path);
+        const timing compact = median_of(repeat, [&] {
+            auto r = timesdb::record(record_path, runs[1]);
+            if (!r || !r->compacted) die("the second record did not compact");
+        }, restore(appended));
+        rows.push_back({"record " + label + "-test run into " + label + " store: append", append, 0});
+        rows.push_back({"record " + label + "-test run: the next, compacting", compact, 0});
+        return std::pair{append, compact};
+    };
+    const auto rec_1e5 = record_rows(ids_1e5, "1e5");
+    const auto rec_1e6 = record_rows(ids_1e6, "1e6");
     rows.push_back({"record 1e5-test run into empty store", median_of(repeat, [&] {
                         std::filesystem::remove(dir + "/times-empty.tsv");
                         if (auto r = timesdb::record(dir + "/times-empty.tsv", run_1e5); !r) die(r.error().message());
@@ -184,32 +260,25 @@ int main(int argc, char** argv) {
         std::printf("%-42s %10.2f %10.2f   %s\n", r.what.c_str(), r.t.wall_ms, r.t.cpu_ms, target);
     }
 
+    std::printf("\ngrowth 1e5 -> 1e6: open + lookup of 10%% %.1fx, record (append) %.1fx, record (compacting) %.1fx\n",
+                open_lookup_1e6.wall_ms / open_lookup_1e5.wall_ms, rec_1e6.first.wall_ms / rec_1e5.first.wall_ms,
+                rec_1e6.second.wall_ms / rec_1e5.second.wall_ms);
     if (python) {
-        const std::string tsv = dir + "/ids.tsv";
-        {
-            std::ofstream out(tsv);
-            for (const auto& s : run_1e5) out << s.id << '\t' << s.seconds << '\n';
-        }
-        const std::string dbm_dir = dir + "/dbm";
-        std::filesystem::create_directory(dbm_dir);
-        const std::string command = "/usr/bin/python3 " TIMESDB_PYTHON_SCRIPT " " + tsv + " " + dbm_dir + " " + std::to_string(repeat);
-        FILE* p = ::popen(command.c_str(), "r");
-        if (p == nullptr) die("cannot run " + command);
-        std::string output;
-        char buf[4096];
-        while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) output.append(buf, n);
-        if (::pclose(p) != 0) die("reference failed: " + command);
-        const auto ref = nlohmann::json::parse(output);
+        const auto ref = run_python(dir, "r1e5", run_1e5, nullptr, repeat);
         const double dbm_load = ref["load_ms_median"].get<double>();
         const double dbm_record = ref["record_ms"].get<double>();
-        std::printf("\nreference: testrepository's Repository._get_test_times on %s (Python %s, %d records)\n",
-                    ref["backend"].get<std::string>().c_str(), ref["python"].get<std::string>().c_str(),
-                    ref["records"].get<int>());
+        std::printf("\nreference: testrepository's Repository._get_test_times on %s (Python %s)\n",
+                    ref["backend"].get<std::string>().c_str(), ref["python"].get<std::string>().c_str());
         const double ratio = dbm_load / load_lookup.wall_ms;
-        std::printf("%-42s %10.2f   timesdb load+lookup %.1fx faster (target >= 10x %s)\n", "dbm load 1e5 durations",
+        std::printf("%-42s %10.2f   timesdb load+lookup %.1fx faster (target >= 10x %s)\n", "dbm load all of 1e5",
                     dbm_load, ratio, ratio >= 10 ? "ok" : "MISSED");
         std::printf("%-42s %10.2f   timesdb record into empty store %.1fx faster\n", "dbm record 1e5 durations (one run)",
                     dbm_record, dbm_record / rows.back().t.wall_ms);
+        const auto big = run_python(dir, "r1e6", make_run(ids_1e6, 2), &wanted_1e6, std::min(repeat, 5));
+        const double dbm_big = big["load_ms_median"].get<double>();
+        const double big_ratio = dbm_big / open_lookup_1e6.wall_ms;
+        std::printf("%-42s %10.2f   timesdb open+lookup %.1fx faster (target >= 30x %s)\n", "dbm lookup 1e5 ids in 1e6",
+                    dbm_big, big_ratio, big_ratio >= 30 ? "ok" : "MISSED");
     }
     if (remove_dir) std::filesystem::remove_all(dir);
     return 0;

@@ -7,7 +7,7 @@ BUILD=${TESTR_BUILD_DIR:-$TOP/build}
 # Debian packages every script needs; callers may add their own.
 BASE_PACKAGES=(
   g++ meson ninja-build pkg-config cmake
-  librange-v3-dev nlohmann-json3-dev doctest-dev zlib1g-dev
+  librange-v3-dev nlohmann-json3-dev doctest-dev zlib1g-dev libdeflate-dev
   python3 python3-subunit subunit python3-testrepository testrepository
   libcli11-dev libpcre2-dev
   python3-testscenarios

@@ -6,6 +6,7 @@
 #include "../fuzz/subunit_check.hpp"
 
 #include <doctest/doctest.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -437,6 +438,48 @@ TEST_CASE("thousands of random events survive encode and decode unchanged") {
         REQUIRE(su::encode(events[i], b));
         CHECK(a == b);
     }
+}
+
+TEST_CASE("the codec's CRC-32 is zlib's on every buffer and every packet") {
+    // The codec sums with libdeflate; every other subunit implementation
+    // (python-subunit included) with zlib's crc32(). Lengths around the
+    // word, vector and fold widths libdeflate switches between, and then
+    // the packets of random events, whose trailing CRC must be zlib's.
+    std::mt19937_64 rng(21);
+    std::string buf(70000, '\0');
+    for (auto& c : buf) c = static_cast<char>(rng());
+    auto zlib_crc = [](const char* p, std::size_t n) {
+        return static_cast<std::uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(p), static_cast<uInt>(n)));
+    };
+    std::size_t compared = 0;
+    for (std::size_t n = 0; n <= 1100; ++n) {
+        for (std::size_t offset : {std::size_t{0}, std::size_t{1}, std::size_t{7}, n * 13 % 64}) {
+            REQUIRE(libdeflate_crc32(0, buf.data() + offset, n) == zlib_crc(buf.data() + offset, n));
+            ++compared;
+        }
+    }
+    for (std::size_t n : {4095u, 4096u, 4097u, 65535u, 65536u, 69999u}) {
+        CHECK(libdeflate_crc32(0, buf.data(), n) == zlib_crc(buf.data(), n));
+    }
+    CHECK(compared == 4 * 1101);
+
+    generator gen(21);
+    std::size_t packets = 0;
+    for (int i = 0; i < 3000; ++i) {
+        std::string out;
+        REQUIRE(su::encode(gen.next(), out));
+        su::decoder d([&](const su::event_view&, std::string_view raw) {
+            REQUIRE(raw.size() > 4);
+            const auto* p = reinterpret_cast<const unsigned char*>(raw.data() + raw.size() - 4);
+            const std::uint32_t stored = std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 |
+                                         std::uint32_t{p[2]} << 8 | p[3];
+            CHECK(stored == zlib_crc(raw.data(), raw.size() - 4));
+            ++packets;
+        });
+        d.feed(out);
+        d.finish();
+    }
+    CHECK(packets >= 3000);
 }
 
 TEST_CASE("a stream cut at every byte length gives clean events or a subunit.parser failure") {

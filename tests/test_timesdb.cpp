@@ -8,7 +8,9 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <future>
+#include <map>
 #include <random>
 #include <sched.h>
 #include <set>
@@ -85,6 +87,32 @@ std::string random_utf8(std::mt19937& rng) {
 }
 
 std::size_t count_lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+/// The ids of a v2 file's sorted section, in file order (lines 4...).
+std::vector<std::string> sorted_ids(const std::string& bytes) {
+    std::vector<std::string> ids;
+    std::size_t pos = 0;
+    for (int skip = 0; skip < 3; ++skip) pos = bytes.find('\n', pos) + 1;
+    while (pos < bytes.size() && bytes[pos] != '#') {
+        const std::size_t end = bytes.find('\n', pos);
+        const std::string line = bytes.substr(pos, end - pos);
+        ids.push_back(timesdb::unescape_id(line.substr(line.rfind('\t') + 1)).value());
+        pos = end + 1;
+    }
+    return ids;
+}
+
+/// A v1 file holding `ids`: what an older testr-mini wrote. record() must
+/// rewrite it whole, so tests of the rewrite path start from one.
+std::string v1_file(const std::vector<std::string>& ids, double seconds = 0.5) {
+    std::string out = "# testr-mini times v1\n# estimate_s\tlast_s\truns\tlast_status\ttest_id\n";
+    for (const auto& id : ids) {
+        std::string escaped;
+        timesdb::escape_id(id, escaped);
+        out += std::to_string(seconds) + "\t" + std::to_string(seconds) + "\t1\tpass\t" + escaped + "\n";
+    }
+    return out;
+}
 
 /// Sets the atomic-write fault hook for one scope.
 struct fault_hook_guard {
@@ -165,7 +193,9 @@ TEST_SUITE("timesdb escaping") {
         record_ok(db_path(dir), run);
 
         const std::string bytes = read_bytes(db_path(dir));
-        CHECK(count_lines(bytes) == 2 + ids.size());  // signature, column comment, one line each
+        CHECK(bytes.starts_with("# testr-mini times v2\n"));
+        // signature, columns, layout, a line each, fence comment, 128 + 1 fences, log comment
+        CHECK(count_lines(bytes) == 3 + ids.size() + 1 + 129 + 1);
         const auto db = open_ok(db_path(dir));
         CHECK(db.warnings().empty());
         REQUIRE(db.size() == ids.size());
@@ -178,8 +208,11 @@ TEST_SUITE("timesdb escaping") {
             CHECK(t->estimate == doctest::Approx(s.seconds).epsilon(1e-6));
             CHECK(t->last_passed == s.passed);
         }
-        // File order is preserved: the entries come back in recording order.
-        for (std::size_t i = 0; i < ids.size(); ++i) CHECK(db.entries()[i].id == ids[i]);
+        // The entries come back in file order: the sorted section's.
+        const auto in_file = sorted_ids(bytes);
+        REQUIRE(in_file.size() == ids.size());
+        CHECK(std::set<std::string>(in_file.begin(), in_file.end()) == seen);
+        for (std::size_t i = 0; i < ids.size(); ++i) CHECK(db.entries()[i].id == in_file[i]);
     }
 }
 
@@ -259,12 +292,10 @@ TEST_SUITE("timesdb model") {
 }
 
 TEST_SUITE("timesdb damaged files") {
-    TEST_CASE("every truncation of a file loads the complete lines before the cut") {
-        temp_dir dir;
+    TEST_CASE("every truncation of a v1 file loads the complete lines before the cut") {
         const std::vector<std::string> ids = {"pkg.A.test_one", "pkg.A.test two", "tab\tid", "new\nline", "caf\xc3\xa9",
                                               "back\\slash", "x", "pkg.B.test_three_is_longer", "%25", "last"};
-        record_ok(db_path(dir), samples_for(ids));
-        const std::string full = read_bytes(db_path(dir));
+        const std::string full = v1_file(ids);
 
         // Where each record line ends, in file order (lines 3..).
         std::vector<std::size_t> line_ends;
@@ -281,16 +312,55 @@ TEST_SUITE("timesdb damaged files") {
                 if (line_ends[k] <= cut) ++complete;
             REQUIRE(db->size() == complete);
             for (std::size_t k = 0; k < complete; ++k) CHECK(db->entries()[k].id == ids[k]);
+            // The v1 note once line 1 is whole, and one for a cut line.
+            const bool v1_seen = cut >= line_ends[0];
             const bool at_line_end = cut == 0 || full[cut - 1] == '\n' || cut == line_ends[0] - 1;
-            CHECK(db->warnings().size() == (at_line_end ? 0u : 1u));
+            CHECK(db->warnings().size() == (v1_seen ? 1u : 0u) + (at_line_end ? 0u : 1u));
         }
-        // open() takes the same path through a real file.
+        temp_dir dir;
         write_bytes(db_path(dir), full.substr(0, full.size() - 3));
         const auto db = open_ok(db_path(dir));
         CHECK(db.size() == ids.size() - 1);
-        REQUIRE(db.warnings().size() == 1);
-        CHECK(db.warnings()[0].line == ids.size() + 2);
-        CHECK(db.warnings()[0].message.find(db_path(dir) + ":12: ") == 0);
+        REQUIRE(db.warnings().size() == 2);
+        CHECK(db.warnings()[0].message == db_path(dir) + ":1: format v1 (no index): read in full; the next recorded run rewrites it as v2");
+        CHECK(db.warnings()[1].line == ids.size() + 2);
+        CHECK(db.warnings()[1].message.find(db_path(dir) + ":12: ") == 0);
+    }
+
+    TEST_CASE("every truncation of a v2 file with appended batches loads what was complete before the cut") {
+        // Cut at every byte: a crash in the middle of an append leaves such
+        // a tail (and a damaged file the same, only shorter). Loading never
+        // fails; a batch counts only when its end line is in.
+        temp_dir dir;
+        const std::vector<std::string> base = {"pkg.A.test_one", "tab\tid", "caf\xc3\xa9", "x", "back\\slash"};
+        record_ok(db_path(dir), samples_for(base));
+        const std::size_t base_size = read_bytes(db_path(dir)).size();
+        record_ok(db_path(dir), samples_for({"pkg.A.test_one", "second.batch"}, 2.0));
+        const std::size_t first_batch_end = read_bytes(db_path(dir)).size();
+        record_ok(db_path(dir), samples_for({"x", "third.batch"}, 3.0));
+        const std::string full = read_bytes(db_path(dir));
+        REQUIRE(full.size() > first_batch_end);
+        REQUIRE(full.ends_with("\n"));
+
+        for (std::size_t cut = 0; cut <= full.size(); ++cut) {
+            CAPTURE(cut);
+            const auto db = timesdb::parse(std::string_view(full).substr(0, cut), "cut");
+            REQUIRE(db.has_value());
+            if (cut < base_size) continue;  // the sorted section damaged: read in full, see below
+            CHECK(db->warnings().empty());
+            const bool second = cut >= first_batch_end, third = cut == full.size();
+            CHECK(db->size() == base.size() + second + third);
+            CHECK(db->find("pkg.A.test_one")->runs == (second ? 2u : 1u));
+            CHECK(db->find("x")->runs == (third ? 2u : 1u));
+            CHECK((db->find("third.batch") != nullptr) == third);
+        }
+        // A cut inside the sorted section: the records before it, read in
+        // full with a warning naming the reason.
+        const auto db = timesdb::parse(std::string_view(full).substr(0, base_size - 20), "cut");
+        REQUIRE(db.has_value());
+        REQUIRE_FALSE(db->warnings().empty());
+        CHECK(db->warnings()[0].message.find("cut:3: the layout line does not match the file") == 0);
+        CHECK(db->size() == base.size());
     }
 
     TEST_CASE("corrupt lines are skipped with one warning each; the rest loads and survives a record") {
@@ -325,18 +395,91 @@ TEST_SUITE("timesdb damaged files") {
         std::vector<std::size_t> lines;
         for (const auto& w : db.warnings()) {
             lines.push_back(w.line);
+            if (w.line == 1) continue;  // the v1 note
             CHECK(w.message.find(db_path(dir) + ":" + std::to_string(w.line) + ": skipped line: ") == 0);
         }
-        CHECK(lines == std::vector<std::size_t>{3, 4, 5, 6, 7, 10, 11, 12, 13, 14});
+        CHECK(lines == std::vector<std::size_t>{1, 3, 4, 5, 6, 7, 10, 11, 12, 13, 14});
 
         auto r = timesdb::record(db_path(dir), std::vector<timesdb::sample>{{"new", 1.0, true}});
         REQUIRE(r.has_value());
-        CHECK(r->warnings.size() == 10);
+        CHECK(r->warnings.size() == 11);
+        CHECK(r->compacted);
         const auto after = open_ok(db_path(dir));
         CHECK(after.warnings().empty());
         CHECK(after.size() == 4);
         CHECK(after.find("good.one")->estimate == 1.5);
         CHECK(read_bytes(db_path(dir)).find("2.000000\t0.001000\t7\tpass\thand.typed\n") != std::string::npos);
+    }
+
+    TEST_CASE("a v1 file is read in full with a note, and the next record rewrites it as v2") {
+        temp_dir dir;
+        write_bytes(db_path(dir), v1_file({"one", "two\tthree"}, 1.5));
+        {
+            const auto db = open_ok(db_path(dir));
+            REQUIRE(db.warnings().size() == 1);
+            CHECK(db.warnings()[0].message.find("format v1 (no index): read in full") != std::string::npos);
+            CHECK(db.size() == 2);
+            CHECK(db.find("two\tthree")->estimate == 1.5);
+        }
+        auto r = timesdb::record(db_path(dir), samples_for({"one"}));
+        REQUIRE(r.has_value());
+        CHECK(r->compacted);
+        CHECK(read_bytes(db_path(dir)).starts_with("# testr-mini times v2\n"));
+        const auto db = open_ok(db_path(dir));
+        CHECK(db.warnings().empty());
+        CHECK(db.size() == 2);
+        CHECK(db.find("one")->runs == 2);
+        CHECK(db.find("two\tthree")->runs == 1);
+    }
+
+    TEST_CASE("a v2 file edited by hand is read in full with a warning and rewritten by the next record") {
+        temp_dir dir;
+        record_ok(db_path(dir), samples_for({"alpha", "beta", "gamma"}));
+        std::string bytes = read_bytes(db_path(dir));
+        const std::size_t at = bytes.find("\tbeta\n");
+        REQUIRE(at != std::string::npos);
+        bytes.replace(at, 6, "\tbeta.renamed\n");  // the sections no longer start where line 3 says
+        write_bytes(db_path(dir), bytes);
+        {
+            const auto db = open_ok(db_path(dir));
+            REQUIRE(db.warnings().size() == 1);
+            CHECK(db.warnings()[0].message.find(":3: the layout line does not match the file") != std::string::npos);
+            CHECK(db.size() == 3);
+            CHECK(db.find("beta.renamed") != nullptr);
+            CHECK(db.find("beta") == nullptr);
+        }
+        auto r = timesdb::record(db_path(dir), samples_for({"delta"}));
+        REQUIRE(r.has_value());
+        CHECK(r->compacted);
+        const auto db = open_ok(db_path(dir));
+        CHECK(db.warnings().empty());
+        CHECK(db.size() == 4);
+        CHECK(db.find("beta.renamed") != nullptr);
+    }
+
+    TEST_CASE("an appended batch whose bytes changed is skipped with a warning, then dropped") {
+        temp_dir dir;
+        record_ok(db_path(dir), samples_for({"kept", "changed"}));
+        record_ok(db_path(dir), samples_for({"changed"}, 7.0));
+        std::string bytes = read_bytes(db_path(dir));
+        const std::size_t at = bytes.rfind("7.000000\t");
+        REQUIRE(at != std::string::npos);
+        bytes[at] = '8';  // same length: only the CRC can tell
+        write_bytes(db_path(dir), bytes);
+        {
+            const auto db = open_ok(db_path(dir));
+            REQUIRE(db.warnings().size() == 1);
+            CHECK(db.warnings()[0].message.find("skipped a batch of appended records") != std::string::npos);
+            CHECK(db.find("changed")->runs == 1);
+        }
+        auto r = timesdb::record(db_path(dir), samples_for({"kept"}));
+        REQUIRE(r.has_value());
+        CHECK(r->compacted);
+        CHECK(r->warnings.size() == 1);
+        const auto db = open_ok(db_path(dir));
+        CHECK(db.warnings().empty());
+        CHECK(db.find("changed")->runs == 1);
+        CHECK(db.find("kept")->runs == 2);
     }
 
     TEST_CASE("a flood of bad lines yields a bounded list of warnings") {
@@ -346,7 +489,7 @@ TEST_SUITE("timesdb damaged files") {
         const auto db = timesdb::parse(content, "flood");
         REQUIRE(db.has_value());
         CHECK(db->size() == 1);
-        REQUIRE(db->warnings().size() == timesdb::max_warnings + 1);
+        REQUIRE(db->warnings().size() == 1 + timesdb::max_warnings + 1);  // the v1 note, 50 lines, the summary
         CHECK(db->warnings().back().line == 0);
         CHECK(db->warnings().back().message == "flood: 150 more lines skipped");
     }
@@ -362,7 +505,7 @@ TEST_SUITE("timesdb damaged files") {
         CHECK(empty.size() == 0);
         CHECK(empty.warnings().empty());
         record_ok(db_path(dir), samples_for({"a"}));
-        CHECK(read_bytes(db_path(dir)).starts_with("# testr-mini times v1\n"));
+        CHECK(read_bytes(db_path(dir)).starts_with("# testr-mini times v2\n"));
 
         const std::string gone = dir / "no-such-dir";
         auto r = timesdb::open(gone + "/times.tsv");
@@ -384,7 +527,7 @@ TEST_SUITE("timesdb damaged files") {
 
     TEST_CASE("a newer format or a foreign file is refused and left untouched") {
         temp_dir dir;
-        for (const std::string content : {"# testr-mini times v2\n1\t2\t3\n", "# testr-mini times v10\n",
+        for (const std::string content : {"# testr-mini times v3\n1\t2\t3\n", "# testr-mini times v10\n",
                                           "some other file\n1.0\t1.0\t1\tpass\tx\n", "# testr-mini times v1x\n"}) {
             CAPTURE(content);
             write_bytes(db_path(dir), content);
@@ -392,7 +535,7 @@ TEST_SUITE("timesdb damaged files") {
             REQUIRE_FALSE(r.has_value());
             CHECK(r.error().code == 0);
             CHECK(r.error().path == db_path(dir));
-            const bool newer = content.starts_with("# testr-mini times v2") || content.starts_with("# testr-mini times v10");
+            const bool newer = content.starts_with("# testr-mini times v3") || content.starts_with("# testr-mini times v10");
             CHECK((r.error().message().find("newer testr-mini") != std::string::npos) == newer);
             auto w = timesdb::record(db_path(dir), samples_for({"a"}));
             REQUIRE_FALSE(w.has_value());
@@ -419,7 +562,7 @@ TEST_SUITE("timesdb durability") {
         for (const auto& c : cases) {
             CAPTURE(static_cast<int>(c.stage));
             temp_dir dir;
-            record_ok(db_path(dir), samples_for({"old.one", "old.two"}));
+            write_bytes(db_path(dir), v1_file({"old.one", "old.two"}));  // so record() rewrites
             const std::string old_bytes = read_bytes(db_path(dir));
 
             static write_stage kill_at;
@@ -456,7 +599,7 @@ TEST_SUITE("timesdb durability") {
 
     TEST_CASE("a writer that _exits between write and rename leaves the old file") {
         temp_dir dir;
-        record_ok(db_path(dir), samples_for({"old"}));
+        write_bytes(db_path(dir), v1_file({"old"}));
         const std::string old_bytes = read_bytes(db_path(dir));
         const auto child = run_in_child([&] {
             detail::atomic_write_fault_hook = [](detail::write_stage stage, int) {
@@ -468,6 +611,108 @@ TEST_SUITE("timesdb durability") {
         REQUIRE(WIFEXITED(child.status));
         CHECK(WEXITSTATUS(child.status) == 3);
         CHECK(read_bytes(db_path(dir)) == old_bytes);
+    }
+
+    TEST_CASE("a writer killed at any point of an append leaves the old records or the new") {
+        using timesdb::detail::append_stage;
+        const struct {
+            append_stage stage;
+            bool new_content;
+        } cases[] = {{append_stage::opened, false}, {append_stage::half_written, false}, {append_stage::written, true}};
+        for (const auto& c : cases) {
+            CAPTURE(static_cast<int>(c.stage));
+            temp_dir dir;
+            record_ok(db_path(dir), samples_for({"old.one", "old.two"}));
+            const std::string old_bytes = read_bytes(db_path(dir));
+
+            static append_stage kill_at;
+            kill_at = c.stage;
+            const auto child = run_in_child([&] {
+                timesdb::detail::append_fault_hook = [](append_stage stage, int) {
+                    if (stage == kill_at) ::raise(SIGKILL);
+                };
+                auto r = timesdb::record(db_path(dir), samples_for({"old.one", "new.one"}, 9.0));
+                return std::string("record returned instead of dying: ") + (r ? "ok" : r.error().message());
+            });
+            CHECK_MESSAGE(child.report.empty(), child.report);
+            REQUIRE(WIFSIGNALED(child.status));
+
+            const std::string now = read_bytes(db_path(dir));
+            CHECK(now.starts_with(old_bytes));  // appends never touch what is there
+            {
+                const auto db = open_ok(db_path(dir));
+                CHECK(db.warnings().empty());
+                CHECK((db.find("new.one") != nullptr) == c.new_content);
+                CHECK(db.find("old.one")->runs == (c.new_content ? 2u : 1u));
+                CHECK(db.size() == (c.new_content ? 3u : 2u));
+            }
+            // The next writer is not blocked; a torn tail makes it compact.
+            auto r = timesdb::record(db_path(dir), samples_for({"after"}));
+            REQUIRE(r.has_value());
+            CHECK(r->compacted == (now.size() > old_bytes.size() && !c.new_content));
+            CHECK(timesdb_test::list_dir(dir.path()) == std::vector<std::string>{"times.tsv", "times.tsv.lock"});
+            const auto db = open_ok(db_path(dir));
+            CHECK(db.warnings().empty());
+            CHECK(db.find("old.two") != nullptr);
+            CHECK(db.find("after") != nullptr);
+            CHECK((db.find("new.one") != nullptr) == c.new_content);
+        }
+    }
+
+    TEST_CASE("records on disk agree with a model through appends and compactions") {
+        temp_dir dir;
+        std::mt19937 rng(11);
+        std::map<std::string, std::pair<std::uint32_t, double>> model;  // id -> runs, last
+        std::vector<std::string> pool;
+        for (int i = 0; i < 3000; ++i) pool.push_back("pkg.mod" + std::to_string(i % 37) + ".Test.test_" + std::to_string(i));
+        pool.push_back("odd\tone\\here");
+        pool.push_back("caf\xc3\xa9");
+        std::size_t appends = 0, compactions = 0;
+        for (int round = 0; round < 14; ++round) {
+            CAPTURE(round);
+            std::vector<timesdb::sample> run;
+            std::set<std::string> in_run;
+            // 2000 first, then enough that the log outgrows the sorted section twice.
+            const std::size_t n = round == 0 ? 2000 : round % 4 == 3 ? 1 : 700;
+            std::vector<std::string> ids;
+            while (ids.size() < n) {
+                const std::string& id = pool[std::uniform_int_distribution<std::size_t>(0, pool.size() - 1)(rng)];
+                if (in_run.insert(id).second) ids.push_back(id);
+            }
+            for (const auto& id : ids) {
+                const double sec = std::uniform_int_distribution<int>(0, 5000)(rng) / 1000.0;
+                run.push_back({id, sec, true});
+                auto& m = model[id];
+                ++m.first;
+                m.second = sec;
+            }
+            auto r = timesdb::record(db_path(dir), run);
+            REQUIRE(r.has_value());
+            ++(r->compacted ? compactions : appends);
+
+            const auto db = open_ok(db_path(dir));
+            CHECK(db.warnings().empty());
+            REQUIRE(db.size() == model.size());
+            const auto found = db.lookup(pool);
+            std::size_t unknown = 0;
+            for (std::size_t i = 0; i < pool.size(); ++i) {
+                const auto it = model.find(pool[i]);
+                CHECK(found.estimates[i].has_value() == (it != model.end()));
+                CHECK(db.estimate(pool[i]).has_value() == (it != model.end()));
+                unknown += it == model.end();
+                if (it == model.end()) continue;
+                const auto* t = db.find(pool[i]);
+                REQUIRE(t != nullptr);
+                CHECK(t->runs == it->second.first);
+                CHECK(t->last == doctest::Approx(it->second.second));
+            }
+            CHECK(found.unknown.size() == unknown);
+            std::set<std::string> listed;
+            for (const auto& e : db.entries()) listed.insert(std::string(e.id));
+            CHECK(listed.size() == model.size());
+        }
+        CHECK(appends >= 8);
+        CHECK(compactions >= 3);
     }
 
     TEST_CASE("8 processes recording disjoint ids at once lose nothing") {
@@ -553,7 +798,7 @@ TEST_SUITE("timesdb errors") {
 
     TEST_CASE("disk full injected with /dev/full: error names the temporary, nothing changes") {
         temp_dir dir;
-        record_ok(db_path(dir), samples_for({"old"}));
+        write_bytes(db_path(dir), v1_file({"old"}));  // so record() rewrites
         const std::string before = read_bytes(db_path(dir));
         fault_hook_guard guard([](detail::write_stage stage, int fd) {
             if (stage != detail::write_stage::temp_opened) return;
@@ -568,6 +813,79 @@ TEST_SUITE("timesdb errors") {
         CHECK(r.error().message().ends_with("': No space left on device"));
         CHECK(read_bytes(db_path(dir)) == before);
         CHECK(timesdb_test::list_dir(dir.path()) == std::vector<std::string>{"times.tsv", "times.tsv.lock"});
+    }
+
+    TEST_CASE("disk full during an append: error names the store, the records stay, the next record compacts") {
+        temp_dir dir;
+        record_ok(db_path(dir), samples_for({"old.one", "old.two"}));
+        const std::string before = read_bytes(db_path(dir));
+        timesdb::detail::append_fault_hook = [](timesdb::detail::append_stage stage, int fd) {
+            if (stage != timesdb::detail::append_stage::half_written) return;
+            const int full = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
+            ::dup2(full, fd);
+            ::close(full);
+        };
+        auto r = timesdb::record(db_path(dir), samples_for({"old.one", "new"}));
+        timesdb::detail::append_fault_hook = nullptr;
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().code == ENOSPC);
+        CHECK(r.error().message() == "cannot append to times database '" + db_path(dir) + "': No space left on device");
+        const std::string after = read_bytes(db_path(dir));
+        REQUIRE(after.size() > before.size());  // half a batch went in before the disk "filled"
+        CHECK(after.starts_with(before));
+        {
+            const auto db = open_ok(db_path(dir));
+            CHECK(db.warnings().empty());
+            CHECK(db.size() == 2);
+            CHECK(db.find("old.one")->runs == 1);
+        }
+        auto next = timesdb::record(db_path(dir), samples_for({"new"}));
+        REQUIRE(next.has_value());
+        CHECK(next->compacted);
+        const auto db = open_ok(db_path(dir));
+        CHECK(db.size() == 3);
+        CHECK(read_bytes(db_path(dir)).find("\n# end ") == std::string::npos);
+    }
+
+    TEST_CASE("disk full on a 64 KiB tmpfs during an append: the records stay") {
+        temp_dir dir;
+        const auto child = run_in_child([&]() -> std::string {
+            if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+                ::mount("tmpfs", dir.path().c_str(), "tmpfs", 0, "size=64k") != 0)
+                return "SKIP: cannot mount a tmpfs here: " + std::string(std::strerror(errno));
+            std::vector<std::string> ids;
+            for (int i = 0; i < 300; ++i) ids.push_back("a.test.module.TestCase.test_" + std::to_string(i));
+            if (!timesdb::record(db_path(dir), samples_for(ids))) return "first record failed";
+            // Fill what is left but a little.
+            const std::string filler = dir / "filler";
+            const int fd = ::open(filler.c_str(), O_WRONLY | O_CREAT, 0644);
+            const std::string block(1024, 'f');
+            while (::write(fd, block.data(), block.size()) == static_cast<ssize_t>(block.size())) {
+            }
+            ::close(fd);
+            ::truncate(filler.c_str(), std::max<off_t>(0, static_cast<off_t>(std::filesystem::file_size(filler)) - 8192));
+            auto r = timesdb::record(db_path(dir), samples_for(ids, 2.0));
+            if (r) return "append into a full file system succeeded";
+            if (r.error().code != ENOSPC) return "wrong error: " + r.error().message();
+            if (r.error().message() != "cannot append to times database '" + db_path(dir) + "': No space left on device")
+                return "bad message: " + r.error().message();
+            auto db = timesdb::open(db_path(dir));
+            if (!db) return "reopen failed: " + db.error().message();
+            if (db->size() != ids.size() || db->find(ids[0])->runs != 1 || !db->warnings().empty())
+                return "the records changed";
+            ::unlink(filler.c_str());
+            auto again = timesdb::record(db_path(dir), samples_for(ids, 2.0));
+            if (!again || !again->compacted) return "the record after it did not compact";
+            db = timesdb::open(db_path(dir));
+            if (!db || db->find(ids[299])->runs != 2) return "the record after it was lost";
+            return "";
+        });
+        if (child.report.starts_with("SKIP")) {
+            MESSAGE(child.report);
+        } else {
+            CHECK(timesdb_test::exited_cleanly(child));
+            CHECK_MESSAGE(child.report.empty(), child.report);
+        }
     }
 
     TEST_CASE("read-only directory: reading works, recording fails with permission denied") {
