@@ -4,8 +4,11 @@
 //   build/bench/partition [--json FILE] [--seeds N] [--no-python]
 //
 // Ratios use the strongest sound lower bound (testr::makespan_lower_bound),
-// so 1.000 means provably optimal.
+// or the exact optimum from testr/partition_bench.hpp where its search
+// settles, so 1.000 means provably optimal. To score another partitioner,
+// or your own suite's durations, use tools/partition-bench.
 #include <testr/partition.hpp>
+#include <testr/partition_bench.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -66,36 +69,6 @@ std::vector<std::string> make_ids(std::size_t n) {
     return ids;
 }
 
-// The exact optimum by depth-first search, for small instances: the
-// strongest lower bound there is. Items heaviest first, symmetric branches
-// (workers with equal loads) skipped, a node budget; nullopt when exceeded.
-std::optional<double> exact_optimum(std::vector<double> w, std::size_t m, double upper, double lower) {
-    std::sort(w.begin(), w.end(), std::greater<>());
-    std::vector<double> load(m, 0.0);
-    double best = upper;
-    long nodes = 0;
-    const long budget = 3'000'000;
-    auto dfs = [&](auto& self, std::size_t i) -> void {
-        if (++nodes > budget || best <= lower * (1 + 1e-12)) return;
-        if (i == w.size()) {
-            best = std::min(best, *std::max_element(load.begin(), load.end()));
-            return;
-        }
-        for (std::size_t j = 0; j < m; ++j) {
-            if (load[j] + w[i] >= best * (1 - 1e-12)) continue;
-            bool seen = false;
-            for (std::size_t k = 0; k < j && !seen; ++k) seen = load[k] == load[j];
-            if (seen) continue;
-            load[j] += w[i];
-            self(self, i + 1);
-            load[j] -= w[i];
-        }
-    };
-    dfs(dfs, 0);
-    if (nodes > budget) return std::nullopt;
-    return best;
-}
-
 sample measure(const instance& in) {
     auto by_pos = [&](std::size_t i, std::string_view) { return std::optional<double>(in.durations[i]); };
     std::unordered_map<std::string_view, std::string_view> key_of;
@@ -128,7 +101,7 @@ sample measure(const instance& in) {
         else { s.balanced_ratio = plan->makespan(); s.balanced_ms = ms; }
     }
     if (weights.size() <= 40 && in.workers <= 8) {
-        if (auto opt = exact_optimum(weights, in.workers, std::min(s.compat_ratio, s.balanced_ratio), lb)) {
+        if (auto opt = testr::bench::exact_optimum(weights, in.workers, std::min(s.compat_ratio, s.balanced_ratio), lb)) {
             lb = *opt;
             exact = true;
         }
