@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -17,6 +18,10 @@
 #include <unistd.h>
 
 namespace {
+
+// "prefix" + std::to_string(k) trips g++ 12's -Wrestrict false positive
+// (GCC PR 105329) wherever it is inlined.
+std::string named(std::string_view prefix, long long k) { return std::string(prefix).append(std::to_string(k)); }
 
 struct instance {
     std::vector<std::string> ids;
@@ -62,8 +67,8 @@ instance random_instance(std::mt19937_64& rng) {
     const int n_groups = std::max(1, n / pick(1, 6));
     for (int i = 0; i < n; ++i) {
         // Some ids are other tests' group keys, as a regex match can be.
-        std::string id = pick(0, 20) == 0 ? "g" + std::to_string(pick(0, n_groups)) : "pkg.t" + std::to_string(i);
-        if (std::find(in.ids.begin(), in.ids.end(), id) != in.ids.end()) id = "pkg.t" + std::to_string(i);
+        std::string id = pick(0, 20) == 0 ? named("g", pick(0, n_groups)) : named("pkg.t", i);
+        if (std::find(in.ids.begin(), in.ids.end(), id) != in.ids.end()) id = named("pkg.t", i);
         in.ids.push_back(id);
         if (unit(rng) < known_fraction) {
             double d;
@@ -72,7 +77,7 @@ instance random_instance(std::mt19937_64& rng) {
             else d = unit(rng) * 10;
             in.durations[id] = d;
         }
-        if (grouped && pick(0, 3) != 0) (*in.groups)[id] = "g" + std::to_string(pick(0, n_groups));
+        if (grouped && pick(0, 3) != 0) (*in.groups)[id] = named("g", pick(0, n_groups));
     }
     return in;
 }
@@ -174,7 +179,7 @@ TEST_CASE("balanced reaches the optimum on Graham's instance, where greedy gets 
         for (std::size_t v = 2 * m - 1; v > m; --v) { d.push_back(double(v)); d.push_back(double(v)); }
         d.insert(d.end(), {double(m), double(m), double(m)});
         std::vector<std::string> owned;
-        for (std::size_t i = 0; i < d.size(); ++i) owned.push_back("t" + std::to_string(i));
+        for (std::size_t i = 0; i < d.size(); ++i) owned.push_back(std::string("t").append(std::to_string(i)));
         // Any range of string_views works, e.g. a range-v3 view; nothing is copied.
         auto ids = owned | ranges::views::transform([](const std::string& s) { return std::string_view(s); });
         auto by_pos = [&](std::size_t i, std::string_view) { return std::optional<double>(d[i]); };
@@ -263,7 +268,7 @@ TEST_CASE("the same input always gives the same plan") {
 
 TEST_CASE("ids that differ only in the middle are told apart (and quickly)") {
     std::vector<std::string> ids;
-    for (int k = 0; k < 20000; ++k) ids.push_back("tests.test_mod_" + std::to_string(100000 + k) + ".TestCase.test_a");
+    for (int k = 0; k < 20000; ++k) ids.push_back(named("tests.test_mod_", 100000 + k) + ".TestCase.test_a");
     std::map<std::string, double, std::less<>> none;
     auto p = testr::partition(ids, 4, testr::durations_from(none));
     REQUIRE(p);
@@ -291,7 +296,7 @@ TEST_CASE("the radix ranking equals a stable sort, near-ties included") {
 
 TEST_CASE("among many ids the first repeat in input order is reported, after earlier bad durations") {
     std::vector<std::string> ids;
-    for (int k = 0; k < 200000; ++k) ids.push_back("pkg.mod_" + std::to_string(k) + ".Case.test");
+    for (int k = 0; k < 200000; ++k) ids.push_back(named("pkg.mod_", k) + ".Case.test");
     ids[150000] = ids[10];
     ids[120000] = ids[5000];
     auto none = [](std::size_t, std::string_view) { return std::optional<double>(1.0); };
@@ -304,4 +309,33 @@ TEST_CASE("among many ids the first repeat in input order is reported, after ear
     REQUIRE(!n);
     CHECK(n.error().what == testr::partition_error::kind::negative_duration);
     CHECK(n.error().id == ids[110000]);
+    // A bad duration after the first repeat is never reached by such a check.
+    auto negative_after = [](std::size_t i, std::string_view) { return std::optional<double>(i == 130000 ? -1.0 : 1.0); };
+    auto a = testr::partition(ids, 8, negative_after);
+    REQUIRE(!a);
+    CHECK(a.error().what == testr::partition_error::kind::duplicate_id);
+    CHECK(a.error().id == ids[5000]);
+    auto infinite_first = [](std::size_t i, std::string_view) {
+        return std::optional<double>(i == 7 ? -std::numeric_limits<double>::infinity() : i == 9 ? std::nan("") : 1.0);
+    };
+    auto f = testr::partition(ids, 8, infinite_first);
+    REQUIRE(!f);
+    CHECK(f.error().what == testr::partition_error::kind::non_finite_duration);
+    CHECK(f.error().id == ids[7]);
+}
+
+TEST_CASE("the id hash reads every byte, whatever the length") {
+    // Flipping any one byte of an id of any length 0..80 changes its hash:
+    // the tail words overlap, nothing is left unread.
+    std::set<std::uint64_t> seen;
+    std::string base(80, 'a');
+    for (std::size_t len = 0; len <= 80; ++len) {
+        const std::string id = base.substr(0, len);
+        CHECK(seen.insert(testr::detail::id_index::hash(id)).second);
+        for (std::size_t at = 0; at < len; ++at) {
+            std::string flipped = id;
+            flipped[at] = 'b';
+            CHECK(seen.insert(testr::detail::id_index::hash(flipped)).second);
+        }
+    }
 }

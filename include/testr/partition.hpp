@@ -126,35 +126,34 @@ result<grouped_tests, partition_error> gather(const Ids& ids, Durations& duratio
                   "ids must yield references or string_views that outlive the call, not temporaries");
     constexpr bool ungrouped = std::is_same_v<std::remove_cvref_t<Groups>, no_groups>;
     grouped_tests g;
-    if constexpr (std::ranges::sized_range<const Ids>) g.ids.reserve(std::ranges::size(ids));
-    for (auto&& id : ids) g.ids.emplace_back(std::string_view(id));
-    const std::size_t n = g.ids.size();
-    g.duration.resize(n);
+    std::size_t expected = 0;
+    if constexpr (std::ranges::sized_range<const Ids>) expected = std::ranges::size(ids);
+    g.ids.reserve(expected);
+    g.duration.reserve(expected);
+    if constexpr (!ungrouped) g.group_of.reserve(expected);
+    // One pass over the caller's ids reads each id's bytes once: view,
+    // hash, duration, group. Errors are still reported as a check in input
+    // order would meet them (a repeated id before the durations of the
+    // tests after it): the first bad duration is remembered, and it wins
+    // only if it comes before the first repeat.
+    std::vector<std::uint64_t> hashes;
+    hashes.reserve(expected);
+    std::size_t bad = SIZE_MAX;
+    double bad_value = 0;
     g.singletons = ungrouped;
-    if constexpr (!ungrouped) g.group_of.resize(n);
-    id_index group_index(ungrouped ? 0 : n);
+    id_index group_index(ungrouped ? 0 : expected);
     std::vector<std::uint32_t> count;
-    // Errors are reported as a check in input order would meet them: a
-    // repeated id before the durations of the tests after it.
-    std::size_t repeat = 0;
-    {
-        std::vector<std::uint64_t> hashes(n);
-        for (std::size_t i = 0; i < n; ++i) hashes[i] = id_index::hash(g.ids[i]);
-        repeat = first_repeat(g.ids, hashes);
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-        std::string_view id = g.ids[i];
-        if (i == repeat)
-            return unexpected(partition_error{partition_error::kind::duplicate_id, std::string(id),
-                                              "test id '" + std::string(id) + "' is listed more than once"});
+    for (auto&& element : ids) {
+        const std::string_view id(element);
+        const std::size_t i = g.ids.size();
+        g.ids.push_back(id);
+        hashes.push_back(id_index::hash(id));
         auto d = lookup_duration(durations, i, id);
-        if (d && !std::isfinite(*d))
-            return unexpected(partition_error{partition_error::kind::non_finite_duration, std::string(id),
-                                              bad_duration_message(id, *d)});
-        if (d && *d < 0)
-            return unexpected(partition_error{partition_error::kind::negative_duration, std::string(id),
-                                              bad_duration_message(id, *d)});
-        g.duration[i] = d ? *d : std::numeric_limits<double>::quiet_NaN();
+        if (d && !(*d >= 0 && *d <= std::numeric_limits<double>::max()) && bad == SIZE_MAX) {
+            bad = i;
+            bad_value = *d;
+        }
+        g.duration.push_back(d ? *d : std::numeric_limits<double>::quiet_NaN());
         if constexpr (!ungrouped) {
             // As the original: a test whose group function gives nothing (or
             // an empty string) is a group of its own, keyed by its id.
@@ -163,8 +162,21 @@ result<grouped_tests, partition_error> gather(const Ids& ids, Durations& duratio
             auto [number, fresh] = group_index.insert(key);
             if (fresh) count.push_back(0);
             ++count[number];
-            g.group_of[i] = number;
+            g.group_of.push_back(number);
         }
+    }
+    const std::size_t n = g.ids.size();
+    const std::size_t repeat = first_repeat(g.ids, hashes);
+    if (bad < repeat) {
+        const std::string_view id = g.ids[bad];
+        return unexpected(partition_error{std::isfinite(bad_value) ? partition_error::kind::negative_duration
+                                                                   : partition_error::kind::non_finite_duration,
+                                          std::string(id), bad_duration_message(id, bad_value)});
+    }
+    if (repeat != SIZE_MAX) {
+        const std::string_view id = g.ids[repeat];
+        return unexpected(partition_error{partition_error::kind::duplicate_id, std::string(id),
+                                          "test id '" + std::string(id) + "' is listed more than once"});
     }
     if constexpr (ungrouped) {
         g.member.resize(n);
@@ -212,10 +224,11 @@ public:
 
 private:
     struct slot { double time; std::size_t count; std::int64_t stamp; std::uint32_t worker; };
+    // Without branches: which of two children is smaller is a coin toss,
+    // and a mispredicted branch per heap level was most of compat's time.
     static bool before(const slot& a, const slot& b) {
-        if (a.time != b.time) return a.time < b.time;
-        if (a.count != b.count) return a.count < b.count;
-        return a.stamp > b.stamp;
+        return (a.time < b.time) |
+               ((a.time == b.time) & ((a.count < b.count) | ((a.count == b.count) & (a.stamp > b.stamp))));
     }
     std::vector<slot> heap_;
     std::int64_t stamp_ = 0;
@@ -369,44 +382,56 @@ result<partition_plan, partition_error> partition(const Ids& ids, std::size_t wo
     const double floor = detail::makespan_lower_bound(ranked, m);
     const std::size_t budget = options.improvement_budget ? options.improvement_budget : 2'000'000;
 
-    // Candidates in order of preference on equal makespans. Local search
-    // never raises a makespan, so a polished compat is never worse than
-    // compat itself; with every test timed compat is a greedy schedule
-    // already, and the greedy (LPT) candidate is only needed otherwise.
+    // Candidates in order of preference on equal makespans, each polished
+    // by local search as soon as it is built. Local search never raises a
+    // makespan, so a polished compat is never worse than compat itself;
+    // with every test timed compat is a greedy schedule already, and the
+    // greedy (LPT) candidate is only needed otherwise. Once a candidate is
+    // within tolerance of the lower bound no later one can beat it by more
+    // than noise, and the rest are not built.
     std::vector<detail::schedule> candidates;
-    if (unknown_tests == 0) {
-        std::vector<std::uint32_t> count;  // empty: one test per group
-        if (n_groups != g.ids.size()) {
-            count.resize(n_groups);
-            for (std::size_t r = 0; r < n_groups; ++r) count[r] = static_cast<std::uint32_t>(g.members(order[r]).size());
+    const bool small = n_groups <= 20'000 && n_groups * m <= 2'000'000;
+    const std::size_t planned = 1 + (unknown_tests != 0) + 2 * (small && n_groups > m);
+    auto polish = [&](detail::schedule c) {
+        detail::recompute_loads(c.items, ranked);
+        const double before = c.items.makespan();
+        detail::improve(c.items, ranked, identity, m, floor, budget / planned);
+        detail::recompute_loads(c.items, ranked);
+        if (c.items.makespan() < before && c.method == std::string_view("compat")) c.method = "compat+search";
+        candidates.push_back(std::move(c));
+        return candidates.back().items.makespan() <= floor * (1 + detail::tolerance);
+    };
+    auto compat = [&] {
+        if (unknown_tests == 0) {
+            std::vector<std::uint32_t> count;  // empty: one test per group
+            if (n_groups != g.ids.size()) {
+                count.resize(n_groups);
+                for (std::size_t r = 0; r < n_groups; ++r) count[r] = static_cast<std::uint32_t>(g.members(order[r]).size());
+            }
+            return detail::compat_schedule_ranked(ranked, count, m);
         }
-        candidates.push_back(detail::compat_schedule_ranked(ranked, count, m));
-    } else {
         // Computed over groups, then renumbered by rank.
         auto c = detail::compat_schedule(g, m);
         std::vector<std::uint32_t> rank_of(n_groups);
         for (std::uint32_t r = 0; r < n_groups; ++r) rank_of[order[r]] = r;
         detail::schedule ranked_compat{detail::empty_assignment(n_groups, m), {}, "compat"};
         for (std::size_t r = 0; r < n_groups; ++r) ranked_compat.items.worker_of[r] = c.items.worker_of[order[r]];
+        ranked_compat.sequence.reserve(c.sequence.size());
         for (auto k : c.sequence) ranked_compat.sequence.push_back(rank_of[k]);
-        candidates.push_back(std::move(ranked_compat));
-        candidates.push_back({detail::lpt(ranked, identity, m), {}, "lpt"});
-    }
-    const bool small = n_groups <= 20'000 && n_groups * m <= 2'000'000;
-    if (small && n_groups > m) {
-        candidates.push_back({detail::ldm(ranked, identity, m), {}, "ldm"});
-        detail::recompute_loads(candidates[0].items, ranked);
-        const double upper = std::max(candidates[0].items.makespan(), floor);
-        auto mf = detail::multifit(ranked, identity, m, floor, upper);
-        if (!mf.load.empty()) candidates.push_back({std::move(mf), {}, "multifit"});
-    }
-    for (auto& c : candidates) {
-        detail::recompute_loads(c.items, ranked);
-        const double before = c.items.makespan();
-        detail::improve(c.items, ranked, identity, m, floor, budget / candidates.size());
-        detail::recompute_loads(c.items, ranked);
-        if (c.items.makespan() < before && c.method == std::string_view("compat")) c.method = "compat+search";
-    }
+        return ranked_compat;
+    };
+    [&] {
+        // The unpolished compat makespan is MULTIFIT's upper bound.
+        auto first = compat();
+        detail::recompute_loads(first.items, ranked);
+        const double compat_makespan = first.items.makespan();
+        if (polish(std::move(first))) return;
+        if (unknown_tests != 0 && polish({detail::lpt(ranked, identity, m), {}, "lpt"})) return;
+        if (!small || n_groups <= m) return;
+        if (polish({detail::ldm(ranked, identity, m), {}, "ldm"})) return;
+        auto mf = detail::multifit(ranked, identity, m, floor, std::max(compat_makespan, floor));
+        if (!mf.load.empty()) polish({std::move(mf), {}, "multifit"});
+    }();
     std::size_t best = 0;
     for (std::size_t c = 1; c < candidates.size(); ++c)
         if (candidates[c].items.makespan() < candidates[best].items.makespan()) best = c;

@@ -1,11 +1,13 @@
-// Built by tests/consumer/run.sh twice: through the meson subproject and
-// against an installed tree found with pkg-config. Exits 0 only if the
-// headers work end to end. The core reads no system files: a custom runner
-// hands it its own CPU numbers (the CLI links adapters/cpu_detect for that).
+// The core consumer: built by tests/consumer/run.sh through the meson
+// subproject, pkg-config and CMake (testr::core). Exits 0 only if the
+// headers work end to end. The core reads no system
+// files: a custom runner hands it its own CPU numbers.
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include <testr/concurrency.hpp>
+#include <testr/partition.hpp>
 #include <testr/result.hpp>
 #include <testr/version.hpp>
 
@@ -20,8 +22,15 @@ int main() {
         std::fprintf(stderr, "consumer: the affinity limit did not win\n");
         return 1;
     }
-    std::printf("consumer ok (testr-core %s): %u workers from %s; %u CPUs (%s)\n", testr::version_string,
-                plan->answer.workers, std::string(testr::to_string(plan->source)).c_str(), cpus.count,
-                cpus.source.c_str());
+    const std::vector<std::string> ids{"a.test_1", "a.test_2", "b.test_1", "b.test_2"};
+    const std::vector<double> seconds{3, 1, 2, 2};
+    auto p = testr::partition(ids, plan->answer.workers,
+                              [&](std::size_t i, std::string_view) { return std::optional<double>(seconds[i]); });
+    if (!p || p->makespan() != 3) {
+        std::fprintf(stderr, "consumer: unexpected partition\n");
+        return 1;
+    }
+    std::printf("consumer ok (testr-core %s): %u workers from %s, makespan %g\n", testr::version_string,
+                plan->answer.workers, std::string(testr::to_string(plan->source)).c_str(), p->makespan());
     return 0;
 }

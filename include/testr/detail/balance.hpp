@@ -66,16 +66,22 @@ inline std::vector<std::uint32_t> order_heaviest_first(const std::vector<double>
             a.swap(b);
         }
     }
-    auto heavier = [&](const entry& x, const entry& y) { return w[x.item] > w[y.item]; };
+    std::vector<std::uint32_t> order(n);
+    if (n) order[0] = a[0].item;
+    bool equal_keys = false;
+    for (std::size_t i = 1; i < n; ++i) {
+        order[i] = a[i].item;
+        equal_keys |= a[i].key == a[i - 1].key;
+    }
+    if (!equal_keys) return order;
+    auto heavier = [&](std::uint32_t x, std::uint32_t y) { return w[x] > w[y]; };
     for (std::size_t lo = 0; lo < n;) {
         std::size_t hi = lo + 1;
         while (hi < n && a[hi].key == a[lo].key) ++hi;
-        if (hi - lo > 1 && !std::is_sorted(a.begin() + lo, a.begin() + hi, heavier))
-            std::stable_sort(a.begin() + lo, a.begin() + hi, heavier);
+        if (hi - lo > 1 && !std::is_sorted(order.begin() + lo, order.begin() + hi, heavier))
+            std::stable_sort(order.begin() + lo, order.begin() + hi, heavier);
         lo = hi;
     }
-    std::vector<std::uint32_t> order(n);
-    for (std::size_t i = 0; i < n; ++i) order[i] = a[i].item;
     return order;
 }
 
@@ -170,7 +176,7 @@ void replace_top(std::vector<T>& heap, T value, Less less) {
     for (;;) {
         std::size_t child = 2 * at + 1;
         if (child >= m) break;
-        if (child + 1 < m && less(heap[child + 1], heap[child])) ++child;
+        if (child + 1 < m) child += less(heap[child + 1], heap[child]);
         if (!less(heap[child], value)) break;
         heap[at] = heap[child];
         at = child;
@@ -290,7 +296,7 @@ inline constexpr double tolerance = 1e-6;
 
 inline void improve(assignment& a, const std::vector<double>& w, const std::vector<std::uint32_t>& order,
                     std::size_t m, double floor, std::size_t budget) {
-    if (m < 2) return;
+    if (m < 2 || a.makespan() <= floor * (1 + tolerance)) return;
     // Each worker's items, lightest first (ties: higher item number first,
     // the reverse of `order`), so nearest weights are found by bisection.
     std::vector<std::vector<std::uint32_t>> items(m);

@@ -53,31 +53,46 @@ public:
 
     /// Every byte counts: ids often differ only in the middle (module
     /// numbers), so hashing a sample of them would make them all collide.
-    /// Eight bytes per multiply keeps it cheap for long ids.
+    /// Sixteen bytes per 64x64->128-bit multiply (the wyhash construction),
+    /// the tail read as two overlapping words: a 60-byte id costs four
+    /// multiplies, and a million ids hash in a few milliseconds.
     static std::uint64_t hash(std::string_view key) noexcept {
-        const std::size_t n = key.size();
-        std::uint64_t h = n * 0x9E3779B97F4A7C15ull;
-        std::size_t at = 0;
-        for (; at + 8 <= n; at += 8) {
-            std::uint64_t v;
-            std::memcpy(&v, key.data() + at, 8);
-            h = (h ^ v) * 0xD6E8FEB86659FD93ull;
-            h ^= h >> 29;
+        const auto* p = key.data();
+        std::size_t n = key.size();
+        std::uint64_t seed = mum(n ^ k0, k1);
+        std::uint64_t a = 0, b = 0;
+        if (n <= 16) {
+            if (n >= 8) { a = load64(p); b = load64(p + n - 8); }
+            else if (n >= 4) { a = load32(p); b = load32(p + n - 4); }
+            else if (n > 0) {
+                a = (std::uint64_t{static_cast<unsigned char>(p[0])} << 16) |
+                    (std::uint64_t{static_cast<unsigned char>(p[n / 2])} << 8) | static_cast<unsigned char>(p[n - 1]);
+            }
+        } else {
+            const char* end = p + n;
+            for (; end - p > 16; p += 16) seed = mum(load64(p) ^ k1, load64(p + 8) ^ seed);
+            a = load64(end - 16);
+            b = load64(end - 8);
         }
-        if (at < n) {
-            std::uint64_t v = 0;
-            std::memcpy(&v, key.data() + at, n - at);
-            h = (h ^ v) * 0xD6E8FEB86659FD93ull;
-        }
-        return mix(h);
+        return mum(k1 ^ n, mum(a ^ k1, b ^ seed));
     }
 
 private:
-    static std::uint64_t mix(std::uint64_t x) noexcept {
-        x ^= x >> 32;
-        x *= 0xD6E8FEB86659FD93ull;
-        x ^= x >> 32;
-        return x;
+    static constexpr std::uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull;
+    static std::uint64_t mum(std::uint64_t a, std::uint64_t b) noexcept {
+        __extension__ using u128 = unsigned __int128;  // g++ and clang, warning-free under -Wpedantic
+        const u128 r = static_cast<u128>(a) * b;
+        return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+    }
+    static std::uint64_t load64(const char* p) noexcept {
+        std::uint64_t v;
+        std::memcpy(&v, p, 8);
+        return v;
+    }
+    static std::uint64_t load32(const char* p) noexcept {
+        std::uint32_t v;
+        std::memcpy(&v, p, 4);
+        return v;
     }
 
     struct slot {
@@ -108,8 +123,9 @@ private:
 /// One big table would take a cache miss per key at a million keys, so
 /// the (hash, position) pairs are first scattered by their top hash bits
 /// into buckets of about a thousand, in position order, and each bucket is
-/// then checked with a small table that stays in the L1 cache. Keys are
-/// compared only when 32 more hash bits agree.
+/// then checked with a small table of (hash fragment, position) that stays
+/// in the L1 cache: a probe reads one slot, and keys are compared only when
+/// 32 more hash bits agree.
 inline std::size_t first_repeat(const std::vector<std::string_view>& keys, const std::vector<std::uint64_t>& hashes) {
     const std::size_t n = keys.size();
     int bits = 0;
@@ -122,7 +138,7 @@ inline std::size_t first_repeat(const std::vector<std::string_view>& keys, const
         largest = std::max<std::size_t>(largest, start[b]);
         start[b] += start[b - 1];
     }
-    struct entry { std::uint32_t tag, pos; };
+    struct entry { std::uint32_t tag, pos; };  // in the table, pos + 1; 0 = empty
     std::vector<entry> entries(n);
     {
         std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
@@ -131,28 +147,27 @@ inline std::size_t first_repeat(const std::vector<std::string_view>& keys, const
     }
     std::size_t cap = 16;
     while (cap < largest * 2) cap <<= 1;
-    std::vector<std::uint32_t> table(cap);  // entry number + 1; 0 = empty
+    std::vector<entry> table(cap);
     std::size_t first = SIZE_MAX;
     for (std::size_t b = 0; b + 1 < start.size(); ++b) {
         const std::size_t lo = start[b], hi = start[b + 1];
         std::size_t size = 16;
         while (size < (hi - lo) * 2) size <<= 1;
         const std::size_t mask = size - 1;
-        std::fill_n(table.begin(), size, 0u);
+        std::fill_n(table.begin(), size, entry{0, 0});
         // Entries come in position order, so a bucket's first repeat is
         // its smallest.
         for (std::size_t e = lo; e < hi; ++e) {
             const entry x = entries[e];
             std::size_t i = x.tag & mask;
-            for (; table[i] != 0; i = (i + 1) & mask) {
-                const entry y = entries[table[i] - 1];
-                if (y.tag == x.tag && keys[y.pos] == keys[x.pos]) break;
-            }
-            if (table[i] != 0) {
+            bool repeat = false;
+            for (; table[i].pos != 0; i = (i + 1) & mask)
+                if (table[i].tag == x.tag && keys[table[i].pos - 1] == keys[x.pos]) { repeat = true; break; }
+            if (repeat) {
                 first = std::min<std::size_t>(first, x.pos);
                 break;
             }
-            table[i] = static_cast<std::uint32_t>(e + 1);
+            table[i] = {x.tag, x.pos + 1};
         }
     }
     return first;
