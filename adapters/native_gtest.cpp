@@ -72,6 +72,17 @@ struct gtest_decoder final : output_decoder::impl {
     bool in_message = false;
 
     void line(std::string_view text) override {
+        // A test that printed without a final newline leaves its text in
+        // front of GoogleTest's next line: split it off as the test's output.
+        if (in_test && !text.starts_with('[')) {
+            for (std::string_view mark : {"[       OK ] ", "[  FAILED  ] ", "[  SKIPPED ] ", "[ RUN      ] "}) {
+                auto at = text.find(mark);
+                if (at == std::string_view::npos || at == 0) continue;
+                (in_message ? traceback : out).append(text.substr(0, at));
+                text.remove_prefix(at);
+                break;
+            }
+        }
         std::string_view l = text;
         if (l.ends_with('\n')) l.remove_suffix(1);
         if (l.ends_with('\r')) l.remove_suffix(1);

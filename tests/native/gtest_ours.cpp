@@ -25,3 +25,4 @@ TEST(Crash, Segv) {
     std::abort();
 }
 TEST(Crash, After) {}
+TEST(Basic, NoNewline) { std::printf("no newline"); }
