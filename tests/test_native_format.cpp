@@ -400,3 +400,34 @@ TEST_CASE("catch2: list, select through its input file, run") {
     CHECK(two.tests.size() == 2);
     CHECK(two.tests.count(odd) == 1);
 }
+
+TEST_CASE("doctest: the project's own doctest programs, as their direct run counts them") {
+    const char* root = std::getenv("TESTR_BUILD_ROOT");
+    REQUIRE(root);
+    std::size_t checked = 0;
+    for (const char* name : {"test_estimates", "test_dynamic_schedule", "test_command_template"}) {
+        const std::string bin = std::string(root) + "/tests/" + name;
+        CAPTURE(bin);
+        REQUIRE(::access(bin.c_str(), X_OK) == 0);
+        // The direct run's closing line: "[doctest] test cases: N | P passed | F failed | S skipped".
+        auto direct = run({bin});
+        auto at = direct.output.find("[doctest] test cases:");
+        REQUIRE(at != std::string::npos);
+        unsigned total = 0, passed = 0, failed = 0;
+        REQUIRE(std::sscanf(direct.output.c_str() + at, "[doctest] test cases: %u | %u passed | %u failed", &total,
+                            &passed, &failed) == 3);
+        auto listed = list(native::framework::doctest, bin);
+        CHECK(listed.size() == total);
+        auto c = run_through(native::framework::doctest, bin, ids_of(listed));
+        unsigned ok = 0, bad = 0;
+        for (auto& [id, o] : c.tests) {
+            CHECK(o.finals == 1);
+            (o.final == status::success ? ok : bad) += 1;
+        }
+        CHECK(ok == passed);
+        CHECK(bad == failed);
+        CHECK(c.stray.empty());
+        ++checked;
+    }
+    CHECK(checked == 3);
+}
