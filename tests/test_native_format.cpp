@@ -243,7 +243,7 @@ TEST_CASE("gtest: our binary - parameterised, typed, disabled, skipped, death te
     auto listed = list(native::framework::gtest, bin);
     std::map<std::string, native::listed_test> by_id;
     for (auto& t : listed) by_id[t.id] = t;
-    REQUIRE(by_id.size() == 12);
+    REQUIRE(by_id.size() == 13);
     CHECK(by_id["Basic.DISABLED_Off"].disabled);
     CHECK(!by_id["Basic.Passes"].disabled);
     CHECK(by_id["Nums/P.Even/1"].note == "GetParam() = 3");
@@ -255,10 +255,14 @@ TEST_CASE("gtest: our binary - parameterised, typed, disabled, skipped, death te
     // One pipe: the order is the binary's own, stdout's buffer (flushed by
     // GoogleTest at the result line) after unbuffered stderr.
     CHECK(t["Basic.Passes"].out == "on stderr\nhello from test\n");
+    CHECK(t["Basic.Throws"].final == status::fail);
+    CHECK(t["Basic.Throws"].traceback.find("unknown file: Failure\nC++ exception with description \"boom\"") !=
+          std::string::npos);
+    CHECK(t["Basic.Throws"].out.empty());
     CHECK(t["Basic.NoNewline"].final == status::success);
     CHECK(t["Basic.NoNewline"].out == "no newline");
     CHECK(t["Basic.Fails"].final == status::fail);
-    CHECK(t["Basic.Fails"].traceback.find("gtest_ours.cpp:10: Failure\nExpected equality") != std::string::npos);
+    CHECK(t["Basic.Fails"].traceback.find("gtest_ours.cpp:11: Failure\nExpected equality") != std::string::npos);
     CHECK(t["Basic.Fails"].traceback.find("second") != std::string::npos);
     CHECK(t["Basic.DISABLED_Off"].final == status::skip);
     CHECK(t["Basic.DISABLED_Off"].reason.find("disabled") != std::string::npos);

@@ -5,9 +5,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 
 TEST(Basic, Passes) { std::printf("hello from test\n"); std::fprintf(stderr, "on stderr\n"); }
-TEST(Basic, Fails) { EXPECT_EQ(1, 2) << "custom msg"; ADD_FAILURE() << "second"; }  // line 10
+TEST(Basic, Fails) { EXPECT_EQ(1, 2) << "custom msg"; ADD_FAILURE() << "second"; }  // line 11
 TEST(Basic, DISABLED_Off) {}
 TEST(Basic, Skips) { GTEST_SKIP() << "not today"; }
 class P : public ::testing::TestWithParam<int> {};
@@ -26,3 +27,4 @@ TEST(Crash, Segv) {
 }
 TEST(Crash, After) {}
 TEST(Basic, NoNewline) { std::printf("no newline"); }
+TEST(Basic, Throws) { throw std::runtime_error("boom"); }
