@@ -33,7 +33,12 @@ inline constexpr std::string_view format_content = "2\n";
 
 /// A repository found or created under `root` (the project directory).
 struct repository {
+    repository() = default;
+    explicit repository(std::string project_root) : root(std::move(project_root)) {}
+
     std::string root;
+    /// 2, or 1 for testrepository's own (read only: legacy_repository.hpp).
+    unsigned format = 2;
     /// root + "/.testrepository"
     std::string path() const;
     /// path() + "/" + name
@@ -60,10 +65,10 @@ struct repo_error {
 /// (missing or read-only root).
 result<repository, repo_error> init(const std::string& root);
 
-/// Opens root/.testrepository. Errors: not_found ("No repository found in
-/// ROOT. Create one by running \"testr-mini init\"."), bad_format for a
-/// repository of testrepository (format 1: the message says how to move it
-/// aside) or of an unknown format, io.
+/// Opens root/.testrepository. A repository of testrepository opens with
+/// format 1: readable, and begin_run refuses it. Errors: not_found ("No
+/// repository found in ROOT. Create one by running \"testr-mini init\"."),
+/// bad_format for an unknown format, io.
 result<repository, repo_error> open(const std::string& root);
 
 struct committed_run {

@@ -1,0 +1,24 @@
+// tools/testr-mini/upgrade_command.cpp - see upgrade_command.hpp.
+#include "upgrade_command.hpp"
+
+#include "legacy_repository.hpp"
+
+namespace testr::cli {
+
+int upgrade_command(const app& a) {
+    auto r = legacy::upgrade(a.here);
+    if (!r) throw cli_error(r.error().message);
+    std::string out;
+    if (r->finished_earlier) {
+        out = "Finished an interrupted upgrade: .testrepository is format 2; the original is in " + r->kept + ".\n";
+    } else {
+        out = "Upgraded .testrepository to format 2: " + std::to_string(r->runs) + " runs (same ids), " +
+              std::to_string(r->failing) + " failing tests, " + std::to_string(r->durations) +
+              " durations.\nThe original is in " + r->kept +
+              " (testr reads only that one; remove it when you no longer need it).\n";
+    }
+    if (!a.quiet) write_stdout(out);
+    return exit_ok;
+}
+
+}  // namespace testr::cli
