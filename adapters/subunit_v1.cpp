@@ -22,7 +22,8 @@ bool ascii_space(unsigned char c) noexcept { return c == ' ' || (c >= '\t' && c 
 // 0x1C-0x1F, and these code points.
 std::size_t unicode_space(std::string_view s, std::size_t i) noexcept {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (ascii_space(c) || (c >= 0x1C && c <= 0x1F)) return 1;
+    if (c < 0x80) return ascii_space(c) || (c >= 0x1C && c <= 0x1F) ? 1 : 0;
+    if (c != 0xC2 && (c < 0xE1 || c > 0xE3)) return 0;  // the lead bytes of the wide ones
     static constexpr std::string_view wide[] = {"\xC2\x85",     "\xC2\xA0",     "\xE1\x9A\x80", "\xE2\x80\x80",
                                                 "\xE2\x80\x81", "\xE2\x80\x82", "\xE2\x80\x83", "\xE2\x80\x84",
                                                 "\xE2\x80\x85", "\xE2\x80\x86", "\xE2\x80\x87", "\xE2\x80\x88",

@@ -5,7 +5,8 @@
 // Reference behaviour: python-subunit's TestProtocolServer (subunit/__init__.py,
 // details.py, chunked.py) feeding testtools' ExtendedToStreamDecorator, which
 // is what `subunit-1to2` and testr itself use. Where the reference raises on
-// bad input, this reader reports it instead; docs/subunit.md lists each case.
+// bad input, this reader reports it instead; docs/repository.md ("Format 1")
+// lists each case.
 #pragma once
 
 #include "subunit_v2.hpp"
