@@ -8,6 +8,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <string_view>
+
+#include "file_bytes.hpp"
 
 namespace testr::legacy {
 
@@ -29,15 +33,107 @@ bool parse_seconds(std::string_view text, double& out) {
     return end == copy.c_str() + copy.size() && errno == 0 && std::isfinite(out) && out >= 0;
 }
 
+// A Python str literal as repr() writes it (Latin-1 characters only, as
+// dbm.dumb's index holds them), from `s` at `i`; its characters as bytes.
+bool python_string(std::string_view s, std::size_t& i, std::string& out) {
+    if (i >= s.size() || (s[i] != '\'' && s[i] != '"')) return false;
+    const char quote = s[i++];
+    out.clear();
+    while (i < s.size() && s[i] != quote) {
+        if (s[i] != '\\') {
+            out += s[i++];
+            continue;
+        }
+        if (++i >= s.size()) return false;
+        const char e = s[i++];
+        switch (e) {
+        case '\\': case '\'': case '"': out += e; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'x': {
+            if (i + 2 > s.size()) return false;
+            const std::string hex(s.substr(i, 2));
+            char* end = nullptr;
+            const long v = std::strtol(hex.c_str(), &end, 16);
+            if (end != hex.c_str() + 2) return false;
+            out += static_cast<char>(v);
+            i += 2;
+            break;
+        }
+        default: return false;
+        }
+    }
+    if (i >= s.size()) return false;
+    ++i;
+    return true;
+}
+
+bool python_uint(std::string_view s, std::size_t& i, std::uint64_t& v) {
+    const std::size_t start = i;
+    v = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i - start < 18) v = v * 10 + static_cast<unsigned>(s[i++] - '0');
+    return i > start && (i == s.size() || s[i] < '0' || s[i] > '9');
+}
+
+bool literal(std::string_view s, std::size_t& i, std::string_view lit) {
+    if (s.substr(i, lit.size()) != lit) return false;
+    i += lit.size();
+    return true;
+}
+
+// dbm.dumb (what stestr's Python picks): `<base>.dir` lists
+// "'key', (offset, size)" per line, the last line for a key winning;
+// the values are those byte ranges of `<base>.dat`.
+result<std::vector<dbm_duration>, std::string> read_dumb(const std::string& base) {
+    const std::string dir_path = base + ".dir", dat_path = base + ".dat";
+    auto dir = read_file_bytes(dir_path);
+    if (!dir) return unexpected{dir.error().message()};
+    auto dat = read_file_bytes(dat_path);
+    if (!dat) return unexpected{dat.error().message()};
+    const std::string_view index = dir->view(), data = dat->view();
+    std::vector<dbm_duration> out;
+    std::map<std::string, std::size_t, std::less<>> position;
+    std::size_t line_no = 0;
+    for (std::size_t at = 0; at < index.size();) {
+        ++line_no;
+        std::size_t end = index.find('\n', at);
+        if (end == std::string_view::npos) end = index.size();
+        const std::string_view line = index.substr(at, end - at);
+        at = end + 1;
+        if (line.empty()) continue;
+        std::size_t i = 0;
+        std::string key;
+        std::uint64_t offset = 0, size = 0;
+        const bool ok = python_string(line, i, key) && literal(line, i, ", (") && python_uint(line, i, offset) &&
+                        literal(line, i, ", ") && python_uint(line, i, size) && literal(line, i, ")") && i == line.size();
+        const std::string where = dir_path + ":" + std::to_string(line_no) + ": ";
+        if (!ok) return unexpected{where + "not a dbm.dumb index line"};
+        if (offset > data.size() || size > data.size() - offset)
+            return unexpected{where + "the value lies past the end of " + dat_path};
+        dbm_duration d;
+        d.id = std::move(key);
+        if (!parse_seconds(data.substr(offset, size), d.seconds))
+            return unexpected{where + "the duration of '" + d.id.substr(0, 200) + "' is not a number of seconds"};
+        if (auto p = position.find(d.id); p != position.end()) {
+            out[p->second].seconds = d.seconds;
+        } else {
+            position.emplace(d.id, out.size());
+            out.push_back(std::move(d));
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 result<std::vector<dbm_duration>, std::string> read_times_dbm(const std::string& base) {
     const std::string path = base + ".db";
     if (!exists(path)) {
-        if (exists(base) || exists(base + ".dat"))
-            return unexpected{(exists(base) ? base : base + ".dat") +
-                              ": testr's durations are in a dbm other than Berkeley DB (gdbm or dumbdbm); "
-                              "testr-mini reads only Debian's default, times.dbm.db"};
+        if (exists(base + ".dir")) return read_dumb(base);
+        if (exists(base))
+            return unexpected{base + ": the durations are in gdbm, which testr-mini does not read "
+                                     "(it reads Berkeley DB's times.dbm.db and dbm.dumb's times.dbm.dir)"};
         return std::vector<dbm_duration>{};
     }
     DB* db = nullptr;
