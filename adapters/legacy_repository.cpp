@@ -74,7 +74,21 @@ result<void, repo_error> write_into(const std::string& path, std::string_view by
 
 }  // namespace
 
+result<repo::repository, repo_error> open_stestr(const std::string& root) {
+    repo::repository r{root};
+    r.dir = ".stestr";
+    r.format = 1;
+    if (format_of(r.path()) != 1)
+        return failure(repo_errc::not_found, "No stestr repository (format 1) at " + r.path() + ".");
+    return r;
+}
+
 repo_error read_only(const repo::repository& r) {
+    if (r.dir != repo::dir_name)
+        return {repo_errc::bad_format,
+                r.path() + " is stestr's repository: testr-mini reads it (last, failing, slowest, stats) but does "
+                           "not write into it. Run `testr-mini init` to give testr-mini its own .testrepository "
+                           "beside it (stestr keeps .stestr)."};
     return {repo_errc::bad_format,
             r.path() + " was created by testrepository (format 1, subunit v1 runs): testr-mini reads it "
                        "(last, failing, slowest, stats) but does not write into it. Run `testr-mini upgrade` "

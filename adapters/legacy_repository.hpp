@@ -24,6 +24,10 @@
 
 namespace testr::legacy {
 
+/// root/.stestr, stestr's repository (format 1 like testr's, durations in
+/// dbm.dumb): read only, like testr's. not_found when there is none.
+result<repo::repository, repo::repo_error> open_stestr(const std::string& root);
+
 /// What repo::begin_run answers for a format-1 repository.
 repo::repo_error read_only(const repo::repository& r);
 

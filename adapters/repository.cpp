@@ -230,7 +230,7 @@ struct run_writer::live_run {
     }
 };
 
-std::string repository::path() const { return root + "/" + std::string(dir_name); }
+std::string repository::path() const { return root + "/" + dir; }
 std::string repository::file(std::string_view name) const { return path() + "/" + std::string(name); }
 
 result<repository, repo_error> init(const std::string& root) {

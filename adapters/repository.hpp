@@ -39,7 +39,9 @@ struct repository {
     std::string root;
     /// 2, or 1 for testrepository's own (read only: legacy_repository.hpp).
     unsigned format = 2;
-    /// root + "/.testrepository"
+    /// The directory's name: dir_name, or stestr's ".stestr" (format 1).
+    std::string dir{dir_name};
+    /// root + "/" + dir
     std::string path() const;
     /// path() + "/" + name
     std::string file(std::string_view name) const;

@@ -5,6 +5,7 @@
 // upgrade killed at every step.
 #include "legacy_repository.hpp"
 #include "subunit_v1.hpp"
+#include "testr_config.hpp"
 #include "testr_dbm.hpp"
 #include "timesdb.hpp"
 
@@ -273,4 +274,96 @@ TEST_CASE("an upgrade killed at any step leaves the old or the new repository, a
     CHECK(kill_at > 8);  // a step per file written, then the swap and the rename
     CHECK(originals > 5);
     CHECK(upgrades >= 2);
+}
+
+namespace {
+
+// id -> final status, from a v2 stream read back with python-subunit.
+std::map<std::string, std::string> outcomes(const fs::path& stream) {
+    const auto r = run(python() + " " + shell_quote((source_root() / "tests/subunit/dump.py").string()) + " " +
+                       shell_quote(stream.string()));
+    REQUIRE(r.exit_code == 0);
+    std::map<std::string, std::string> out;
+    for (const auto& l : lines_of(r.out)) {
+        const auto id_at = l.find("id=\""), status_at = l.find(" status=");
+        if (id_at != 0) continue;
+        const std::string id = l.substr(4, status_at - 5);
+        const std::string status = l.substr(status_at + 8, l.find(' ', status_at + 1) - status_at - 8);
+        if (status != "none" && status != "inprogress" && status != "exists") out[id] = status;
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("a .stestr.conf project runs as stestr runs it, and .stestr/ reads like testr's repository") {
+    temp_dir t;
+    const fs::path project = t.path / "stestr-project";
+    fs::create_directories(project);
+    fs::copy(testr_fixture() / "pkg", project / "pkg", fs::copy_options::recursive);
+    fs::remove_all(project / "pkg" / "__pycache__");
+    write_file(project / ".stestr.conf", "[DEFAULT]\ntest_path=./pkg\ntop_dir=./\nparallel_class=True\n");
+    const std::string env = "PYTHON=" + shell_quote(python()) + " ";
+    const std::string in = "cd " + shell_quote(project.string()) + " && " + env;
+
+    const auto stestr_run = run(in + "stestr run >/dev/null 2>&1");
+    REQUIRE(stestr_run.exit_code == 1);  // the suite has failures
+    const auto stestr_failing = run(in + "stestr failing --list 2>/dev/null");
+    REQUIRE(run(in + "stestr last --subunit > ../stestr.v2 2>/dev/null").exit_code == 0);
+    const auto stestr_outcomes = outcomes(t.path / "stestr.v2");
+    REQUIRE(stestr_outcomes.size() == 8);
+
+    // Before testr-mini has a repository of its own: stestr's is read.
+    const auto failing = run(in + shell_quote(testr_mini()) + " failing --list");
+    CHECK(failing.exit_code == 1);
+    CHECK(lines_of(failing.out) == lines_of(stestr_failing.out));
+    REQUIRE(run(in + shell_quote(testr_mini()) + " last --subunit > ../read.v2").exit_code == 0);
+    CHECK(outcomes(t.path / "read.v2") == stestr_outcomes);
+    const auto slowest = run(in + shell_quote(testr_mini()) + " slowest");
+    CHECK(slowest.exit_code == 0);
+    CHECK(slowest.out.find("pkg.test_mix.T.test_slow") != std::string::npos);
+    const auto refused = run(in + shell_quote(testr_mini()) + " run 2>&1");
+    CHECK(refused.exit_code == 3);
+    CHECK(refused.out.find("is stestr's repository") != std::string::npos);
+
+    // Its own repository: the same tests, outcomes and exit status as stestr run.
+    REQUIRE(run(in + shell_quote(testr_mini()) + " init").exit_code == 0);
+    const auto ours = run(in + shell_quote(testr_mini()) + " run --parallel >/dev/null 2>&1");
+    CHECK(ours.exit_code == stestr_run.exit_code);
+    REQUIRE(run(in + shell_quote(testr_mini()) + " last --subunit > ../ours.v2").exit_code == 0);
+    CHECK(outcomes(t.path / "ours.v2") == stestr_outcomes);
+    CHECK(lines_of(run(in + shell_quote(testr_mini()) + " failing --list").out) == lines_of(stestr_failing.out));
+    // parallel_class: one class, so one worker, as stestr's own worker balance says.
+    const auto plan = run(in + shell_quote(testr_mini()) + " plan --parallel --concurrency 2");
+    CHECK(plan.out.find("worker-0: 8 tests") != std::string::npos);
+
+    // Both files: .testr.conf is used, and the choice is said.
+    write_file(project / ".testr.conf", read_file(testr_fixture() / ".testr.conf"));
+    const auto both = run(in + shell_quote(testr_mini()) + " list-tests 2>&1 >/dev/null");
+    CHECK(both.out == "testr-mini: using .testr.conf; .stestr.conf is also here and not read (move .testr.conf away "
+                      "to use it)\n");
+}
+
+TEST_CASE("load_stestr builds stestr's runner line, and says what is missing") {
+    temp_dir t;
+    const std::string path = (t.path / ".stestr.conf").string();
+    write_file(path, "[DEFAULT]\ntest_path=./tests\ngroup_regex=([^.]+\\.)\n");
+    auto c = testr::config::load_stestr(path);
+    REQUIRE(c.has_value());
+    CHECK(c->get("test_command") ==
+          "${PYTHON:-python3} -m stestr.subunit_runner.run discover -t \"./\" \"./tests\" $LISTOPT $IDOPTION");
+    CHECK(c->get("test_list_option") == "--list");
+    CHECK(c->get("test_id_option") == "--load-list $IDFILE");
+    CHECK(c->get("group_regex") == "([^.]+\\.)");
+    write_file(path, "[DEFAULT]\ntest_path=t\ntop_dir=src\nparallel_class=yes\ngroup_regex=x\ntest_command=run $IDOPTION\n");
+    c = testr::config::load_stestr(path);
+    REQUIRE(c.has_value());
+    CHECK(c->get("group_regex") == "([^\\.]*\\.)*");  // parallel_class wins, as in stestr
+    CHECK(c->get("test_command") == "run $IDOPTION");
+    write_file(path, "[DEFAULT]\ntop_dir=src\n");
+    CHECK(testr::config::load_stestr(path).error().what() ==
+          path + ": No test_path can be found in either the command line options nor in the specified config file " +
+              path + ".");
+    write_file(path, "[DEFAULT]\ntest_path=t\nparallel_class=maybe\n");
+    CHECK(testr::config::load_stestr(path).error().what() == path + ":3: Not a boolean: maybe");
 }

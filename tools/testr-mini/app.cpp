@@ -2,9 +2,11 @@
 #include "app.hpp"
 
 #include "fd_io.hpp"
+#include "legacy_repository.hpp"
 
 #include <cerrno>
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 #include <unistd.h>
@@ -13,6 +15,9 @@ namespace testr::cli {
 
 repo::repository app::open_repository() const {
     auto r = repo::open(here);
+    // A stestr project without testr-mini's own repository: read stestr's.
+    if (!r && r.error().code == repo::repo_errc::not_found)
+        if (auto s = legacy::open_stestr(here)) return *s;
     if (!r) throw cli_error(r.error().message);
     return *r;
 }
@@ -29,9 +34,10 @@ repo::repository app::open_or_init_repository(bool force_init) const {
 }
 
 config::testr_conf app::load_config() const {
-    auto c = config::load(here + "/.testr.conf");
+    auto c = config::load_project(here);
     if (!c) throw cli_error(c.error().what());
-    return *c;
+    if (!c->note.empty() && !quiet) std::fprintf(stderr, "testr-mini: %s\n", c->note.c_str());
+    return std::move(c->conf);
 }
 
 void write_stdout(std::string_view bytes) {
