@@ -278,6 +278,12 @@ TEST_CASE("an upgrade killed at any step leaves the old or the new repository, a
 
 namespace {
 
+std::vector<std::string> sorted_lines(const std::string& text) {
+    auto lines = lines_of(text);
+    std::sort(lines.begin(), lines.end());
+    return lines;
+}
+
 // id -> final status, from a v2 stream read back with python-subunit.
 std::map<std::string, std::string> outcomes(const fs::path& stream) {
     const auto r = run(python() + " " + shell_quote((source_root() / "tests/subunit/dump.py").string()) + " " +
@@ -316,7 +322,7 @@ TEST_CASE("a .stestr.conf project runs as stestr runs it, and .stestr/ reads lik
     // Before testr-mini has a repository of its own: stestr's is read.
     const auto failing = run(in + shell_quote(testr_mini()) + " failing --list");
     CHECK(failing.exit_code == 1);
-    CHECK(lines_of(failing.out) == lines_of(stestr_failing.out));
+    CHECK(sorted_lines(failing.out) == sorted_lines(stestr_failing.out));
     REQUIRE(run(in + shell_quote(testr_mini()) + " last --subunit > ../read.v2").exit_code == 0);
     CHECK(outcomes(t.path / "read.v2") == stestr_outcomes);
     const auto slowest = run(in + shell_quote(testr_mini()) + " slowest");
@@ -332,7 +338,7 @@ TEST_CASE("a .stestr.conf project runs as stestr runs it, and .stestr/ reads lik
     CHECK(ours.exit_code == stestr_run.exit_code);
     REQUIRE(run(in + shell_quote(testr_mini()) + " last --subunit > ../ours.v2").exit_code == 0);
     CHECK(outcomes(t.path / "ours.v2") == stestr_outcomes);
-    CHECK(lines_of(run(in + shell_quote(testr_mini()) + " failing --list").out) == lines_of(stestr_failing.out));
+    CHECK(sorted_lines(run(in + shell_quote(testr_mini()) + " failing --list").out) == sorted_lines(stestr_failing.out));
     // parallel_class: one class, so one worker, as stestr's own worker balance says.
     const auto plan = run(in + shell_quote(testr_mini()) + " plan --parallel --concurrency 2");
     CHECK(plan.out.find("worker-0: 8 tests") != std::string::npos);
@@ -366,4 +372,26 @@ TEST_CASE("load_stestr builds stestr's runner line, and says what is missing") {
               path + ".");
     write_file(path, "[DEFAULT]\ntest_path=t\nparallel_class=maybe\n");
     CHECK(testr::config::load_stestr(path).error().what() == path + ":3: Not a boolean: maybe");
+}
+
+TEST_CASE("failing before the first run: what testr says, with testr's exit status") {
+    temp_dir t;
+    for (const char* tool : {"testr", "mini"}) {
+        const fs::path project = t.path / tool;
+        fs::create_directories(project);
+        write_file(project / ".testr.conf", "[DEFAULT]\ntest_command=true\n");
+        const std::string prog = std::string(tool) == "testr" ? "testr" : shell_quote(testr_mini());
+        const std::string in = "cd " + shell_quote(project.string()) + " && " + prog;
+        REQUIRE(run(in + " init").exit_code == 0);
+        const auto plain = run(in + " failing 2>&1");
+        CAPTURE(tool);
+        CHECK(plain.exit_code == 3);
+        CHECK(plain.out.find("No tests in repository") != std::string::npos);
+        const auto list = run(in + " failing --list");
+        CHECK(list.exit_code == 0);
+        CHECK(list.out.empty());
+        const auto stream = run(in + " failing --subunit");
+        CHECK(stream.exit_code == 0);
+        CHECK(stream.out.empty());
+    }
 }

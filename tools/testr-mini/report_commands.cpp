@@ -68,8 +68,9 @@ int failing_command(const app& a, bool subunit, bool list) {
         write_stdout(out);
         return run->failures() ? exit_failed : exit_ok;
     }
-    std::optional<unsigned> id;
-    if (auto latest = repo::latest_id(r); latest && *latest) id = **latest;
+    // As testr: nothing to summarise before the first run (--list and
+    // --subunit just print nothing).
+    const unsigned id = latest_run(r);
     return show_run(a, *run, nullptr, id);
 }
 
