@@ -57,6 +57,7 @@ void check_commands_agree_with_testr(const fs::path& project) {
     const auto stats = mini(project, "stats");
     CHECK(stats.exit_code == 0);
     CHECK(stats.out.starts_with(read_file(project / "testr-stats.out")));
+    CHECK(stats.out.find("\ntests_with_history=8\n") != std::string::npos);  // testr's 8 durations
     // last --subunit: the same events as testr's own v1-to-v2 conversion.
     temp_dir t;
     const auto subunit = run("cd " + shell_quote(project.string()) + " && " + shell_quote(testr_mini()) +

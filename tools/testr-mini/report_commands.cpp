@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "legacy_repository.hpp"
 #include "report_format.hpp"
 #include "run_summary.hpp"
 #include "timesdb.hpp"
@@ -167,8 +168,11 @@ int stats_command(const app& a) {
         out += "latest_tests=" + std::to_string(last.total()) + "\n";
         out += "latest_failures=" + std::to_string(last.failures()) + "\n";
         if (auto w = last.wall_seconds()) out += "latest_seconds=" + seconds_text(*w) + "\n";
-        auto db = timesdb::open(r.file(timesdb::file_name));
-        if (db) out += "tests_with_history=" + std::to_string(db->size()) + "\n";
+        if (r.format == 1) {  // testr's and stestr's durations
+            if (auto d = legacy::durations(r)) out += "tests_with_history=" + std::to_string(d->size()) + "\n";
+        } else if (auto db = timesdb::open(r.file(timesdb::file_name))) {
+            out += "tests_with_history=" + std::to_string(db->size()) + "\n";
+        }
     }
     write_stdout(out);
     return exit_ok;
