@@ -62,11 +62,18 @@ double best_of(int n, F&& f) {
 int main(int argc, char** argv) {
     unsigned tests = 100000;
     bool python = true;
+    const char* save = nullptr;
     for (int i = 1; i < argc; ++i) {
         if (!std::strcmp(argv[i], "--tests") && i + 1 < argc) tests = static_cast<unsigned>(std::atoi(argv[++i]));
         if (!std::strcmp(argv[i], "--no-python")) python = false;
+        if (!std::strcmp(argv[i], "--write") && i + 1 < argc) save = argv[++i];
     }
     const std::string v1 = make_stream(tests);
+    if (save != nullptr) {
+        // The stream alone, e.g. as run 0 of a format-1 repository (docs/benchmarks.md).
+        std::ofstream(save, std::ios::binary) << v1;
+        return 0;
+    }
     std::size_t events = 0, v2_bytes = 0;
     const double decode = best_of(5, [&] {
         events = 0;

@@ -200,7 +200,7 @@ TEST_CASE("upgrade keeps every run id, event, failing test and duration, and the
     const auto original = files_of(project / ".testrepository");
     const auto up = mini(project, "upgrade");
     CHECK(up.exit_code == 0);
-    CHECK(up.out.find("5 runs") != std::string::npos);
+    CHECK(up.out.find("keeping runs: 5 (same ids), failing tests: 2, durations: 8.") != std::string::npos);
     const auto now = files_of(project / ".testrepository");
     CHECK(now.at("format") == "2\n");
     CHECK(now.at("next-stream") == original.at("next-stream"));

@@ -12,9 +12,9 @@ int upgrade_command(const app& a) {
     if (r->finished_earlier) {
         out = "Finished an interrupted upgrade: .testrepository is format 2; the original is in " + r->kept + ".\n";
     } else {
-        out = "Upgraded .testrepository to format 2: " + std::to_string(r->runs) + " runs (same ids), " +
-              std::to_string(r->failing) + " failing tests, " + std::to_string(r->durations) +
-              " durations.\nThe original is in " + r->kept +
+        out = "Upgraded .testrepository to format 2, keeping runs: " + std::to_string(r->runs) +
+              " (same ids), failing tests: " + std::to_string(r->failing) +
+              ", durations: " + std::to_string(r->durations) + ".\nThe original is in " + r->kept +
               " (testr reads only that one; remove it when you no longer need it).\n";
     }
     if (!a.quiet) write_stdout(out);
