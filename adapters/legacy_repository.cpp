@@ -87,8 +87,8 @@ repo_error read_only(const repo::repository& r) {
     if (r.dir != repo::dir_name)
         return {repo_errc::bad_format,
                 r.path() + " is stestr's repository: testr-mini reads it (last, failing, slowest, stats) but does "
-                           "not write into it. Run `testr-mini init` to give testr-mini its own .testrepository "
-                           "beside it (stestr keeps .stestr)."};
+                           "not write into it. Run `testr-mini upgrade` to give testr-mini its own .testrepository "
+                           "made from it, or `testr-mini init` for an empty one (stestr keeps .stestr either way)."};
     return {repo_errc::bad_format,
             r.path() + " was created by testrepository (format 1, subunit v1 runs): testr-mini reads it "
                        "(last, failing, slowest, stats) but does not write into it. Run `testr-mini upgrade` "
@@ -119,8 +119,7 @@ result<std::vector<dbm_duration>, repo_error> durations(const repo::repository& 
 }
 
 result<upgrade_report, repo_error> upgrade(const std::string& root) {
-    const repo::repository old_repo{root};
-    const std::string current = old_repo.path();
+    const std::string current = repo::repository{root}.path();
     const std::string building = dir_of(root, upgrading_name);
     const std::string kept = dir_of(root, kept_name);
     // One upgrade at a time: the lock lives beside, as neither repository
@@ -144,19 +143,26 @@ result<upgrade_report, repo_error> upgrade(const std::string& root) {
         report.finished_earlier = true;
         return report;
     }
-    if (format == 0)
-        return failure(repo_errc::not_found, "No repository found in " + root + ": nothing to upgrade.");
-    if (format != 1) return failure(repo_errc::bad_format, current + ": unknown repository format; not upgraded.");
-    if (::access(kept.c_str(), F_OK) == 0)
+    // Without a .testrepository, stestr's .stestr is the source; it stays
+    // where it is, for stestr, and the new repository appears beside it.
+    repo::repository legacy{root};
+    legacy.format = 1;
+    const bool from_stestr = format == 0;
+    if (from_stestr) {
+        auto s = open_stestr(root);
+        if (!s) return failure(repo_errc::not_found, "No repository found in " + root + ": nothing to upgrade.");
+        legacy = std::move(*s);
+    } else if (format != 1) {
+        return failure(repo_errc::bad_format, current + ": unknown repository format; not upgraded.");
+    } else if (::access(kept.c_str(), F_OK) == 0) {
         return failure(repo_errc::exists, kept + " exists (an earlier upgrade's original?): move it away first.");
+    }
 
     // Everything is read and converted before anything is swapped: a
     // repository that cannot be read whole is left as it is.
-    repo::repository legacy{root};
-    legacy.format = 1;
     auto ids = repo::run_ids(legacy);
     if (!ids) return unexpected{std::move(ids).error()};
-    auto next = read_optional(old_repo.file("next-stream"));
+    auto next = read_optional(legacy.file("next-stream"));
     if (!next) return unexpected{std::move(next).error()};
     auto failing = legacy::read_failing(legacy);
     if (!failing) return unexpected{std::move(failing).error()};
@@ -198,6 +204,19 @@ result<upgrade_report, repo_error> upgrade(const std::string& root) {
     if (int err = fd_io::sync_directory(building)) return undo(errno_failure(building, "sync directory", err).value);
     fault(detail::upgrade_stage::built);
 
+    if (from_stestr) {
+        // Nothing to swap out: one rename that refuses to replace anything.
+        if (::renameat2(AT_FDCWD, building.c_str(), AT_FDCWD, current.c_str(), RENAME_NOREPLACE) != 0) {
+            const int err = errno;
+            remove_tree(building);
+            return errno_failure(current, "put the new repository in place", err);
+        }
+        fault(detail::upgrade_stage::exchanged);
+        if (int err = fd_io::sync_directory(root)) return errno_failure(root, "sync directory", err);
+        report.kept = legacy.path();
+        report.from_stestr = true;
+        return report;
+    }
     if (::renameat2(AT_FDCWD, building.c_str(), AT_FDCWD, current.c_str(), RENAME_EXCHANGE) != 0) {
         const int err = errno;
         remove_tree(building);

@@ -48,6 +48,7 @@ struct upgrade_report {
     std::size_t durations = 0;  ///< durations carried into times.tsv
     std::string kept;           ///< where the original repository now is
     bool finished_earlier = false;  ///< only completed an interrupted upgrade
+    bool from_stestr = false;       ///< made from .stestr, which stays as it was
 };
 
 /// Converts root/.testrepository from format 1 to format 2 in place. The
@@ -57,8 +58,11 @@ struct upgrade_report {
 /// .testrepository is one whole repository, old or new. Run ids, every
 /// event (v1 read as python-subunit reads it), the failing list and every
 /// duration are kept. Running it again after an interruption finishes or
-/// restarts the job. Errors: not_found, bad_format (already format 2 with
-/// nothing to finish; unreadable v1 data), exists (.format-1 is taken), io.
+/// restarts the job. A project with stestr's .stestr and no .testrepository
+/// gets a .testrepository built the same way from .stestr, put in place by
+/// one rename that replaces nothing; .stestr is left as it is (report.kept).
+/// Errors: not_found, bad_format (already format 2 with nothing to finish;
+/// unreadable v1 data), exists (.format-1 is taken), io.
 result<upgrade_report, repo::repo_error> upgrade(const std::string& root);
 
 namespace detail {

@@ -396,3 +396,67 @@ TEST_CASE("failing before the first run: what testr says, with testr's exit stat
         CHECK(stream.out.empty());
     }
 }
+
+TEST_CASE("upgrade makes .testrepository from stestr's .stestr, which stays as it was, whatever step it is killed at") {
+    temp_dir t;
+    const fs::path made = t.path / "made";
+    fs::create_directories(made);
+    fs::copy(testr_fixture() / "pkg", made / "pkg", fs::copy_options::recursive);
+    fs::remove_all(made / "pkg" / "__pycache__");
+    write_file(made / ".stestr.conf", "[DEFAULT]\ntest_path=./pkg\n");
+    const std::string in = "cd " + shell_quote(made.string()) + " && PYTHON=" + shell_quote(python()) + " ";
+    REQUIRE(run(in + "stestr run >/dev/null 2>&1").exit_code == 1);
+    const auto stestr_failing = run(in + "stestr failing --list 2>/dev/null").out;
+    REQUIRE(run(in + "stestr last --subunit > ../stestr.v2 2>/dev/null").exit_code == 0);
+    const auto stestr_files = files_of(made / ".stestr");
+
+    auto copy = [&](const std::string& name) {
+        const fs::path p = t.path / name;
+        fs::copy(made, p, fs::copy_options::recursive);
+        return p;
+    };
+    const fs::path whole = copy("whole");
+    const auto up = mini(whole, "upgrade");
+    CHECK(up.exit_code == 0);
+    CHECK(up.out.find("from stestr's .stestr, keeping runs: 1 (same ids), failing tests: 2, durations: 8.") !=
+          std::string::npos);
+    const auto upgraded = files_of(whole / ".testrepository");
+    CHECK(files_of(whole / ".stestr") == stestr_files);
+    CHECK(sorted_lines(mini(whole, "failing --list").out) == sorted_lines(stestr_failing));
+    REQUIRE(run("cd " + shell_quote(whole.string()) + " && " + shell_quote(testr_mini()) + " last --subunit > ../ours.v2")
+                .exit_code == 0);
+    CHECK(outcomes(t.path / "ours.v2") == outcomes(t.path / "stestr.v2"));
+    auto db = testr::timesdb::open((whole / ".testrepository" / "times.tsv").string());
+    REQUIRE(db.has_value());
+    CHECK(db->size() == 8);
+
+    static int kill_at = 0;
+    static int reached = 0;
+    int absent = 0;
+    for (kill_at = 1; kill_at < 100; ++kill_at) {
+        CAPTURE(kill_at);
+        const fs::path project = copy("kill-" + std::to_string(kill_at));
+        const pid_t child = ::fork();
+        REQUIRE(child >= 0);
+        if (child == 0) {
+            lg::detail::upgrade_fault = [](lg::detail::upgrade_stage) {
+                if (++reached == kill_at) std::raise(SIGKILL);
+            };
+            (void)lg::upgrade(project.string());
+            std::_Exit(0);
+        }
+        int status = 0;
+        REQUIRE(::waitpid(child, &status, 0) == child);
+        CHECK(files_of(project / ".stestr") == stestr_files);
+        if (fs::exists(project / ".testrepository")) {
+            CHECK(files_of(project / ".testrepository") == upgraded);
+        } else {
+            ++absent;
+            REQUIRE(lg::upgrade(project.string()).has_value());
+            CHECK(files_of(project / ".testrepository") == upgraded);
+        }
+        if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)) break;
+    }
+    MESSAGE("killed at " << kill_at - 1 << " steps, " << absent << " before the new repository was in place");
+    CHECK(absent >= 4);
+}

@@ -12,10 +12,13 @@ int upgrade_command(const app& a) {
     if (r->finished_earlier) {
         out = "Finished an interrupted upgrade: .testrepository is format 2; the original is in " + r->kept + ".\n";
     } else {
-        out = "Upgraded .testrepository to format 2, keeping runs: " + std::to_string(r->runs) +
-              " (same ids), failing tests: " + std::to_string(r->failing) +
-              ", durations: " + std::to_string(r->durations) + ".\nThe original is in " + r->kept +
-              " (testr reads only that one; remove it when you no longer need it).\n";
+        out = r->from_stestr ? "Made .testrepository (format 2) from stestr's .stestr"
+                             : "Upgraded .testrepository to format 2";
+        out += ", keeping runs: " + std::to_string(r->runs) + " (same ids), failing tests: " +
+               std::to_string(r->failing) + ", durations: " + std::to_string(r->durations) + ".\n";
+        out += r->from_stestr ? r->kept + " is left as it is, for stestr.\n"
+                              : "The original is in " + r->kept +
+                                    " (testr reads only that one; remove it when you no longer need it).\n";
     }
     if (!a.quiet) write_stdout(out);
     return exit_ok;
