@@ -32,7 +32,7 @@ Commands:
   list-tests  list the project's tests (optionally filtered)
   slowest     the slowest tests of the last run (--all: every test)
   stats       figures about the repository
-  upgrade     convert testr's own repository (format 1) to testr-mini's, keeping everything
+  upgrade     convert testr's repository (format 1) to testr-mini's in place, or make one from stestr's
   help        help on a command
 
 Exit status: 0 all passed, 1 any test failed, 2 usage error, 3 other errors,
@@ -149,7 +149,8 @@ int main(int argc, char** argv) {
     slowest->add_flag("--all", all, "Show timing for all tests");
     auto* stats = cli.add_subcommand("stats", "Report figures about the repository");
     auto* upgrade = cli.add_subcommand("upgrade", "Convert testrepository's .testrepository (format 1) to format 2 "
-                                                  "in place, keeping run ids, events, failures and durations");
+                                                  "in place (or make one from stestr's .stestr, left as it is), "
+                                                  "keeping run ids, events, failures and durations");
     auto* help = cli.add_subcommand("help", "Help on a command");
     help->add_option("command", help_topic, "The command");
     auto* commands = cli.add_subcommand("commands", "List the commands");
