@@ -18,6 +18,7 @@
 #include "atomic_file.hpp"
 #include "fd_io.hpp"
 #include "file_lock.hpp"
+#include "legacy_repository.hpp"
 #include "run_summary.hpp"
 #include "subunit_v2.hpp"
 #include "timesdb.hpp"
@@ -229,7 +230,7 @@ struct run_writer::live_run {
     }
 };
 
-std::string repository::path() const { return root + "/" + std::string(dir_name); }
+std::string repository::path() const { return root + "/" + dir; }
 std::string repository::file(std::string_view name) const { return path() + "/" + std::string(name); }
 
 result<repository, repo_error> init(const std::string& root) {
@@ -287,12 +288,8 @@ result<repository, repo_error> open(const std::string& root) {
     const std::string_view format = content->view();
     if (format == format_content) return repo;
     if (format == "1\n") {
-        return unexpected{repo_error{
-            repo_errc::bad_format,
-            repo.path() +
-                " was created by testrepository (format 1, subunit v1 runs); testr-mini keeps subunit v2 runs "
-                "(format 2) and will not write into it. Move it aside, e.g. `mv .testrepository "
-                ".testrepository.testr`, then run `testr-mini init`."}};
+        repo.format = 1;  // testrepository's: read through legacy_repository
+        return repo;
     }
     std::string shown(format.substr(0, 40));
     if (shown.ends_with('\n')) shown.pop_back();
@@ -459,6 +456,7 @@ result<committed_run, repo_error> run_writer::commit(bool partial) {
 }
 
 result<run_writer, repo_error> begin_run(const repository& repo) {
+    if (repo.format == 1) return unexpected{legacy::read_only(repo)};
     const std::string prefix = repo.file(run_temp_prefix) + std::to_string(::getpid()) + ".";
     for (unsigned n = 0;; ++n) {
         std::string path = prefix + std::to_string(n);
@@ -495,6 +493,7 @@ result<std::vector<unsigned>, repo_error> run_ids(const repository& repo) {
 }
 
 result<file_bytes, repo_error> read_run(const repository& repo, unsigned id) {
+    if (repo.format == 1) return legacy::read_run(repo, id);
     auto next = read_next_stream(repo);
     if (!next) return unexpected{std::move(next).error()};
     auto missing = [&] {
@@ -511,6 +510,7 @@ result<file_bytes, repo_error> read_run(const repository& repo, unsigned id) {
 }
 
 result<std::string, repo_error> read_failing(const repository& repo) {
+    if (repo.format == 1) return legacy::read_failing(repo);
     auto next = read_next_stream(repo);
     if (!next) return unexpected{std::move(next).error()};
     if (*next > 0) {

@@ -33,8 +33,15 @@ inline constexpr std::string_view format_content = "2\n";
 
 /// A repository found or created under `root` (the project directory).
 struct repository {
+    repository() = default;
+    explicit repository(std::string project_root) : root(std::move(project_root)) {}
+
     std::string root;
-    /// root + "/.testrepository"
+    /// 2, or 1 for testrepository's own (read only: legacy_repository.hpp).
+    unsigned format = 2;
+    /// The directory's name: dir_name, or stestr's ".stestr" (format 1).
+    std::string dir{dir_name};
+    /// root + "/" + dir
     std::string path() const;
     /// path() + "/" + name
     std::string file(std::string_view name) const;
@@ -60,10 +67,10 @@ struct repo_error {
 /// (missing or read-only root).
 result<repository, repo_error> init(const std::string& root);
 
-/// Opens root/.testrepository. Errors: not_found ("No repository found in
-/// ROOT. Create one by running \"testr-mini init\"."), bad_format for a
-/// repository of testrepository (format 1: the message says how to move it
-/// aside) or of an unknown format, io.
+/// Opens root/.testrepository. A repository of testrepository opens with
+/// format 1: readable, and begin_run refuses it. Errors: not_found ("No
+/// repository found in ROOT. Create one by running \"testr-mini init\"."),
+/// bad_format for an unknown format, io.
 result<repository, repo_error> open(const std::string& root);
 
 struct committed_run {

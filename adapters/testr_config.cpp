@@ -8,10 +8,13 @@
 
 #include <testr/detail/py_text.hpp>
 
+#include <cctype>
 #include <deque>
 #include <set>
 #include <utility>
 #include <vector>
+
+#include <unistd.h>
 
 namespace testr::config {
 
@@ -277,6 +280,75 @@ result<command_settings, config_error> command_settings_of(const testr_conf& con
     settings.test_list_option = conf.get("test_list_option");
     settings.test_id_list_default = conf.get("test_id_list_default");
     return settings;
+}
+
+namespace {
+
+// configparser's getboolean.
+std::optional<bool> config_boolean(std::string value) {
+    for (auto& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (value == "1" || value == "yes" || value == "true" || value == "on") return true;
+    if (value == "0" || value == "no" || value == "false" || value == "off") return false;
+    return std::nullopt;
+}
+
+bool file_exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+}  // namespace
+
+result<testr_conf, config_error> load_stestr(const std::string& path) {
+    auto bytes = read_file_bytes(path);
+    if (!bytes) return unexpected{config_error{path, 0, "cannot read the stestr config (" + bytes.error().reason + ")"}};
+    auto parsed = parse(bytes->view(), path);
+    if (!parsed) return parsed;
+    testr_conf out;
+    out.path = path;
+    auto set = [&](const std::string& key, std::string value, std::string_view from) {
+        out.values[key] = std::move(value);
+        out.lines[key] = parsed->line_of(from);
+    };
+    const auto test_path = parsed->get("test_path");
+    if (!test_path)
+        return unexpected{config_error{path, 0, "No test_path can be found in either the command line options nor in "
+                                                "the specified config file " + path + "."}};
+    const std::string top_dir = parsed->get("top_dir").value_or("./");
+    if (auto command = parsed->get("test_command")) {
+        set("test_command", *command, "test_command");
+    } else {
+        set("test_command",
+            "${PYTHON:-python3} -m stestr.subunit_runner.run discover -t \"" + top_dir + "\" \"" + *test_path +
+                "\" $LISTOPT $IDOPTION",
+            "test_path");
+    }
+    set("test_list_option", "--list", "test_path");
+    set("test_id_option", "--load-list $IDFILE", "test_path");
+    bool by_class = false;
+    if (auto pc = parsed->get("parallel_class")) {
+        const auto b = config_boolean(*pc);
+        if (!b) return unexpected{config_error{path, parsed->line_of("parallel_class"), "Not a boolean: " + *pc}};
+        by_class = *b;
+    }
+    if (by_class) {
+        set("group_regex", "([^\\.]*\\.)*", "parallel_class");
+    } else if (auto g = parsed->get("group_regex")) {
+        set("group_regex", *g, "group_regex");
+    }
+    return out;
+}
+
+result<project_config, config_error> load_project(const std::string& dir) {
+    const std::string testr_path = dir + "/.testr.conf", stestr_path = dir + "/.stestr.conf";
+    if (file_exists(testr_path) || !file_exists(stestr_path)) {
+        auto c = load(testr_path);
+        if (!c) return unexpected{std::move(c).error()};
+        project_config p{std::move(*c), {}};
+        if (file_exists(stestr_path))
+            p.note = "using .testr.conf; .stestr.conf is also here and not read (move .testr.conf away to use it)";
+        return p;
+    }
+    auto c = load_stestr(stestr_path);
+    if (!c) return unexpected{std::move(c).error()};
+    return project_config{std::move(*c), {}};
 }
 
 }  // namespace testr::config

@@ -65,4 +65,28 @@ result<testr_conf, config_error> parse(std::string_view text, std::string path);
 /// the original: "No test_command option present in .testr.conf".
 result<command_settings, config_error> command_settings_of(const testr_conf& conf);
 
+/// A stestr project's `.stestr.conf` as the .testr.conf that runs what
+/// `stestr run` runs: test_command is stestr's own runner line,
+///   ${PYTHON:-python3} -m stestr.subunit_runner.run discover -t "TOP_DIR" "TEST_PATH" $LISTOPT $IDOPTION
+/// (top_dir default "./"; stestr puts its own interpreter where $PYTHON is
+/// unset), with test_list_option "--list" and test_id_option
+/// "--load-list $IDFILE"; group_regex is `([^\.]*\.)*` when parallel_class
+/// is true (configparser's booleans), else the file's group_regex. A
+/// test_command in the file is taken as written (stestr 3.2 ignores it).
+/// Errors: the file's parse errors; no test_path ("No test_path can be
+/// found ..." as stestr says it); a parallel_class that is not a boolean.
+result<testr_conf, config_error> load_stestr(const std::string& path);
+
+/// Which configuration a project directory uses, and what to tell the user.
+struct project_config {
+    testr_conf conf;
+    /// Non-empty when the choice needs saying: both .testr.conf and
+    /// .stestr.conf exist (.testr.conf is used).
+    std::string note;
+};
+
+/// dir/.testr.conf when it exists, else dir/.stestr.conf through
+/// load_stestr, else the original's "No .testr.conf config file" error.
+result<project_config, config_error> load_project(const std::string& dir);
+
 }  // namespace testr::config

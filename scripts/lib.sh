@@ -12,6 +12,7 @@ BASE_PACKAGES=(
   libcli11-dev libpcre2-dev
   python3-testscenarios
   googletest libgtest-dev catch2
+  python3-stestr libdb-dev
 )
 
 # ensure_packages PKG...: installs the missing ones (as root) or prints the

@@ -387,17 +387,19 @@ class BadConfiguration(unittest.TestCase):
         # --concurrency wins over the callout, which then is not consulted.
         self.p.out("run", "--parallel", "--concurrency", "1")
 
-    def test_repository_of_testrepository_is_refused(self):
+    def test_repository_of_testrepository_is_read_only(self):
         d = self.p.path("old")
         os.mkdir(d)
         subprocess.run(["testr", "init"], cwd=d, check=True, capture_output=True)
         old = Project(self)
         old.dir = d
         old.fake([("t.a", "pass")])
-        for command in (["run"], ["last"], ["load"]):
+        for command in (["run"], ["load"]):
             err = old.run(*command, input=b"", check_rc=ERROR).stderr.decode()
             self.assertIn("testrepository (format 1", err)
-            self.assertIn("testr-mini init", err)
+            self.assertIn("testr-mini upgrade", err)
+        err = old.run("last", check_rc=ERROR).stderr.decode()
+        self.assertIn("No tests in repository", err)
         self.assertEqual(old.ran(), [])
         with open(os.path.join(d, ".testrepository", "format")) as f:
             self.assertEqual(f.read(), "1\n", "the old repository is left alone")

@@ -2,11 +2,13 @@
 #include "app.hpp"
 
 #include "fd_io.hpp"
+#include "legacy_repository.hpp"
 
 #include <testr/detail/py_text.hpp>
 
 #include <cerrno>
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 #include <unistd.h>
@@ -15,6 +17,9 @@ namespace testr::cli {
 
 repo::repository app::open_repository() const {
     auto r = repo::open(here);
+    // A stestr project without testr-mini's own repository: read stestr's.
+    if (!r && r.error().code == repo::repo_errc::not_found)
+        if (auto s = legacy::open_stestr(here)) return *s;
     if (!r) throw cli_error(r.error().message);
     return *r;
 }
@@ -31,9 +36,10 @@ repo::repository app::open_or_init_repository(bool force_init) const {
 }
 
 config::testr_conf app::load_config() const {
-    auto c = config::load(here + "/.testr.conf");
+    auto c = config::load_project(here);
     if (!c) throw cli_error(c.error().what());
-    return *c;
+    if (!c->note.empty() && !quiet) std::fprintf(stderr, "testr-mini: %s\n", c->note.c_str());
+    return std::move(c->conf);
 }
 
 int put_stdout(std::string_view bytes) noexcept { return fd_io::write_all(STDOUT_FILENO, bytes); }

@@ -14,6 +14,7 @@
 #include "plan_command.hpp"
 #include "run_command.hpp"
 #include "timeline_command.hpp"
+#include "upgrade_command.hpp"
 #include "signals.hpp"
 
 namespace {
@@ -32,6 +33,7 @@ Commands:
   list-tests  list the project's tests (optionally filtered)
   slowest     the slowest tests of the last run (--all: every test)
   stats       figures about the repository
+  upgrade     convert testr's repository (format 1) to testr-mini's in place, or make one from stestr's
   help        help on a command (testr-mini help run)
   commands    list the commands
   quickstart  a starter .testr.conf and the first commands
@@ -150,6 +152,9 @@ int main(int argc, char** argv) {
     auto* slowest = cli.add_subcommand("slowest", "Show the slowest tests of the last run");
     slowest->add_flag("--all", all, "Show timing for all tests");
     auto* stats = cli.add_subcommand("stats", "Report figures about the repository");
+    auto* upgrade = cli.add_subcommand("upgrade", "Convert testrepository's .testrepository (format 1) to format 2 "
+                                                  "in place (or make one from stestr's .stestr, left as it is), "
+                                                  "keeping run ids, events, failures and durations");
     auto* help = cli.add_subcommand("help", "Help on a command");
     help->add_option("command", help_topic, "The command");
     auto* commands = cli.add_subcommand("commands", "List the commands");
@@ -179,6 +184,7 @@ int main(int argc, char** argv) {
         if (*list_tests) { testr::process::interrupt_guard guard; return list_tests_command(a, filters, testargs); }
         if (*slowest) return slowest_command(a, all);
         if (*stats) return stats_command(a);
+        if (*upgrade) return upgrade_command(a);
         if (*quick) { std::fputs(quickstart, stdout); return exit_ok; }
         if (*help && !help_topic.empty()) {
             for (auto* sub : cli.get_subcommands({}))

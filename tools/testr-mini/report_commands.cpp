@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "legacy_repository.hpp"
 #include "stream_sink.hpp"
 #include "ui/report_format.hpp"
 #include "run_summary.hpp"
@@ -69,8 +70,9 @@ int failing_command(const app& a, bool subunit, bool list) {
         write_stdout(out);
         return run->failures() ? exit_failed : exit_ok;
     }
-    std::optional<unsigned> id;
-    if (auto latest = repo::latest_id(r); latest && *latest) id = **latest;
+    // As testr: nothing to summarise before the first run (--list and
+    // --subunit just print nothing).
+    const unsigned id = latest_run(r);
     return show_run(a, *run, nullptr, id);
 }
 
@@ -166,8 +168,11 @@ int stats_command(const app& a) {
         out += "latest_tests=" + std::to_string(last.total()) + "\n";
         out += "latest_failures=" + std::to_string(last.failures()) + "\n";
         if (auto w = last.wall_seconds()) out += "latest_seconds=" + seconds_text(*w) + "\n";
-        auto db = timesdb::open(r.file(timesdb::file_name));
-        if (db) out += "tests_with_history=" + std::to_string(db->size()) + "\n";
+        if (r.format == 1) {  // testr's and stestr's durations
+            if (auto d = legacy::durations(r)) out += "tests_with_history=" + std::to_string(d->size()) + "\n";
+        } else if (auto db = timesdb::open(r.file(timesdb::file_name))) {
+            out += "tests_with_history=" + std::to_string(db->size()) + "\n";
+        }
     }
     write_stdout(out);
     return exit_ok;
