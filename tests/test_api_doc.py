@@ -37,7 +37,7 @@ def build_and_run(line, code, tmp):
            "-I", os.path.join(SRC, "include"), src, "-o", exe]
     if code.startswith("// adapters"):
         cmd[-3:-3] = ["-I", os.path.join(SRC, "adapters")]
-        cmd += [os.path.join(BUILD, "adapters", "libtestr-adapters.a"), "-lz", "-lpcre2-8"]
+        cmd += [os.path.join(BUILD, "adapters", "libtestr-adapters.a"), "-ldeflate", "-lpcre2-8", "-ldb"]
     built = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     if built.returncode != 0:
         return f"docs/api.md:{line}: does not compile:\n{built.stderr[-3000:]}"

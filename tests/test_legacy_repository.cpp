@@ -341,7 +341,7 @@ TEST_CASE("a .stestr.conf project runs as stestr runs it, and .stestr/ reads lik
     CHECK(outcomes(t.path / "ours.v2") == stestr_outcomes);
     CHECK(sorted_lines(run(in + shell_quote(testr_mini()) + " failing --list").out) == sorted_lines(stestr_failing.out));
     // parallel_class: one class, so one worker, as stestr's own worker balance says.
-    const auto plan = run(in + shell_quote(testr_mini()) + " plan --parallel --concurrency 2");
+    const auto plan = run(in + shell_quote(testr_mini()) + " plan --concurrency 2");
     CHECK(plan.out.find("worker-0: 8 tests") != std::string::npos);
 
     // Both files: .testr.conf is used, and the choice is said.
