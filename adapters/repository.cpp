@@ -34,6 +34,7 @@ constexpr std::string_view failing_name = "failing";
 constexpr std::string_view staged_failing_prefix = "failing-";  // failing-<id>: failing after run <id>
 constexpr std::string_view lock_name = "lock";
 constexpr std::string_view run_temp_prefix = ".tmp-run.";     // .tmp-run.<pid>.<n>
+constexpr std::string_view summary_suffix = ".summary";       // <id>.summary
 constexpr std::size_t flush_threshold = 1024 * 1024;
 
 unexpected<repo_error> io_failure(const io_error& e) { return {repo_error{repo_errc::io, e.message()}}; }
@@ -55,6 +56,15 @@ std::optional<unsigned> parse_id(std::string_view s) {
 }
 
 std::string staged_failing(unsigned id) { return std::string(staged_failing_prefix) + std::to_string(id); }
+std::string summary_name(unsigned id) { return std::to_string(id) + std::string(summary_suffix); }
+
+/// Whether `pid` (parsed from the start of `digits`) is certainly gone.
+bool dead_pid(std::string_view digits) {
+    pid_t pid = 0;
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+    if (ec != std::errc() || pid <= 0) return true;
+    return pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH;
+}
 
 /// The names in a directory (without . and ..).
 result<std::vector<std::string>, repo_error> list_names(const std::string& dir) {
@@ -126,6 +136,16 @@ result<void, repo_error> recover(const repository& repo, unsigned next) {
         const std::string path = repo.file(name);
         if (const auto id = parse_id(name)) {
             if (*id >= next) ::unlink(path.c_str());
+        } else if (const auto dot = name.find('.'); dot != std::string::npos && dot > 0 &&
+                                                    std::string_view(name).substr(dot).starts_with(summary_suffix)) {
+            // <id>.summary of an uncommitted run; <id>.summary.tmp.<pid>.<n>
+            // of a writer (committer or rebuilding reader) that died.
+            const auto id = parse_id(std::string_view(name).substr(0, dot));
+            const std::string_view rest = std::string_view(name).substr(dot + summary_suffix.size());
+            constexpr std::string_view tmp = ".tmp.";
+            if (!id) continue;
+            if (rest.empty() ? *id >= next : rest.starts_with(tmp) && dead_pid(rest.substr(tmp.size())))
+                ::unlink(path.c_str());
         } else if (name.starts_with(staged_failing_prefix)) {
             const auto id = parse_id(std::string_view(name).substr(staged_failing_prefix.size()));
             if (id && next > 0 && *id == next - 1) {
@@ -202,33 +222,6 @@ std::string merge_partial(std::string_view old_failing, const run_summary& run, 
 
 }  // namespace
 
-/// A run followed event by event (append(encoded, e)): its summary, and the
-/// test and size of every event in file order, so that commit can cut the
-/// failing tests' events out of the file without decoding it. Stored
-/// events are encoder output, so they are what re-encoding them would give.
-struct run_writer::live_run {
-    static constexpr std::uint32_t no_test = static_cast<std::uint32_t>(-1);
-    struct event_ref {
-        std::uint32_t record;  // position in summary.tests(), or no_test
-        std::uint32_t size;
-    };
-    run_summary summary;  // without attachments
-    std::vector<event_ref> events;
-
-    live_run() { summary.keep_attachments(false); }
-
-    std::string failing_events(std::string_view bytes) const {
-        const auto& tests = summary.tests();
-        std::string out;
-        std::size_t at = 0;
-        for (const event_ref& e : events) {
-            if (e.record != no_test && is_failure(tests[e.record].status)) out.append(bytes.substr(at, e.size));
-            at += e.size;
-        }
-        return out;
-    }
-};
-
 std::string repository::path() const { return root + "/" + std::string(dir_name); }
 std::string repository::file(std::string_view name) const { return path() + "/" + std::string(name); }
 
@@ -303,7 +296,7 @@ result<repository, repo_error> open(const std::string& root) {
 }
 
 run_writer::run_writer(repository repo, std::string temp_path, int fd)
-    : repo_(std::move(repo)), temp_path_(std::move(temp_path)), fd_(fd), live_(std::make_unique<live_run>()) {}
+    : repo_(std::move(repo)), temp_path_(std::move(temp_path)), fd_(fd), live_(std::make_unique<digest_builder>()) {}
 
 run_writer::run_writer(run_writer&& other) noexcept
     : repo_(std::move(other.repo_)),
@@ -377,11 +370,7 @@ result<void, repo_error> run_writer::append(std::string_view encoded, const subu
         live_.reset();
         return w;
     }
-    if (live_ && !encoded.empty()) {
-        const test_record* r = live_->summary.add(e);
-        const auto record = r ? static_cast<std::uint32_t>(r - live_->summary.tests().data()) : live_run::no_test;
-        live_->events.push_back({record, static_cast<std::uint32_t>(encoded.size())});
-    }
+    if (live_ && !encoded.empty()) live_->add(e, encoded);
     return w;
 }
 
@@ -392,20 +381,25 @@ result<committed_run, repo_error> run_writer::commit(bool partial) {
 
     // Everything derived from the run alone is computed before the lock, so
     // concurrent committers wait only for the renames and small writes.
-    run_summary decoded;  // for a run not followed live
-    const run_summary* run = live_ ? &live_->summary : &decoded;
+    digest_builder decoded;  // for a run not followed live
     std::string run_failing;
-    if (!live_ || any_failing(*run)) {
+    run_digest digest;
+    {
+        // Read back once for the checksum (and, for a run not followed
+        // live, its events), then let go of the mapping before the lock.
         auto bytes = read_file_bytes(temp_path_);
         if (!bytes) return io_failure(bytes.error());
-        if (live_) {
-            run_failing = live_->failing_events(bytes->view());
-        } else {
-            decoded.keep_attachments(false);
-            decode_all(bytes->view(), [&](const subunit::event_view& e, std::string_view) { decoded.add(e); });
-            if (any_failing(decoded)) run_failing = failing_events(bytes->view(), decoded);
+        if (!live_ || live_->size() != bytes->view().size()) {
+            live_.reset();
+            decode_all(bytes->view(), [&](const subunit::event_view& e, std::string_view raw) { decoded.add(e, raw); });
         }
+        const run_summary& events = live_ ? live_->summary() : decoded.summary();
+        if (any_failing(events))
+            run_failing = live_ ? live_->failing_events(bytes->view()) : failing_events(bytes->view(), events);
+        digest = live_ ? live_->digest() : decoded.digest();
+        digest.run_checksum = content_checksum(bytes->view());
     }
+    const run_summary& run = live_ ? live_->summary() : decoded.summary();
 
     auto lock = lock_file(repo_.file(lock_name));
     if (!lock) return io_failure(lock.error());
@@ -423,6 +417,7 @@ result<committed_run, repo_error> run_writer::commit(bool partial) {
     auto undo = [&](repo_error e) {
         ::rename(run_path.c_str(), temp_path_.c_str());
         ::unlink(repo_.file(staged_failing(id)).c_str());
+        ::unlink(repo_.file(summary_name(id)).c_str());
         return unexpected{std::move(e)};
     };
 
@@ -430,13 +425,17 @@ result<committed_run, repo_error> run_writer::commit(bool partial) {
     if (partial) {
         auto old = read_small(repo_.file(failing_name));
         if (!old) return undo(std::move(old).error());
-        failing = merge_partial(old->value_or(""), *run, run_failing);
+        failing = merge_partial(old->value_or(""), run, run_failing);
     } else {
         failing = std::move(run_failing);
     }
     const std::string staged = repo_.file(staged_failing(id));
     if (auto w = write_file_atomically(staged, failing); !w) return undo(repo_error{repo_errc::io, w.error().message()});
     fault(detail::commit_stage::failing_staged);
+    digest.failing_file = {failing.size(), content_checksum(failing)};
+    if (auto w = write_file_atomically(repo_.file(summary_name(id)), serialize(digest)); !w)
+        return undo(repo_error{repo_errc::io, w.error().message()});
+    fault(detail::commit_stage::summary_written);
     if (auto w = write_file_atomically(repo_.file(next_stream_name), std::to_string(id + 1) + "\n"); !w)
         return undo(repo_error{repo_errc::io, w.error().message()});
     committed_ = id;
@@ -450,7 +449,7 @@ result<committed_run, repo_error> run_writer::commit(bool partial) {
     ::close(fd_);
     fd_ = -1;
     temp_path_.clear();
-    const auto samples = samples_of(*run);  // views the ids of *run
+    const auto samples = samples_of(run);  // views the ids of run
     result<timesdb::record_report, io_error> recorded = timesdb::record_report{};
     if (!samples.empty()) recorded = timesdb::record(repo_.file(timesdb::file_name), samples);
     live_.reset();
@@ -494,7 +493,44 @@ result<std::vector<unsigned>, repo_error> run_ids(const repository& repo) {
     return ids;
 }
 
-result<file_bytes, repo_error> read_run(const repository& repo, unsigned id) {
+namespace {
+
+unexpected<repo_error> damaged(std::string message) { return {repo_error{repo_errc::damaged, std::move(message)}}; }
+
+std::string run_label(const repository& repo, unsigned id) {
+    return "run " + std::to_string(id) + " (" + repo.file(std::to_string(id)) + ")";
+}
+
+/// The size of a repository file that must be a regular file of its own:
+/// nullopt if it does not exist. A link could point anywhere (another
+/// repository's run, /etc/passwd), so it is refused, never followed.
+result<std::optional<std::uint64_t>, repo_error> own_file_size(const std::string& path) {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) return std::optional<std::uint64_t>{};
+        return errno_failure(path, "stat", errno);
+    }
+    if (S_ISLNK(st.st_mode))
+        return damaged(path + " is a symbolic link; testr-mini follows no links inside the repository (its files are "
+                              "only ever created there)");
+    if (!S_ISREG(st.st_mode)) return damaged(path + " is not a regular file");
+    return std::optional<std::uint64_t>(static_cast<std::uint64_t>(st.st_size));
+}
+
+/// The summary its commit wrote for run `id`; nullopt when missing or
+/// unreadable (of another version, damaged), as a reader then rebuilds it.
+std::optional<run_digest> recorded_summary(const repository& repo, unsigned id) {
+    auto bytes = read_small(repo.file(summary_name(id)));
+    if (!bytes || !*bytes) return std::nullopt;
+    auto d = parse_digest(**bytes);
+    if (!d) return std::nullopt;
+    return std::move(*d);
+}
+
+/// The run file's size after the checks every reader makes: committed,
+/// present, not a link, and as long as its summary says (when it has one).
+result<std::uint64_t, repo_error> checked_run_size(const repository& repo, unsigned id,
+                                                   const std::optional<run_digest>& recorded) {
     auto next = read_next_stream(repo);
     if (!next) return unexpected{std::move(next).error()};
     auto missing = [&] {
@@ -502,27 +538,119 @@ result<file_bytes, repo_error> read_run(const repository& repo, unsigned id) {
                                                                  repo.path() + "."}};
     };
     if (id >= *next) return missing();
+    auto size = own_file_size(repo.file(std::to_string(id)));
+    if (!size) return unexpected{std::move(size).error()};
+    if (!*size) return missing();
+    if (recorded && recorded->run_length != **size) {
+        const std::string what = **size == 0 ? "is empty" : "has " + std::to_string(**size) + " bytes";
+        return damaged(run_label(repo, id) + " is damaged: its file " + what + " where its commit recorded " +
+                       std::to_string(recorded->run_length) + (recorded->run_length == 0 ? " (an empty run)" : "") +
+                       "; a run file is never changed after its commit");
+    }
+    return **size;
+}
+
+}  // namespace
+
+result<file_bytes, repo_error> read_run(const repository& repo, unsigned id) {
+    const auto recorded = recorded_summary(repo, id);
+    if (auto size = checked_run_size(repo, id, recorded); !size) return unexpected{std::move(size).error()};
     auto bytes = read_file_bytes(repo.file(std::to_string(id)));
     if (!bytes) {
-        if (bytes.error().code == ENOENT) return missing();
+        if (bytes.error().code == ENOENT)
+            return unexpected{repo_error{repo_errc::no_such_run, "No run with id " + std::to_string(id) + " in " +
+                                                                     repo.path() + "."}};
         return io_failure(bytes.error());
     }
+    if (recorded && (bytes->view().size() != recorded->run_length || content_checksum(bytes->view()) != recorded->run_checksum))
+        return damaged(run_label(repo, id) + " is damaged: its bytes differ from those its commit recorded (checksum); a "
+                                             "run file is never changed after its commit");
     return std::move(bytes).value();
+}
+
+result<run_digest, repo_error> read_summary(const repository& repo, unsigned id) {
+    auto recorded = recorded_summary(repo, id);
+    if (recorded) {
+        if (auto size = checked_run_size(repo, id, recorded); !size) return unexpected{std::move(size).error()};
+        return std::move(*recorded);
+    }
+    auto bytes = read_run(repo, id);
+    if (!bytes) return unexpected{std::move(bytes).error()};
+    run_digest d = digest_of(bytes->view());
+    // Derived data: a reader may save it; equal content whoever wins, and
+    // a repository this user cannot write is still read.
+    (void)write_file_atomically(repo.file(summary_name(id)), serialize(d));
+    return d;
+}
+
+result<std::string, repo_error> read_run_spans(const repository& repo, unsigned id, const run_digest& digest,
+                                               const std::vector<run_digest::span>& spans) {
+    const std::string path = repo.file(std::to_string(id));
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ELOOP) return unexpected{std::move(own_file_size(path)).error()};
+        return errno_failure(path, "open", errno);
+    }
+    std::string out;
+    auto fail = [&](unexpected<repo_error> e) {
+        ::close(fd);
+        return e;
+    };
+    struct stat st;
+    if (::fstat(fd, &st) != 0) return fail(errno_failure(path, "stat", errno));
+    if (static_cast<std::uint64_t>(st.st_size) != digest.run_length)
+        return fail(damaged(run_label(repo, id) + " is damaged: its file has " + std::to_string(st.st_size) +
+                            " bytes where its commit recorded " + std::to_string(digest.run_length)));
+    for (const auto& span : spans) {
+        if (span.offset > digest.run_length || span.size > digest.run_length - span.offset)
+            return fail(damaged(path + ": a summary points past the end of the run"));
+        const std::size_t at = out.size();
+        out.resize(at + span.size);
+        for (std::uint64_t done = 0; done < span.size;) {
+            const ssize_t n = ::pread(fd, out.data() + at + done, span.size - done, static_cast<off_t>(span.offset + done));
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return fail(errno_failure(path, "read", errno));
+            if (n == 0) return fail(damaged(run_label(repo, id) + " is damaged: it ended while being read"));
+            done += static_cast<std::uint64_t>(n);
+        }
+    }
+    ::close(fd);
+    return out;
 }
 
 result<std::string, repo_error> read_failing(const repository& repo) {
     auto next = read_next_stream(repo);
     if (!next) return unexpected{std::move(next).error()};
+    std::string content;
+    std::string path = repo.file(failing_name);
+    // A commit that ended between its commit point and the rename of its
+    // failing file (see commit): the staged file is the current one.
     if (*next > 0) {
-        // A commit that ended between its commit point and the rename of
-        // its failing file (see commit): the staged file is the current one.
-        auto staged = read_small(repo.file(staged_failing(*next - 1)));
-        if (!staged) return unexpected{std::move(staged).error()};
-        if (*staged) return std::move(**staged);
+        const std::string staged = repo.file(staged_failing(*next - 1));
+        auto size = own_file_size(staged);
+        if (!size) return unexpected{std::move(size).error()};
+        if (*size) path = staged;
     }
-    auto content = read_small(repo.file(failing_name));
-    if (!content) return unexpected{std::move(content).error()};
-    return content->value_or("");
+    auto size = own_file_size(path);
+    if (!size) return unexpected{std::move(size).error()};
+    if (*size) {
+        auto bytes = read_small(path);
+        if (!bytes) return unexpected{std::move(bytes).error()};
+        content = (*bytes).value_or("");
+    }
+    if (*next == 0) return content;
+    const auto recorded = recorded_summary(repo, *next - 1);
+    if (recorded && recorded->failing_file) {
+        const auto [length, checksum] = *recorded->failing_file;
+        if (content.size() != length || content_checksum(content) != checksum) {
+            const std::string what = !*size             ? std::string("is missing")
+                                     : content.size() != length ? "has " + std::to_string(content.size()) + " bytes"
+                                                                : "has other bytes (checksum)";
+            return damaged(path + " is damaged: it " + what + " where the commit of run " + std::to_string(*next - 1) +
+                           " wrote " + std::to_string(length) + " bytes; `testr-mini run --failing` would miss tests");
+        }
+    }
+    return content;
 }
 
 namespace {

@@ -161,7 +161,6 @@ TEST_SUITE("run_summary records") {
         CHECK(s.total() == 9);
         CHECK(s.failures() == 4);  // twice's fail + three that did not complete
         CHECK(s.skips() == 1);
-        CHECK(s.successes() == 4);
         CHECK(is_failure(status::fail));
         CHECK(is_failure(status::inprogress));
         CHECK(is_failure(status::none));
@@ -177,7 +176,6 @@ TEST_SUITE("run_summary records") {
         b.file(std::nullopt, "stdout", "two", "text/plain", 1.5);
         const auto s = summary_of(b.bytes);
         CHECK(*s.first_time() == stream_builder::at(1.5));
-        CHECK(*s.last_time() == stream_builder::at(10.0));
         CHECK(s.wall_seconds() == doctest::Approx(8.5));
         REQUIRE(s.stray().size() == 2);
         CHECK(s.stray()[0].bytes == "one two");
@@ -217,7 +215,6 @@ TEST_SUITE("run_summary records") {
         CHECK(s.total() == 3);
         CHECK(s.failures() == 1);
         CHECK(s.skips() == 1);
-        CHECK(s.successes() == 2);
 
         run_summary early;
         early.set_filter_tags({"filtered"});

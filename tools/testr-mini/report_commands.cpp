@@ -28,6 +28,43 @@ int show_run(const app& a, const run_summary& run, const run_summary* previous, 
     return run.failures() ? exit_failed : exit_ok;
 }
 
+/// What a summary line needs of a run, from a run_summary or a stored run_digest.
+struct run_counts {
+    std::size_t tests, failures, skips;
+    std::optional<double> seconds;
+};
+run_counts counts_of(const run_summary& s) { return {s.total(), s.failures(), s.skips(), s.wall_seconds()}; }
+run_counts counts_of(const run_digest& d, const std::vector<std::string>& filter) {
+    return {d.total(filter), d.failures(), d.skips(), d.wall_seconds()};
+}
+
+/// summarize_against's rules, for counts read from the stored summaries.
+summary_values values_of(const run_counts& run, const std::optional<run_counts>& previous, std::optional<unsigned> id) {
+    summary_values v;
+    v.tests = run.tests;
+    v.failures = run.failures;
+    v.skips = run.skips;
+    v.successful = v.failures == 0;
+    v.run_id = id;
+    v.seconds = run.seconds;
+    if (previous) {
+        v.tests_delta = static_cast<long>(v.tests) - static_cast<long>(previous->tests);
+        if (v.failures) v.failures_delta = static_cast<long>(v.failures) - static_cast<long>(previous->failures);
+        if (v.seconds && *v.seconds != 0 && previous->seconds && *previous->seconds != 0)
+            v.seconds_delta = *v.seconds - *previous->seconds;
+    }
+    return v;
+}
+
+/// The previous run's counts for the deltas (unfiltered, as testr), or
+/// nothing when there is none or it cannot be read.
+std::optional<run_counts> previous_counts(const repo::repository& r, std::optional<unsigned> id) {
+    if (!id) return std::nullopt;
+    auto d = repo::read_summary(r, *id);
+    if (!d) return std::nullopt;
+    return counts_of(*d, {});
+}
+
 }  // namespace
 
 int init_command(const app& a) {
@@ -45,10 +82,23 @@ int last_command(const app& a, bool subunit) {
         write_stdout(bytes->view());
         return exit_ok;  // the stream was written
     }
-    run_summary run = stored_summary(r, id);
-    run.set_filter_tags(filter_tags(a));
-    std::optional<run_summary> previous = id > 0 ? comparison_run(r, id - 1) : std::nullopt;
-    return show_run(a, run, previous ? &*previous : nullptr, id);
+    // The stored summary has the counts; only the failing tests' events
+    // are read from the run, for their tracebacks.
+    auto digest = repo::read_summary(r, id);
+    if (!digest) throw cli_error(digest.error().message);
+    std::string out;
+    if (!digest->failing_events.empty()) {
+        auto events = repo::read_run_spans(r, id, *digest, digest->failing_events);
+        if (!events) throw cli_error(events.error().message);
+        auto failing = summarize(*events);
+        if (!failing) throw cli_error("run " + std::to_string(id) + ": " + failing.error());
+        for (auto& t : failing->tests())
+            if (is_failure(t.status)) out += format_failure(t);
+    }
+    const auto previous = previous_counts(r, id > 0 ? std::optional<unsigned>(id - 1) : std::nullopt);
+    if (!a.quiet) out += format_summary(values_of(counts_of(*digest, filter_tags(a)), previous, id));
+    write_stdout(out);
+    return digest->failures() ? exit_failed : exit_ok;
 }
 
 int failing_command(const app& a, bool subunit, bool list) {
@@ -75,7 +125,8 @@ int failing_command(const app& a, bool subunit, bool list) {
 
 int load_command(const app& a, const std::vector<std::string>& streams, bool partial, bool force_init, bool subunit) {
     repo::repository r = a.open_or_init_repository(force_init);
-    std::optional<run_summary> previous = comparison_run(r);
+    std::optional<run_counts> previous;
+    if (auto latest = repo::latest_id(r); latest && *latest) previous = previous_counts(r, **latest);
     auto writer = repo::begin_run(r);
     if (!writer) throw cli_error(writer.error().message);
     run_summary summary;
@@ -120,7 +171,7 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     auto committed = writer->commit(partial);
     if (!committed) throw cli_error("the stream could not be stored: " + committed.error().message);
     if (!subunit && !a.quiet)
-        write_stdout(format_summary(summarize_against(summary, previous ? &*previous : nullptr, committed->id)));
+        write_stdout(format_summary(values_of(counts_of(summary), previous, committed->id)));
     if (subunit) return exit_ok;  // as testr: the stream was written
     return summary.failures() ? exit_failed : exit_ok;
 }
@@ -128,28 +179,55 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
 int slowest_command(const app& a, bool all) {
     repo::repository r = a.open_repository();
     const unsigned id = latest_run(r);
-    auto bytes = repo::read_run(r, id);
-    if (!bytes) throw cli_error(bytes.error().message);
-    // Only ids and times: no records (100,000-test runs).
-    auto durations = durations_of(bytes->view());
-    if (!durations) throw cli_error("run " + std::to_string(id) + ": " + durations.error());
-    if (durations->empty()) return exit_ok;
-    // Positions (first-appearance order) break ties as a stable sort would.
-    std::vector<std::pair<std::size_t, double>> times;
-    times.reserve(durations->size());
-    for (std::size_t i = 0; i < durations->size(); ++i) times.emplace_back(i, (*durations)[i].seconds);
-    const std::size_t shown = all ? times.size() : std::min<std::size_t>(times.size(), 10);
-    std::partial_sort(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(shown), times.end(),
-                      [](auto& x, auto& y) { return x.second != y.second ? x.second > y.second : x.first < y.first; });
-    times.resize(shown);
+    auto digest = repo::read_summary(r, id);
+    if (!digest) throw cli_error(digest.error().message);
+    const auto& durations = digest->durations;
+    if (durations.empty()) return exit_ok;
+    // The summary keeps the slowest few in order; --all sorts them all,
+    // positions (first-appearance order) breaking ties as a stable sort would.
+    std::vector<std::uint32_t> shown = digest->slowest;
+    std::string run_bytes;  // the pieces of the run the shown ids are in
+    std::vector<std::uint64_t> id_at(durations.size());
+    if (all) {
+        shown.resize(durations.size());
+        for (std::size_t i = 0; i < shown.size(); ++i) shown[i] = static_cast<std::uint32_t>(i);
+        std::stable_sort(shown.begin(), shown.end(),
+                         [&](std::uint32_t x, std::uint32_t y) { return durations[x].seconds > durations[y].seconds; });
+        auto bytes = repo::read_run(r, id);
+        if (!bytes) throw cli_error(bytes.error().message);
+        run_bytes = bytes->view();
+        for (std::size_t i = 0; i < durations.size(); ++i) id_at[i] = durations[i].id_at;
+    } else {
+        std::vector<run_digest::span> spans;
+        for (std::uint32_t i : shown) {
+            if (durations[i].id_at & run_digest::extra_bit) continue;
+            spans.push_back({durations[i].id_at, durations[i].id_size});
+        }
+        auto pieces = repo::read_run_spans(r, id, *digest, spans);
+        if (!pieces) throw cli_error(pieces.error().message);
+        run_bytes = std::move(*pieces);
+        std::uint64_t at = 0;
+        for (std::uint32_t i : shown) {
+            if (durations[i].id_at & run_digest::extra_bit) continue;
+            id_at[i] = at;
+            at += durations[i].id_size;
+        }
+    }
+    auto id_of = [&](std::uint32_t i) {
+        const auto& t = durations[i];
+        if (t.id_at & run_digest::extra_bit) return digest->extra_ids.substr(t.id_at & ~run_digest::extra_bit, t.id_size);
+        return run_bytes.substr(id_at[i], t.id_size);
+    };
     // As the original: three decimals, padded to the widest value.
-    const int digits = times.front().second >= 1 ? static_cast<int>(std::log10(times.front().second)) + 1 : 1;
+    const double top = durations[shown.front()].seconds;
+    const int digits = top >= 1 ? static_cast<int>(std::log10(top)) + 1 : 1;
     const int width = digits + 4;
     std::vector<std::vector<std::string>> rows{{"Test id", "Runtime (s)"}};
-    for (auto& [i, s] : times) {
+    rows.reserve(shown.size() + 1);
+    for (std::uint32_t i : shown) {
         char buf[64];
-        std::snprintf(buf, sizeof buf, "%*.3f", width, s);
-        rows.push_back({std::string((*durations)[i].id), buf});
+        std::snprintf(buf, sizeof buf, "%*.3f", width, durations[i].seconds);
+        rows.push_back({id_of(i), buf});
     }
     write_stdout(format_table(rows));
     return exit_ok;
@@ -161,13 +239,39 @@ int stats_command(const app& a) {
     if (!ids) throw cli_error(ids.error().message);
     std::string out = "runs=" + std::to_string(ids->size()) + "\n";
     if (!ids->empty()) {
-        run_summary last = stored_summary(r, ids->back());
+        auto last = repo::read_summary(r, ids->back());
+        if (!last) throw cli_error(last.error().message);
         out += "latest=" + std::to_string(ids->back()) + "\n";
-        out += "latest_tests=" + std::to_string(last.total()) + "\n";
-        out += "latest_failures=" + std::to_string(last.failures()) + "\n";
-        if (auto w = last.wall_seconds()) out += "latest_seconds=" + seconds_text(*w) + "\n";
-        auto db = timesdb::open(r.file(timesdb::file_name));
-        if (db) out += "tests_with_history=" + std::to_string(db->size()) + "\n";
+        out += "latest_tests=" + std::to_string(last->total({})) + "\n";
+        out += "latest_failures=" + std::to_string(last->failures()) + "\n";
+        if (auto w = last->wall_seconds()) out += "latest_seconds=" + seconds_text(*w) + "\n";
+        // One line per test after a two-line header in a v1 store: counting
+        // lines reads the file at memory speed where parsing it would cost
+        // more than everything else here. Any other first line is left to
+        // timesdb to judge.
+        auto history = [&]() -> std::optional<std::size_t> {
+            const std::string path = r.file(timesdb::file_name);
+            const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0) return errno == ENOENT ? std::optional<std::size_t>(0) : std::nullopt;
+            static constexpr std::string_view signature = "# testr-mini times v1\n";
+            std::vector<char> buf(1 << 20);
+            std::size_t lines = 0, seen = 0;
+            bool v1 = true;
+            for (;;) {
+                const ssize_t n = ::read(fd, buf.data(), buf.size());
+                if (n < 0 && errno == EINTR) continue;
+                if (n <= 0) break;
+                if (seen == 0) v1 = std::string_view(buf.data(), static_cast<std::size_t>(n)).starts_with(signature);
+                if (!v1) break;
+                seen += static_cast<std::size_t>(n);
+                lines += static_cast<std::size_t>(std::count(buf.data(), buf.data() + n, '\n'));
+            }
+            ::close(fd);
+            if (v1 && seen > 0) return lines >= 2 ? lines - 2 : 0;
+            auto db = timesdb::open(path);
+            return db ? std::optional<std::size_t>(db->size()) : std::nullopt;
+        };
+        if (auto n = history()) out += "tests_with_history=" + std::to_string(*n) + "\n";
     }
     write_stdout(out);
     return exit_ok;
