@@ -454,6 +454,7 @@ result<committed_run, repo_error> run_writer::commit(bool partial) {
     if (!samples.empty()) recorded = timesdb::record(repo_.file(timesdb::file_name), samples);
     live_.reset();
     if (!recorded) return io_failure(recorded.error());
+    (void)history_size(repo_);  // while the store is in the page cache, so that `stats` need not count
     return committed_run{id};
 }
 
@@ -517,12 +518,38 @@ result<std::optional<std::uint64_t>, repo_error> own_file_size(const std::string
     return std::optional<std::uint64_t>(static_cast<std::uint64_t>(st.st_size));
 }
 
-/// The summary its commit wrote for run `id`; nullopt when missing or
-/// unreadable (of another version, damaged), as a reader then rebuilds it.
-std::optional<run_digest> recorded_summary(const repository& repo, unsigned id) {
-    auto bytes = read_small(repo.file(summary_name(id)));
-    if (!bytes || !*bytes) return std::nullopt;
-    auto d = parse_digest(**bytes);
+/// Up to `size` bytes of `path` from its start; nullopt if unreadable.
+std::optional<std::string> read_prefix(const std::string& path, std::size_t size) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    std::string out(size, '\0');
+    std::size_t done = 0;
+    while (done < size) {
+        const ssize_t n = ::pread(fd, out.data() + done, size - done, static_cast<off_t>(done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    out.resize(done);
+    return out;
+}
+
+/// The summary its commit wrote for run `id` (only its head unless
+/// `durations`); nullopt when missing or unreadable (of another version,
+/// damaged), as a reader then rebuilds it.
+std::optional<run_digest> recorded_summary(const repository& repo, unsigned id, bool durations = false) {
+    const std::string path = repo.file(summary_name(id));
+    std::optional<std::string> bytes;
+    if (durations) {
+        auto whole = read_small(path);
+        if (whole && *whole) bytes = std::move(**whole);
+    } else if ((bytes = read_prefix(path, 16 * 1024))) {
+        const auto head = digest_head_size(*bytes);
+        if (head && *head > bytes->size()) bytes = read_prefix(path, *head);
+    }
+    if (!bytes) return std::nullopt;
+    auto d = parse_digest(*bytes, durations);
     if (!d) return std::nullopt;
     return std::move(*d);
 }
@@ -568,8 +595,8 @@ result<file_bytes, repo_error> read_run(const repository& repo, unsigned id) {
     return std::move(bytes).value();
 }
 
-result<run_digest, repo_error> read_summary(const repository& repo, unsigned id) {
-    auto recorded = recorded_summary(repo, id);
+result<run_digest, repo_error> read_summary(const repository& repo, unsigned id, bool durations) {
+    auto recorded = recorded_summary(repo, id, durations);
     if (recorded) {
         if (auto size = checked_run_size(repo, id, recorded); !size) return unexpected{std::move(size).error()};
         return std::move(*recorded);
@@ -651,6 +678,60 @@ result<std::string, repo_error> read_failing(const repository& repo) {
         }
     }
     return content;
+}
+
+namespace {
+constexpr std::string_view history_cache_name = "history-count";
+constexpr std::string_view times_signature = "# testr-mini times v1\n";
+
+std::string stat_key(const struct stat& st) {
+    return std::to_string(st.st_ino) + " " + std::to_string(st.st_size) + " " + std::to_string(st.st_mtim.tv_sec) + "." +
+           std::to_string(st.st_mtim.tv_nsec);
+}
+}  // namespace
+
+std::optional<std::size_t> history_size(const repository& repo) {
+    const std::string path = repo.file(timesdb::file_name);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? std::optional<std::size_t>(0) : std::nullopt;
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+        ::close(fd);
+        return std::nullopt;
+    }
+    // The store is only ever replaced by rename: the same inode, size and
+    // mtime are the same content.
+    const std::string key = "v1 " + stat_key(st) + " ";
+    if (auto cached = read_small(repo.file(history_cache_name)); cached && *cached && (*cached)->starts_with(key)) {
+        std::size_t n = 0;
+        const std::string& text = **cached;
+        const auto [ptr, ec] = std::from_chars(text.data() + key.size(), text.data() + text.size(), n);
+        if (ec == std::errc() && ptr == text.data() + text.size() - 1 && *ptr == '\n') {
+            ::close(fd);
+            return n;
+        }
+    }
+    // One line per test after a two-line header: counting lines runs at
+    // memory speed where parsing the store would not.
+    std::vector<char> buf(1 << 20);
+    std::size_t lines = 0, seen = 0;
+    bool v1 = true;
+    for (;;) {
+        const ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) v1 = false;
+        if (n <= 0) break;
+        if (seen == 0) v1 = std::string_view(buf.data(), static_cast<std::size_t>(n)).starts_with(times_signature);
+        if (!v1) break;
+        seen += static_cast<std::size_t>(n);
+        lines += static_cast<std::size_t>(std::count(buf.data(), buf.data() + n, '\n'));
+    }
+    ::close(fd);
+    if (seen == 0 && v1) return 0;
+    if (!v1) return std::nullopt;
+    const std::size_t count = lines >= 2 ? lines - 2 : 0;
+    (void)write_file_atomically(repo.file(history_cache_name), key + std::to_string(count) + "\n");
+    return count;
 }
 
 namespace {

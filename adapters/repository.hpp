@@ -11,6 +11,7 @@
 //     .testrepository/failing       v2 stream: the events of the failing tests
 //     .testrepository/times.tsv     durations (timesdb)
 //     .testrepository/lock          flock'ed by committers; never deleted
+//     .testrepository/history-count how many tests times.tsv knows (a cache)
 //
 // Readers take no lock: every file is replaced whole by rename, and only
 // runs below next-stream exist for them.
@@ -149,11 +150,12 @@ result<std::vector<unsigned>, repo_error> run_ids(const repository& repo);
 /// not what its summary recorded at commit (the message says which).
 result<file_bytes, repo_error> read_run(const repository& repo, unsigned id);
 /// A committed run's summary (`<id>.summary`), after checking the run file's
-/// length against it: reading it costs kilobytes whatever the run's size.
+/// length against it: without `durations` (every test's, for `slowest
+/// --all`) reading it costs kilobytes whatever the run's size.
 /// A summary that is missing, of another version or damaged is rebuilt
 /// from the run and saved again (best effort: a read-only repository still
 /// reads). Errors as read_run.
-result<run_digest, repo_error> read_summary(const repository& repo, unsigned id);
+result<run_digest, repo_error> read_summary(const repository& repo, unsigned id, bool durations = false);
 /// The run file's bytes in `spans` (run_digest offsets), concatenated,
 /// without reading the rest of the file. Errors as read_run.
 result<std::string, repo_error> read_run_spans(const repository& repo, unsigned id, const run_digest& digest,
@@ -163,6 +165,12 @@ result<std::string, repo_error> read_run_spans(const repository& repo, unsigned 
 /// not what the latest commit wrote (a file cut at a packet boundary still
 /// decodes, but lost tests).
 result<std::string, repo_error> read_failing(const repository& repo);
+
+/// How many tests times.tsv has durations for, counted from its lines and
+/// remembered (file `history-count`, keyed by the store's inode, size and
+/// mtime) so that asking again costs a stat. nullopt when the store cannot
+/// be read or is not of the version counted here (ask timesdb then).
+std::optional<std::size_t> history_size(const repository& repo);
 
 /// The remembered start cost of a runner process: seconds from spawning it
 /// to its first output (file `start-cost`, "seconds\n"); nullopt when

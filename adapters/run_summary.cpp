@@ -422,53 +422,86 @@ std::optional<double> run_digest::wall_seconds() const {
     return to_seconds(*first_time, *last_time);
 }
 
+namespace {
+/// magic, version, head size: what digest_head_size needs to see.
+constexpr std::size_t digest_preamble = digest_magic.size() + 4 + 8;
+
+void put_timing(writer& w, const run_digest::timing& t) {
+    w.f64(t.seconds);
+    w.u64(t.id_at);
+    w.u32(t.id_size);
+}
+run_digest::timing get_timing(reader& r, const char* what) {
+    run_digest::timing t;
+    t.seconds = r.f64(what);
+    t.id_at = r.u64(what);
+    t.id_size = r.u32(what);
+    return t;
+}
+}  // namespace
+
 std::string serialize(const run_digest& d) {
+    // Two parts, each with its checksum: the head (what every report
+    // needs, kilobytes) and the durations of every test, which only
+    // `slowest --all` reads.
+    writer head;
+    head.u64(d.run_length);
+    head.u64(d.run_checksum);
+    head.u8(d.failing_file ? 1 : 0);
+    head.u64(d.failing_file ? d.failing_file->first : 0);
+    head.u64(d.failing_file ? d.failing_file->second : 0);
+    head.time(d.first_time);
+    head.time(d.last_time);
+    head.u64(d.incomplete);
+    head.u64(d.groups.size());
+    for (const auto& g : d.groups) {
+        head.u64(g.tags.size());
+        for (const auto& t : g.tags) head.str(t);
+        for (std::uint64_t c : g.counts) head.u64(c);
+    }
+    head.u64(d.failing_ids.size());
+    for (const auto& id : d.failing_ids) head.str(id);
+    head.u64(d.failing_events.size());
+    for (const auto& s : d.failing_events) {
+        head.u64(s.offset);
+        head.u64(s.size);
+    }
+    head.u64(d.slowest.size());
+    for (const auto& t : d.slowest) put_timing(head, t);
+    head.str(d.extra_ids);
     writer w;
     w.out.append(digest_magic);
     w.u32(run_digest::version);
-    w.u64(d.run_length);
-    w.u64(d.run_checksum);
-    w.u8(d.failing_file ? 1 : 0);
-    w.u64(d.failing_file ? d.failing_file->first : 0);
-    w.u64(d.failing_file ? d.failing_file->second : 0);
-    w.time(d.first_time);
-    w.time(d.last_time);
-    w.u64(d.incomplete);
-    w.u64(d.groups.size());
-    for (const auto& g : d.groups) {
-        w.u64(g.tags.size());
-        for (const auto& t : g.tags) w.str(t);
-        for (std::uint64_t c : g.counts) w.u64(c);
-    }
-    w.u64(d.failing_ids.size());
-    for (const auto& id : d.failing_ids) w.str(id);
-    w.u64(d.failing_events.size());
-    for (const auto& s : d.failing_events) {
-        w.u64(s.offset);
-        w.u64(s.size);
-    }
-    w.u64(d.slowest.size());
-    for (std::uint32_t i : d.slowest) w.u32(i);
-    w.str(d.extra_ids);
-    // Last, so that the small part a report needs comes first.
-    w.u64(d.durations.size());
-    for (const auto& t : d.durations) {
-        w.f64(t.seconds);
-        w.u64(t.id_at);
-        w.u32(t.id_size);
-    }
+    w.u64(head.out.size());
+    w.out += head.out;
     w.u64(content_checksum(w.out));
+    writer tail;
+    tail.u64(d.durations.size());
+    for (const auto& t : d.durations) put_timing(tail, t);
+    w.out += tail.out;
+    w.u64(content_checksum(tail.out));
     return std::move(w.out);
 }
 
-result<run_digest, std::string> parse_digest(std::string_view bytes) {
+std::optional<std::size_t> digest_head_size(std::string_view first_bytes) {
+    if (first_bytes.size() < digest_preamble || !first_bytes.starts_with(digest_magic)) return std::nullopt;
+    const std::uint64_t head = load64(first_bytes.data() + digest_magic.size() + 4);
+    if (head > (std::uint64_t{1} << 40)) return std::nullopt;
+    return static_cast<std::size_t>(digest_preamble + head + 8);
+}
+
+result<run_digest, std::string> parse_digest(std::string_view bytes, bool durations) {
     if (!bytes.starts_with(digest_magic)) return unexpected{std::string("not a run summary (no signature)")};
-    if (bytes.size() < digest_magic.size() + 4 + 8) return unexpected{std::string("cut short")};
-    reader r{bytes.substr(0, bytes.size() - 8), digest_magic.size(), {}};
+    if (bytes.size() < digest_preamble) return unexpected{std::string("cut short in its signature")};
+    reader r{bytes, digest_magic.size(), {}};
     if (const std::uint32_t v = r.u32("version"); v != run_digest::version)
         return unexpected{"version " + std::to_string(v) + ", this build reads " + std::to_string(run_digest::version)};
-    if (load64(bytes.data() + bytes.size() - 8) != content_checksum(r.in))
-        return unexpected{std::string("checksum mismatch (damaged file)")};
+    const auto head_end = digest_head_size(bytes);
+    if (!head_end || *head_end > bytes.size()) return unexpected{std::string("cut short in its head")};
+    const std::size_t body_end = *head_end - 8;
+    if (load64(bytes.data() + body_end) != content_checksum(bytes.substr(0, body_end)))
+        return unexpected{std::string("checksum mismatch in its head (damaged file)")};
+    r = reader{bytes.substr(0, body_end), digest_preamble, {}};
     run_digest d;
     d.run_length = r.u64("run length");
     d.run_checksum = r.u64("run checksum");
@@ -492,24 +525,29 @@ result<run_digest, std::string> parse_digest(std::string_view bytes) {
         s.offset = r.u64("failing events");
         s.size = r.u64("failing events");
     }
-    d.slowest.resize(r.count(4, "slowest"));
-    for (auto& i : d.slowest) i = r.u32("slowest");
+    d.slowest.resize(r.count(20, "slowest"));
+    for (auto& t : d.slowest) t = get_timing(r, "slowest");
     d.extra_ids = r.str("extra ids");
-    d.durations.resize(r.count(20, "durations"));
-    for (auto& t : d.durations) {
-        t.seconds = r.f64("durations");
-        t.id_at = r.u64("durations");
-        t.id_size = r.u32("durations");
+    if (r.error.empty() && r.at != r.in.size()) r.error = "trailing bytes in its head at byte " + std::to_string(r.at);
+    if (durations) {
+        if (bytes.size() < *head_end + 16) return unexpected{std::string("cut short in its durations")};
+        const std::string_view tail = bytes.substr(*head_end, bytes.size() - *head_end - 8);
+        if (load64(bytes.data() + bytes.size() - 8) != content_checksum(tail))
+            return unexpected{std::string("checksum mismatch in its durations (damaged file)")};
+        reader t{tail, 0, {}};
+        d.durations.resize(t.count(20, "durations"));
+        for (auto& x : d.durations) x = get_timing(t, "durations");
+        if (t.error.empty() && t.at != t.in.size()) t.error = "trailing bytes after its durations";
+        if (r.error.empty()) r.error = std::move(t.error);
     }
     if (!r.error.empty()) return unexpected{std::move(r.error)};
-    if (r.at != r.in.size()) return unexpected{"trailing bytes at byte " + std::to_string(r.at)};
-    for (std::uint32_t i : d.slowest)
-        if (i >= d.durations.size()) return unexpected{std::string("slowest entry out of range")};
-    for (const auto& t : d.durations) {
+    auto bad_id = [&](const run_digest::timing& t) {
         const bool extra = (t.id_at & run_digest::extra_bit) != 0;
         const std::uint64_t at = t.id_at & ~run_digest::extra_bit, limit = extra ? d.extra_ids.size() : d.run_length;
-        if (at > limit || t.id_size > limit - at) return unexpected{std::string("duration id out of range")};
-    }
+        return at > limit || t.id_size > limit - at;
+    };
+    if (std::any_of(d.durations.begin(), d.durations.end(), bad_id) || std::any_of(d.slowest.begin(), d.slowest.end(), bad_id))
+        return unexpected{std::string("duration id out of range")};
     for (const auto& s : d.failing_events)
         if (s.offset > d.run_length || s.size > d.run_length - s.offset)
             return unexpected{std::string("failing event out of range")};
@@ -614,8 +652,7 @@ run_digest digest_builder::digest() const {
                           const double x = d.durations[a].seconds, y = d.durations[b].seconds;
                           return x != y ? x > y : a < b;
                       });
-    order.resize(kept);
-    d.slowest = std::move(order);
+    for (std::size_t i = 0; i < kept; ++i) d.slowest.push_back(d.durations[order[i]]);
     return d;
 }
 

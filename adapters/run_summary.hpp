@@ -237,7 +237,7 @@ struct run_digest {
     std::vector<std::string> failing_ids;  ///< first-appearance order
     std::vector<span> failing_events;      ///< every event of those tests, in stream order
     std::vector<timing> durations;         ///< tests with both times, first-appearance order
-    std::vector<std::uint32_t> slowest;    ///< up to slowest_kept indexes into durations, slowest first
+    std::vector<timing> slowest;           ///< the slowest_kept slowest of them, slowest first, ties in stream order
     std::string extra_ids;
     static constexpr std::size_t slowest_kept = 10;
 
@@ -250,12 +250,17 @@ struct run_digest {
     friend bool operator==(const run_digest&, const run_digest&) = default;
 };
 
-/// The digest's file content: a versioned binary layout ending in its own
-/// checksum.
+/// The digest's file content: a versioned binary layout in two parts, each
+/// with its own checksum: a head of kilobytes (everything but `durations`),
+/// then the durations.
 std::string serialize(const run_digest& d);
-/// Parses serialize()'s output; an error (naming the byte offset) for
-/// anything else: another version, a cut or damaged file.
-result<run_digest, std::string> parse_digest(std::string_view bytes);
+/// How many bytes from the start hold the head, from (at least) the first
+/// 35; nullopt when they are not a digest's.
+std::optional<std::size_t> digest_head_size(std::string_view first_bytes);
+/// Parses serialize()'s output, or only its head (`durations` false: then
+/// `bytes` may end there, and durations stay empty). An error for anything
+/// else: another version, a cut or damaged file.
+result<run_digest, std::string> parse_digest(std::string_view bytes, bool durations = true);
 
 /// Follows a run as it is stored, for its digest: the run's summary
 /// (without attachments), and where each event and id lies in the stored

@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <random>
 #include <set>
 
@@ -328,5 +329,106 @@ TEST_SUITE("run_summary against testr") {
         check_against_testr(random_stream(1, 40, false), "filtered", false);
         check_against_testr(random_stream(2, 40, true), "filtered", true);
         check_against_testr(random_stream(3, 40, false), "", false);
+    }
+}
+
+TEST_SUITE("run digests") {
+    TEST_CASE("a digest counts as run_summary does, with any filter tag, and lists the same failing tests and durations") {
+        for (std::uint32_t seed = 10; seed < 16; ++seed) {
+            CAPTURE(seed);
+            const std::string bytes = random_stream(seed, 300, seed % 2 == 0) + (seed == 13 ? "\xb3\x29" : "");
+            const run_digest d = digest_of(bytes);
+            CHECK(d.run_length == bytes.size());
+            CHECK(d.run_checksum == content_checksum(bytes));
+            for (const std::string filter : {"", "filtered", "worker-0", "slow"}) {
+                const auto s = summary_of(bytes, filter.empty() ? std::vector<std::string>{} : std::vector{filter});
+                CHECK(d.total(filter.empty() ? std::vector<std::string>{} : std::vector{filter}) == s.total());
+                CHECK(d.failures() == s.failures());
+                CHECK(d.skips() == s.skips());
+                CHECK(d.wall_seconds() == s.wall_seconds());
+            }
+            const auto s = summary_of(bytes);
+            std::vector<std::string> failing;
+            std::vector<std::pair<std::string, double>> expected, got;
+            for (const auto& r : s.tests()) {
+                if (is_failure(r.status)) failing.push_back(r.id);
+                if (auto t = r.seconds()) expected.emplace_back(r.id, *t);
+            }
+            CHECK(d.failing_ids == failing);
+            for (const auto& t : d.durations) {
+                const std::string_view ids = (t.id_at & run_digest::extra_bit) ? std::string_view(d.extra_ids) : std::string_view(bytes);
+                got.emplace_back(std::string(ids.substr(t.id_at & ~run_digest::extra_bit, t.id_size)), t.seconds);
+            }
+            CHECK(got == expected);
+            // The failing tests' events alone give those tests the same records.
+            std::string events;
+            for (const auto& span : d.failing_events) events.append(bytes, span.offset, span.size);
+            const auto cut = summary_of(events);
+            for (const auto& id : failing) {
+                CAPTURE(id);
+                REQUIRE(cut.find(id) != nullptr);
+                CHECK(cut.find(id)->status == s.find(id)->status);
+                CHECK(cut.find(id)->tags == s.find(id)->tags);
+            }
+            CHECK(parse_digest(serialize(d)).value() == d);
+        }
+    }
+
+    TEST_CASE("a serialised digest: its head alone is enough for reports; any cut or flipped byte is refused") {
+        stream_builder b;
+        for (int i = 0; i < 30; ++i) b.run("t" + std::to_string(i), i % 7 ? status::success : status::fail, i, 0.01 * i, {"worker-1"});
+        run_digest d = digest_of(b.bytes);
+        d.failing_file = {{12, 34}};
+        const std::string bytes = serialize(d);
+        REQUIRE(d.slowest.size() == run_digest::slowest_kept);
+        CHECK(d.slowest.front().seconds == doctest::Approx(0.29));
+        const auto head = digest_head_size(bytes);
+        REQUIRE(head.has_value());
+        CHECK(*head < bytes.size() - 30 * 20);  // the durations are past it
+        run_digest only_head = parse_digest(bytes.substr(0, *head), false).value();
+        CHECK(only_head.durations.empty());
+        only_head.durations = d.durations;
+        CHECK(only_head == d);
+        std::size_t refused = 0;
+        for (std::size_t cut = 0; cut < bytes.size(); ++cut) refused += !parse_digest(bytes.substr(0, cut)).has_value();
+        CHECK(refused == bytes.size());
+        std::size_t flipped = 0;
+        for (std::size_t i = 0; i < bytes.size(); ++i) {
+            std::string bad = bytes;
+            bad[i] ^= 0x01;
+            flipped += !parse_digest(bad).has_value();
+        }
+        CHECK(flipped == bytes.size());
+        std::string other = bytes;
+        other[23] = 2;  // the version
+        CHECK(parse_digest(other).error() == "version 2, this build reads 1");
+    }
+
+    TEST_CASE("one test with 160,000 distinct tags or attachment names takes linear time") {
+        // 20,000 then 160,000: 8x the names must cost about 8x, not 64x.
+        auto seconds_for = [](int names, bool tags) {
+            stream_builder b;
+            b.ev("t", status::inprogress, 1.0);
+            for (int i = 0; i < names; ++i) {
+                if (tags) b.ev("t", status::none, std::nullopt, {"tag-" + std::to_string(i)});
+                else b.file("t", "file-" + std::to_string(i), "x");
+            }
+            b.ev("t", status::fail, 2.0);
+            const auto start = std::chrono::steady_clock::now();
+            const auto s = summary_of(b.bytes);
+            const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            const test_record& r = record(s, "t");
+            CHECK((tags ? r.tags.size() : r.attachments.size()) == static_cast<std::size_t>(names));
+            CHECK((tags ? r.tags.back() : r.attachments.back().name) == (tags ? "tag-" : "file-") + std::to_string(names - 1));
+            CHECK(digest_of(b.bytes).failures() == 1);
+            return took;
+        };
+        for (bool tags : {true, false}) {
+            CAPTURE(tags);
+            const double small = seconds_for(20000, tags), big = seconds_for(160000, tags);
+            INFO("20,000: " << small << " s, 160,000: " << big << " s");
+            CHECK(big < 2.0);
+            CHECK(big < 24 * std::max(small, 0.002));
+        }
     }
 }

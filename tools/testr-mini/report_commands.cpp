@@ -179,54 +179,48 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
 int slowest_command(const app& a, bool all) {
     repo::repository r = a.open_repository();
     const unsigned id = latest_run(r);
-    auto digest = repo::read_summary(r, id);
+    auto digest = repo::read_summary(r, id, all);
     if (!digest) throw cli_error(digest.error().message);
-    const auto& durations = digest->durations;
-    if (durations.empty()) return exit_ok;
-    // The summary keeps the slowest few in order; --all sorts them all,
-    // positions (first-appearance order) breaking ties as a stable sort would.
-    std::vector<std::uint32_t> shown = digest->slowest;
-    std::string run_bytes;  // the pieces of the run the shown ids are in
-    std::vector<std::uint64_t> id_at(durations.size());
+    // The summary's head keeps the slowest few in order; --all sorts every
+    // duration, positions (first-appearance order) breaking ties.
+    std::vector<run_digest::timing> shown = all ? digest->durations : digest->slowest;
+    if (shown.empty()) return exit_ok;
+    if (all)
+        std::stable_sort(shown.begin(), shown.end(), [](auto& x, auto& y) { return x.seconds > y.seconds; });
+    // The ids are read from the run where they are: the few shown, or the
+    // whole file for --all.
+    std::string pieces;
+    std::vector<std::uint64_t> at(shown.size());
     if (all) {
-        shown.resize(durations.size());
-        for (std::size_t i = 0; i < shown.size(); ++i) shown[i] = static_cast<std::uint32_t>(i);
-        std::stable_sort(shown.begin(), shown.end(),
-                         [&](std::uint32_t x, std::uint32_t y) { return durations[x].seconds > durations[y].seconds; });
         auto bytes = repo::read_run(r, id);
         if (!bytes) throw cli_error(bytes.error().message);
-        run_bytes = bytes->view();
-        for (std::size_t i = 0; i < durations.size(); ++i) id_at[i] = durations[i].id_at;
+        pieces = bytes->view();
+        for (std::size_t i = 0; i < shown.size(); ++i) at[i] = shown[i].id_at;
     } else {
         std::vector<run_digest::span> spans;
-        for (std::uint32_t i : shown) {
-            if (durations[i].id_at & run_digest::extra_bit) continue;
-            spans.push_back({durations[i].id_at, durations[i].id_size});
+        for (std::size_t i = 0; i < shown.size(); ++i) {
+            if (shown[i].id_at & run_digest::extra_bit) continue;
+            at[i] = spans.empty() ? 0 : at[i - 1] + spans.back().size;
+            spans.push_back({shown[i].id_at, shown[i].id_size});
         }
-        auto pieces = repo::read_run_spans(r, id, *digest, spans);
-        if (!pieces) throw cli_error(pieces.error().message);
-        run_bytes = std::move(*pieces);
-        std::uint64_t at = 0;
-        for (std::uint32_t i : shown) {
-            if (durations[i].id_at & run_digest::extra_bit) continue;
-            id_at[i] = at;
-            at += durations[i].id_size;
-        }
+        auto read = repo::read_run_spans(r, id, *digest, spans);
+        if (!read) throw cli_error(read.error().message);
+        pieces = std::move(*read);
     }
-    auto id_of = [&](std::uint32_t i) {
-        const auto& t = durations[i];
+    auto id_of = [&](std::size_t i) {
+        const auto& t = shown[i];
         if (t.id_at & run_digest::extra_bit) return digest->extra_ids.substr(t.id_at & ~run_digest::extra_bit, t.id_size);
-        return run_bytes.substr(id_at[i], t.id_size);
+        return pieces.substr(at[i], t.id_size);
     };
     // As the original: three decimals, padded to the widest value.
-    const double top = durations[shown.front()].seconds;
+    const double top = shown.front().seconds;
     const int digits = top >= 1 ? static_cast<int>(std::log10(top)) + 1 : 1;
     const int width = digits + 4;
     std::vector<std::vector<std::string>> rows{{"Test id", "Runtime (s)"}};
     rows.reserve(shown.size() + 1);
-    for (std::uint32_t i : shown) {
+    for (std::size_t i = 0; i < shown.size(); ++i) {
         char buf[64];
-        std::snprintf(buf, sizeof buf, "%*.3f", width, durations[i].seconds);
+        std::snprintf(buf, sizeof buf, "%*.3f", width, shown[i].seconds);
         rows.push_back({id_of(i), buf});
     }
     write_stdout(format_table(rows));
@@ -245,30 +239,9 @@ int stats_command(const app& a) {
         out += "latest_tests=" + std::to_string(last->total({})) + "\n";
         out += "latest_failures=" + std::to_string(last->failures()) + "\n";
         if (auto w = last->wall_seconds()) out += "latest_seconds=" + seconds_text(*w) + "\n";
-        // One line per test after a two-line header in a v1 store: counting
-        // lines reads the file at memory speed where parsing it would cost
-        // more than everything else here. Any other first line is left to
-        // timesdb to judge.
         auto history = [&]() -> std::optional<std::size_t> {
-            const std::string path = r.file(timesdb::file_name);
-            const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-            if (fd < 0) return errno == ENOENT ? std::optional<std::size_t>(0) : std::nullopt;
-            static constexpr std::string_view signature = "# testr-mini times v1\n";
-            std::vector<char> buf(1 << 20);
-            std::size_t lines = 0, seen = 0;
-            bool v1 = true;
-            for (;;) {
-                const ssize_t n = ::read(fd, buf.data(), buf.size());
-                if (n < 0 && errno == EINTR) continue;
-                if (n <= 0) break;
-                if (seen == 0) v1 = std::string_view(buf.data(), static_cast<std::size_t>(n)).starts_with(signature);
-                if (!v1) break;
-                seen += static_cast<std::size_t>(n);
-                lines += static_cast<std::size_t>(std::count(buf.data(), buf.data() + n, '\n'));
-            }
-            ::close(fd);
-            if (v1 && seen > 0) return lines >= 2 ? lines - 2 : 0;
-            auto db = timesdb::open(path);
+            if (auto n = repo::history_size(r)) return n;
+            auto db = timesdb::open(r.file(timesdb::file_name));
             return db ? std::optional<std::size_t>(db->size()) : std::nullopt;
         };
         if (auto n = history()) out += "tests_with_history=" + std::to_string(*n) + "\n";
