@@ -119,6 +119,10 @@ public:
     /// failed afterwards.
     std::optional<unsigned> committed() const noexcept { return committed_; }
 
+    /// The run so far as append(encoded, e) followed it (without
+    /// attachments), or null once it is not followed (see append).
+    const run_summary* live_summary() const noexcept { return live_ ? &live_->summary() : nullptr; }
+
     /// The temporary file's path (empty once committed or abandoned).
     const std::string& temp_path() const noexcept { return temp_path_; }
 

@@ -405,7 +405,9 @@ TEST_SUITE("run digests") {
     }
 
     TEST_CASE("one test with 160,000 distinct tags or attachment names takes linear time") {
-        // 20,000 then 160,000: 8x the names must cost about 8x, not 64x.
+        // 160,000 names: under 0.2 s linear on this machine, 50-140 s with
+        // a linear search per name (tried); the bound leaves room for a busy
+        // machine. Best of three runs.
         auto seconds_for = [](int names, bool tags) {
             stream_builder b;
             b.ev("t", status::inprogress, 1.0);
@@ -414,9 +416,14 @@ TEST_SUITE("run digests") {
                 else b.file("t", "file-" + std::to_string(i), "x");
             }
             b.ev("t", status::fail, 2.0);
-            const auto start = std::chrono::steady_clock::now();
-            const auto s = summary_of(b.bytes);
-            const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            double took = 1e9;
+            std::optional<run_summary> kept;
+            for (int round = 0; round < 3; ++round) {
+                const auto start = std::chrono::steady_clock::now();
+                kept = summary_of(b.bytes);
+                took = std::min(took, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+            }
+            const run_summary& s = *kept;
             const test_record& r = record(s, "t");
             CHECK((tags ? r.tags.size() : r.attachments.size()) == static_cast<std::size_t>(names));
             CHECK((tags ? r.tags.back() : r.attachments.back().name) == (tags ? "tag-" : "file-") + std::to_string(names - 1));
@@ -425,10 +432,9 @@ TEST_SUITE("run digests") {
         };
         for (bool tags : {true, false}) {
             CAPTURE(tags);
-            const double small = seconds_for(20000, tags), big = seconds_for(160000, tags);
-            INFO("20,000: " << small << " s, 160,000: " << big << " s");
-            CHECK(big < 2.0);
-            CHECK(big < 24 * std::max(small, 0.002));
+            const double took = seconds_for(160000, tags);
+            INFO("160,000: " << took << " s");
+            CHECK(took < 2.0);
         }
     }
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <unordered_map>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -28,12 +29,11 @@ int show_run(const app& a, const run_summary& run, const run_summary* previous, 
     return run.failures() ? exit_failed : exit_ok;
 }
 
-/// What a summary line needs of a run, from a run_summary or a stored run_digest.
+/// What a summary line needs of a run, from its stored run_digest.
 struct run_counts {
     std::size_t tests, failures, skips;
     std::optional<double> seconds;
 };
-run_counts counts_of(const run_summary& s) { return {s.total(), s.failures(), s.skips(), s.wall_seconds()}; }
 run_counts counts_of(const run_digest& d, const std::vector<std::string>& filter) {
     return {d.total(filter), d.failures(), d.skips(), d.wall_seconds()};
 }
@@ -129,18 +129,35 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     if (auto latest = repo::latest_id(r); latest && *latest) previous = previous_counts(r, **latest);
     auto writer = repo::begin_run(r);
     if (!writer) throw cli_error(writer.error().message);
-    run_summary summary;
-    summary.set_filter_tags(filter_tags(a));
+    // The writer follows the run for its summary; only the attachments,
+    // which it does not keep, are gathered here, for the failures shown as
+    // they come: one set of records, not two.
+    std::unordered_map<std::string, std::vector<attachment>> files;
+    const bool show = !subunit && !a.quiet;
     std::optional<std::string> write_error;
     auto on_event = [&](const subunit::event_view& e, std::string_view encoded) {
         // With the event, so that committing need not decode the run again.
         if (!write_error)
             if (auto ok = writer->append(encoded, e); !ok) write_error = ok.error().message;
         if (subunit) write_stdout(encoded);
-        const test_record* t = summary.add(e);
+        if (!show || !e.test_id) return;
+        if (e.file_name && !e.file_bytes.empty()) {
+            auto& mine = files[std::string(*e.test_id)];
+            auto it = std::find_if(mine.begin(), mine.end(), [&](const attachment& f) { return f.name == *e.file_name; });
+            if (it == mine.end()) it = mine.insert(mine.end(), {std::string(*e.file_name), std::string(e.mime_type.value_or("")), {}});
+            it->bytes.append(e.file_bytes);
+        }
         // Only outcomes: inprogress and attachment events are not failures yet.
-        if (!subunit && !a.quiet && t && is_outcome(e.test_status) && is_failure(e.test_status))
-            write_stdout(format_failure(*t));
+        if (!is_outcome(e.test_status) || !is_failure(e.test_status)) return;
+        const run_summary* followed = writer->live_summary();
+        const test_record* known = followed ? followed->find(*e.test_id) : nullptr;
+        test_record t = known ? *known : test_record{};
+        if (!known) {
+            t.id = *e.test_id;
+            t.status = e.test_status;
+        }
+        if (auto it = files.find(t.id); it != files.end()) t.attachments = it->second;
+        write_stdout(format_failure(t));
     };
     // Each input is one worker, tagged worker-N by position, as the original.
     std::vector<std::string> inputs = streams.empty() ? std::vector<std::string>{"-"} : streams;
@@ -170,10 +187,12 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     }
     auto committed = writer->commit(partial);
     if (!committed) throw cli_error("the stream could not be stored: " + committed.error().message);
-    if (!subunit && !a.quiet)
-        write_stdout(format_summary(values_of(counts_of(summary), previous, committed->id)));
     if (subunit) return exit_ok;  // as testr: the stream was written
-    return summary.failures() ? exit_failed : exit_ok;
+    // The summary the commit wrote: its head is kilobytes.
+    auto digest = repo::read_summary(r, committed->id);
+    if (!digest) throw cli_error("run " + std::to_string(committed->id) + " was stored, but " + digest.error().message);
+    if (!a.quiet) write_stdout(format_summary(values_of(counts_of(*digest, filter_tags(a)), previous, committed->id)));
+    return digest->failures() ? exit_failed : exit_ok;
 }
 
 int slowest_command(const app& a, bool all) {
