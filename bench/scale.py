@@ -12,7 +12,7 @@ each timed once (wall seconds) with its peak RSS (/usr/bin/time -f %M), then the
 growth factors from the smallest N to the largest, and an SVG plot of time
 against tests (docs/scale.svg with --svg).
 
-Usage: scripts/bench scale [--tests 100000,1000000] [--only-ours] [--svg PATH]
+Usage: scripts/bench scale [--tests 100000,1000000] [--only-ours] [--testr-max N] [--svg PATH]
 (TESTR_MINI: the binary, set by scripts/bench; runs with Debian's python3.)
 """
 import argparse
@@ -168,8 +168,8 @@ def svg_plot(path, sizes, data):
     """Time against tests, log-log, one line per (tool, command)."""
     import math
     w, h, left, bottom, top, right = 760, 460, 70, 50, 20, 200
-    series = [(tool, cmd) for tool in data for cmd in COMMANDS]
-    values = [data[t][n][c][0] for t, c in series for n in sizes]
+    series = [(tool, cmd) for tool in data for cmd in COMMANDS if data[tool]]
+    values = [data[t][n][c][0] for t, c in series for n in sizes if n in data[t]]
     lo, hi = math.log10(min(values) * 0.8), math.log10(max(values) * 1.25)
     xs = {n: left + (w - left - right) * (i / max(1, len(sizes) - 1)) for i, n in enumerate(sizes)}
     y = lambda v: top + (h - top - bottom) * (1 - (math.log10(v) - lo) / (hi - lo))
@@ -186,8 +186,11 @@ def svg_plot(path, sizes, data):
     for k, (tool, cmd) in enumerate(series):
         color = colors[COMMANDS.index(cmd) % len(colors)]
         dash = '' if tool == "testr-mini" else ' stroke-dasharray="5,3"'
-        pts = " ".join("%.1f,%.1f" % (xs[n], y(data[tool][n][cmd][0])) for n in sizes)
+        pts = " ".join("%.1f,%.1f" % (xs[n], y(data[tool][n][cmd][0])) for n in sizes if n in data[tool])
         out.append('<polyline points="%s" fill="none" stroke="%s" stroke-width="2"%s/>' % (pts, color, dash))
+        for n in sizes:
+            if n in data[tool]:
+                out.append('<circle cx="%.1f" cy="%.1f" r="3" fill="%s"/>' % (xs[n], y(data[tool][n][cmd][0]), color))
         ly = top + 14 * k + 10
         out.append('<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="%s" stroke-width="2"%s/>' % (w - right + 10, w - right + 30, ly, ly, color, dash))
         out.append('<text x="%d" y="%d">%s %s</text>' % (w - right + 35, ly + 4, tool, cmd))
@@ -202,6 +205,8 @@ def main():
     ap.add_argument("--only-ours", action="store_true")
     ap.add_argument("--binary", default=os.environ.get("TESTR_MINI", "build/tools/testr-mini/testr-mini"))
     ap.add_argument("--svg")
+    ap.add_argument("--testr-max", type=int, default=10**9,
+                    help="run testr only up to this many tests (its load of 10^6 takes tens of minutes)")
     args = ap.parse_args()
     sizes = [int(x) for x in args.tests.split(",")]
     check_encoder()
@@ -217,6 +222,8 @@ def main():
             size = os.path.getsize(stream)
             print("%d tests, stream %.1f MB" % (n, size / 1e6), flush=True)
             for tool, binary in tools.items():
+                if tool == "testr" and n > args.testr_max:
+                    continue
                 data[tool][n] = bench_tool(tool, binary, stream, os.path.join(tmp, "repo-" + tool))
                 for cmd in COMMANDS:
                     took, rss, code = data[tool][n][cmd]
@@ -226,13 +233,15 @@ def main():
                     if tool == "testr-mini" and cmd == "load":
                         note += "  peak/stream %.2fx" % (rss / size)
                     print("  %-10s %-15s %8.3f s %8.1f MB  exit %d%s" % (tool, cmd, took, rss / 1e6, code, note), flush=True)
-            if "testr" in tools:
+            if n in data.get("testr", {}):
                 for cmd in COMMANDS:
                     print("  ratio %-15s testr / testr-mini = %.1fx" % (cmd, data["testr"][n][cmd][0] / data["testr-mini"][n][cmd][0]))
         if len(sizes) > 1:
             a, b = sizes[0], sizes[-1]
             print("growth %d -> %d tests (time x, peak memory x):" % (a, b))
             for tool in tools:
+                if b not in data[tool] or a not in data[tool]:
+                    continue
                 for cmd in COMMANDS:
                     ta, ra, _ = data[tool][a][cmd]
                     tb, rb, _ = data[tool][b][cmd]
