@@ -192,11 +192,22 @@ bool any_failing(const run_summary& run) {
 }
 
 /// The durations for times.tsv: tests with an outcome and both timestamps.
-std::vector<timesdb::sample> samples_of(const run_summary& run) {
+/// Their ids are copied into `ids` (sized first, so views stay valid), so
+/// that the run's records can go before the store is loaded beside them.
+std::vector<timesdb::sample> samples_of(const run_summary& run, std::string& ids) {
     std::vector<timesdb::sample> samples;
+    std::size_t total = 0, count = 0;
+    for (const test_record& r : run.tests())
+        if (is_outcome(r.status) && r.seconds()) total += r.id.size(), ++count;
+    ids.reserve(total);
+    samples.reserve(count);
     for (const test_record& r : run.tests()) {
         if (!is_outcome(r.status)) continue;
-        if (const auto s = r.seconds()) samples.push_back({r.id, *s, !is_failure(r.status)});
+        if (const auto s = r.seconds()) {
+            const std::size_t at = ids.size();
+            ids += r.id;
+            samples.push_back({std::string_view(ids).substr(at), *s, !is_failure(r.status)});
+        }
     }
     return samples;
 }
@@ -304,6 +315,7 @@ run_writer::run_writer(run_writer&& other) noexcept
       fd_(other.fd_),
       buffer_(std::move(other.buffer_)),
       committed_(other.committed_),
+      hasher_(other.hasher_),
       live_(std::move(other.live_)) {
     other.fd_ = -1;
     other.temp_path_.clear();
@@ -317,6 +329,7 @@ run_writer& run_writer::operator=(run_writer&& other) noexcept {
         fd_ = other.fd_;
         buffer_ = std::move(other.buffer_);
         committed_ = other.committed_;
+        hasher_ = other.hasher_;
         live_ = std::move(other.live_);
         other.fd_ = -1;
         other.temp_path_.clear();
@@ -344,6 +357,7 @@ result<void, repo_error> run_writer::flush() {
 
 result<void, repo_error> run_writer::write(std::string_view bytes) {
     if (fd_ < 0) return unexpected{repo_error{repo_errc::io, "cannot append to a run that was committed or abandoned"}};
+    hasher_.update(bytes);
     if (buffer_.size() + bytes.size() < flush_threshold) {
         buffer_.append(bytes);
         return {};
@@ -384,19 +398,29 @@ result<committed_run, repo_error> run_writer::commit(bool partial) {
     digest_builder decoded;  // for a run not followed live
     std::string run_failing;
     run_digest digest;
-    {
-        // Read back once for the checksum (and, for a run not followed
-        // live, its events), then let go of the mapping before the lock.
+    if (live_ && live_->size() == hasher_.size()) {
+        // Followed live: the checksum was kept as the bytes went by, and
+        // the failing tests' events are read back by their spans alone.
+        digest = live_->digest();
+        digest.run_checksum = hasher_.finish();
+        for (const auto& span : digest.failing_events) {
+            const std::size_t at = run_failing.size();
+            run_failing.resize(at + span.size);
+            for (std::uint64_t done = 0; done < span.size;) {
+                const ssize_t n = ::pread(fd_, run_failing.data() + at + done, span.size - done,
+                                          static_cast<off_t>(span.offset + done));
+                if (n < 0 && errno == EINTR) continue;
+                if (n <= 0) return errno_failure(temp_path_, "read back run file", n < 0 ? errno : EIO);
+                done += static_cast<std::uint64_t>(n);
+            }
+        }
+    } else {
+        live_.reset();
         auto bytes = read_file_bytes(temp_path_);
         if (!bytes) return io_failure(bytes.error());
-        if (!live_ || live_->size() != bytes->view().size()) {
-            live_.reset();
-            decode_all(bytes->view(), [&](const subunit::event_view& e, std::string_view raw) { decoded.add(e, raw); });
-        }
-        const run_summary& events = live_ ? live_->summary() : decoded.summary();
-        if (any_failing(events))
-            run_failing = live_ ? live_->failing_events(bytes->view()) : failing_events(bytes->view(), events);
-        digest = live_ ? live_->digest() : decoded.digest();
+        decode_all(bytes->view(), [&](const subunit::event_view& e, std::string_view raw) { decoded.add(e, raw); });
+        if (any_failing(decoded.summary())) run_failing = failing_events(bytes->view(), decoded.summary());
+        digest = decoded.digest();
         digest.run_checksum = content_checksum(bytes->view());
     }
     const run_summary& run = live_ ? live_->summary() : decoded.summary();
@@ -449,10 +473,13 @@ result<committed_run, repo_error> run_writer::commit(bool partial) {
     ::close(fd_);
     fd_ = -1;
     temp_path_.clear();
-    const auto samples = samples_of(run);  // views the ids of run
+    std::string sample_ids;
+    const auto samples = samples_of(run, sample_ids);
+    live_.reset();  // `run` is gone from here on
+    decoded = digest_builder();
+    digest = run_digest();
     result<timesdb::record_report, io_error> recorded = timesdb::record_report{};
     if (!samples.empty()) recorded = timesdb::record(repo_.file(timesdb::file_name), samples);
-    live_.reset();
     if (!recorded) return io_failure(recorded.error());
     (void)history_size(repo_);  // while the store is in the page cache, so that `stats` need not count
     return committed_run{id};
@@ -462,7 +489,8 @@ result<run_writer, repo_error> begin_run(const repository& repo) {
     const std::string prefix = repo.file(run_temp_prefix) + std::to_string(::getpid()) + ".";
     for (unsigned n = 0;; ++n) {
         std::string path = prefix + std::to_string(n);
-        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        // Read and write: commit reads the failing tests' events back.
+        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd < 0) {
             if (errno == EEXIST || errno == EINTR) continue;
             return errno_failure(path, "create run file", errno);

@@ -138,6 +138,7 @@ private:
     int fd_ = -1;
     std::string buffer_;
     std::optional<unsigned> committed_;
+    content_hasher hasher_;                 // of every byte written
     std::unique_ptr<digest_builder> live_;  // what append(encoded, e) learnt; null once the events are not all known
 };
 

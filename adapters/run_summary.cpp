@@ -360,30 +360,56 @@ struct reader {
 
 }  // namespace
 
-std::uint64_t content_checksum(std::string_view bytes) noexcept {
-    // xxHash64's structure: four independent lanes of multiply-rotate, so
-    // the loop runs at memory speed, then every lane folded in.
-    constexpr std::uint64_t p1 = 0x9E3779B185EBCA87ULL, p2 = 0xC2B2AE3D27D4EB4FULL, p3 = 0x165667B19E3779F9ULL,
-                            p4 = 0x85EBCA77C2B2AE63ULL, p5 = 0x27D4EB2F165667C5ULL;
-    auto round = [&](std::uint64_t acc, std::uint64_t lane) { return rotl(acc + lane * p2, 31) * p1; };
-    const char* p = bytes.data();
-    const char* end = p + bytes.size();
+namespace {
+constexpr std::uint64_t p1 = 0x9E3779B185EBCA87ULL, p2 = 0xC2B2AE3D27D4EB4FULL, p3 = 0x165667B19E3779F9ULL,
+                        p4 = 0x85EBCA77C2B2AE63ULL, p5 = 0x27D4EB2F165667C5ULL;
+std::uint64_t mix(std::uint64_t acc, std::uint64_t lane) noexcept { return rotl(acc + lane * p2, 31) * p1; }
+}  // namespace
+
+// xxHash64's structure: four independent lanes of multiply-rotate over
+// 32-byte stripes, so the loop runs at memory speed, then every lane and the
+// last < 32 bytes folded in.
+void content_hasher::stripes(const char* p, std::size_t count) noexcept {
+    for (std::size_t i = 0; i < count; ++i, p += 32) {
+        lanes_[0] = mix(lanes_[0], load64(p));
+        lanes_[1] = mix(lanes_[1], load64(p + 8));
+        lanes_[2] = mix(lanes_[2], load64(p + 16));
+        lanes_[3] = mix(lanes_[3], load64(p + 24));
+    }
+}
+
+content_hasher::content_hasher() noexcept : lanes_{p1 + p2, p2, 0, 0 - p1} {}
+
+void content_hasher::update(std::string_view bytes) noexcept {
+    size_ += bytes.size();
+    if (held_ > 0) {
+        const std::size_t take = std::min(bytes.size(), sizeof buffer_ - held_);
+        std::memcpy(buffer_ + held_, bytes.data(), take);
+        held_ += take;
+        bytes.remove_prefix(take);
+        if (held_ < sizeof buffer_) return;
+        stripes(buffer_, 1);
+        held_ = 0;
+    }
+    const std::size_t whole = bytes.size() / 32;
+    stripes(bytes.data(), whole);
+    bytes.remove_prefix(whole * 32);
+    std::memcpy(buffer_, bytes.data(), bytes.size());
+    held_ = bytes.size();
+}
+
+std::uint64_t content_hasher::finish() const noexcept {
     std::uint64_t h;
-    if (bytes.size() >= 32) {
-        std::uint64_t v1 = p1 + p2, v2 = p2, v3 = 0, v4 = 0 - p1;
-        for (; end - p >= 32; p += 32) {
-            v1 = round(v1, load64(p));
-            v2 = round(v2, load64(p + 8));
-            v3 = round(v3, load64(p + 16));
-            v4 = round(v4, load64(p + 24));
-        }
-        h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
-        for (std::uint64_t v : {v1, v2, v3, v4}) h = (h ^ round(0, v)) * p1 + p4;
+    if (size_ >= 32) {
+        h = rotl(lanes_[0], 1) + rotl(lanes_[1], 7) + rotl(lanes_[2], 12) + rotl(lanes_[3], 18);
+        for (std::uint64_t v : lanes_) h = (h ^ mix(0, v)) * p1 + p4;
     } else {
         h = p5;
     }
-    h += bytes.size();
-    for (; end - p >= 8; p += 8) h = rotl(h ^ round(0, load64(p)), 27) * p1 + p4;
+    h += size_;
+    const char* p = buffer_;
+    const char* end = buffer_ + held_;
+    for (; end - p >= 8; p += 8) h = rotl(h ^ mix(0, load64(p)), 27) * p1 + p4;
     for (; p < end; ++p) h = rotl(h ^ (static_cast<unsigned char>(*p) * p5), 11) * p1;
     h ^= h >> 33;
     h *= p2;
@@ -391,6 +417,12 @@ std::uint64_t content_checksum(std::string_view bytes) noexcept {
     h *= p3;
     h ^= h >> 32;
     return h;
+}
+
+std::uint64_t content_checksum(std::string_view bytes) noexcept {
+    content_hasher h;
+    h.update(bytes);
+    return h.finish();
 }
 
 std::size_t run_digest::total(const std::vector<std::string>& filter_tags) const {

@@ -197,6 +197,23 @@ result<test_durations, std::string> durations_of(std::string_view stream_bytes);
 /// summary records of its run file, to tell a damaged or replaced file.
 std::uint64_t content_checksum(std::string_view bytes) noexcept;
 
+/// content_checksum over bytes that come in pieces: the same value for the
+/// same bytes however they are split.
+class content_hasher {
+public:
+    content_hasher() noexcept;
+    void update(std::string_view bytes) noexcept;
+    std::uint64_t finish() const noexcept;
+    std::uint64_t size() const noexcept { return size_; }
+
+private:
+    void stripes(const char* p, std::size_t count) noexcept;
+    std::uint64_t lanes_[4];
+    std::uint64_t size_ = 0;
+    char buffer_[32] = {};
+    std::size_t held_ = 0;
+};
+
 /// What the repository keeps beside each run (docs/repository.md, "Run
 /// summaries"): testr's counts, the failing tests and where their events
 /// are, every test's duration and where its id is, so that reports need not

@@ -229,7 +229,7 @@ TEST_SUITE("run_summary records") {
         stream_builder b;
         // Short ids live inside their records, so records moving on growth
         // move them too.
-        for (int i = 0; i < 3000; ++i) b.run("t" + std::to_string(i), status::success, i, 0.5);
+        for (int i = 0; i < 3000; ++i) b.run(std::string("t").append(std::to_string(i)), status::success, i, 0.5);
         b.file(std::nullopt, "stdout", "noise");
         run_summary s;
         std::size_t mismatched = 0, without_record = 0;
@@ -248,7 +248,7 @@ TEST_SUITE("run_summary records") {
         for (const run_summary* each : {&copy, &moved}) {
             REQUIRE(each->tests().size() == 3000);
             std::size_t found = 0;
-            for (int i = 0; i < 3000; ++i) found += each->find("t" + std::to_string(i)) == &each->tests()[static_cast<std::size_t>(i)];
+            for (int i = 0; i < 3000; ++i) found += each->find(std::string("t").append(std::to_string(i))) == &each->tests()[static_cast<std::size_t>(i)];
             CHECK(found == 3000);
             CHECK(each->find("t3000") == nullptr);
             CHECK(each->total() == 3000);
@@ -376,7 +376,7 @@ TEST_SUITE("run digests") {
 
     TEST_CASE("a serialised digest: its head alone is enough for reports; any cut or flipped byte is refused") {
         stream_builder b;
-        for (int i = 0; i < 30; ++i) b.run("t" + std::to_string(i), i % 7 ? status::success : status::fail, i, 0.01 * i, {"worker-1"});
+        for (int i = 0; i < 30; ++i) b.run(std::string("t").append(std::to_string(i)), i % 7 ? status::success : status::fail, i, 0.01 * i, {"worker-1"});
         run_digest d = digest_of(b.bytes);
         d.failing_file = {{12, 34}};
         const std::string bytes = serialize(d);
@@ -436,5 +436,24 @@ TEST_SUITE("run digests") {
             INFO("160,000: " << took << " s");
             CHECK(took < 2.0);
         }
+    }
+
+    TEST_CASE("content_hasher: the same checksum as content_checksum however the bytes are split") {
+        std::mt19937 rng(7);
+        std::string bytes(1000, '\0');
+        for (char& c : bytes) c = static_cast<char>(rng());
+        for (std::size_t size : {0, 1, 31, 32, 33, 64, 100, 1000}) {
+            const std::string_view whole = std::string_view(bytes).substr(0, size);
+            for (std::size_t piece : {1, 3, 8, 31, 32, 33, 500}) {
+                CAPTURE(size);
+                CAPTURE(piece);
+                content_hasher h;
+                for (std::size_t at = 0; at < whole.size(); at += piece) h.update(whole.substr(at, piece));
+                CHECK(h.size() == size);
+                CHECK(h.finish() == content_checksum(whole));
+            }
+        }
+        CHECK(content_checksum("a") != content_checksum("b"));
+        CHECK(content_checksum(std::string(64, 'x')) != content_checksum(std::string(65, 'x')));
     }
 }
