@@ -48,7 +48,7 @@ void merge_file(std::vector<attachment>& files, const subunit::event_view& e) {
 
 /// How an event with status `s` (not `exists`) moves the times of a test's
 /// latest life: any event opens one when none is open, an outcome ends it.
-/// run_summary and durations_of both follow it. Returns whether it opened.
+/// Returns whether it opened.
 bool advance_life(bool& open, std::optional<subunit::timestamp>& started, std::optional<subunit::timestamp>& stopped,
                   status s, const std::optional<subunit::timestamp>& time) {
     const bool opened = !open;
@@ -225,47 +225,6 @@ result<run_summary, std::string> summarize(std::string_view stream_bytes) {
     dec.feed(stream_bytes);
     dec.finish();
     return summary;
-}
-
-result<test_durations, std::string> durations_of(std::string_view stream_bytes) {
-    struct timing {
-        std::size_t id_at;
-        std::uint32_t id_size;
-        bool open;
-        std::optional<subunit::timestamp> started, stopped;
-    };
-    // Memory is most of the cost here: the ids, distinct, never outgrow the
-    // stream, and the per-test guess is summarize()'s; untouched capacity
-    // costs nothing, while each regrowth faults fresh pages in.
-    std::string ids;
-    ids.reserve(stream_bytes.size());
-    const std::size_t guess = stream_bytes.size() / 100;
-    std::vector<timing> tests;
-    tests.reserve(guess);
-    detail::record_index index(guess);
-    auto id_of = [&](std::uint32_t n) { return std::string_view(ids).substr(tests[n].id_at, tests[n].id_size); };
-    subunit::decoder dec([&](const subunit::event_view& e, std::string_view) {
-        if (!e.test_id) return;
-        const auto [n, added] = index.insert(*e.test_id, id_of);
-        if (added) {
-            tests.push_back({ids.size(), static_cast<std::uint32_t>(e.test_id->size()), false, std::nullopt, std::nullopt});
-            ids += *e.test_id;
-        }
-        timing& t = tests[n];
-        if (e.test_status == status::exists) {
-            t.open = false;  // ends a life, times untouched, as in run_summary::add
-            return;
-        }
-        advance_life(t.open, t.started, t.stopped, e.test_status, e.time);
-    });
-    dec.feed(stream_bytes);
-    dec.finish();
-    test_durations out;
-    out.tests_.reserve(tests.size());
-    for (const timing& t : tests)
-        if (t.started && t.stopped) out.tests_.push_back({t.id_at, t.id_size, to_seconds(*t.started, *t.stopped)});
-    out.ids_ = std::move(ids);
-    return out;
 }
 
 }  // namespace testr

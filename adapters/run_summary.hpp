@@ -159,40 +159,6 @@ private:
 /// of failure does not change the signature.
 result<run_summary, std::string> summarize(std::string_view stream_bytes);
 
-/// One test's duration: its record's test_record::seconds().
-struct test_duration {
-    std::string_view id;
-    double seconds;
-};
-
-/// The tests of a stream that have a duration, in first-appearance order:
-/// what `slowest` needs, for a fraction of summarize()'s time and memory
-/// (no records, tags or attachments; every id in one string). Movable.
-class test_durations {
-public:
-    std::size_t size() const noexcept { return tests_.size(); }
-    bool empty() const noexcept { return tests_.empty(); }
-    /// The i-th test; its id views this object.
-    test_duration operator[](std::size_t i) const {
-        const entry& t = tests_[i];
-        return {std::string_view(ids_).substr(t.id_at, t.id_size), t.seconds};
-    }
-
-private:
-    friend result<test_durations, std::string> durations_of(std::string_view stream_bytes);
-    struct entry {
-        std::size_t id_at;  // offsets, not views: ids_ may move with the object
-        std::size_t id_size;
-        double seconds;
-    };
-    std::string ids_;
-    std::vector<entry> tests_;
-};
-
-/// Decodes a whole stream for its tests' durations. Same lives and times as
-/// summarize() (and never fails on bad bytes either).
-result<test_durations, std::string> durations_of(std::string_view stream_bytes);
-
 /// A fast 64-bit checksum of `bytes` (not cryptographic): what a run's
 /// summary records of its run file, to tell a damaged or replaced file.
 std::uint64_t content_checksum(std::string_view bytes) noexcept;
