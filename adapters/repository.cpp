@@ -35,6 +35,7 @@ constexpr std::string_view failing_name = "failing";
 constexpr std::string_view staged_failing_prefix = "failing-";  // failing-<id>: failing after run <id>
 constexpr std::string_view lock_name = "lock";
 constexpr std::string_view run_temp_prefix = ".tmp-run.";     // .tmp-run.<pid>.<n>
+constexpr std::string_view summary_suffix = ".summary";       // <id>.summary
 constexpr std::size_t flush_threshold = 1024 * 1024;
 
 unexpected<repo_error> io_failure(const io_error& e) { return {repo_error{repo_errc::io, e.message()}}; }
@@ -56,6 +57,15 @@ std::optional<unsigned> parse_id(std::string_view s) {
 }
 
 std::string staged_failing(unsigned id) { return std::string(staged_failing_prefix) + std::to_string(id); }
+std::string summary_name(unsigned id) { return std::to_string(id) + std::string(summary_suffix); }
+
+/// Whether `pid` (parsed from the start of `digits`) is certainly gone.
+bool dead_pid(std::string_view digits) {
+    pid_t pid = 0;
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+    if (ec != std::errc() || pid <= 0) return true;
+    return pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH;
+}
 
 /// The names in a directory (without . and ..).
 result<std::vector<std::string>, repo_error> list_names(const std::string& dir) {
@@ -127,6 +137,16 @@ result<void, repo_error> recover(const repository& repo, unsigned next) {
         const std::string path = repo.file(name);
         if (const auto id = parse_id(name)) {
             if (*id >= next) ::unlink(path.c_str());
+        } else if (const auto dot = name.find('.'); dot != std::string::npos && dot > 0 &&
+                                                    std::string_view(name).substr(dot).starts_with(summary_suffix)) {
+            // <id>.summary of an uncommitted run; <id>.summary.tmp.<pid>.<n>
+            // of a writer (committer or rebuilding reader) that died.
+            const auto id = parse_id(std::string_view(name).substr(0, dot));
+            const std::string_view rest = std::string_view(name).substr(dot + summary_suffix.size());
+            constexpr std::string_view tmp = ".tmp.";
+            if (!id) continue;
+            if (rest.empty() ? *id >= next : rest.starts_with(tmp) && dead_pid(rest.substr(tmp.size())))
+                ::unlink(path.c_str());
         } else if (name.starts_with(staged_failing_prefix)) {
             const auto id = parse_id(std::string_view(name).substr(staged_failing_prefix.size()));
             if (id && next > 0 && *id == next - 1) {
@@ -173,11 +193,22 @@ bool any_failing(const run_summary& run) {
 }
 
 /// The durations for times.tsv: tests with an outcome and both timestamps.
-std::vector<timesdb::sample> samples_of(const run_summary& run) {
+/// Their ids are copied into `ids` (sized first, so views stay valid), so
+/// that the run's records can go before the store is loaded beside them.
+std::vector<timesdb::sample> samples_of(const run_summary& run, std::string& ids) {
     std::vector<timesdb::sample> samples;
+    std::size_t total = 0, count = 0;
+    for (const test_record& r : run.tests())
+        if (is_outcome(r.status) && r.seconds()) total += r.id.size(), ++count;
+    ids.reserve(total);
+    samples.reserve(count);
     for (const test_record& r : run.tests()) {
         if (!is_outcome(r.status)) continue;
-        if (const auto s = r.seconds()) samples.push_back({r.id, *s, !is_failure(r.status)});
+        if (const auto s = r.seconds()) {
+            const std::size_t at = ids.size();
+            ids += r.id;
+            samples.push_back({std::string_view(ids).substr(at), *s, !is_failure(r.status)});
+        }
     }
     return samples;
 }
@@ -202,33 +233,6 @@ std::string merge_partial(std::string_view old_failing, const run_summary& run, 
 }
 
 }  // namespace
-
-/// A run followed event by event (append(encoded, e)): its summary, and the
-/// test and size of every event in file order, so that commit can cut the
-/// failing tests' events out of the file without decoding it. Stored
-/// events are encoder output, so they are what re-encoding them would give.
-struct run_writer::live_run {
-    static constexpr std::uint32_t no_test = static_cast<std::uint32_t>(-1);
-    struct event_ref {
-        std::uint32_t record;  // position in summary.tests(), or no_test
-        std::uint32_t size;
-    };
-    run_summary summary;  // without attachments
-    std::vector<event_ref> events;
-
-    live_run() { summary.keep_attachments(false); }
-
-    std::string failing_events(std::string_view bytes) const {
-        const auto& tests = summary.tests();
-        std::string out;
-        std::size_t at = 0;
-        for (const event_ref& e : events) {
-            if (e.record != no_test && is_failure(tests[e.record].status)) out.append(bytes.substr(at, e.size));
-            at += e.size;
-        }
-        return out;
-    }
-};
 
 std::string repository::path() const { return root + "/" + dir; }
 std::string repository::file(std::string_view name) const { return path() + "/" + std::string(name); }
@@ -300,7 +304,7 @@ result<repository, repo_error> open(const std::string& root) {
 }
 
 run_writer::run_writer(repository repo, std::string temp_path, int fd)
-    : repo_(std::move(repo)), temp_path_(std::move(temp_path)), fd_(fd), live_(std::make_unique<live_run>()) {}
+    : repo_(std::move(repo)), temp_path_(std::move(temp_path)), fd_(fd), live_(std::make_unique<digest_builder>()) {}
 
 run_writer::run_writer(run_writer&& other) noexcept
     : repo_(std::move(other.repo_)),
@@ -308,6 +312,7 @@ run_writer::run_writer(run_writer&& other) noexcept
       fd_(other.fd_),
       buffer_(std::move(other.buffer_)),
       committed_(other.committed_),
+      hasher_(other.hasher_),
       live_(std::move(other.live_)) {
     other.fd_ = -1;
     other.temp_path_.clear();
@@ -321,6 +326,7 @@ run_writer& run_writer::operator=(run_writer&& other) noexcept {
         fd_ = other.fd_;
         buffer_ = std::move(other.buffer_);
         committed_ = other.committed_;
+        hasher_ = other.hasher_;
         live_ = std::move(other.live_);
         other.fd_ = -1;
         other.temp_path_.clear();
@@ -348,6 +354,7 @@ result<void, repo_error> run_writer::flush() {
 
 result<void, repo_error> run_writer::write(std::string_view bytes) {
     if (fd_ < 0) return unexpected{repo_error{repo_errc::io, "cannot append to a run that was committed or abandoned"}};
+    hasher_.update(bytes);
     if (buffer_.size() + bytes.size() < flush_threshold) {
         buffer_.append(bytes);
         return {};
@@ -374,11 +381,7 @@ result<void, repo_error> run_writer::append(std::string_view encoded, const subu
         live_.reset();
         return w;
     }
-    if (live_ && !encoded.empty()) {
-        const test_record* r = live_->summary.add(e);
-        const auto record = r ? static_cast<std::uint32_t>(r - live_->summary.tests().data()) : live_run::no_test;
-        live_->events.push_back({record, static_cast<std::uint32_t>(encoded.size())});
-    }
+    if (live_ && !encoded.empty()) live_->add(e, encoded);
     return w;
 }
 
@@ -389,20 +392,35 @@ result<committed_run, repo_error> run_writer::commit(bool partial) {
 
     // Everything derived from the run alone is computed before the lock, so
     // concurrent committers wait only for the renames and small writes.
-    run_summary decoded;  // for a run not followed live
-    const run_summary* run = live_ ? &live_->summary : &decoded;
+    digest_builder decoded;  // for a run not followed live
     std::string run_failing;
-    if (!live_ || any_failing(*run)) {
+    run_digest digest;
+    if (live_ && live_->size() == hasher_.size()) {
+        // Followed live: the checksum was kept as the bytes went by, and
+        // the failing tests' events are read back by their spans alone.
+        digest = live_->digest();
+        digest.run_checksum = hasher_.finish();
+        for (const auto& span : digest.failing_events) {
+            const std::size_t at = run_failing.size();
+            run_failing.resize(at + span.size);
+            for (std::uint64_t done = 0; done < span.size;) {
+                const ssize_t n = ::pread(fd_, run_failing.data() + at + done, span.size - done,
+                                          static_cast<off_t>(span.offset + done));
+                if (n < 0 && errno == EINTR) continue;
+                if (n <= 0) return errno_failure(temp_path_, "read back run file", n < 0 ? errno : EIO);
+                done += static_cast<std::uint64_t>(n);
+            }
+        }
+    } else {
+        live_.reset();
         auto bytes = read_file_bytes(temp_path_);
         if (!bytes) return io_failure(bytes.error());
-        if (live_) {
-            run_failing = live_->failing_events(bytes->view());
-        } else {
-            decoded.keep_attachments(false);
-            decode_all(bytes->view(), [&](const subunit::event_view& e, std::string_view) { decoded.add(e); });
-            if (any_failing(decoded)) run_failing = failing_events(bytes->view(), decoded);
-        }
+        decode_all(bytes->view(), [&](const subunit::event_view& e, std::string_view raw) { decoded.add(e, raw); });
+        if (any_failing(decoded.summary())) run_failing = failing_events(bytes->view(), decoded.summary());
+        digest = decoded.digest();
+        digest.run_checksum = content_checksum(bytes->view());
     }
+    const run_summary& run = live_ ? live_->summary() : decoded.summary();
 
     auto lock = lock_file(repo_.file(lock_name));
     if (!lock) return io_failure(lock.error());
@@ -420,6 +438,7 @@ result<committed_run, repo_error> run_writer::commit(bool partial) {
     auto undo = [&](repo_error e) {
         ::rename(run_path.c_str(), temp_path_.c_str());
         ::unlink(repo_.file(staged_failing(id)).c_str());
+        ::unlink(repo_.file(summary_name(id)).c_str());
         return unexpected{std::move(e)};
     };
 
@@ -427,13 +446,17 @@ result<committed_run, repo_error> run_writer::commit(bool partial) {
     if (partial) {
         auto old = read_small(repo_.file(failing_name));
         if (!old) return undo(std::move(old).error());
-        failing = merge_partial(old->value_or(""), *run, run_failing);
+        failing = merge_partial(old->value_or(""), run, run_failing);
     } else {
         failing = std::move(run_failing);
     }
     const std::string staged = repo_.file(staged_failing(id));
     if (auto w = write_file_atomically(staged, failing); !w) return undo(repo_error{repo_errc::io, w.error().message()});
     fault(detail::commit_stage::failing_staged);
+    digest.failing_file = {failing.size(), content_checksum(failing)};
+    if (auto w = write_file_atomically(repo_.file(summary_name(id)), serialize(digest)); !w)
+        return undo(repo_error{repo_errc::io, w.error().message()});
+    fault(detail::commit_stage::summary_written);
     if (auto w = write_file_atomically(repo_.file(next_stream_name), std::to_string(id + 1) + "\n"); !w)
         return undo(repo_error{repo_errc::io, w.error().message()});
     committed_ = id;
@@ -447,11 +470,15 @@ result<committed_run, repo_error> run_writer::commit(bool partial) {
     ::close(fd_);
     fd_ = -1;
     temp_path_.clear();
-    const auto samples = samples_of(*run);  // views the ids of *run
+    std::string sample_ids;
+    const auto samples = samples_of(run, sample_ids);
+    live_.reset();  // `run` is gone from here on
+    decoded = digest_builder();
+    digest = run_digest();
     result<timesdb::record_report, io_error> recorded = timesdb::record_report{};
     if (!samples.empty()) recorded = timesdb::record(repo_.file(timesdb::file_name), samples);
-    live_.reset();
     if (!recorded) return io_failure(recorded.error());
+    (void)history_size(repo_);  // while the store is in the page cache, so that `stats` need not count
     return committed_run{id};
 }
 
@@ -460,7 +487,8 @@ result<run_writer, repo_error> begin_run(const repository& repo) {
     const std::string prefix = repo.file(run_temp_prefix) + std::to_string(::getpid()) + ".";
     for (unsigned n = 0;; ++n) {
         std::string path = prefix + std::to_string(n);
-        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        // Read and write: commit reads the failing tests' events back.
+        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd < 0) {
             if (errno == EEXIST || errno == EINTR) continue;
             return errno_failure(path, "create run file", errno);
@@ -492,8 +520,70 @@ result<std::vector<unsigned>, repo_error> run_ids(const repository& repo) {
     return ids;
 }
 
-result<file_bytes, repo_error> read_run(const repository& repo, unsigned id) {
-    if (repo.format == 1) return legacy::read_run(repo, id);
+namespace {
+
+unexpected<repo_error> damaged(std::string message) { return {repo_error{repo_errc::damaged, std::move(message)}}; }
+
+std::string run_label(const repository& repo, unsigned id) {
+    return "run " + std::to_string(id) + " (" + repo.file(std::to_string(id)) + ")";
+}
+
+/// The size of a repository file that must be a regular file of its own:
+/// nullopt if it does not exist. A link could point anywhere (another
+/// repository's run, /etc/passwd), so it is refused, never followed.
+result<std::optional<std::uint64_t>, repo_error> own_file_size(const std::string& path) {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) {
+        if (errno == ENOENT) return std::optional<std::uint64_t>{};
+        return errno_failure(path, "stat", errno);
+    }
+    if (S_ISLNK(st.st_mode))
+        return damaged(path + " is a symbolic link; testr-mini follows no links inside the repository (its files are "
+                              "only ever created there)");
+    if (!S_ISREG(st.st_mode)) return damaged(path + " is not a regular file");
+    return std::optional<std::uint64_t>(static_cast<std::uint64_t>(st.st_size));
+}
+
+/// Up to `size` bytes of `path` from its start; nullopt if unreadable.
+std::optional<std::string> read_prefix(const std::string& path, std::size_t size) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    std::string out(size, '\0');
+    std::size_t done = 0;
+    while (done < size) {
+        const ssize_t n = ::pread(fd, out.data() + done, size - done, static_cast<off_t>(done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    out.resize(done);
+    return out;
+}
+
+/// The summary its commit wrote for run `id` (only its head unless
+/// `durations`); nullopt when missing or unreadable (of another version,
+/// damaged), as a reader then rebuilds it.
+std::optional<run_digest> recorded_summary(const repository& repo, unsigned id, bool durations = false) {
+    const std::string path = repo.file(summary_name(id));
+    std::optional<std::string> bytes;
+    if (durations) {
+        auto whole = read_small(path);
+        if (whole && *whole) bytes = std::move(**whole);
+    } else if ((bytes = read_prefix(path, 16 * 1024))) {
+        const auto head = digest_head_size(*bytes);
+        if (head && *head > bytes->size()) bytes = read_prefix(path, *head);
+    }
+    if (!bytes) return std::nullopt;
+    auto d = parse_digest(*bytes, durations);
+    if (!d) return std::nullopt;
+    return std::move(*d);
+}
+
+/// The run file's size after the checks every reader makes: committed,
+/// present, not a link, and as long as its summary says (when it has one).
+result<std::uint64_t, repo_error> checked_run_size(const repository& repo, unsigned id,
+                                                   const std::optional<run_digest>& recorded) {
     auto next = read_next_stream(repo);
     if (!next) return unexpected{std::move(next).error()};
     auto missing = [&] {
@@ -501,28 +591,181 @@ result<file_bytes, repo_error> read_run(const repository& repo, unsigned id) {
                                                                  repo.path() + "."}};
     };
     if (id >= *next) return missing();
+    auto size = own_file_size(repo.file(std::to_string(id)));
+    if (!size) return unexpected{std::move(size).error()};
+    if (!*size) return missing();
+    if (recorded && recorded->run_length != **size) {
+        const std::string what = **size == 0 ? "is empty" : "has " + std::to_string(**size) + " bytes";
+        return damaged(run_label(repo, id) + " is damaged: its file " + what + " where its commit recorded " +
+                       std::to_string(recorded->run_length) + (recorded->run_length == 0 ? " (an empty run)" : "") +
+                       "; a run file is never changed after its commit");
+    }
+    return **size;
+}
+
+}  // namespace
+
+result<file_bytes, repo_error> read_run(const repository& repo, unsigned id) {
+    if (repo.format == 1) return legacy::read_run(repo, id);
+    const auto recorded = recorded_summary(repo, id);
+    if (auto size = checked_run_size(repo, id, recorded); !size) return unexpected{std::move(size).error()};
     auto bytes = read_file_bytes(repo.file(std::to_string(id)));
     if (!bytes) {
-        if (bytes.error().code == ENOENT) return missing();
+        if (bytes.error().code == ENOENT)
+            return unexpected{repo_error{repo_errc::no_such_run, "No run with id " + std::to_string(id) + " in " +
+                                                                     repo.path() + "."}};
         return io_failure(bytes.error());
     }
+    if (recorded && (bytes->view().size() != recorded->run_length || content_checksum(bytes->view()) != recorded->run_checksum))
+        return damaged(run_label(repo, id) + " is damaged: its bytes differ from those its commit recorded (checksum); a "
+                                             "run file is never changed after its commit");
     return std::move(bytes).value();
+}
+
+result<run_digest, repo_error> read_summary(const repository& repo, unsigned id, bool durations) {
+    // testr's own repository is read, never written: its digest is made anew.
+    if (repo.format == 1) {
+        auto bytes = read_run(repo, id);
+        if (!bytes) return unexpected{std::move(bytes).error()};
+        return digest_of(bytes->view());
+    }
+    auto recorded = recorded_summary(repo, id, durations);
+    if (recorded) {
+        if (auto size = checked_run_size(repo, id, recorded); !size) return unexpected{std::move(size).error()};
+        return std::move(*recorded);
+    }
+    auto bytes = read_run(repo, id);
+    if (!bytes) return unexpected{std::move(bytes).error()};
+    run_digest d = digest_of(bytes->view());
+    // Derived data: a reader may save it; equal content whoever wins, and
+    // a repository this user cannot write is still read.
+    (void)write_file_atomically(repo.file(summary_name(id)), serialize(d));
+    return d;
+}
+
+result<std::string, repo_error> read_run_spans(const repository& repo, unsigned id, const run_digest& digest,
+                                               const std::vector<run_digest::span>& spans) {
+    const std::string path = repo.file(std::to_string(id));
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ELOOP) return unexpected{std::move(own_file_size(path)).error()};
+        return errno_failure(path, "open", errno);
+    }
+    std::string out;
+    auto fail = [&](unexpected<repo_error> e) {
+        ::close(fd);
+        return e;
+    };
+    struct stat st;
+    if (::fstat(fd, &st) != 0) return fail(errno_failure(path, "stat", errno));
+    if (static_cast<std::uint64_t>(st.st_size) != digest.run_length)
+        return fail(damaged(run_label(repo, id) + " is damaged: its file has " + std::to_string(st.st_size) +
+                            " bytes where its commit recorded " + std::to_string(digest.run_length)));
+    for (const auto& span : spans) {
+        if (span.offset > digest.run_length || span.size > digest.run_length - span.offset)
+            return fail(damaged(path + ": a summary points past the end of the run"));
+        const std::size_t at = out.size();
+        out.resize(at + span.size);
+        for (std::uint64_t done = 0; done < span.size;) {
+            const ssize_t n = ::pread(fd, out.data() + at + done, span.size - done, static_cast<off_t>(span.offset + done));
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return fail(errno_failure(path, "read", errno));
+            if (n == 0) return fail(damaged(run_label(repo, id) + " is damaged: it ended while being read"));
+            done += static_cast<std::uint64_t>(n);
+        }
+    }
+    ::close(fd);
+    return out;
 }
 
 result<std::string, repo_error> read_failing(const repository& repo) {
     if (repo.format == 1) return legacy::read_failing(repo);
     auto next = read_next_stream(repo);
     if (!next) return unexpected{std::move(next).error()};
+    std::string content;
+    std::string path = repo.file(failing_name);
+    // A commit that ended between its commit point and the rename of its
+    // failing file (see commit): the staged file is the current one.
     if (*next > 0) {
-        // A commit that ended between its commit point and the rename of
-        // its failing file (see commit): the staged file is the current one.
-        auto staged = read_small(repo.file(staged_failing(*next - 1)));
-        if (!staged) return unexpected{std::move(staged).error()};
-        if (*staged) return std::move(**staged);
+        const std::string staged = repo.file(staged_failing(*next - 1));
+        auto size = own_file_size(staged);
+        if (!size) return unexpected{std::move(size).error()};
+        if (*size) path = staged;
     }
-    auto content = read_small(repo.file(failing_name));
-    if (!content) return unexpected{std::move(content).error()};
-    return content->value_or("");
+    auto size = own_file_size(path);
+    if (!size) return unexpected{std::move(size).error()};
+    if (*size) {
+        auto bytes = read_small(path);
+        if (!bytes) return unexpected{std::move(bytes).error()};
+        content = (*bytes).value_or("");
+    }
+    if (*next == 0) return content;
+    const auto recorded = recorded_summary(repo, *next - 1);
+    if (recorded && recorded->failing_file) {
+        const auto [length, checksum] = *recorded->failing_file;
+        if (content.size() != length || content_checksum(content) != checksum) {
+            const std::string what = !*size             ? std::string("is missing")
+                                     : content.size() != length ? "has " + std::to_string(content.size()) + " bytes"
+                                                                : "has other bytes (checksum)";
+            return damaged(path + " is damaged: it " + what + " where the commit of run " + std::to_string(*next - 1) +
+                           " wrote " + std::to_string(length) + " bytes; `testr-mini run --failing` would miss tests");
+        }
+    }
+    return content;
+}
+
+namespace {
+constexpr std::string_view history_cache_name = "history-count";
+constexpr std::string_view times_signature = "# testr-mini times v1\n";
+
+std::string stat_key(const struct stat& st) {
+    return std::to_string(st.st_ino) + " " + std::to_string(st.st_size) + " " + std::to_string(st.st_mtim.tv_sec) + "." +
+           std::to_string(st.st_mtim.tv_nsec);
+}
+}  // namespace
+
+std::optional<std::size_t> history_size(const repository& repo) {
+    const std::string path = repo.file(timesdb::file_name);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? std::optional<std::size_t>(0) : std::nullopt;
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+        ::close(fd);
+        return std::nullopt;
+    }
+    // The store is only ever replaced by rename: the same inode, size and
+    // mtime are the same content.
+    const std::string key = "v1 " + stat_key(st) + " ";
+    if (auto cached = read_small(repo.file(history_cache_name)); cached && *cached && (*cached)->starts_with(key)) {
+        std::size_t n = 0;
+        const std::string& text = **cached;
+        const auto [ptr, ec] = std::from_chars(text.data() + key.size(), text.data() + text.size(), n);
+        if (ec == std::errc() && ptr == text.data() + text.size() - 1 && *ptr == '\n') {
+            ::close(fd);
+            return n;
+        }
+    }
+    // One line per test after a two-line header: counting lines runs at
+    // memory speed where parsing the store would not.
+    std::vector<char> buf(1 << 20);
+    std::size_t lines = 0, seen = 0;
+    bool v1 = true;
+    for (;;) {
+        const ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) v1 = false;
+        if (n <= 0) break;
+        if (seen == 0) v1 = std::string_view(buf.data(), static_cast<std::size_t>(n)).starts_with(times_signature);
+        if (!v1) break;
+        seen += static_cast<std::size_t>(n);
+        lines += static_cast<std::size_t>(std::count(buf.data(), buf.data() + n, '\n'));
+    }
+    ::close(fd);
+    if (seen == 0 && v1) return 0;
+    if (!v1) return std::nullopt;
+    const std::size_t count = lines >= 2 ? lines - 2 : 0;
+    (void)write_file_atomically(repo.file(history_cache_name), key + std::to_string(count) + "\n");
+    return count;
 }
 
 namespace {

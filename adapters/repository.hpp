@@ -6,9 +6,12 @@
 //     .testrepository/format        "2\n"
 //     .testrepository/next-stream   "<next run id>\n"  (the commit point)
 //     .testrepository/<id>          a run's subunit v2 bytes, exactly as received
+//     .testrepository/<id>.summary  its counts, failing tests, durations, length
+//                                   and checksum (run_digest), written at commit
 //     .testrepository/failing       v2 stream: the events of the failing tests
 //     .testrepository/times.tsv     durations (timesdb)
 //     .testrepository/lock          flock'ed by committers; never deleted
+//     .testrepository/history-count how many tests times.tsv knows (a cache)
 //
 // Readers take no lock: every file is replaced whole by rename, and only
 // runs below next-stream exist for them.
@@ -22,6 +25,7 @@
 #include <vector>
 
 #include "file_bytes.hpp"
+#include "run_summary.hpp"
 #include "subunit_v2.hpp"
 #include <testr/result.hpp>
 
@@ -52,6 +56,7 @@ enum class repo_errc {
     exists,       ///< init: there is one already
     bad_format,   ///< format 1 (testrepository's), an unknown format, or a corrupt next-stream
     no_such_run,  ///< read_run: the id was never committed
+    damaged,      ///< a run or failing file differs from what its commit recorded, or is a link
     io,           ///< a system call failed; the message names the path
 };
 /// `message` is one line a user can act on.
@@ -121,12 +126,15 @@ public:
     /// failed afterwards.
     std::optional<unsigned> committed() const noexcept { return committed_; }
 
+    /// The run so far as append(encoded, e) followed it (without
+    /// attachments), or null once it is not followed (see append).
+    const run_summary* live_summary() const noexcept { return live_ ? &live_->summary() : nullptr; }
+
     /// The temporary file's path (empty once committed or abandoned).
     const std::string& temp_path() const noexcept { return temp_path_; }
 
 private:
     friend result<run_writer, repo_error> begin_run(const repository&);
-    struct live_run;  // what append(encoded, e) learnt; see repository.cpp
 
     run_writer(repository repo, std::string temp_path, int fd);
     result<void, repo_error> flush();
@@ -137,7 +145,8 @@ private:
     int fd_ = -1;
     std::string buffer_;
     std::optional<unsigned> committed_;
-    std::unique_ptr<live_run> live_;  // null once the events are not all known
+    content_hasher hasher_;                 // of every byte written
+    std::unique_ptr<digest_builder> live_;  // what append(encoded, e) learnt; null once the events are not all known
 };
 
 /// Starts a run: creates its temporary file (`.tmp-run.<pid>.<n>`), which
@@ -148,10 +157,32 @@ result<run_writer, repo_error> begin_run(const repository& repo);
 result<std::optional<unsigned>, repo_error> latest_id(const repository& repo);
 /// Committed runs whose files exist, ascending.
 result<std::vector<unsigned>, repo_error> run_ids(const repository& repo);
-/// A committed run's bytes (mapped). no_such_run names the id.
+/// A committed run's bytes (mapped). Errors: no_such_run names the id;
+/// damaged when the file is a symbolic link, or its length or checksum is
+/// not what its summary recorded at commit (the message says which).
 result<file_bytes, repo_error> read_run(const repository& repo, unsigned id);
+/// A committed run's summary (`<id>.summary`), after checking the run file's
+/// length against it: without `durations` (every test's, for `slowest
+/// --all`) reading it costs kilobytes whatever the run's size.
+/// A summary that is missing, of another version or damaged is rebuilt
+/// from the run and saved again (best effort: a read-only repository still
+/// reads). Errors as read_run.
+result<run_digest, repo_error> read_summary(const repository& repo, unsigned id, bool durations = false);
+/// The run file's bytes in `spans` (run_digest offsets), concatenated,
+/// without reading the rest of the file. Errors as read_run.
+result<std::string, repo_error> read_run_spans(const repository& repo, unsigned id, const run_digest& digest,
+                                               const std::vector<run_digest::span>& spans);
 /// The failing stream, "" when no test is failing or no run was committed.
+/// Errors: damaged when it is a symbolic link, or its length or checksum is
+/// not what the latest commit wrote (a file cut at a packet boundary still
+/// decodes, but lost tests).
 result<std::string, repo_error> read_failing(const repository& repo);
+
+/// How many tests times.tsv has durations for, counted from its lines and
+/// remembered (file `history-count`, keyed by the store's inode, size and
+/// mtime) so that asking again costs a stat. nullopt when the store cannot
+/// be read or is not of the version counted here (ask timesdb then).
+std::optional<std::size_t> history_size(const repository& repo);
 
 /// The remembered start cost of a runner process: seconds from spawning it
 /// to its first output (file `start-cost`, "seconds\n"); nullopt when
@@ -169,6 +200,7 @@ enum class commit_stage {
     locked,          ///< lock held, nothing changed yet
     run_renamed,     ///< <id> in place, not yet committed (invisible)
     failing_staged,  ///< failing-<id> written
+    summary_written, ///< <id>.summary in place, not yet committed (invisible)
     committed,       ///< next-stream = id + 1; failing-<id> not yet renamed
     failing_renamed, ///< failing updated; lock still held
 };

@@ -7,7 +7,10 @@
 #include "run_summary.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
+#include <cstring>
+#include <unordered_map>
 
 namespace testr {
 namespace {
@@ -45,7 +48,7 @@ void merge_file(std::vector<attachment>& files, const subunit::event_view& e) {
 
 /// How an event with status `s` (not `exists`) moves the times of a test's
 /// latest life: any event opens one when none is open, an outcome ends it.
-/// run_summary and durations_of both follow it. Returns whether it opened.
+/// Returns whether it opened.
 bool advance_life(bool& open, std::optional<subunit::timestamp>& started, std::optional<subunit::timestamp>& stopped,
                   status s, const std::optional<subunit::timestamp>& time) {
     const bool opened = !open;
@@ -100,6 +103,39 @@ void run_summary::add_completion(status s, const std::vector<std::string_view>& 
     tags_.insert(tags_.end(), tags.begin(), tags.end());
 }
 
+namespace {
+/// Below this many names a record's tags and files are searched in place.
+constexpr std::size_t index_from = 16;
+}  // namespace
+
+void run_summary::add_tags(test_record& r, std::size_t i, const std::vector<std::string_view>& tags) {
+    auto tag_of = [&r](std::uint32_t n) -> std::string_view { return r.tags[n]; };
+    for (std::string_view tag : tags) {
+        if (r.tags.size() < index_from) {
+            if (std::find(r.tags.begin(), r.tags.end(), tag) != r.tags.end()) continue;
+        } else {
+            auto& index = names_[static_cast<std::uint32_t>(i)].tags;
+            if (index.size() == 0)
+                for (const std::string& old : r.tags) index.insert(old, tag_of);
+            if (!index.insert(tag, tag_of).second) continue;
+        }
+        r.tags.emplace_back(tag);
+        if (r.worker < 0) r.worker = worker_number(tag);
+    }
+}
+
+void run_summary::add_file(test_record& r, std::size_t i, const subunit::event_view& e) {
+    if (e.file_bytes.empty()) return;  // testtools ignores empty chunks too
+    if (r.attachments.size() < index_from) return merge_file(r.attachments, e);
+    auto name_of = [&r](std::uint32_t n) -> std::string_view { return r.attachments[n].name; };
+    auto& index = names_[static_cast<std::uint32_t>(i)].files;
+    if (index.size() == 0)
+        for (const attachment& old : r.attachments) index.insert(old.name, name_of);
+    const auto [n, added] = index.insert(*e.file_name, name_of);
+    if (added) r.attachments.push_back({std::string(*e.file_name), std::string(e.mime_type.value_or("")), {}});
+    r.attachments[n].bytes.append(e.file_bytes);
+}
+
 const test_record* run_summary::add(const subunit::event_view& e) {
     if (e.time) {
         if (!first_time_ || earlier(*e.time, *first_time_)) first_time_ = e.time;
@@ -111,12 +147,8 @@ const test_record* run_summary::add(const subunit::event_view& e) {
     }
     test_record& r = record_for(*e.test_id);
     const std::size_t i = static_cast<std::size_t>(&r - tests_.data());
-    for (std::string_view tag : e.tags) {
-        if (std::find(r.tags.begin(), r.tags.end(), tag) != r.tags.end()) continue;
-        r.tags.emplace_back(tag);
-        if (r.worker < 0) r.worker = worker_number(tag);
-    }
-    if (e.file_name && keep_attachments_) merge_file(r.attachments, e);
+    add_tags(r, i, e.tags);
+    if (e.file_name && keep_attachments_) add_file(r, i, e);
 
     const status s = e.test_status;
     if (s == status::exists) {
@@ -164,10 +196,9 @@ bool run_summary::is_filtered(const completion& c) const {
 
 std::size_t run_summary::incomplete() const { return static_cast<std::size_t>(std::count(open_.begin(), open_.end(), true)); }
 
-std::size_t run_summary::count_outcome(status s, bool filtered) const {
-    return static_cast<std::size_t>(std::count_if(completions_.begin(), completions_.end(), [&](const completion& c) {
-        return c.status == s && !(filtered && is_filtered(c));
-    }));
+std::size_t run_summary::count_outcome(status s) const {
+    return static_cast<std::size_t>(
+        std::count_if(completions_.begin(), completions_.end(), [&](const completion& c) { return c.status == s; }));
 }
 
 std::size_t run_summary::total() const {
@@ -176,11 +207,8 @@ std::size_t run_summary::total() const {
     return static_cast<std::size_t>(kept) + incomplete();
 }
 
-std::size_t run_summary::failures() const { return count_outcome(status::fail, false) + incomplete(); }
-std::size_t run_summary::skips() const { return count_outcome(status::skip, false); }
-std::size_t run_summary::successes() const { return count_outcome(status::success, true); }
-std::size_t run_summary::expected_failures() const { return count_outcome(status::xfail, true); }
-std::size_t run_summary::unexpected_successes() const { return count_outcome(status::uxsuccess, true); }
+std::size_t run_summary::failures() const { return count_outcome(status::fail) + incomplete(); }
+std::size_t run_summary::skips() const { return count_outcome(status::skip); }
 
 std::optional<double> run_summary::wall_seconds() const {
     if (!first_time_ || !last_time_) return std::nullopt;
@@ -199,45 +227,434 @@ result<run_summary, std::string> summarize(std::string_view stream_bytes) {
     return summary;
 }
 
-result<test_durations, std::string> durations_of(std::string_view stream_bytes) {
-    struct timing {
-        std::size_t id_at;
-        std::uint32_t id_size;
-        bool open;
-        std::optional<subunit::timestamp> started, stopped;
+}  // namespace testr
+
+// --- run digests -------------------------------------------------------------
+
+namespace testr {
+namespace {
+
+constexpr status group_order[] = {status::success, status::uxsuccess, status::xfail, status::skip, status::fail};
+constexpr std::string_view digest_magic = "testr-mini run summary\n";
+
+std::uint64_t rotl(std::uint64_t x, int r) noexcept { return (x << r) | (x >> (64 - r)); }
+std::uint64_t load64(const char* p) noexcept {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+}
+
+/// Appends little-endian integers and length-prefixed strings.
+struct writer {
+    std::string out;
+    void u8(std::uint8_t v) { out.push_back(static_cast<char>(v)); }
+    void u32(std::uint32_t v) {
+        for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+    }
+    void u64(std::uint64_t v) {
+        for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+    }
+    void f64(double v) { u64(std::bit_cast<std::uint64_t>(v)); }
+    void str(std::string_view s) {
+        u64(s.size());
+        out.append(s);
+    }
+    void time(const std::optional<subunit::timestamp>& t) {
+        u8(t ? 1 : 0);
+        u64(t ? static_cast<std::uint64_t>(t->seconds) : 0);
+        u32(t ? t->nanoseconds : 0);
+    }
+};
+
+/// Reads what writer wrote; the first read past the end or a bad value
+/// sets `error` and makes every later read return zero.
+struct reader {
+    std::string_view in;
+    std::size_t at = 0;
+    std::string error;
+    bool need(std::uint64_t n, const char* what) {
+        if (!error.empty()) return false;
+        if (n > in.size() - at) {
+            error = std::string("cut short in ") + what + " at byte " + std::to_string(at);
+            return false;
+        }
+        return true;
+    }
+    std::uint64_t uint(int bytes, const char* what) {
+        if (!need(static_cast<std::uint64_t>(bytes), what)) return 0;
+        std::uint64_t v = 0;
+        for (int i = 0; i < bytes; ++i) v |= std::uint64_t{static_cast<unsigned char>(in[at + static_cast<std::size_t>(i)])} << (8 * i);
+        at += static_cast<std::size_t>(bytes);
+        return v;
+    }
+    std::uint8_t u8(const char* what) { return static_cast<std::uint8_t>(uint(1, what)); }
+    std::uint32_t u32(const char* what) { return static_cast<std::uint32_t>(uint(4, what)); }
+    std::uint64_t u64(const char* what) { return uint(8, what); }
+    double f64(const char* what) { return std::bit_cast<double>(u64(what)); }
+    std::string str(const char* what) {
+        const std::uint64_t n = u64(what);
+        if (!need(n, what)) return {};
+        std::string s(in.substr(at, n));
+        at += n;
+        return s;
+    }
+    /// A count of items of at least `item_size` bytes each, checked against
+    /// what is left so that a damaged count allocates nothing.
+    std::uint64_t count(std::size_t item_size, const char* what) {
+        const std::uint64_t n = u64(what);
+        if (error.empty() && n > (in.size() - at) / item_size) {
+            error = std::string("impossible count in ") + what + " at byte " + std::to_string(at - 8);
+            return 0;
+        }
+        return n;
+    }
+    std::optional<subunit::timestamp> time(const char* what) {
+        const bool set = u8(what) != 0;
+        const auto seconds = static_cast<std::int64_t>(u64(what));
+        const std::uint32_t nanos = u32(what);
+        if (!set) return std::nullopt;
+        return subunit::timestamp{seconds, nanos};
+    }
+};
+
+}  // namespace
+
+namespace {
+constexpr std::uint64_t p1 = 0x9E3779B185EBCA87ULL, p2 = 0xC2B2AE3D27D4EB4FULL, p3 = 0x165667B19E3779F9ULL,
+                        p4 = 0x85EBCA77C2B2AE63ULL, p5 = 0x27D4EB2F165667C5ULL;
+std::uint64_t mix(std::uint64_t acc, std::uint64_t lane) noexcept { return rotl(acc + lane * p2, 31) * p1; }
+}  // namespace
+
+// xxHash64's structure: four independent lanes of multiply-rotate over
+// 32-byte stripes, so the loop runs at memory speed, then every lane and the
+// last < 32 bytes folded in.
+void content_hasher::stripes(const char* p, std::size_t count) noexcept {
+    for (std::size_t i = 0; i < count; ++i, p += 32) {
+        lanes_[0] = mix(lanes_[0], load64(p));
+        lanes_[1] = mix(lanes_[1], load64(p + 8));
+        lanes_[2] = mix(lanes_[2], load64(p + 16));
+        lanes_[3] = mix(lanes_[3], load64(p + 24));
+    }
+}
+
+content_hasher::content_hasher() noexcept : lanes_{p1 + p2, p2, 0, 0 - p1} {}
+
+void content_hasher::update(std::string_view bytes) noexcept {
+    size_ += bytes.size();
+    if (held_ > 0) {
+        const std::size_t take = std::min(bytes.size(), sizeof buffer_ - held_);
+        std::memcpy(buffer_ + held_, bytes.data(), take);
+        held_ += take;
+        bytes.remove_prefix(take);
+        if (held_ < sizeof buffer_) return;
+        stripes(buffer_, 1);
+        held_ = 0;
+    }
+    const std::size_t whole = bytes.size() / 32;
+    stripes(bytes.data(), whole);
+    bytes.remove_prefix(whole * 32);
+    std::memcpy(buffer_, bytes.data(), bytes.size());
+    held_ = bytes.size();
+}
+
+std::uint64_t content_hasher::finish() const noexcept {
+    std::uint64_t h;
+    if (size_ >= 32) {
+        h = rotl(lanes_[0], 1) + rotl(lanes_[1], 7) + rotl(lanes_[2], 12) + rotl(lanes_[3], 18);
+        for (std::uint64_t v : lanes_) h = (h ^ mix(0, v)) * p1 + p4;
+    } else {
+        h = p5;
+    }
+    h += size_;
+    const char* p = buffer_;
+    const char* end = buffer_ + held_;
+    for (; end - p >= 8; p += 8) h = rotl(h ^ mix(0, load64(p)), 27) * p1 + p4;
+    for (; p < end; ++p) h = rotl(h ^ (static_cast<unsigned char>(*p) * p5), 11) * p1;
+    h ^= h >> 33;
+    h *= p2;
+    h ^= h >> 29;
+    h *= p3;
+    h ^= h >> 32;
+    return h;
+}
+
+std::uint64_t content_checksum(std::string_view bytes) noexcept {
+    content_hasher h;
+    h.update(bytes);
+    return h.finish();
+}
+
+std::size_t run_digest::total(const std::vector<std::string>& filter_tags) const {
+    std::uint64_t n = incomplete;
+    for (const tag_group& g : groups) {
+        const bool filtered = std::any_of(g.tags.begin(), g.tags.end(), [&](const std::string& t) {
+            return std::find(filter_tags.begin(), filter_tags.end(), t) != filter_tags.end();
+        });
+        for (std::size_t k = 0; k < g.counts.size(); ++k)
+            if (!filtered || group_order[k] == status::fail) n += g.counts[k];
+    }
+    return static_cast<std::size_t>(n);
+}
+
+std::size_t run_digest::failures() const {
+    std::uint64_t n = incomplete;
+    for (const tag_group& g : groups) n += g.counts[4];
+    return static_cast<std::size_t>(n);
+}
+
+std::size_t run_digest::skips() const {
+    std::uint64_t n = 0;
+    for (const tag_group& g : groups) n += g.counts[3];
+    return static_cast<std::size_t>(n);
+}
+
+std::optional<double> run_digest::wall_seconds() const {
+    if (!first_time || !last_time) return std::nullopt;
+    return to_seconds(*first_time, *last_time);
+}
+
+namespace {
+/// magic, version, head size: what digest_head_size needs to see.
+constexpr std::size_t digest_preamble = digest_magic.size() + 4 + 8;
+
+void put_timing(writer& w, const run_digest::timing& t) {
+    w.f64(t.seconds);
+    w.u64(t.id_at);
+    w.u32(t.id_size);
+}
+run_digest::timing get_timing(reader& r, const char* what) {
+    run_digest::timing t;
+    t.seconds = r.f64(what);
+    t.id_at = r.u64(what);
+    t.id_size = r.u32(what);
+    return t;
+}
+}  // namespace
+
+std::string serialize(const run_digest& d) {
+    // Two parts, each with its checksum: the head (what every report
+    // needs, kilobytes) and the durations of every test, which only
+    // `slowest --all` reads.
+    writer head;
+    head.u64(d.run_length);
+    head.u64(d.run_checksum);
+    head.u8(d.failing_file ? 1 : 0);
+    head.u64(d.failing_file ? d.failing_file->first : 0);
+    head.u64(d.failing_file ? d.failing_file->second : 0);
+    head.time(d.first_time);
+    head.time(d.last_time);
+    head.u64(d.incomplete);
+    head.u64(d.groups.size());
+    for (const auto& g : d.groups) {
+        head.u64(g.tags.size());
+        for (const auto& t : g.tags) head.str(t);
+        for (std::uint64_t c : g.counts) head.u64(c);
+    }
+    head.u64(d.failing_ids.size());
+    for (const auto& id : d.failing_ids) head.str(id);
+    head.u64(d.failing_events.size());
+    for (const auto& s : d.failing_events) {
+        head.u64(s.offset);
+        head.u64(s.size);
+    }
+    head.u64(d.slowest.size());
+    for (const auto& t : d.slowest) put_timing(head, t);
+    head.str(d.extra_ids);
+    writer w;
+    w.out.append(digest_magic);
+    w.u32(run_digest::version);
+    w.u64(head.out.size());
+    w.out += head.out;
+    w.u64(content_checksum(w.out));
+    writer tail;
+    tail.u64(d.durations.size());
+    for (const auto& t : d.durations) put_timing(tail, t);
+    w.out += tail.out;
+    w.u64(content_checksum(tail.out));
+    return std::move(w.out);
+}
+
+std::optional<std::size_t> digest_head_size(std::string_view first_bytes) {
+    if (first_bytes.size() < digest_preamble || !first_bytes.starts_with(digest_magic)) return std::nullopt;
+    const std::uint64_t head = load64(first_bytes.data() + digest_magic.size() + 4);
+    if (head > (std::uint64_t{1} << 40)) return std::nullopt;
+    return static_cast<std::size_t>(digest_preamble + head + 8);
+}
+
+result<run_digest, std::string> parse_digest(std::string_view bytes, bool durations) {
+    if (!bytes.starts_with(digest_magic)) return unexpected{std::string("not a run summary (no signature)")};
+    if (bytes.size() < digest_preamble) return unexpected{std::string("cut short in its signature")};
+    reader r{bytes, digest_magic.size(), {}};
+    if (const std::uint32_t v = r.u32("version"); v != run_digest::version)
+        return unexpected{"version " + std::to_string(v) + ", this build reads " + std::to_string(run_digest::version)};
+    const auto head_end = digest_head_size(bytes);
+    if (!head_end || *head_end > bytes.size()) return unexpected{std::string("cut short in its head")};
+    const std::size_t body_end = *head_end - 8;
+    if (load64(bytes.data() + body_end) != content_checksum(bytes.substr(0, body_end)))
+        return unexpected{std::string("checksum mismatch in its head (damaged file)")};
+    r = reader{bytes.substr(0, body_end), digest_preamble, {}};
+    run_digest d;
+    d.run_length = r.u64("run length");
+    d.run_checksum = r.u64("run checksum");
+    const bool has_failing = r.u8("failing file") != 0;
+    const std::uint64_t failing_length = r.u64("failing file");
+    const std::uint64_t failing_sum = r.u64("failing file");
+    if (has_failing) d.failing_file = {failing_length, failing_sum};
+    d.first_time = r.time("first time");
+    d.last_time = r.time("last time");
+    d.incomplete = r.u64("incomplete");
+    d.groups.resize(r.count(8 + 40, "tag groups"));
+    for (auto& g : d.groups) {
+        g.tags.resize(r.count(8, "tags"));
+        for (auto& t : g.tags) t = r.str("tag");
+        for (auto& c : g.counts) c = r.u64("counts");
+    }
+    d.failing_ids.resize(r.count(8, "failing ids"));
+    for (auto& id : d.failing_ids) id = r.str("failing id");
+    d.failing_events.resize(r.count(16, "failing events"));
+    for (auto& s : d.failing_events) {
+        s.offset = r.u64("failing events");
+        s.size = r.u64("failing events");
+    }
+    d.slowest.resize(r.count(20, "slowest"));
+    for (auto& t : d.slowest) t = get_timing(r, "slowest");
+    d.extra_ids = r.str("extra ids");
+    if (r.error.empty() && r.at != r.in.size()) r.error = "trailing bytes in its head at byte " + std::to_string(r.at);
+    if (durations) {
+        if (bytes.size() < *head_end + 16) return unexpected{std::string("cut short in its durations")};
+        const std::string_view tail = bytes.substr(*head_end, bytes.size() - *head_end - 8);
+        if (load64(bytes.data() + bytes.size() - 8) != content_checksum(tail))
+            return unexpected{std::string("checksum mismatch in its durations (damaged file)")};
+        reader t{tail, 0, {}};
+        d.durations.resize(t.count(20, "durations"));
+        for (auto& x : d.durations) x = get_timing(t, "durations");
+        if (t.error.empty() && t.at != t.in.size()) t.error = "trailing bytes after its durations";
+        if (r.error.empty()) r.error = std::move(t.error);
+    }
+    if (!r.error.empty()) return unexpected{std::move(r.error)};
+    auto bad_id = [&](const run_digest::timing& t) {
+        const bool extra = (t.id_at & run_digest::extra_bit) != 0;
+        const std::uint64_t at = t.id_at & ~run_digest::extra_bit, limit = extra ? d.extra_ids.size() : d.run_length;
+        return at > limit || t.id_size > limit - at;
     };
-    // Memory is most of the cost here: the ids, distinct, never outgrow the
-    // stream, and the per-test guess is summarize()'s; untouched capacity
-    // costs nothing, while each regrowth faults fresh pages in.
-    std::string ids;
-    ids.reserve(stream_bytes.size());
-    const std::size_t guess = stream_bytes.size() / 100;
-    std::vector<timing> tests;
-    tests.reserve(guess);
-    detail::record_index index(guess);
-    auto id_of = [&](std::uint32_t n) { return std::string_view(ids).substr(tests[n].id_at, tests[n].id_size); };
-    subunit::decoder dec([&](const subunit::event_view& e, std::string_view) {
-        if (!e.test_id) return;
-        const auto [n, added] = index.insert(*e.test_id, id_of);
-        if (added) {
-            tests.push_back({ids.size(), static_cast<std::uint32_t>(e.test_id->size()), false, std::nullopt, std::nullopt});
-            ids += *e.test_id;
+    if (std::any_of(d.durations.begin(), d.durations.end(), bad_id) || std::any_of(d.slowest.begin(), d.slowest.end(), bad_id))
+        return unexpected{std::string("duration id out of range")};
+    for (const auto& s : d.failing_events)
+        if (s.offset > d.run_length || s.size > d.run_length - s.offset)
+            return unexpected{std::string("failing event out of range")};
+    return d;
+}
+
+digest_builder::digest_builder() { summary_.keep_attachments(false); }
+
+const test_record* digest_builder::add(const subunit::event_view& e, std::string_view stored) {
+    const test_record* r = summary_.add(e);
+    std::uint32_t record = no_test;
+    if (r != nullptr) {
+        record = static_cast<std::uint32_t>(r - summary_.tests().data());
+        if (record == id_at_.size()) id_at_.push_back(no_offset);
+        if (id_at_[record] == no_offset) {
+            // Encoded packets hold the id verbatim; a parser report's bytes do not.
+            const std::size_t at = stored.find(*e.test_id);
+            if (at != std::string_view::npos) id_at_[record] = size_ + at;
         }
-        timing& t = tests[n];
-        if (e.test_status == status::exists) {
-            t.open = false;  // ends a life, times untouched, as in run_summary::add
-            return;
-        }
-        advance_life(t.open, t.started, t.stopped, e.test_status, e.time);
-    });
-    dec.feed(stream_bytes);
-    dec.finish();
-    test_durations out;
-    out.tests_.reserve(tests.size());
-    for (const timing& t : tests)
-        if (t.started && t.stopped) out.tests_.push_back({t.id_at, t.id_size, to_seconds(*t.started, *t.stopped)});
-    out.ids_ = std::move(ids);
+    }
+    // One event's bytes are under 4 MiB (one packet, or a 1 MiB text run),
+    // so its size fits; a huge remainder is split rather than truncated.
+    for (std::string_view rest = stored;;) {
+        const auto n = static_cast<std::uint32_t>(std::min<std::size_t>(rest.size(), std::uint32_t{0xFFFFFFFF}));
+        events_.push_back({record, n});
+        rest.remove_prefix(n);
+        if (rest.empty()) break;
+    }
+    size_ += stored.size();
+    return r;
+}
+
+std::string digest_builder::failing_events(std::string_view stored_bytes) const {
+    const auto& tests = summary_.tests();
+    std::string out;
+    std::size_t at = 0;
+    for (const event_ref& e : events_) {
+        if (e.record != no_test && is_failure(tests[e.record].status)) out.append(stored_bytes.substr(at, e.size));
+        at += e.size;
+    }
     return out;
+}
+
+run_digest digest_builder::digest() const {
+    const run_summary& s = summary_;
+    run_digest d;
+    d.run_length = size_;
+    d.first_time = s.first_time_;
+    d.last_time = s.last_time_;
+    d.incomplete = s.incomplete();
+    // Completions sharing a tag list share its slice; distinct slices with
+    // equal lists are merged by content.
+    std::unordered_map<std::string, std::size_t> group_of;
+    std::uint32_t last_first = 0, last_count = 0;
+    std::size_t last_group = static_cast<std::size_t>(-1);
+    for (const auto& c : s.completions_) {
+        if (last_group == static_cast<std::size_t>(-1) || c.first_tag != last_first || c.tag_count != last_count) {
+            std::vector<std::string> tags(s.tags_.begin() + c.first_tag, s.tags_.begin() + c.first_tag + c.tag_count);
+            std::sort(tags.begin(), tags.end());
+            tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+            std::string key;
+            for (const auto& t : tags) (key += std::to_string(t.size()) + ':') += t;
+            const auto [it, added] = group_of.try_emplace(std::move(key), d.groups.size());
+            if (added) d.groups.push_back({std::move(tags), {}});
+            last_group = it->second;
+            last_first = c.first_tag;
+            last_count = c.tag_count;
+        }
+        const auto k = static_cast<std::size_t>(std::find(std::begin(group_order), std::end(group_order), c.status) -
+                                                std::begin(group_order));
+        ++d.groups[last_group].counts[k];
+    }
+    const auto& tests = s.tests();
+    for (std::size_t i = 0; i < tests.size(); ++i) {
+        const test_record& r = tests[i];
+        if (is_failure(r.status)) d.failing_ids.push_back(r.id);
+        const auto seconds = r.seconds();
+        if (!seconds) continue;
+        run_digest::timing t{*seconds, id_at_[i], static_cast<std::uint32_t>(r.id.size())};
+        if (t.id_at == no_offset) {
+            t.id_at = d.extra_ids.size() | run_digest::extra_bit;
+            d.extra_ids += r.id;
+        }
+        d.durations.push_back(t);
+    }
+    std::uint64_t at = 0;
+    for (const event_ref& e : events_) {
+        if (e.record != no_test && is_failure(tests[e.record].status) && e.size > 0) {
+            if (!d.failing_events.empty() && d.failing_events.back().offset + d.failing_events.back().size == at)
+                d.failing_events.back().size += e.size;
+            else
+                d.failing_events.push_back({at, e.size});
+        }
+        at += e.size;
+    }
+    // The slowest few, as `slowest` shows them: ties keep stream order.
+    std::vector<std::uint32_t> order(d.durations.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
+    const std::size_t kept = std::min(order.size(), run_digest::slowest_kept);
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(kept), order.end(),
+                      [&](std::uint32_t a, std::uint32_t b) {
+                          const double x = d.durations[a].seconds, y = d.durations[b].seconds;
+                          return x != y ? x > y : a < b;
+                      });
+    for (std::size_t i = 0; i < kept; ++i) d.slowest.push_back(d.durations[order[i]]);
+    return d;
+}
+
+run_digest digest_of(std::string_view stored_bytes) {
+    digest_builder b;
+    subunit::decoder dec([&](const subunit::event_view& e, std::string_view raw) { b.add(e, raw); });
+    dec.feed(stored_bytes);
+    dec.finish();
+    run_digest d = b.digest();
+    d.run_checksum = content_checksum(stored_bytes);
+    return d;
 }
 
 }  // namespace testr

@@ -19,10 +19,12 @@
 #pragma once
 
 #include <cstddef>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "record_index.hpp"
@@ -92,16 +94,11 @@ public:
     std::size_t failures() const;
     /// testr's "skips=": skip completions (filter tags do not apply).
     std::size_t skips() const;
-    /// Completions with status success / xfail / uxsuccess, less filtered ones.
-    std::size_t successes() const;
-    std::size_t expected_failures() const;
-    std::size_t unexpected_successes() const;
     /// Whether testr would say PASSED: no failures.
     bool passed() const { return failures() == 0; }
 
-    /// Earliest and latest timestamp over every event, with or without test id.
+    /// Earliest timestamp over every event, with or without test id.
     std::optional<subunit::timestamp> first_time() const noexcept { return first_time_; }
-    std::optional<subunit::timestamp> last_time() const noexcept { return last_time_; }
     /// last - first: testr's "Ran N tests in X s".
     std::optional<double> wall_seconds() const;
 
@@ -119,6 +116,7 @@ public:
 
 private:
     friend result<run_summary, std::string> summarize(std::string_view stream_bytes);
+    friend class digest_builder;
 
     /// One ending of a life. Its final event's tags (what filter_tags test)
     /// are tags_[first_tag, first_tag + tag_count): consecutive completions
@@ -128,10 +126,18 @@ private:
         subunit::status status;
         std::uint32_t first_tag, tag_count;
     };
+    /// Indexes of one record's distinct tags and attachment names, made
+    /// once it has many: a linear search per event would make a test with
+    /// 10^5 tags or file names quadratic.
+    struct name_index {
+        detail::record_index tags, files;
+    };
     test_record& record_for(std::string_view id);
+    void add_tags(test_record& r, std::size_t i, const std::vector<std::string_view>& tags);
+    void add_file(test_record& r, std::size_t i, const subunit::event_view& e);
     void add_completion(subunit::status s, const std::vector<std::string_view>& tags);
     std::size_t incomplete() const;
-    std::size_t count_outcome(subunit::status s, bool filtered) const;
+    std::size_t count_outcome(subunit::status s) const;
     bool is_filtered(const completion& c) const;
 
     std::vector<test_record> tests_;
@@ -144,6 +150,7 @@ private:
     std::vector<attachment> stray_;
     std::optional<subunit::timestamp> first_time_, last_time_;
     bool keep_attachments_ = true;
+    std::unordered_map<std::uint32_t, name_index> names_;  // by record number
 };
 
 /// Decodes a whole stream into a summary. Never fails on bad bytes: the
@@ -152,38 +159,125 @@ private:
 /// of failure does not change the signature.
 result<run_summary, std::string> summarize(std::string_view stream_bytes);
 
-/// One test's duration: its record's test_record::seconds().
-struct test_duration {
-    std::string_view id;
-    double seconds;
-};
+/// A fast 64-bit checksum of `bytes` (not cryptographic): what a run's
+/// summary records of its run file, to tell a damaged or replaced file.
+std::uint64_t content_checksum(std::string_view bytes) noexcept;
 
-/// The tests of a stream that have a duration, in first-appearance order:
-/// what `slowest` needs, for a fraction of summarize()'s time and memory
-/// (no records, tags or attachments; every id in one string). Movable.
-class test_durations {
+/// content_checksum over bytes that come in pieces: the same value for the
+/// same bytes however they are split.
+class content_hasher {
 public:
-    std::size_t size() const noexcept { return tests_.size(); }
-    bool empty() const noexcept { return tests_.empty(); }
-    /// The i-th test; its id views this object.
-    test_duration operator[](std::size_t i) const {
-        const entry& t = tests_[i];
-        return {std::string_view(ids_).substr(t.id_at, t.id_size), t.seconds};
-    }
+    content_hasher() noexcept;
+    void update(std::string_view bytes) noexcept;
+    std::uint64_t finish() const noexcept;
+    std::uint64_t size() const noexcept { return size_; }
 
 private:
-    friend result<test_durations, std::string> durations_of(std::string_view stream_bytes);
-    struct entry {
-        std::size_t id_at;  // offsets, not views: ids_ may move with the object
-        std::size_t id_size;
-        double seconds;
-    };
-    std::string ids_;
-    std::vector<entry> tests_;
+    void stripes(const char* p, std::size_t count) noexcept;
+    std::uint64_t lanes_[4];
+    std::uint64_t size_ = 0;
+    char buffer_[32] = {};
+    std::size_t held_ = 0;
 };
 
-/// Decodes a whole stream for its tests' durations. Same lives and times as
-/// summarize() (and never fails on bad bytes either).
-result<test_durations, std::string> durations_of(std::string_view stream_bytes);
+/// What the repository keeps beside each run (docs/repository.md, "Run
+/// summaries"): testr's counts, the failing tests and where their events
+/// are, every test's duration and where its id is, so that reports need not
+/// decode the run. Offsets are into the run file's bytes.
+struct run_digest {
+    /// Bumped whenever the serialised layout changes; other versions are
+    /// rebuilt from the run.
+    static constexpr std::uint32_t version = 1;
+    /// Counts of completions per outcome for one distinct tag list (what
+    /// filter_tags test), in the order success, uxsuccess, xfail, skip, fail.
+    struct tag_group {
+        std::vector<std::string> tags;
+        std::array<std::uint64_t, 5> counts{};
+        friend bool operator==(const tag_group&, const tag_group&) = default;
+    };
+    struct span {
+        std::uint64_t offset = 0, size = 0;
+        friend bool operator==(const span&, const span&) = default;
+    };
+    struct timing {
+        double seconds = 0;
+        /// Where the id is: an offset into the run file, or, with the top
+        /// bit set, into extra_ids (an id not found verbatim in its event's
+        /// bytes, e.g. "subunit.parser").
+        std::uint64_t id_at = 0;
+        std::uint32_t id_size = 0;
+        friend bool operator==(const timing&, const timing&) = default;
+    };
+    static constexpr std::uint64_t extra_bit = std::uint64_t{1} << 63;
+
+    std::uint64_t run_length = 0, run_checksum = 0;
+    /// Length and checksum of the repository's `failing` file as this run's
+    /// commit wrote it; absent for a summary rebuilt from the run alone.
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> failing_file;
+    std::optional<subunit::timestamp> first_time, last_time;
+    std::uint64_t incomplete = 0;  ///< tests whose last life did not complete
+    std::vector<tag_group> groups;
+    std::vector<std::string> failing_ids;  ///< first-appearance order
+    std::vector<span> failing_events;      ///< every event of those tests, in stream order
+    std::vector<timing> durations;         ///< tests with both times, first-appearance order
+    std::vector<timing> slowest;           ///< the slowest_kept slowest of them, slowest first, ties in stream order
+    std::string extra_ids;
+    static constexpr std::size_t slowest_kept = 10;
+
+    /// As run_summary's, with `filter_tags` applied to the run count.
+    std::size_t total(const std::vector<std::string>& filter_tags) const;
+    std::size_t failures() const;
+    std::size_t skips() const;
+    std::optional<double> wall_seconds() const;
+
+    friend bool operator==(const run_digest&, const run_digest&) = default;
+};
+
+/// The digest's file content: a versioned binary layout in two parts, each
+/// with its own checksum: a head of kilobytes (everything but `durations`),
+/// then the durations.
+std::string serialize(const run_digest& d);
+/// How many bytes from the start hold the head, from (at least) the first
+/// 35; nullopt when they are not a digest's.
+std::optional<std::size_t> digest_head_size(std::string_view first_bytes);
+/// Parses serialize()'s output, or only its head (`durations` false: then
+/// `bytes` may end there, and durations stay empty). An error for anything
+/// else: another version, a cut or damaged file.
+result<run_digest, std::string> parse_digest(std::string_view bytes, bool durations = true);
+
+/// Follows a run as it is stored, for its digest: the run's summary
+/// (without attachments), and where each event and id lies in the stored
+/// bytes. Movable.
+class digest_builder {
+public:
+    digest_builder();
+    /// `stored` is the event's bytes exactly as stored, right after the
+    /// previous event's (empty for an event that has no bytes of its own).
+    /// Returns the event's record, as run_summary::add.
+    const test_record* add(const subunit::event_view& e, std::string_view stored);
+    const run_summary& summary() const noexcept { return summary_; }
+    /// Bytes followed so far.
+    std::uint64_t size() const noexcept { return size_; }
+    /// The failing tests' events cut out of the stored bytes.
+    std::string failing_events(std::string_view stored_bytes) const;
+    /// The digest; run_length is size(), run_checksum and failing_file are
+    /// the caller's to set.
+    run_digest digest() const;
+
+private:
+    static constexpr std::uint32_t no_test = static_cast<std::uint32_t>(-1);
+    static constexpr std::uint64_t no_offset = static_cast<std::uint64_t>(-1);
+    struct event_ref {
+        std::uint32_t record;  // position in summary_.tests(), or no_test
+        std::uint32_t size;
+    };
+    run_summary summary_;
+    std::vector<event_ref> events_;
+    std::vector<std::uint64_t> id_at_;  // per record: its id's offset in the stored bytes
+    std::uint64_t size_ = 0;
+};
+
+/// Decodes a stored run for its digest, checksum and length included.
+run_digest digest_of(std::string_view stored_bytes);
 
 }  // namespace testr

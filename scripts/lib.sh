@@ -13,6 +13,7 @@ BASE_PACKAGES=(
   python3-testscenarios
   googletest libgtest-dev catch2
   python3-stestr libdb-dev
+  time
 )
 
 # ensure_packages PKG...: installs the missing ones (as root) or prints the

@@ -271,7 +271,8 @@ TEST_SUITE("repository runs") {
         CHECK(missing.error().code == repo::repo_errc::no_such_run);
         CHECK(missing.error().message == "No run with id 3 in " + repo.path() + ".");
         CHECK(list_dir(repo.path()) ==
-              std::vector<std::string>{"0", "1", "2", "failing", "format", "lock", "next-stream", "times.tsv", "times.tsv.lock"});
+              std::vector<std::string>{"0", "0.summary", "1", "1.summary", "2", "2.summary", "failing", "format", "history-count",
+                                       "lock", "next-stream", "times.tsv", "times.tsv.lock"});
 
         // The durations went to times.tsv: passed for ok.*, failed for bad.*.
         const auto db = timesdb::open(repo.file(timesdb::file_name));
@@ -422,7 +423,7 @@ TEST_SUITE("repository concurrency and crashes") {
             seen.insert(tag);
         }
         CHECK(seen.size() == writers);
-        CHECK(list_dir(repo.path()).size() == writers + 6);  // no temporaries left
+        CHECK(list_dir(repo.path()).size() == 2 * writers + 7);  // runs, summaries; no temporaries left
         const auto db = timesdb::open(repo.file(timesdb::file_name));
         REQUIRE(db.has_value());
         CHECK(db->size() == 2 * writers);
@@ -439,7 +440,8 @@ TEST_SUITE("repository concurrency and crashes") {
             {commit_stage::locked, false, 0, false},          {commit_stage::run_renamed, false, 0, false},
             {commit_stage::failing_staged, false, 0, false},  {commit_stage::committed, false, 0, true},
             {commit_stage::failing_renamed, false, 0, true},  {commit_stage::locked, true, 1, false},  // staging failing
-            {commit_stage::locked, true, 2, false},                                                     // next-stream
+            {commit_stage::summary_written, false, 0, false}, {commit_stage::locked, true, 2, false},  // the summary
+            {commit_stage::locked, true, 3, false},                                                     // next-stream
         };
         for (const auto& c : cases) {
             CAPTURE(static_cast<int>(c.stage));
@@ -491,8 +493,9 @@ TEST_SUITE("repository concurrency and crashes") {
             CHECK(final_state.failing ==
                   (c.visible ? std::vector<std::string>{"bad.new", "bad.next"} : std::vector<std::string>{"bad.next", "bad.old"}));
             auto names = list_dir(repo.path());
-            std::vector<std::string> expected{"0", "1", "failing", "format", "lock", "next-stream", "times.tsv", "times.tsv.lock"};
-            if (c.visible) expected.insert(expected.begin() + 2, "2");
+            std::vector<std::string> expected{"0",    "0.summary",   "1",         "1.summary",     "failing",
+                                              "format", "history-count", "lock", "next-stream", "times.tsv", "times.tsv.lock"};
+            if (c.visible) expected.insert(expected.begin() + 4, {"2", "2.summary"});
             CHECK(names == expected);
         }
     }
@@ -571,5 +574,146 @@ TEST_SUITE("repository concurrency and crashes") {
         ::chmod(repo.path().c_str(), 0755);
         CHECK(timesdb_test::exited_cleanly(child));
         CHECK_MESSAGE(child.report.empty(), child.report);
+    }
+
+    TEST_CASE("each run's summary: written at commit, equal to one rebuilt from the run, rebuilt when missing or damaged") {
+        temp_dir dir;
+        const auto repo = init_ok(dir.path());
+        stream_builder b;
+        b.run("a", status::success, 1, 0.5, {"worker-0"});
+        b.ev("slow", status::inprogress, 2.0, {"worker-1"}).file("slow", "traceback", "boom\n");
+        b.ev("slow", status::fail, 5.0, {"worker-1"});
+        b.ev("hung", status::inprogress, 6.0);
+        b.run("skipped", status::skip, 7, 0.25, {"worker-0"});
+        const std::string bytes = "noise\n" + b.bytes;
+        for (bool live : {false, true}) {
+            CAPTURE(live);
+            const unsigned id = live ? commit_events(repo, bytes, false).first : commit_stream(repo, bytes);
+            const std::string stored(ok(repo::read_run(repo, id)).view());
+            const run_digest d = ok(repo::read_summary(repo, id, true));
+            run_digest head = ok(repo::read_summary(repo, id));  // what reports read: all but the durations
+            CHECK(head.durations.empty());
+            head.durations = d.durations;
+            CHECK(head == d);
+            run_digest rebuilt = digest_of(stored);
+            CHECK_FALSE(rebuilt.failing_file.has_value());
+            const std::string failing = ok(repo::read_failing(repo));
+            rebuilt.failing_file = {failing.size(), content_checksum(failing)};
+            CHECK(d == rebuilt);
+            CHECK(d.run_length == stored.size());
+            CHECK(d.total({}) == 4);
+            CHECK(d.total({"worker-0"}) == 2);  // the filtered success and skip go; fail and hung stay
+            CHECK(d.failures() == 2);
+            CHECK(d.skips() == 1);
+            CHECK(d.failing_ids == std::vector<std::string>{"slow", "hung"});
+            REQUIRE(d.slowest.size() == 3);
+            CHECK(d.slowest[0].seconds == doctest::Approx(3.0));
+            CHECK(d.slowest[2] == d.durations[2]);  // "skipped", the fastest
+            const auto ids = ok(repo::read_run_spans(repo, id, d, {{d.slowest[0].id_at, 4}}));
+            CHECK(ids == "slow");
+            // The failing tests' events, cut out of the run, are those tests' lives.
+            const auto events = ok(repo::read_run_spans(repo, id, d, d.failing_events));
+            const auto failing_run = summarize(events);
+            REQUIRE(failing_run.has_value());
+            CHECK(failing_run->tests().size() == 2);
+            CHECK(failing_run->find("slow")->attachments.at(0).bytes == "boom\n");
+
+            // Missing: rebuilt and saved (without the failing file's record).
+            const std::string path = repo.file(std::to_string(id) + ".summary");
+            REQUIRE(::unlink(path.c_str()) == 0);
+            CHECK(ok(repo::read_summary(repo, id)).failures() == 2);
+            REQUIRE(std::filesystem::exists(path));
+            // Damaged (one byte flipped, or cut): rebuilt the same way.
+            std::string saved = read_bytes(path);
+            saved[saved.size() / 2] ^= 0x20;
+            write_bytes(path, saved);
+            CHECK(ok(repo::read_summary(repo, id)).total({}) == 4);
+            CHECK(parse_digest(read_bytes(path)).has_value());
+            write_bytes(path, read_bytes(path).substr(0, 30));
+            CHECK(ok(repo::read_summary(repo, id)).skips() == 1);
+        }
+    }
+
+    TEST_CASE("a damaged run file is told from an empty run: cut to 0 bytes, changed in place, a symbolic link") {
+        temp_dir dir;
+        const auto repo = init_ok(dir.path());
+        CHECK(commit_stream(repo, "") == 0u);  // an empty run is no damage
+        CHECK(ok(repo::read_summary(repo, 0)).total({}) == 0);
+        CHECK(ok(repo::read_run(repo, 0)).view().empty());
+        const std::string run = small_run("x");
+        CHECK(commit_stream(repo, run) == 1u);
+        const std::string path = repo.file("1");
+
+        write_bytes(path, "");
+        for (auto e : {repo::read_summary(repo, 1).error(), repo::read_run(repo, 1).error()}) {
+            CHECK(e.code == repo::repo_errc::damaged);
+            CHECK(e.message == "run 1 (" + path + ") is damaged: its file is empty where its commit recorded " +
+                                   std::to_string(run.size()) + "; a run file is never changed after its commit");
+        }
+        std::string changed = run;
+        changed[changed.size() / 2] ^= 1;
+        write_bytes(path, changed);
+        CHECK(repo::read_summary(repo, 1).has_value());  // the length is all a summary reader checks
+        auto bad = repo::read_run(repo, 1);
+        REQUIRE_FALSE(bad.has_value());
+        CHECK(bad.error().code == repo::repo_errc::damaged);
+        CHECK(bad.error().message.find("its bytes differ from those its commit recorded (checksum)") != std::string::npos);
+
+        REQUIRE(::unlink(path.c_str()) == 0);
+        REQUIRE(::symlink("/etc/passwd", path.c_str()) == 0);
+        for (auto e : {repo::read_summary(repo, 1).error(), repo::read_run(repo, 1).error(),
+                       repo::read_run_spans(repo, 1, digest_of(run), {{0, 1}}).error()}) {
+            CHECK(e.code == repo::repo_errc::damaged);
+            CHECK(e.message.find(path + " is a symbolic link") == 0);
+        }
+    }
+
+    TEST_CASE("a failing file cut at a packet boundary, emptied or linked is damaged, with the run that wrote it") {
+        temp_dir dir;
+        const auto repo = init_ok(dir.path());
+        commit_stream(repo, spec_stream({"A=fail", "B=fail", "C=success"}));
+        const std::string path = repo.file("failing");
+        const std::string whole = read_bytes(path);
+        const std::string one = spec_stream({"A=fail"});
+        REQUIRE(whole.starts_with(one));
+        CHECK(ok(repo::read_failing(repo)) == whole);
+        write_bytes(path, one);  // still a valid stream: only the length tells
+        auto cut = repo::read_failing(repo);
+        REQUIRE_FALSE(cut.has_value());
+        CHECK(cut.error().code == repo::repo_errc::damaged);
+        CHECK(cut.error().message == path + " is damaged: it has " + std::to_string(one.size()) +
+                                         " bytes where the commit of run 0 wrote " + std::to_string(whole.size()) +
+                                         " bytes; `testr-mini run --failing` would miss tests");
+        REQUIRE(::unlink(path.c_str()) == 0);
+        CHECK(repo::read_failing(repo).error().message.find("is missing") != std::string::npos);
+        REQUIRE(::symlink("/etc/passwd", path.c_str()) == 0);
+        CHECK(repo::read_failing(repo).error().message.find("is a symbolic link") != std::string::npos);
+        REQUIRE(::unlink(path.c_str()) == 0);
+        write_bytes(path, whole);
+        CHECK(ok(repo::read_failing(repo)) == whole);
+        // The next commit records its own failing file.
+        commit_stream(repo, spec_stream({"A=success"}), true);
+        CHECK(our_failing(repo) == std::vector<std::string>{"B"});
+    }
+
+    TEST_CASE("history_size: times.tsv's test count, remembered until the store is replaced") {
+        temp_dir dir;
+        const auto repo = init_ok(dir.path());
+        CHECK(repo::history_size(repo) == 0u);  // no store yet
+        commit_stream(repo, small_run("a"));
+        CHECK(read_bytes(repo.file("history-count")).ends_with(" 2\n"));  // the commit counted
+        commit_stream(repo, small_run("b"));
+        const auto db = timesdb::open(repo.file(timesdb::file_name));
+        REQUIRE(db.has_value());
+        CHECK(repo::history_size(repo) == db->size());
+        CHECK(db->size() == 4);
+        // A stale count is not believed: the key is the store's inode, size and mtime.
+        write_bytes(repo.file("history-count"), read_bytes(repo.file("history-count")).substr(0, 10) + "99\n");
+        CHECK(repo::history_size(repo) == 4u);
+        const std::string store = read_bytes(repo.file(timesdb::file_name));
+        write_bytes(repo.file(timesdb::file_name), store.substr(0, store.rfind('\n', store.size() - 2) + 1));
+        CHECK(repo::history_size(repo) == 3u);
+        write_bytes(repo.file(timesdb::file_name), "# testr-mini times v2\n");
+        CHECK_FALSE(repo::history_size(repo).has_value());  // not ours to count
     }
 }

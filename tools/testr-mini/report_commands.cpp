@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <unordered_map>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -30,6 +31,42 @@ int show_run(const app& a, const run_summary& run, const run_summary* previous, 
     return run.failures() ? exit_failed : exit_ok;
 }
 
+/// What a summary line needs of a run, from its stored run_digest.
+struct run_counts {
+    std::size_t tests, failures, skips;
+    std::optional<double> seconds;
+};
+run_counts counts_of(const run_digest& d, const std::vector<std::string>& filter) {
+    return {d.total(filter), d.failures(), d.skips(), d.wall_seconds()};
+}
+
+/// summarize_against's rules, for counts read from the stored summaries.
+summary_values values_of(const run_counts& run, const std::optional<run_counts>& previous, std::optional<unsigned> id) {
+    summary_values v;
+    v.tests = run.tests;
+    v.failures = run.failures;
+    v.skips = run.skips;
+    v.successful = v.failures == 0;
+    v.run_id = id;
+    v.seconds = run.seconds;
+    if (previous) {
+        v.tests_delta = static_cast<long>(v.tests) - static_cast<long>(previous->tests);
+        if (v.failures) v.failures_delta = static_cast<long>(v.failures) - static_cast<long>(previous->failures);
+        if (v.seconds && *v.seconds != 0 && previous->seconds && *previous->seconds != 0)
+            v.seconds_delta = *v.seconds - *previous->seconds;
+    }
+    return v;
+}
+
+/// The previous run's counts for the deltas (unfiltered, as testr), or
+/// nothing when there is none or it cannot be read.
+std::optional<run_counts> previous_counts(const repo::repository& r, std::optional<unsigned> id) {
+    if (!id) return std::nullopt;
+    auto d = repo::read_summary(r, *id);
+    if (!d) return std::nullopt;
+    return counts_of(*d, {});
+}
+
 }  // namespace
 
 int init_command(const app& a) {
@@ -47,10 +84,23 @@ int last_command(const app& a, bool subunit, std::optional<unsigned> wanted) {
         write_stdout(bytes->view());
         return exit_ok;  // the stream was written
     }
-    run_summary run = stored_summary(r, id);
-    run.set_filter_tags(filter_tags(a));
-    std::optional<run_summary> previous = id > 0 ? comparison_run(r, id - 1) : std::nullopt;
-    return show_run(a, run, previous ? &*previous : nullptr, id);
+    // The stored summary has the counts; only the failing tests' events
+    // are read from the run, for their tracebacks.
+    auto digest = repo::read_summary(r, id);
+    if (!digest) throw cli_error(digest.error().message);
+    std::string out;
+    if (!digest->failing_events.empty()) {
+        auto events = repo::read_run_spans(r, id, *digest, digest->failing_events);
+        if (!events) throw cli_error(events.error().message);
+        auto failing = summarize(*events);
+        if (!failing) throw cli_error("run " + std::to_string(id) + ": " + failing.error());
+        for (auto& t : failing->tests())
+            if (is_failure(t.status)) out += format_failure(t);
+    }
+    const auto previous = previous_counts(r, id > 0 ? std::optional<unsigned>(id - 1) : std::nullopt);
+    if (!a.quiet) out += format_summary(values_of(counts_of(*digest, filter_tags(a)), previous, id));
+    write_stdout(out);
+    return digest->failures() ? exit_failed : exit_ok;
 }
 
 int failing_command(const app& a, bool subunit, bool list) {
@@ -78,20 +128,38 @@ int failing_command(const app& a, bool subunit, bool list) {
 
 int load_command(const app& a, const std::vector<std::string>& streams, bool partial, bool force_init, bool subunit) {
     repo::repository r = a.open_or_init_repository(force_init);
-    std::optional<run_summary> previous = comparison_run(r);
+    std::optional<run_counts> previous;
+    if (auto latest = repo::latest_id(r); latest && *latest) previous = previous_counts(r, **latest);
     auto writer = repo::begin_run(r);
     if (!writer) throw cli_error(writer.error().message);
-    run_summary summary;
-    summary.set_filter_tags(filter_tags(a));
-    // The same sink as `run`: stored as it arrives, whatever stdout does.
-    stream_sink sink(*writer, summary, subunit);
+    // The same sink as `run` (stored as it arrives, whatever stdout does),
+    // without a summary of its own: the writer follows the run, and only
+    // the attachments, which it does not keep, are gathered here for the
+    // failures shown as they come.
+    stream_sink sink(*writer, nullptr, subunit);
+    std::unordered_map<std::string, std::vector<attachment>> files;
+    const bool show = !subunit && !a.quiet;
     bool stdout_broken = false;
     auto on_event = [&](const subunit::event_view& e, std::string_view encoded) {
         sink.on(events::stream_event{0, e, encoded});
-        if (subunit || a.quiet || stdout_broken || !is_outcome(e.test_status) || !is_failure(e.test_status)) return;
+        if (!show || stdout_broken || !e.test_id) return;
+        if (e.file_name && !e.file_bytes.empty()) {
+            auto& mine = files[std::string(*e.test_id)];
+            auto it = std::find_if(mine.begin(), mine.end(), [&](const attachment& f) { return f.name == *e.file_name; });
+            if (it == mine.end()) it = mine.insert(mine.end(), {std::string(*e.file_name), std::string(e.mime_type.value_or("")), {}});
+            it->bytes.append(e.file_bytes);
+        }
         // Only outcomes: inprogress and attachment events are not failures yet.
-        if (const test_record* t = e.test_id ? summary.find(*e.test_id) : nullptr)
-            stdout_broken = put_stdout(format_failure(*t)) != 0;
+        if (!is_outcome(e.test_status) || !is_failure(e.test_status)) return;
+        const run_summary* followed = writer->live_summary();
+        const test_record* known = followed ? followed->find(*e.test_id) : nullptr;
+        test_record t = known ? *known : test_record{};
+        if (!known) {
+            t.id = *e.test_id;
+            t.status = e.test_status;
+        }
+        if (auto it = files.find(t.id); it != files.end()) t.attachments = it->second;
+        stdout_broken = put_stdout(format_failure(t)) != 0;
     };
     // Each input is one worker, tagged worker-N by position, as the original.
     std::vector<std::string> inputs = streams.empty() ? std::vector<std::string>{"-"} : streams;
@@ -121,37 +189,63 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     }
     auto committed = writer->commit(partial);
     if (!committed) throw cli_error("the stream could not be stored: " + committed.error().message);
-    if (!subunit && !a.quiet)
-        write_stdout(format_summary(summarize_against(summary, previous ? &*previous : nullptr, committed->id)));
+    if (sink.stdout_error())
+        std::fprintf(stderr, "testr-mini: %s; the stream is stored all the same (run %u)\n", sink.stdout_error()->c_str(),
+                     committed->id);
     if (subunit) return exit_ok;  // as testr: the stream was written
-    return summary.failures() ? exit_failed : exit_ok;
+    // The summary the commit wrote: its head is kilobytes.
+    auto digest = repo::read_summary(r, committed->id);
+    if (!digest) throw cli_error("run " + std::to_string(committed->id) + " was stored, but " + digest.error().message);
+    if (!a.quiet) write_stdout(format_summary(values_of(counts_of(*digest, filter_tags(a)), previous, committed->id)));
+    return digest->failures() ? exit_failed : exit_ok;
 }
 
 int slowest_command(const app& a, bool all) {
     repo::repository r = a.open_repository();
     const unsigned id = latest_run(r);
-    auto bytes = repo::read_run(r, id);
-    if (!bytes) throw cli_error(bytes.error().message);
-    // Only ids and times: no records (100,000-test runs).
-    auto durations = durations_of(bytes->view());
-    if (!durations) throw cli_error("run " + std::to_string(id) + ": " + durations.error());
-    if (durations->empty()) return exit_ok;
-    // Positions (first-appearance order) break ties as a stable sort would.
-    std::vector<std::pair<std::size_t, double>> times;
-    times.reserve(durations->size());
-    for (std::size_t i = 0; i < durations->size(); ++i) times.emplace_back(i, (*durations)[i].seconds);
-    const std::size_t shown = all ? times.size() : std::min<std::size_t>(times.size(), 10);
-    std::partial_sort(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(shown), times.end(),
-                      [](auto& x, auto& y) { return x.second != y.second ? x.second > y.second : x.first < y.first; });
-    times.resize(shown);
+    auto digest = repo::read_summary(r, id, all);
+    if (!digest) throw cli_error(digest.error().message);
+    // The summary's head keeps the slowest few in order; --all sorts every
+    // duration, positions (first-appearance order) breaking ties.
+    std::vector<run_digest::timing> shown = all ? digest->durations : digest->slowest;
+    if (shown.empty()) return exit_ok;
+    if (all)
+        std::stable_sort(shown.begin(), shown.end(), [](auto& x, auto& y) { return x.seconds > y.seconds; });
+    // The ids are read from the run where they are: the few shown, or the
+    // whole file for --all.
+    std::string pieces;
+    std::vector<std::uint64_t> at(shown.size());
+    if (all) {
+        auto bytes = repo::read_run(r, id);
+        if (!bytes) throw cli_error(bytes.error().message);
+        pieces = bytes->view();
+        for (std::size_t i = 0; i < shown.size(); ++i) at[i] = shown[i].id_at;
+    } else {
+        std::vector<run_digest::span> spans;
+        for (std::size_t i = 0; i < shown.size(); ++i) {
+            if (shown[i].id_at & run_digest::extra_bit) continue;
+            at[i] = spans.empty() ? 0 : at[i - 1] + spans.back().size;
+            spans.push_back({shown[i].id_at, shown[i].id_size});
+        }
+        auto read = repo::read_run_spans(r, id, *digest, spans);
+        if (!read) throw cli_error(read.error().message);
+        pieces = std::move(*read);
+    }
+    auto id_of = [&](std::size_t i) {
+        const auto& t = shown[i];
+        if (t.id_at & run_digest::extra_bit) return digest->extra_ids.substr(t.id_at & ~run_digest::extra_bit, t.id_size);
+        return pieces.substr(at[i], t.id_size);
+    };
     // As the original: three decimals, padded to the widest value.
-    const int digits = times.front().second >= 1 ? static_cast<int>(std::log10(times.front().second)) + 1 : 1;
+    const double top = shown.front().seconds;
+    const int digits = top >= 1 ? static_cast<int>(std::log10(top)) + 1 : 1;
     const int width = digits + 4;
     std::vector<std::vector<std::string>> rows{{"Test id", "Runtime (s)"}};
-    for (auto& [i, s] : times) {
+    rows.reserve(shown.size() + 1);
+    for (std::size_t i = 0; i < shown.size(); ++i) {
         char buf[64];
-        std::snprintf(buf, sizeof buf, "%*.3f", width, s);
-        rows.push_back({std::string((*durations)[i].id), buf});
+        std::snprintf(buf, sizeof buf, "%*.3f", width, shown[i].seconds);
+        rows.push_back({id_of(i), buf});
     }
     write_stdout(format_table(rows));
     return exit_ok;
@@ -163,16 +257,22 @@ int stats_command(const app& a) {
     if (!ids) throw cli_error(ids.error().message);
     std::string out = "runs=" + std::to_string(ids->size()) + "\n";
     if (!ids->empty()) {
-        run_summary last = stored_summary(r, ids->back());
+        auto last = repo::read_summary(r, ids->back());
+        if (!last) throw cli_error(last.error().message);
         out += "latest=" + std::to_string(ids->back()) + "\n";
-        out += "latest_tests=" + std::to_string(last.total()) + "\n";
-        out += "latest_failures=" + std::to_string(last.failures()) + "\n";
-        if (auto w = last.wall_seconds()) out += "latest_seconds=" + seconds_text(*w) + "\n";
-        if (r.format == 1) {  // testr's and stestr's durations
-            if (auto d = legacy::durations(r)) out += "tests_with_history=" + std::to_string(d->size()) + "\n";
-        } else if (auto db = timesdb::open(r.file(timesdb::file_name))) {
-            out += "tests_with_history=" + std::to_string(db->size()) + "\n";
-        }
+        out += "latest_tests=" + std::to_string(last->total({})) + "\n";
+        out += "latest_failures=" + std::to_string(last->failures()) + "\n";
+        if (auto w = last->wall_seconds()) out += "latest_seconds=" + seconds_text(*w) + "\n";
+        auto history = [&]() -> std::optional<std::size_t> {
+            if (r.format == 1) {  // testr's and stestr's durations
+                auto d = legacy::durations(r);
+                return d ? std::optional<std::size_t>(d->size()) : std::nullopt;
+            }
+            if (auto n = repo::history_size(r)) return n;
+            auto db = timesdb::open(r.file(timesdb::file_name));
+            return db ? std::optional<std::size_t>(db->size()) : std::nullopt;
+        };
+        if (auto n = history()) out += "tests_with_history=" + std::to_string(*n) + "\n";
     }
     write_stdout(out);
     return exit_ok;

@@ -13,7 +13,7 @@ void stream_sink::on(const events::stream_event& e) {
         if (auto ok = writer_.append(e.encoded, e.event); !ok) store_error_ = ok.error().message;
     if (to_stdout_ && !stdout_error_)
         if (int err = put_stdout(e.encoded)) stdout_error_ = std::string("cannot write to stdout: ") + std::strerror(err);
-    summary_.add(e.event);
+    if (summary_) summary_->add(e.event);
 }
 
 }  // namespace testr::cli

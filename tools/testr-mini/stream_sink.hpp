@@ -14,8 +14,9 @@ namespace testr::cli {
 
 class stream_sink final : public run_observer {
 public:
-    /// `to_stdout`: --subunit, the stream itself is the output.
-    stream_sink(repo::run_writer& writer, run_summary& summary, bool to_stdout)
+    /// `to_stdout`: --subunit, the stream itself is the output. `summary`
+    /// may be null (load: the writer keeps the records it needs).
+    stream_sink(repo::run_writer& writer, run_summary* summary, bool to_stdout)
         : writer_(writer), summary_(summary), to_stdout_(to_stdout) {}
 
     void on(const events::stream_event& e) override;
@@ -29,7 +30,7 @@ public:
 
 private:
     repo::run_writer& writer_;
-    run_summary& summary_;
+    run_summary* summary_;
     bool to_stdout_;
     std::optional<std::string> store_error_, stdout_error_;
 };
