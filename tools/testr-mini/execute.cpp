@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "junit_output.hpp"
 #include "process_backend.hpp"
 #include "runner_commands.hpp"
 #include "stream_sink.hpp"
@@ -25,6 +26,8 @@ engine_report execute(const app& a, const run_options& o, const prepared& p, con
     console screen(show, summary, ids, s.estimates, progress);
     observer_list observers;
     observers.add(sink);  // stored and folded before anyone reads the summary
+    auto junit = o.junit.empty() ? nullptr : make_junit(a, o.junit, true);
+    if (junit) observers.add(*junit);
     observers.add(screen);
 
     runner_commands commands(a, p, ids);
@@ -46,6 +49,7 @@ engine_report execute(const app& a, const run_options& o, const prepared& p, con
         writer.abandon();
         throw cli_error("the run failed: " + report.error().message);
     }
+    if (junit) finish_junit(*junit, o.junit);  // a report lost is said, the run stored all the same
     if (sink.store_error()) {
         writer.abandon();
         throw cli_error("the run could not be stored: " + *sink.store_error());

@@ -118,6 +118,8 @@ int main(int argc, char** argv) {
     auto* run = cli.add_subcommand("run", "Run the tests of a project and load them into the repository");
     add_run_options(run, ro);
     add_reliability_options(run, ro);
+    run->add_option("--junit", ro.junit, "Write a JUnit XML report to this file, rewritten during the run "
+                                         "(docs/reports.md)");
     run->add_flag("--full-results", full_results, "No-op, kept for compatibility");
     run->footer("Arguments after `--` are appended to test_command, each shell-quoted.\n"
                 "Exit status: 0 all passed, 1 a test failed or never ran, 130 interrupted (the completed\n"
@@ -131,7 +133,9 @@ int main(int argc, char** argv) {
     std::optional<unsigned> run_id;
     last->add_option("--timeline", timeline,
                      "Draw the run as an SVG timeline (one lane per worker, one bar per test) into this file");
-    last->add_option("--id", run_id, "With --timeline: the stored run to draw (default: the latest)");
+    std::string junit;
+    last->add_option("--junit", junit, "Write the run as a JUnit XML report to this file (docs/reports.md)");
+    last->add_option("--id", run_id, "With --timeline or --junit: the stored run (default: the latest)");
     auto* failing = cli.add_subcommand("failing", "Show the current failures known by the repository");
     failing->add_flag("--subunit", subunit, "Show output as a subunit v2 stream");
     failing->add_flag("--list", list, "Show only a list of failing tests");
@@ -140,6 +144,7 @@ int main(int argc, char** argv) {
     load->add_flag("--force-init", force_init, "Initialise the repository if it does not exist already");
     load->add_flag("--subunit", subunit, "Display results as a subunit v2 stream");
     load->add_flag("--full-results", full_results, "No-op, kept for compatibility");
+    load->add_option("--junit", junit, "Write what is loaded as a JUnit XML report to this file");
     load->add_option("streams", streams, "Subunit v2 stream files (default: stdin)")->check(CLI::ExistingFile);
     auto* list_tests = cli.add_subcommand("list-tests", "List the tests of a project");
     list_tests->add_option("testfilters", filters, "Regular expressions selecting tests");
@@ -169,9 +174,9 @@ int main(int argc, char** argv) {
         if (*run) { testr::process::interrupt_guard guard; return run_tests(a, ro); }
         if (*plan) { testr::process::interrupt_guard guard; return plan_tests(a, ro, json); }
         if (*last && !timeline.empty()) return timeline_command(a, timeline, run_id);
-        if (*last) return last_command(a, subunit);
+        if (*last) return last_command(a, subunit, junit, run_id);
         if (*failing) return failing_command(a, subunit, list);
-        if (*load) return load_command(a, streams, partial, force_init, subunit);
+        if (*load) return load_command(a, streams, partial, force_init, subunit, junit);
         if (*list_tests) { testr::process::interrupt_guard guard; return list_tests_command(a, filters, testargs); }
         if (*slowest) return slowest_command(a, all);
         if (*stats) return stats_command(a);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "junit_output.hpp"
 #include "stream_sink.hpp"
 #include "ui/report_format.hpp"
 #include "run_summary.hpp"
@@ -37,9 +38,14 @@ int init_command(const app& a) {
     return exit_ok;
 }
 
-int last_command(const app& a, bool subunit) {
+int last_command(const app& a, bool subunit, const std::string& junit, std::optional<unsigned> which) {
     repo::repository r = a.open_repository();
-    const unsigned id = latest_run(r);
+    const unsigned id = which ? *which : latest_run(r);
+    if (!junit.empty()) {
+        auto bytes = repo::read_run(r, id);
+        if (!bytes) throw cli_error(bytes.error().message);
+        junit_of_stream(a, junit, bytes->view());
+    }
     if (subunit) {
         auto bytes = repo::read_run(r, id);
         if (!bytes) throw cli_error(bytes.error().message);
@@ -74,7 +80,8 @@ int failing_command(const app& a, bool subunit, bool list) {
     return show_run(a, *run, nullptr, id);
 }
 
-int load_command(const app& a, const std::vector<std::string>& streams, bool partial, bool force_init, bool subunit) {
+int load_command(const app& a, const std::vector<std::string>& streams, bool partial, bool force_init, bool subunit,
+                 const std::string& junit) {
     repo::repository r = a.open_or_init_repository(force_init);
     std::optional<run_summary> previous = comparison_run(r);
     auto writer = repo::begin_run(r);
@@ -83,9 +90,11 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     summary.set_filter_tags(filter_tags(a));
     // The same sink as `run`: stored as it arrives, whatever stdout does.
     stream_sink sink(*writer, summary, subunit);
+    auto report = junit.empty() ? nullptr : make_junit(a, junit, true);
     bool stdout_broken = false;
     auto on_event = [&](const subunit::event_view& e, std::string_view encoded) {
         sink.on(events::stream_event{0, e, encoded});
+        if (report) report->on(events::stream_event{0, e, encoded});
         if (subunit || a.quiet || stdout_broken || !is_outcome(e.test_status) || !is_failure(e.test_status)) return;
         // Only outcomes: inprogress and attachment events are not failures yet.
         if (const test_record* t = e.test_id ? summary.find(*e.test_id) : nullptr)
@@ -119,8 +128,10 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     }
     auto committed = writer->commit(partial);
     if (!committed) throw cli_error("the stream could not be stored: " + committed.error().message);
+    const bool reported = !report || finish_junit(*report, junit);
     if (!subunit && !a.quiet)
         write_stdout(format_summary(summarize_against(summary, previous ? &*previous : nullptr, committed->id)));
+    if (!reported) return exit_error;
     if (subunit) return exit_ok;  // as testr: the stream was written
     return summary.failures() ? exit_failed : exit_ok;
 }
