@@ -2,6 +2,7 @@
 xmllint (libxml2), junitparser, subunit-stats and subunit2junitxml."""
 import datetime
 import io
+import json
 import os
 import re
 import signal
@@ -217,6 +218,38 @@ class AgainstConsumers(unittest.TestCase):
         r = p.run("run", "--junit", "missing-dir/j.xml")
         self.assertIn(b"cannot write the JUnit report", r.stderr)
         self.assertEqual(p.stats()["latest_tests"], "1")
+
+
+class EventLines(unittest.TestCase):
+    def lines(self, text):
+        out = [json.loads(l) for l in text.splitlines()]
+        # Numbers as a person writes them: never more than three decimals.
+        self.assertIsNone(re.search(r"\d\.\d{4,}", text), text)
+        return out
+
+    def test_run_events_to_stdout_are_json_lines_in_order(self):
+        p = fake_project(self, [("a.T.ok", "pass", 0.2), ("a.T.bad", "fail")])
+        r = p.run("run", "--events", "-", check_rc=1)
+        events = self.lines(r.stdout.decode())
+        kinds = [e["event"] for e in events]
+        self.assertEqual(kinds[0], "run_started")
+        self.assertEqual(kinds[-1], "run_finished")
+        self.assertEqual(events[0]["version"], 1)
+        finished = {e["id"]: e for e in events if e["event"] == "test_finished"}
+        self.assertEqual({k: v["status"] for k, v in finished.items()}, {"a.T.ok": "success", "a.T.bad": "fail"})
+        self.assertGreaterEqual(finished["a.T.ok"]["seconds"], 0.2)
+        self.assertLess(kinds.index("test_started"), kinds.index("test_finished"))
+        self.assertIn("runner_ended", kinds)
+        self.assertEqual((events[-1]["tests"], events[-1]["failed"]), (2, 1))
+
+    def test_a_retry_is_an_event_and_the_file_form_matches(self):
+        p = faulty(self, [("t.flaky", "flaky")])
+        p.run("run", "--retries", "1", "--events", "ev.jsonl", check_rc=0)
+        events = self.lines(p.read("ev.jsonl"))
+        self.assertEqual([(e["event"], e.get("attempt")) for e in events if e.get("id") == "t.flaky"
+                          and e["event"] != "test_started"],
+                         [("test_finished", 1), ("test_retried", 2), ("test_finished", 2)])
+        self.assertEqual(events[-1]["flaky"], 1)
 
 
 if __name__ == "__main__":

@@ -118,6 +118,8 @@ int main(int argc, char** argv) {
     auto* run = cli.add_subcommand("run", "Run the tests of a project and load them into the repository");
     add_run_options(run, ro);
     add_reliability_options(run, ro);
+    run->add_option("--events", ro.events, "Write the run's events as JSON Lines to this file, or - for stdout "
+                                           "(instead of the usual output), as they happen (docs/reports.md)");
     run->add_option("--junit", ro.junit, "Write a JUnit XML report to this file, rewritten during the run "
                                          "(docs/reports.md)");
     run->add_flag("--full-results", full_results, "No-op, kept for compatibility");
@@ -171,6 +173,7 @@ int main(int argc, char** argv) {
         ro.testargs = testargs;
         // While runners or listings run, Ctrl-C and SIGTERM are handled by
         // the process loop: children stopped, results kept.
+        if (*run && ro.events == "-") a.quiet = true;  // stdout carries the events alone
         if (*run) { testr::process::interrupt_guard guard; return run_tests(a, ro); }
         if (*plan) { testr::process::interrupt_guard guard; return plan_tests(a, ro, json); }
         if (*last && !timeline.empty()) return timeline_command(a, timeline, run_id);
