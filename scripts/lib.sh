@@ -11,7 +11,7 @@ BASE_PACKAGES=(
   python3 python3-subunit subunit python3-testrepository testrepository
   libcli11-dev libpcre2-dev
   python3-testscenarios
-  libxml2-utils python3-junitparser python3-junitxml
+  libxml2-utils python3-junitparser python3-junitxml python3-jsonschema
 )
 
 # ensure_packages PKG...: installs the missing ones (as root) or prints the

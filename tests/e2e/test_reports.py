@@ -19,7 +19,17 @@ import subunit  # noqa: E402
 from e2e_support import PY, Project, encode, wait_for  # noqa: E402
 from test_reliability import faulty  # noqa: E402
 
+import jsonschema  # noqa: E402
 import junitparser  # noqa: E402
+
+SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "schema")
+
+
+def validate(document, schema_name):
+    with open(os.path.join(SCHEMA_DIR, schema_name)) as f:
+        schema = json.load(f)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(document)
 
 
 def at(s):
@@ -223,6 +233,8 @@ class AgainstConsumers(unittest.TestCase):
 class EventLines(unittest.TestCase):
     def lines(self, text):
         out = [json.loads(l) for l in text.splitlines()]
+        for e in out:
+            validate(e, "run-events.json")
         # Numbers as a person writes them: never more than three decimals.
         self.assertIsNone(re.search(r"\d\.\d{4,}", text), text)
         return out
@@ -250,6 +262,20 @@ class EventLines(unittest.TestCase):
                           and e["event"] != "test_started"],
                          [("test_finished", 1), ("test_retried", 2), ("test_finished", 2)])
         self.assertEqual(events[-1]["flaky"], 1)
+
+
+class JsonDocuments(unittest.TestCase):
+    def test_plan_json_has_a_version_and_matches_its_schema(self):
+        p = fake_project(self, [("a.T.one", "pass"), ("a.T.two", "pass")])
+        p.out("run")
+        plan = json.loads(p.out("plan", "--json", "--parallel", "--concurrency", "2"))
+        self.assertEqual(plan["version"], 1)
+        validate(plan, "plan.json")
+        with self.assertRaises(jsonschema.ValidationError):  # the schema is not vacuous
+            validate(dict(plan, version=2), "plan.json")
+        with self.assertRaises(jsonschema.ValidationError):
+            validate({"event": "test_finished", "id": "x", "worker": 0, "status": "success",
+                      "seconds": 2.201, "attempt": 0}, "run-events.json")
 
 
 if __name__ == "__main__":

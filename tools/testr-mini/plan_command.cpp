@@ -14,6 +14,7 @@ namespace {
 std::string plan_json(const prepared& p, const schedule& s, const std::vector<char>& planned) {
     const ids_t& ids = *p.ids;
     nlohmann::json j;
+    j["version"] = 1;  // docs/schema/plan.json
     j["concurrency"] = {{"workers", s.batches.size()},
                         {"source", std::string(to_string(p.concurrency.source))},
                         {"cpus", p.cpu_source}};
