@@ -277,6 +277,43 @@ class JsonDocuments(unittest.TestCase):
             validate({"event": "test_finished", "id": "x", "worker": 0, "status": "success",
                       "seconds": 2.201, "attempt": 0}, "run-events.json")
 
+    def test_stats_and_slowest_json_match_their_schemas_and_the_text(self):
+        p = fake_project(self, [("a.T.slow", "pass", 0.3), ("a.T.fast", "pass"), ("a.T.bad", "fail")])
+        empty = json.loads(p.out("stats", "--json"))
+        validate(empty, "stats.json")
+        self.assertEqual(empty, {"version": 1, "runs": 0})
+        p.run("run", check_rc=1)
+        stats = json.loads(p.out("stats", "--json"))
+        validate(stats, "stats.json")
+        text = p.stats()
+        self.assertEqual((stats["runs"], stats["latest"]["tests"], stats["latest"]["failures"]),
+                         (int(text["runs"]), int(text["latest_tests"]), int(text["latest_failures"])))
+        raw = p.out("slowest", "--json", "--all")
+        self.assertIsNone(re.search(r"\d\.\d{4,}", raw), raw)
+        slowest = json.loads(raw)
+        validate(slowest, "slowest.json")
+        self.assertEqual(slowest["tests"][0]["id"], "a.T.slow")
+        self.assertGreaterEqual(slowest["tests"][0]["seconds"], 0.3)
+        self.assertEqual(sorted(t["id"] for t in slowest["tests"]), ["a.T.bad", "a.T.fast", "a.T.slow"])
+        with self.assertRaises(jsonschema.ValidationError):
+            validate(dict(stats, extra=1), "stats.json")
+
+    def test_last_and_failing_json_match_their_schema_and_subunit_stats(self):
+        p = fake_project(self, [("a.T.ok", "pass"), ("a.T.bad", "fail"), ("a.T.skip", "skip")])
+        p.run("run", check_rc=1)
+        last = json.loads(p.out("last", "--json", rc=1))
+        validate(last, "run.json")
+        stream = p.run("last", "--subunit", check_rc=0).stdout
+        stats = subprocess.run(["subunit-stats"], input=stream, capture_output=True).stdout.decode()
+        fields = dict(re.findall(r"^(.*?) tests\s*:\s*(\d+)$", stats, re.M))
+        self.assertEqual((last["run"], last["tests"], last["failures"], last["skips"]),
+                         (0, int(fields["Total"]), int(fields["Failed"]), int(fields["Skipped"])))
+        self.assertEqual([(f["id"], f["status"], f["worker"]) for f in last["failing"]], [("a.T.bad", "fail", 0)])
+        failing = json.loads(p.out("failing", "--json", rc=1))
+        validate(failing, "run.json")
+        self.assertIsNone(failing["run"])
+        self.assertEqual([f["id"] for f in failing["failing"]], ["a.T.bad"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -136,11 +136,13 @@ int main(int argc, char** argv) {
     last->add_option("--timeline", timeline,
                      "Draw the run as an SVG timeline (one lane per worker, one bar per test) into this file");
     std::string junit;
+    last->add_flag("--json", json, "One JSON document: counts and failures (docs/schema/run.json)");
     last->add_option("--junit", junit, "Write the run as a JUnit XML report to this file (docs/reports.md)");
     last->add_option("--id", run_id, "With --timeline or --junit: the stored run (default: the latest)");
     auto* failing = cli.add_subcommand("failing", "Show the current failures known by the repository");
     failing->add_flag("--subunit", subunit, "Show output as a subunit v2 stream");
     failing->add_flag("--list", list, "Show only a list of failing tests");
+    failing->add_flag("--json", json, "One JSON document: counts and failures (docs/schema/run.json)");
     auto* load = cli.add_subcommand("load", "Load subunit streams (files, or stdin) into the repository");
     load->add_flag("--partial", partial, "The stream being loaded was a partial run");
     load->add_flag("--force-init", force_init, "Initialise the repository if it does not exist already");
@@ -152,7 +154,9 @@ int main(int argc, char** argv) {
     list_tests->add_option("testfilters", filters, "Regular expressions selecting tests");
     auto* slowest = cli.add_subcommand("slowest", "Show the slowest tests of the last run");
     slowest->add_flag("--all", all, "Show timing for all tests");
+    slowest->add_flag("--json", json, "One JSON document (docs/schema/slowest.json)");
     auto* stats = cli.add_subcommand("stats", "Report figures about the repository");
+    stats->add_flag("--json", json, "One JSON document (docs/schema/stats.json)");
     auto* help = cli.add_subcommand("help", "Help on a command");
     help->add_option("command", help_topic, "The command");
     auto* commands = cli.add_subcommand("commands", "List the commands");
@@ -177,12 +181,12 @@ int main(int argc, char** argv) {
         if (*run) { testr::process::interrupt_guard guard; return run_tests(a, ro); }
         if (*plan) { testr::process::interrupt_guard guard; return plan_tests(a, ro, json); }
         if (*last && !timeline.empty()) return timeline_command(a, timeline, run_id);
-        if (*last) return last_command(a, subunit, junit, run_id);
-        if (*failing) return failing_command(a, subunit, list);
+        if (*last) return last_command(a, subunit, junit, run_id, json);
+        if (*failing) return failing_command(a, subunit, list, json);
         if (*load) return load_command(a, streams, partial, force_init, subunit, junit);
         if (*list_tests) { testr::process::interrupt_guard guard; return list_tests_command(a, filters, testargs); }
-        if (*slowest) return slowest_command(a, all);
-        if (*stats) return stats_command(a);
+        if (*slowest) return slowest_command(a, all, json);
+        if (*stats) return stats_command(a, json);
         if (*quick) { std::fputs(quickstart, stdout); return exit_ok; }
         if (*help && !help_topic.empty()) {
             for (auto* sub : cli.get_subcommands({}))

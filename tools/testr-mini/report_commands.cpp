@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "junit_output.hpp"
 #include "stream_sink.hpp"
 #include "ui/report_format.hpp"
@@ -19,6 +21,38 @@
 namespace testr::cli {
 
 namespace {
+
+/// Milliseconds, in their shortest form (2.201).
+double json_seconds(double s) { return std::isfinite(s) ? std::round(s * 1000) / 1000 : 0; }
+
+/// One document per command, each with its schema in docs/schema/.
+std::string json_text(const nlohmann::json& j) {
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+/// `last --json` and `failing --json` (docs/schema/run.json).
+int show_run_json(const run_summary& run, std::optional<unsigned> id) {
+    nlohmann::json failing = nlohmann::json::array();
+    for (auto& t : run.tests()) {
+        if (!is_failure(t.status)) continue;
+        nlohmann::json f{{"id", t.id}, {"status", std::string(subunit::to_string(t.status))}};
+        if (auto s = t.seconds()) f["seconds"] = json_seconds(std::max(0.0, *s));
+        if (t.worker >= 0) f["worker"] = t.worker;
+        failing.push_back(std::move(f));
+    }
+    nlohmann::json j{{"version", 1},
+                     {"run", id ? nlohmann::json(*id) : nlohmann::json(nullptr)},
+                     {"tests", run.total()},
+                     {"failures", run.failures()},
+                     {"skips", run.skips()},
+                     {"successes", run.successes()},
+                     {"expected_failures", run.expected_failures()},
+                     {"unexpected_successes", run.unexpected_successes()},
+                     {"failing", failing}};
+    if (auto w = run.wall_seconds()) j["seconds"] = json_seconds(*w);
+    write_stdout(json_text(j));
+    return run.failures() ? exit_failed : exit_ok;
+}
 
 /// Failures, then the summary: what `last` and `failing` print.
 int show_run(const app& a, const run_summary& run, const run_summary* previous, std::optional<unsigned> id) {
@@ -38,7 +72,7 @@ int init_command(const app& a) {
     return exit_ok;
 }
 
-int last_command(const app& a, bool subunit, const std::string& junit, std::optional<unsigned> which) {
+int last_command(const app& a, bool subunit, const std::string& junit, std::optional<unsigned> which, bool json) {
     repo::repository r = a.open_repository();
     const unsigned id = which ? *which : latest_run(r);
     if (!junit.empty()) {
@@ -54,11 +88,12 @@ int last_command(const app& a, bool subunit, const std::string& junit, std::opti
     }
     run_summary run = stored_summary(r, id);
     run.set_filter_tags(filter_tags(a));
+    if (json) return show_run_json(run, id);
     std::optional<run_summary> previous = id > 0 ? comparison_run(r, id - 1) : std::nullopt;
     return show_run(a, run, previous ? &*previous : nullptr, id);
 }
 
-int failing_command(const app& a, bool subunit, bool list) {
+int failing_command(const app& a, bool subunit, bool list, bool json) {
     repo::repository r = a.open_repository();
     auto bytes = repo::read_failing(r);
     if (!bytes) throw cli_error(bytes.error().message);
@@ -68,6 +103,7 @@ int failing_command(const app& a, bool subunit, bool list) {
     }
     auto run = summarize(*bytes);
     if (!run) throw cli_error("failing: " + run.error());
+    if (json) return show_run_json(*run, std::nullopt);
     if (list) {
         std::string out;
         for (auto& t : run->tests())
@@ -136,7 +172,7 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     return summary.failures() ? exit_failed : exit_ok;
 }
 
-int slowest_command(const app& a, bool all) {
+int slowest_command(const app& a, bool all, bool json) {
     repo::repository r = a.open_repository();
     const unsigned id = latest_run(r);
     auto bytes = repo::read_run(r, id);
@@ -144,7 +180,10 @@ int slowest_command(const app& a, bool all) {
     // Only ids and times: no records (100,000-test runs).
     auto durations = durations_of(bytes->view());
     if (!durations) throw cli_error("run " + std::to_string(id) + ": " + durations.error());
-    if (durations->empty()) return exit_ok;
+    if (durations->empty()) {
+        if (json) write_stdout(json_text({{"version", 1}, {"run", id}, {"tests", nlohmann::json::array()}}));
+        return exit_ok;
+    }
     // Positions (first-appearance order) break ties as a stable sort would.
     std::vector<std::pair<std::size_t, double>> times;
     times.reserve(durations->size());
@@ -153,6 +192,12 @@ int slowest_command(const app& a, bool all) {
     std::partial_sort(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(shown), times.end(),
                       [](auto& x, auto& y) { return x.second != y.second ? x.second > y.second : x.first < y.first; });
     times.resize(shown);
+    if (json) {
+        nlohmann::json tests = nlohmann::json::array();
+        for (auto& [i, s] : times) tests.push_back({{"id", std::string((*durations)[i].id)}, {"seconds", json_seconds(s)}});
+        write_stdout(json_text({{"version", 1}, {"run", id}, {"tests", tests}}));
+        return exit_ok;
+    }
     // As the original: three decimals, padded to the widest value.
     const int digits = times.front().second >= 1 ? static_cast<int>(std::log10(times.front().second)) + 1 : 1;
     const int width = digits + 4;
@@ -166,10 +211,21 @@ int slowest_command(const app& a, bool all) {
     return exit_ok;
 }
 
-int stats_command(const app& a) {
+int stats_command(const app& a, bool json) {
     repo::repository r = a.open_repository();
     auto ids = repo::run_ids(r);
     if (!ids) throw cli_error(ids.error().message);
+    if (json) {
+        nlohmann::json j{{"version", 1}, {"runs", ids->size()}};
+        if (!ids->empty()) {
+            run_summary last = stored_summary(r, ids->back());
+            j["latest"] = {{"id", ids->back()}, {"tests", last.total()}, {"failures", last.failures()}};
+            if (auto w = last.wall_seconds()) j["latest"]["seconds"] = json_seconds(*w);
+            if (auto db = timesdb::open(r.file(timesdb::file_name))) j["tests_with_history"] = db->size();
+        }
+        write_stdout(json_text(j));
+        return exit_ok;
+    }
     std::string out = "runs=" + std::to_string(ids->size()) + "\n";
     if (!ids->empty()) {
         run_summary last = stored_summary(r, ids->back());
