@@ -277,6 +277,13 @@ class JsonDocuments(unittest.TestCase):
             validate({"event": "test_finished", "id": "x", "worker": 0, "status": "success",
                       "seconds": 2.201, "attempt": 0}, "run-events.json")
 
+    def test_list_tests_json_matches_its_schema_and_the_text(self):
+        p = fake_project(self, [("a.T.one", "pass"), ("b.T.two", "pass"), ("a.T.three", "pass")])
+        listing = json.loads(p.out("list-tests", "--json", "a\\."))
+        validate(listing, "list-tests.json")
+        self.assertEqual(listing["tests"], p.out("list-tests", "a\\.").split())
+        self.assertEqual(listing["tests"], ["a.T.one", "a.T.three"])
+
     def test_stats_and_slowest_json_match_their_schemas_and_the_text(self):
         p = fake_project(self, [("a.T.slow", "pass", 0.3), ("a.T.fast", "pass"), ("a.T.bad", "fail")])
         empty = json.loads(p.out("stats", "--json"))

@@ -152,6 +152,7 @@ int main(int argc, char** argv) {
     load->add_option("streams", streams, "Subunit v2 stream files (default: stdin)")->check(CLI::ExistingFile);
     auto* list_tests = cli.add_subcommand("list-tests", "List the tests of a project");
     list_tests->add_option("testfilters", filters, "Regular expressions selecting tests");
+    list_tests->add_flag("--json", json, "One JSON document (docs/schema/list-tests.json)");
     auto* slowest = cli.add_subcommand("slowest", "Show the slowest tests of the last run");
     slowest->add_flag("--all", all, "Show timing for all tests");
     slowest->add_flag("--json", json, "One JSON document (docs/schema/slowest.json)");
@@ -184,7 +185,7 @@ int main(int argc, char** argv) {
         if (*last) return last_command(a, subunit, junit, run_id, json);
         if (*failing) return failing_command(a, subunit, list, json);
         if (*load) return load_command(a, streams, partial, force_init, subunit, junit);
-        if (*list_tests) { testr::process::interrupt_guard guard; return list_tests_command(a, filters, testargs); }
+        if (*list_tests) { testr::process::interrupt_guard guard; return list_tests_command(a, filters, testargs, json); }
         if (*slowest) return slowest_command(a, all, json);
         if (*stats) return stats_command(a, json);
         if (*quick) { std::fputs(quickstart, stdout); return exit_ok; }

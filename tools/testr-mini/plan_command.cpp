@@ -81,10 +81,22 @@ int plan_tests(const app& a, const run_options& o, bool json) {
     return exit_ok;
 }
 
-int list_tests_command(const app& a, const std::vector<std::string>& filters, const std::vector<std::string>& testargs) {
+int list_tests_command(const app& a, const std::vector<std::string>& filters, const std::vector<std::string>& testargs,
+                       bool json) {
     prepared p = prepare_listing(a, testargs);
     ids_t ids = list_tests(a, p);
     apply_filters(ids, filters);
+    if (json) {
+        nlohmann::json j{{"version", 1}, {"tests", ids}};  // docs/schema/list-tests.json
+        try {
+            write_stdout(j.dump(2) + "\n");
+        } catch (const nlohmann::json::exception& e) {
+            // As plan --json: an id JSON cannot spell is an error, not a changed id.
+            throw cli_error(std::string("list-tests --json: a test id is not valid UTF-8, so JSON cannot carry it (") +
+                            e.what() + ")");
+        }
+        return exit_ok;
+    }
     std::string out;
     for (auto& id : ids) (out += id) += '\n';
     write_stdout(out);
