@@ -1,6 +1,8 @@
 // adapters/timeline_svg.cpp - see timeline_svg.hpp.
 #include "timeline_svg.hpp"
 
+#include "xml_text.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -13,50 +15,6 @@ namespace {
 constexpr double width = 1400, label_width = 90, right_margin = 20;
 constexpr double top = 48, lane_height = 22, lane_gap = 4, axis_height = 34;
 constexpr double char_width = 6.2;  // of the 11px label font, roughly
-
-// Appends `text` escaped for XML character data and attribute values.
-// Invalid UTF-8 and the control characters XML 1.0 forbids become U+FFFD,
-// so an XML parser never rejects the document over a test id.
-void append_escaped(std::string& out, std::string_view text) {
-    static constexpr std::string_view replacement = "\xEF\xBF\xBD";
-    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-    const std::size_t n = text.size();
-    for (std::size_t i = 0; i < n;) {
-        const unsigned char c = p[i];
-        if (c < 0x80) {
-            switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&apos;"; break;
-            default:
-                if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') out += replacement;
-                else out += static_cast<char>(c);
-            }
-            ++i;
-            continue;
-        }
-        // A well-formed multi-byte sequence (no overlongs, no surrogates,
-        // nothing above U+10FFFF) is copied; anything else is one U+FFFD.
-        std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-        bool ok = len != 0 && c <= 0xF4 && i + len <= n;
-        for (std::size_t k = 1; ok && k < len; ++k) ok = (p[i + k] & 0xC0) == 0x80;
-        if (ok && len == 3) {
-            ok = !(c == 0xE0 && p[i + 1] < 0xA0) && !(c == 0xED && p[i + 1] >= 0xA0);
-            // U+FFFE and U+FFFF are not XML characters either.
-            ok = ok && !(c == 0xEF && p[i + 1] == 0xBF && p[i + 2] >= 0xBE);
-        }
-        if (ok && len == 4) ok = !(c == 0xF0 && p[i + 1] < 0x90) && !(c == 0xF4 && p[i + 1] >= 0x90);
-        if (ok) {
-            out.append(text.substr(i, len));
-            i += len;
-        } else {
-            out += replacement;
-            ++i;
-        }
-    }
-}
 
 std::string number(double v) {
     char buf[32];
@@ -119,9 +77,9 @@ std::string render_timeline_svg(const std::vector<timeline_bar>& bars, std::size
            ".lane{font-size:12px;fill:#333}.tick{font-size:11px;fill:#555}.grid{stroke:#ddd;stroke-width:1}"
            "</style>\n";
     out += "<title>";
-    append_escaped(out, title);
+    append_xml_escaped(out, title);
     out += "</title>\n<text x=\"" + number(label_width) + "\" y=\"24\" font-size=\"16\">";
-    append_escaped(out, title);
+    append_xml_escaped(out, title);
     out += "</text>\n";
 
     // Grid and seconds axis under the bars.
@@ -156,7 +114,7 @@ std::string render_timeline_svg(const std::vector<timeline_bar>& bars, std::size
         out += css_class(b.status);
         out += "\" x=\"" + number(x) + "\" y=\"" + number(y) + "\" width=\"" + number(w) + "\" height=\"" +
                number(lane_height) + "\"><title>";
-        append_escaped(out, b.id);
+        append_xml_escaped(out, b.id);
         char tail[64];
         std::snprintf(tail, sizeof tail, " \xE2\x80\x94 %.3f s (", stop - start);
         out += tail;
@@ -172,7 +130,7 @@ std::string render_timeline_svg(const std::vector<timeline_bar>& bars, std::size
             while (!shown.empty() && (static_cast<unsigned char>(shown.front()) & 0xC0) == 0x80) shown.remove_prefix(1);
             out += "<text class=\"label\" x=\"" + number(x + 3) + "\" y=\"" + number(y + lane_height * 0.7) + "\">";
             if (shown.size() < b.id.size()) out += "\xE2\x80\xA6";
-            append_escaped(out, shown);
+            append_xml_escaped(out, shown);
             out += "</text>\n";
         }
     }

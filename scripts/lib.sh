@@ -14,6 +14,7 @@ BASE_PACKAGES=(
   googletest libgtest-dev catch2
   python3-stestr libdb-dev
   time
+  libxml2-utils python3-junitparser python3-junitxml python3-jsonschema
 )
 
 # ensure_packages PKG...: installs the missing ones (as root) or prints the

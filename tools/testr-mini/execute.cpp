@@ -2,7 +2,10 @@
 #include "execute.hpp"
 
 #include <cstdio>
+#include <optional>
 
+#include "events_output.hpp"
+#include "junit_output.hpp"
 #include "process_backend.hpp"
 #include "runner_commands.hpp"
 #include "stream_sink.hpp"
@@ -14,7 +17,7 @@ namespace testr::cli {
 engine_report execute(const app& a, const run_options& o, const prepared& p, const schedule& s, const ids_t& ids,
                       repo::run_writer& writer, run_summary& summary) {
     const bool whole_suite = !p.ids;
-    const bool show = !o.subunit && !a.quiet;
+    const bool show = !o.subunit && !a.quiet && o.events != "-";
     double work = 0;
     for (double e : s.estimates) work += e;
     std::size_t used = 0;
@@ -25,6 +28,10 @@ engine_report execute(const app& a, const run_options& o, const prepared& p, con
     console screen(show, summary, ids, s.estimates, progress);
     observer_list observers;
     observers.add(sink);  // stored and folded before anyone reads the summary
+    auto junit = o.junit.empty() ? nullptr : make_junit(a, o.junit, true);
+    if (junit) observers.add(*junit);
+    std::optional<events_output> lines;
+    if (!o.events.empty()) observers.add(lines.emplace(o.events, ids));
     observers.add(screen);
 
     runner_commands commands(a, p, ids);
@@ -40,12 +47,18 @@ engine_report execute(const app& a, const run_options& o, const prepared& p, con
         chunks.observed = [&](std::size_t test, double seconds) { s.dynamic->observed(test, seconds); };
     }
     run_engine engine(ids, s.estimates, s.batches.size(), backend, observers, config);
+    observers.on(events::run_started{ids.size(), s.batches.size(), s.predicted_makespan});
     auto report = engine.run(s.batches, chunks, whole_suite);
     progress.clear();
     if (!report) {
         writer.abandon();
         throw cli_error("the run failed: " + report.error().message);
     }
+    if (lines) {
+        lines->finished(*report);
+        if (lines->error()) std::fprintf(stderr, "testr-mini: %s\n", lines->error()->c_str());
+    }
+    if (junit) finish_junit(*junit, o.junit);  // a report lost is said, the run stored all the same
     if (sink.store_error()) {
         writer.abandon();
         throw cli_error("the run could not be stored: " + *sink.store_error());

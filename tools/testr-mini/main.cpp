@@ -125,6 +125,10 @@ int main(int argc, char** argv) {
     auto* run = cli.add_subcommand("run", "Run the tests of a project and load them into the repository");
     add_run_options(run, ro, full_results);
     add_selection_options(run, ro);
+    run->add_option("--events", ro.events, "Write the run's events as JSON Lines to this file, or - for stdout "
+                                           "(instead of the usual output), as they happen (docs/reports.md)");
+    run->add_option("--junit", ro.junit, "Write a JUnit XML report to this file, rewritten during the run "
+                                         "(docs/reports.md)");
     run->footer("Arguments after `--` are appended to test_command, each shell-quoted.\n"
                 "Exit status: 0 all passed, 1 a test failed or never ran, 130 interrupted (the completed\n"
                 "tests are kept as a partial run); with --subunit 0 once the stream is written.");
@@ -137,24 +141,32 @@ int main(int argc, char** argv) {
     std::optional<unsigned> run_id;
     last->add_option("--timeline", timeline,
                      "Draw the run as an SVG timeline (one lane per worker, one bar per test) into this file");
-    last->add_option("--id", run_id, "The stored run to show or draw (default: the latest)");
+    std::string junit;
+    last->add_flag("--json", json, "One JSON document: counts and failures (docs/schema/run.json)");
+    last->add_option("--junit", junit, "Write the run as a JUnit XML report to this file (docs/reports.md)");
+    last->add_option("--id", run_id, "The stored run to show, draw or report (default: the latest)");
     auto* failing = cli.add_subcommand("failing", "Show the current failures known by the repository");
     failing->add_flag("--subunit", subunit, "Show output as a subunit v2 stream");
     failing->add_flag("--list", list, "Show only a list of failing tests");
+    failing->add_flag("--json", json, "One JSON document: counts and failures (docs/schema/run.json)");
     auto* load = cli.add_subcommand("load", "Load subunit streams (files, or stdin) into the repository");
     load->add_flag("--partial", partial, "The stream being loaded was a partial run");
     load->add_flag("--force-init", force_init, "Initialise the repository if it does not exist already");
     load->add_flag("--subunit", subunit, "Display results as a subunit v2 stream");
     load->add_flag("--full-results", full_results, "No-op, kept for compatibility");
+    load->add_option("--junit", junit, "Write what is loaded as a JUnit XML report to this file");
     load->add_option("streams", streams, "Subunit v2 stream files (default: stdin)")->check(CLI::ExistingFile);
     auto* list_tests = cli.add_subcommand("list-tests", "List the tests of a project");
     list_tests->add_option("testfilters", filters, "Regular expressions selecting tests");
+    list_tests->add_flag("--json", json, "One JSON document (docs/schema/list-tests.json)");
     auto* slowest = cli.add_subcommand("slowest", "Show the slowest tests of the last run");
     slowest->add_flag("--all", all, "Show timing for all tests");
+    slowest->add_flag("--json", json, "One JSON document (docs/schema/slowest.json)");
     auto* stats = cli.add_subcommand("stats", "Report figures about the repository");
     auto* upgrade = cli.add_subcommand("upgrade", "Convert testrepository's .testrepository (format 1) to format 2 "
                                                   "in place (or make one from stestr's .stestr, left as it is), "
                                                   "keeping run ids, events, failures and durations");
+    stats->add_flag("--json", json, "One JSON document (docs/schema/stats.json)");
     auto* help = cli.add_subcommand("help", "Help on a command");
     help->add_option("command", help_topic, "The command");
     auto* commands = cli.add_subcommand("commands", "List the commands");
@@ -175,15 +187,16 @@ int main(int argc, char** argv) {
         ro.testargs = testargs;
         // While runners or listings run, Ctrl-C and SIGTERM are handled by
         // the process loop: children stopped, results kept.
+        if (*run && ro.events == "-") a.quiet = true;  // stdout carries the events alone
         if (*run) { testr::process::interrupt_guard guard; return run_tests(a, ro); }
         if (*plan) { testr::process::interrupt_guard guard; return plan_tests(a, ro, json); }
         if (*last && !timeline.empty()) return timeline_command(a, timeline, run_id);
-        if (*last) return last_command(a, subunit, run_id);
-        if (*failing) return failing_command(a, subunit, list);
-        if (*load) return load_command(a, streams, partial, force_init, subunit);
-        if (*list_tests) { testr::process::interrupt_guard guard; return list_tests_command(a, filters, testargs); }
-        if (*slowest) return slowest_command(a, all);
-        if (*stats) return stats_command(a);
+        if (*last) return last_command(a, subunit, junit, run_id, json);
+        if (*failing) return failing_command(a, subunit, list, json);
+        if (*load) return load_command(a, streams, partial, force_init, subunit, junit);
+        if (*list_tests) { testr::process::interrupt_guard guard; return list_tests_command(a, filters, testargs, json); }
+        if (*slowest) return slowest_command(a, all, json);
+        if (*stats) return stats_command(a, json);
         if (*upgrade) return upgrade_command(a);
         if (*quick) { std::fputs(quickstart, stdout); return exit_ok; }
         if (*help && !help_topic.empty()) {

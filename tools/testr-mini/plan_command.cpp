@@ -19,6 +19,7 @@ double json_seconds(double s) { return std::round(s * 1e6) / 1e6; }
 std::string plan_json(const prepared& p, const schedule& s, const std::vector<char>& planned) {
     const ids_t& ids = *p.ids;
     nlohmann::json j;
+    j["version"] = 1;  // docs/schema/plan.json
     j["concurrency"] = {{"workers", s.batches.size()},
                         {"source", std::string(to_string(p.concurrency.source))},
                         {"cpus", p.cpu_source}};
@@ -86,10 +87,22 @@ int plan_tests(const app& a, const run_options& o, bool json) {
     return exit_ok;
 }
 
-int list_tests_command(const app& a, const std::vector<std::string>& filters, const std::vector<std::string>& testargs) {
+int list_tests_command(const app& a, const std::vector<std::string>& filters, const std::vector<std::string>& testargs,
+                       bool json) {
     prepared p = prepare_listing(a, testargs);
     ids_t ids = list_tests(a, p);
     apply_filters(ids, filters);
+    if (json) {
+        nlohmann::json j{{"version", 1}, {"tests", ids}};  // docs/schema/list-tests.json
+        try {
+            write_stdout(j.dump(2) + "\n");
+        } catch (const nlohmann::json::exception& e) {
+            // As plan --json: an id JSON cannot spell is an error, not a changed id.
+            throw cli_error(std::string("list-tests --json: a test id is not valid UTF-8, so JSON cannot carry it (") +
+                            e.what() + ")");
+        }
+        return exit_ok;
+    }
     std::string out;
     for (auto& id : ids) (out += id) += '\n';
     write_stdout(out);

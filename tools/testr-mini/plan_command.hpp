@@ -12,6 +12,7 @@ namespace testr::cli {
 
 int plan_tests(const app& a, const run_options& o, bool json);
 
-int list_tests_command(const app& a, const std::vector<std::string>& filters, const std::vector<std::string>& testargs);
+int list_tests_command(const app& a, const std::vector<std::string>& filters, const std::vector<std::string>& testargs,
+                       bool json = false);
 
 }  // namespace testr::cli

@@ -10,6 +10,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
+#include "junit_output.hpp"
 #include "legacy_repository.hpp"
 #include "stream_sink.hpp"
 #include "ui/report_format.hpp"
@@ -20,6 +23,43 @@
 namespace testr::cli {
 
 namespace {
+
+/// Milliseconds, in their shortest form (2.201).
+double json_seconds(double s) { return std::isfinite(s) ? std::round(s * 1000) / 1000 : 0; }
+
+/// One document per command, each with its schema in docs/schema/.
+std::string json_text(const nlohmann::json& j) {
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+/// `last --json` and `failing --json` (docs/schema/run.json). The
+/// per-status counts are per test, by its latest outcome.
+int show_run_json(const run_summary& run, std::optional<unsigned> id) {
+    nlohmann::json failing = nlohmann::json::array();
+    std::size_t ok = 0, xfail = 0, uxsuccess = 0;
+    for (auto& t : run.tests()) {
+        ok += t.status == subunit::status::success;
+        xfail += t.status == subunit::status::xfail;
+        uxsuccess += t.status == subunit::status::uxsuccess;
+        if (!is_failure(t.status)) continue;
+        nlohmann::json f{{"id", t.id}, {"status", std::string(subunit::to_string(t.status))}};
+        if (auto sec = t.seconds()) f["seconds"] = json_seconds(std::max(0.0, *sec));
+        if (t.worker >= 0) f["worker"] = t.worker;
+        failing.push_back(std::move(f));
+    }
+    nlohmann::json j{{"version", 1},
+                     {"run", id ? nlohmann::json(*id) : nlohmann::json(nullptr)},
+                     {"tests", run.total()},
+                     {"failures", run.failures()},
+                     {"skips", run.skips()},
+                     {"successes", ok},
+                     {"expected_failures", xfail},
+                     {"unexpected_successes", uxsuccess},
+                     {"failing", failing}};
+    if (auto w = run.wall_seconds()) j["seconds"] = json_seconds(*w);
+    write_stdout(json_text(j));
+    return run.failures() ? exit_failed : exit_ok;
+}
 
 /// Failures, then the summary: what `last` and `failing` print.
 int show_run(const app& a, const run_summary& run, const run_summary* previous, std::optional<unsigned> id) {
@@ -75,9 +115,19 @@ int init_command(const app& a) {
     return exit_ok;
 }
 
-int last_command(const app& a, bool subunit, std::optional<unsigned> wanted) {
+int last_command(const app& a, bool subunit, const std::string& junit, std::optional<unsigned> wanted, bool json) {
     repo::repository r = a.open_repository();
     const unsigned id = wanted ? *wanted : latest_run(r);
+    if (!junit.empty()) {
+        auto bytes = repo::read_run(r, id);
+        if (!bytes) throw cli_error(bytes.error().message);
+        junit_of_stream(a, junit, bytes->view());
+    }
+    if (json) {
+        run_summary run = stored_summary(r, id);
+        run.set_filter_tags(filter_tags(a));
+        return show_run_json(run, id);
+    }
     if (subunit) {
         auto bytes = repo::read_run(r, id);
         if (!bytes) throw cli_error(bytes.error().message);
@@ -103,7 +153,7 @@ int last_command(const app& a, bool subunit, std::optional<unsigned> wanted) {
     return digest->failures() ? exit_failed : exit_ok;
 }
 
-int failing_command(const app& a, bool subunit, bool list) {
+int failing_command(const app& a, bool subunit, bool list, bool json) {
     repo::repository r = a.open_repository();
     auto bytes = repo::read_failing(r);
     if (!bytes) throw cli_error(bytes.error().message);
@@ -113,6 +163,7 @@ int failing_command(const app& a, bool subunit, bool list) {
     }
     auto run = summarize(*bytes);
     if (!run) throw cli_error("failing: " + run.error());
+    if (json) return show_run_json(*run, std::nullopt);
     if (list) {
         std::string out;
         for (auto& t : run->tests())
@@ -126,7 +177,8 @@ int failing_command(const app& a, bool subunit, bool list) {
     return show_run(a, *run, nullptr, id);
 }
 
-int load_command(const app& a, const std::vector<std::string>& streams, bool partial, bool force_init, bool subunit) {
+int load_command(const app& a, const std::vector<std::string>& streams, bool partial, bool force_init, bool subunit,
+                 const std::string& junit) {
     repo::repository r = a.open_or_init_repository(force_init);
     std::optional<run_counts> previous;
     if (auto latest = repo::latest_id(r); latest && *latest) previous = previous_counts(r, **latest);
@@ -137,11 +189,13 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     // the attachments, which it does not keep, are gathered here for the
     // failures shown as they come.
     stream_sink sink(*writer, nullptr, subunit);
+    auto report = junit.empty() ? nullptr : make_junit(a, junit, true);
     std::unordered_map<std::string, std::vector<attachment>> files;
     const bool show = !subunit && !a.quiet;
     bool stdout_broken = false;
     auto on_event = [&](const subunit::event_view& e, std::string_view encoded) {
         sink.on(events::stream_event{0, e, encoded});
+        if (report) report->on(events::stream_event{0, e, encoded});
         if (!show || stdout_broken || !e.test_id) return;
         if (e.file_name && !e.file_bytes.empty()) {
             auto& mine = files[std::string(*e.test_id)];
@@ -192,6 +246,7 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     if (sink.stdout_error())
         std::fprintf(stderr, "testr-mini: %s; the stream is stored all the same (run %u)\n", sink.stdout_error()->c_str(),
                      committed->id);
+    if (report && !finish_junit(*report, junit)) return exit_error;
     if (subunit) return exit_ok;  // as testr: the stream was written
     // The summary the commit wrote: its head is kilobytes.
     auto digest = repo::read_summary(r, committed->id);
@@ -200,7 +255,7 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     return digest->failures() ? exit_failed : exit_ok;
 }
 
-int slowest_command(const app& a, bool all) {
+int slowest_command(const app& a, bool all, bool json) {
     repo::repository r = a.open_repository();
     const unsigned id = latest_run(r);
     auto digest = repo::read_summary(r, id, all);
@@ -208,7 +263,10 @@ int slowest_command(const app& a, bool all) {
     // The summary's head keeps the slowest few in order; --all sorts every
     // duration, positions (first-appearance order) breaking ties.
     std::vector<run_digest::timing> shown = all ? digest->durations : digest->slowest;
-    if (shown.empty()) return exit_ok;
+    if (shown.empty()) {
+        if (json) write_stdout(json_text({{"version", 1}, {"run", id}, {"tests", nlohmann::json::array()}}));
+        return exit_ok;
+    }
     if (all)
         std::stable_sort(shown.begin(), shown.end(), [](auto& x, auto& y) { return x.seconds > y.seconds; });
     // The ids are read from the run where they are: the few shown, or the
@@ -236,6 +294,13 @@ int slowest_command(const app& a, bool all) {
         if (t.id_at & run_digest::extra_bit) return digest->extra_ids.substr(t.id_at & ~run_digest::extra_bit, t.id_size);
         return pieces.substr(at[i], t.id_size);
     };
+    if (json) {
+        nlohmann::json tests = nlohmann::json::array();
+        for (std::size_t i = 0; i < shown.size(); ++i)
+            tests.push_back({{"id", std::string(id_of(i))}, {"seconds", json_seconds(shown[i].seconds)}});
+        write_stdout(json_text({{"version", 1}, {"run", id}, {"tests", tests}}));
+        return exit_ok;
+    }
     // As the original: three decimals, padded to the widest value.
     const double top = shown.front().seconds;
     const int digits = top >= 1 ? static_cast<int>(std::log10(top)) + 1 : 1;
@@ -251,10 +316,11 @@ int slowest_command(const app& a, bool all) {
     return exit_ok;
 }
 
-int stats_command(const app& a) {
+int stats_command(const app& a, bool json) {
     repo::repository r = a.open_repository();
     auto ids = repo::run_ids(r);
     if (!ids) throw cli_error(ids.error().message);
+    nlohmann::json j{{"version", 1}, {"runs", ids->size()}};
     std::string out = "runs=" + std::to_string(ids->size()) + "\n";
     if (!ids->empty()) {
         auto last = repo::read_summary(r, ids->back());
@@ -273,8 +339,11 @@ int stats_command(const app& a) {
             return db ? std::optional<std::size_t>(db->size()) : std::nullopt;
         };
         if (auto n = history()) out += "tests_with_history=" + std::to_string(*n) + "\n";
+        j["latest"] = {{"id", ids->back()}, {"tests", last->total({})}, {"failures", last->failures()}};
+        if (auto w = last->wall_seconds()) j["latest"]["seconds"] = json_seconds(*w);
+        if (auto n = history()) j["tests_with_history"] = *n;
     }
-    write_stdout(out);
+    write_stdout(json ? json_text(j) : out);
     return exit_ok;
 }
 

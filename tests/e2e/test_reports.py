@@ -1,0 +1,326 @@
+"""JUnit XML reports (run/last/load --junit), judged by their consumers:
+xmllint (libxml2), junitparser, subunit-stats and subunit2junitxml."""
+import datetime
+import io
+import json
+import os
+import re
+import signal
+import struct
+import subprocess
+import sys
+import time
+import unittest
+import zlib
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import subunit  # noqa: E402
+from e2e_support import PY, Project, encode, wait_for  # noqa: E402
+from test_reliability import faulty  # noqa: E402
+
+import jsonschema  # noqa: E402
+import junitparser  # noqa: E402
+
+SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "schema")
+
+
+def validate(document, schema_name):
+    with open(os.path.join(SCHEMA_DIR, schema_name)) as f:
+        schema = json.load(f)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.Draft202012Validator(schema).validate(document)
+
+
+def at(s):
+    return datetime.datetime(2026, 1, 1, 0, 0, 0, tzinfo=datetime.timezone.utc) + datetime.timedelta(seconds=s)
+
+
+def xmllint(path):
+    r = subprocess.run(["xmllint", "--noout", path], capture_output=True)
+    if r.returncode != 0:
+        raise AssertionError("xmllint rejects %s: %s" % (path, r.stderr.decode(errors="replace")))
+
+
+def with_raw_id(packet_stream, placeholder, raw):
+    """`packet_stream` (one v2 packet) with `placeholder` in its id replaced by
+    `raw` bytes of the same length, CRC recomputed: ids python-subunit will
+    not write (invalid UTF-8)."""
+    assert len(placeholder) == len(raw)
+    body = packet_stream[:-4].replace(placeholder, raw)
+    return body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+
+
+def cases(path):
+    """{(classname, name): testcase element} of a JUnit file."""
+    return {(c.get("classname"), c.get("name")): c for c in ET.parse(path).getroot().iter("testcase")}
+
+
+class Load(unittest.TestCase):
+    def load(self, stream, *extra, rc=None):
+        p = Project(self)
+        p.write("s.bin", "")
+        with open(p.path("s.bin"), "wb") as f:
+            f.write(stream)
+        p.run("load", "--force-init", "--junit", "j.xml", *extra, "s.bin", check_rc=rc)
+        xmllint(p.path("j.xml"))
+        return p, p.path("j.xml")
+
+    def test_ids_with_markup_control_bytes_and_invalid_utf8_make_a_valid_file(self):
+        nasty = 'pkg.Class.test_<&">\x01\x1b\'end'
+        stream = encode([(nasty, "inprogress", {"timestamp": at(0)}),
+                         (nasty, "fail", {"timestamp": at(1), "file_name": "traceback",
+                                          "file_bytes": b"boom <tag> & \x00\x07 \xff\xfe\nValueError: bad\n",
+                                          "mime_type": "text/plain", "eof": True})])
+        # An id that is not UTF-8 never reaches the report as an id: the
+        # decoder (as python-subunit) makes the packet a parser failure,
+        # whose raw bytes the report must still carry without breaking.
+        stream += with_raw_id(encode([("pkg.Class.test_XX", "success", {"timestamp": at(2)})]), b"XX", b"\xff\xc3")
+        p, path = self.load(stream, rc=1)
+        suite = junitparser.JUnitXml.fromfile(path)
+        names = sorted(c.name for s in suite for c in s)
+        self.assertEqual(names, ["parser", "test_<&\">\ufffd\ufffd'end"])
+        self.assertIn("\ufffd", cases(path)[("subunit", "parser")].find("failure").text)
+        bad = cases(path)[("pkg.Class", "test_<&\">\ufffd\ufffd'end")]
+        failure = bad.find("failure")
+        self.assertEqual(failure.get("message"), "ValueError: bad")
+        self.assertEqual(failure.get("type"), "ValueError")
+        self.assertIn("boom <tag> & ", failure.text)
+
+    def test_skip_reason_xfail_uxsuccess_and_a_test_with_no_end_event(self):
+        stream = encode([
+            ("a.T.skipped", "skip", {"timestamp": at(0), "file_name": "reason", "file_bytes": b"no network",
+                                     "eof": True}),
+            ("a.T.xf", "xfail", {"timestamp": at(0), "file_name": "traceback",
+                                 "file_bytes": b"AssertionError: known\n", "eof": True}),
+            ("a.T.ux", "uxsuccess", {"timestamp": at(0)}),
+            ("b.T.hung", "inprogress", {"timestamp": at(0)}),
+        ])
+        p, path = self.load(stream, rc=1)
+        c = cases(path)
+        self.assertEqual(c[("a.T", "skipped")].find("skipped").get("message"), "no network")
+        self.assertEqual(c[("a.T", "xf")].find("skipped").get("type"), "xfail")
+        self.assertEqual(c[("a.T", "ux")].find("failure").get("message"), "unexpected success")
+        self.assertEqual(c[("b.T", "hung")].find("error").get("type"), "incomplete")
+        root = ET.parse(path).getroot()
+        self.assertEqual([(s.get("name"), s.get("tests"), s.get("failures"), s.get("errors"), s.get("skipped"))
+                          for s in root.iter("testsuite")],
+                         [("a.T", "3", "1", "0", "2"), ("b.T", "1", "0", "1", "0")])
+        self.assertEqual((root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")),
+                         ("4", "1", "1", "2"))
+        for s in root.iter("testsuite"):
+            self.assertEqual(s.get("timestamp"), "2026-01-01T00:00:00")
+            self.assertTrue(s.get("hostname"))
+
+    def test_a_10mb_attachment_is_cut_to_the_cap_and_the_rest_kept(self):
+        big = b"x" * (10 * 1024 * 1024)
+        chunks = [("a.T.big", None, {"file_name": "stdout", "file_bytes": big[i:i + (1 << 20)],
+                                     "eof": i + (1 << 20) >= len(big)}) for i in range(0, len(big), 1 << 20)]
+        stream = encode([("a.T.big", "inprogress", {"timestamp": at(0)})] + chunks + [
+                         ("a.T.big", None, {"file_name": "stderr", "file_bytes": b"to stderr", "eof": True}),
+                         ("a.T.big", None, {"file_name": "log", "file_bytes": b"a log line", "eof": True}),
+                         ("a.T.big", "success", {"timestamp": at(2.5)})])
+        p, path = self.load(stream)
+        self.assertLess(os.path.getsize(path), 2 * 1024 * 1024)
+        c = cases(path)[("a.T", "big")]
+        self.assertEqual(c.get("time"), "2.500")
+        out = c.find("system-out").text
+        self.assertTrue(out.startswith("x" * 1000))
+        self.assertIn("[%d bytes cut]" % (len(big) + len("[log]\na log line") - (1 << 20)), out)
+        self.assertEqual(c.find("system-err").text, "to stderr")
+
+
+def fake_project(testcase, tests):
+    p = Project(testcase)
+    p.fake(tests)
+    p.out("init")
+    return p
+
+
+class AgainstConsumers(unittest.TestCase):
+    TESTS = [("pkg.mod.A.test_%d" % i, "pass") for i in range(6)] + \
+            [("pkg.mod.B.test_fail", "fail"), ("pkg.other.C.test_skip", "skip"), ("top_level", "pass")]
+
+    def test_junitparser_counts_match_subunit_stats_on_the_same_run(self):
+        p = fake_project(self, self.TESTS)
+        p.run("run", "--parallel", "--concurrency", "2", "--junit", "run.xml", check_rc=1)
+        xmllint(p.path("run.xml"))
+        stream = p.run("last", "--subunit", check_rc=0).stdout
+        stats = subprocess.run(["subunit-stats"], input=stream, capture_output=True).stdout.decode()
+        fields = dict(re.findall(r"^(.*?) tests\s*:\s*(\d+)$", stats, re.M))
+        xml = junitparser.JUnitXml.fromfile(p.path("run.xml"))
+        self.assertEqual(xml.tests, int(fields["Total"]))
+        self.assertEqual(xml.failures + xml.errors, int(fields["Failed"]))
+        self.assertEqual(xml.skipped, int(fields["Skipped"]))
+        self.assertEqual(xml.tests - xml.failures - xml.errors - xml.skipped, int(fields["Passed"]))
+        # Every test tagged with the worker that ran it.
+        workers = {c.get("name"): [pr.get("value") for pr in c.iter("property") if pr.get("name") == "worker"]
+                   for c in ET.parse(p.path("run.xml")).getroot().iter("testcase")}
+        self.assertTrue(all(len(w) == 1 and re.fullmatch(r"worker-[01]", w[0]) for w in workers.values()), workers)
+        # `last --junit` writes the same testcases as the run did.
+        p.run("last", "--junit", "last.xml", check_rc=1)
+        strip = lambda path: sorted((k, v.get("time"), [ch.tag for ch in v]) for k, v in cases(path).items())
+        self.assertEqual(strip(p.path("run.xml")), strip(p.path("last.xml")))
+
+    def test_testcase_by_testcase_as_subunit2junitxml_where_the_rules_agree(self):
+        # No skip: subunit2junitxml dies on a skip reason that is not text/*.
+        p = fake_project(self, [t for t in self.TESTS if t[1] != "skip"])
+        p.run("run", "--junit", "ours.xml", check_rc=1)
+        stream = p.run("last", "--subunit", check_rc=0).stdout
+        r = subprocess.run(["subunit2junitxml"], input=stream, capture_output=True)
+        # It exits 1 when a test failed, as the subunit filters do.
+        self.assertIn(r.returncode, (0, 1), r.stderr.decode(errors="replace"))
+        self.assertTrue(r.stdout, r.stderr.decode(errors="replace"))
+        theirs = r.stdout
+        with open(p.path("theirs.xml"), "wb") as f:
+            f.write(theirs)
+        ours, ref = cases(p.path("ours.xml")), cases(p.path("theirs.xml"))
+        self.assertEqual(sorted(ours), sorted(ref))
+        verdict = lambda c: [ch.tag for ch in c if ch.tag in ("failure", "error", "skipped")]
+        for key in ref:
+            self.assertEqual(verdict(ours[key]), verdict(ref[key]), key)
+            self.assertAlmostEqual(float(ours[key].get("time")), float(ref[key].get("time")), delta=0.0015)
+
+    def test_a_retried_flaky_test_is_one_testcase_with_a_flaky_failure(self):
+        p = faulty(self, [("t.flaky", "flaky"), ("t.bad", "fail"), ("t.ok", "pass")])
+        p.run("run", "--retries", "1", "--junit", "j.xml", check_rc=1)
+        xmllint(p.path("j.xml"))
+        c = cases(p.path("j.xml"))
+        self.assertEqual(sorted(c), [("t", "bad"), ("t", "flaky"), ("t", "ok")])
+        self.assertEqual([ch.tag for ch in c[("t", "flaky")] if ch.tag != "properties"], ["flakyFailure"])
+        self.assertEqual([ch.tag for ch in c[("t", "bad")] if ch.tag != "properties"], ["failure", "rerunFailure"])
+        self.assertEqual([ch.tag for ch in c[("t", "ok")] if ch.tag != "properties"], [])
+        xml = junitparser.JUnitXml.fromfile(p.path("j.xml"))
+        self.assertEqual((xml.tests, xml.failures), (3, 1))
+        # `last` reads the same attempts back from the stored stream.
+        p.run("last", "--junit", "last.xml", check_rc=1)
+        self.assertEqual([ch.tag for ch in cases(p.path("last.xml"))[("t", "flaky")] if ch.tag != "properties"],
+                         ["flakyFailure"])
+
+    def test_a_killed_run_leaves_a_readable_partial_report(self):
+        p = fake_project(self, [("a.T.quick", "pass"), ("a.T.slow", "pass", 60)])
+        proc = p.popen("run", "--junit", "j.xml")
+        try:
+            self.assertTrue(wait_for(lambda: os.path.exists(p.path("j.xml")), timeout=30))
+            os.kill(proc.pid, signal.SIGKILL)
+        finally:
+            proc.kill()
+            proc.communicate()
+        xmllint(p.path("j.xml"))
+        self.assertEqual(list(cases(p.path("j.xml"))), [("a.T", "quick")])
+        for pid, test_id in p.ran():  # the orphaned runner, still in its 60 s test
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def test_file_attributes_name_the_module_that_exists(self):
+        p = fake_project(self, [("pkg.mod.A.test_x", "pass"), ("nowhere.B.test_y", "pass")])
+        os.makedirs(p.path("pkg"))
+        p.write("pkg/mod.py", "")
+        p.run("run", "--junit", "j.xml", check_rc=0)
+        c = cases(p.path("j.xml"))
+        self.assertEqual(c[("pkg.mod.A", "test_x")].get("file"), "pkg/mod.py")
+        self.assertIsNone(c[("nowhere.B", "test_y")].get("file"))
+
+    def test_an_unwritable_report_is_an_error_but_the_run_is_stored(self):
+        p = fake_project(self, [("a.T.x", "pass")])
+        r = p.run("run", "--junit", "missing-dir/j.xml")
+        self.assertIn(b"cannot write the JUnit report", r.stderr)
+        self.assertEqual(p.stats()["latest_tests"], "1")
+
+
+class EventLines(unittest.TestCase):
+    def lines(self, text):
+        out = [json.loads(l) for l in text.splitlines()]
+        for e in out:
+            validate(e, "run-events.json")
+        # Numbers as a person writes them: never more than three decimals.
+        self.assertIsNone(re.search(r"\d\.\d{4,}", text), text)
+        return out
+
+    def test_run_events_to_stdout_are_json_lines_in_order(self):
+        p = fake_project(self, [("a.T.ok", "pass", 0.2), ("a.T.bad", "fail")])
+        r = p.run("run", "--events", "-", check_rc=1)
+        events = self.lines(r.stdout.decode())
+        kinds = [e["event"] for e in events]
+        self.assertEqual(kinds[0], "run_started")
+        self.assertEqual(kinds[-1], "run_finished")
+        self.assertEqual(events[0]["version"], 1)
+        finished = {e["id"]: e for e in events if e["event"] == "test_finished"}
+        self.assertEqual({k: v["status"] for k, v in finished.items()}, {"a.T.ok": "success", "a.T.bad": "fail"})
+        self.assertGreaterEqual(finished["a.T.ok"]["seconds"], 0.2)
+        self.assertLess(kinds.index("test_started"), kinds.index("test_finished"))
+        self.assertIn("runner_ended", kinds)
+        self.assertEqual((events[-1]["tests"], events[-1]["failed"]), (2, 1))
+
+    def test_a_retry_is_an_event_and_the_file_form_matches(self):
+        p = faulty(self, [("t.flaky", "flaky")])
+        p.run("run", "--retries", "1", "--events", "ev.jsonl", check_rc=0)
+        events = self.lines(p.read("ev.jsonl"))
+        self.assertEqual([(e["event"], e.get("attempt")) for e in events if e.get("id") == "t.flaky"
+                          and e["event"] != "test_started"],
+                         [("test_finished", 1), ("test_retried", 2), ("test_finished", 2)])
+        self.assertEqual(events[-1]["flaky"], 1)
+
+
+class JsonDocuments(unittest.TestCase):
+    def test_plan_json_has_a_version_and_matches_its_schema(self):
+        p = fake_project(self, [("a.T.one", "pass"), ("a.T.two", "pass")])
+        p.out("run")
+        plan = json.loads(p.out("plan", "--json", "--parallel", "--concurrency", "2"))
+        self.assertEqual(plan["version"], 1)
+        validate(plan, "plan.json")
+        with self.assertRaises(jsonschema.ValidationError):  # the schema is not vacuous
+            validate(dict(plan, version=2), "plan.json")
+        with self.assertRaises(jsonschema.ValidationError):
+            validate({"event": "test_finished", "id": "x", "worker": 0, "status": "success",
+                      "seconds": 2.201, "attempt": 0}, "run-events.json")
+
+    def test_list_tests_json_matches_its_schema_and_the_text(self):
+        p = fake_project(self, [("a.T.one", "pass"), ("b.T.two", "pass"), ("a.T.three", "pass")])
+        listing = json.loads(p.out("list-tests", "--json", "a\\."))
+        validate(listing, "list-tests.json")
+        self.assertEqual(listing["tests"], p.out("list-tests", "a\\.").split())
+        self.assertEqual(listing["tests"], ["a.T.one", "a.T.three"])
+
+    def test_stats_and_slowest_json_match_their_schemas_and_the_text(self):
+        p = fake_project(self, [("a.T.slow", "pass", 0.3), ("a.T.fast", "pass"), ("a.T.bad", "fail")])
+        empty = json.loads(p.out("stats", "--json"))
+        validate(empty, "stats.json")
+        self.assertEqual(empty, {"version": 1, "runs": 0})
+        p.run("run", check_rc=1)
+        stats = json.loads(p.out("stats", "--json"))
+        validate(stats, "stats.json")
+        text = p.stats()
+        self.assertEqual((stats["runs"], stats["latest"]["tests"], stats["latest"]["failures"]),
+                         (int(text["runs"]), int(text["latest_tests"]), int(text["latest_failures"])))
+        raw = p.out("slowest", "--json", "--all")
+        self.assertIsNone(re.search(r"\d\.\d{4,}", raw), raw)
+        slowest = json.loads(raw)
+        validate(slowest, "slowest.json")
+        self.assertEqual(slowest["tests"][0]["id"], "a.T.slow")
+        self.assertGreaterEqual(slowest["tests"][0]["seconds"], 0.3)
+        self.assertEqual(sorted(t["id"] for t in slowest["tests"]), ["a.T.bad", "a.T.fast", "a.T.slow"])
+        with self.assertRaises(jsonschema.ValidationError):
+            validate(dict(stats, extra=1), "stats.json")
+
+    def test_last_and_failing_json_match_their_schema_and_subunit_stats(self):
+        p = fake_project(self, [("a.T.ok", "pass"), ("a.T.bad", "fail"), ("a.T.skip", "skip")])
+        p.run("run", check_rc=1)
+        last = json.loads(p.out("last", "--json", rc=1))
+        validate(last, "run.json")
+        stream = p.run("last", "--subunit", check_rc=0).stdout
+        stats = subprocess.run(["subunit-stats"], input=stream, capture_output=True).stdout.decode()
+        fields = dict(re.findall(r"^(.*?) tests\s*:\s*(\d+)$", stats, re.M))
+        self.assertEqual((last["run"], last["tests"], last["failures"], last["skips"]),
+                         (0, int(fields["Total"]), int(fields["Failed"]), int(fields["Skipped"])))
+        self.assertEqual([(f["id"], f["status"], f["worker"]) for f in last["failing"]], [("a.T.bad", "fail", 0)])
+        failing = json.loads(p.out("failing", "--json", rc=1))
+        validate(failing, "run.json")
+        self.assertIsNone(failing["run"])
+        self.assertEqual([f["id"] for f in failing["failing"]], ["a.T.bad"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,142 @@
+// tools/testr-mini/events_output.cpp - see events_output.hpp.
+#include "events_output.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "app.hpp"
+#include "fd_io.hpp"
+
+namespace testr::cli {
+
+namespace {
+
+using json = nlohmann::json;
+
+// Milliseconds are what the clocks are good for; rounded, the shortest
+// round-trip form is what a person would write (2.201).
+double ms(double seconds) { return std::isfinite(seconds) ? std::round(seconds * 1000) / 1000 : 0; }
+
+json event(const char* name) { return json{{"event", name}}; }
+
+}  // namespace
+
+events_output::events_output(const std::string& path, const std::vector<std::string>& ids) : ids_(ids) {
+    if (path == "-") {
+        fd_ = STDOUT_FILENO;
+        return;
+    }
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd_ < 0) throw cli_error("cannot open '" + path + "' for --events: " + std::strerror(errno));
+    owned_ = true;
+}
+
+events_output::~events_output() {
+    if (owned_) ::close(fd_);
+}
+
+void events_output::line(std::string text) {
+    if (error_) return;
+    text += '\n';
+    if (int err = fd_io::write_all(fd_, text)) error_ = std::string("cannot write --events: ") + std::strerror(err);
+}
+
+void events_output::on(const events::run_started& e) {
+    json j = event("run_started");
+    j["version"] = 1;
+    j["tests"] = e.tests;
+    j["workers"] = e.slots;
+    j["predicted_seconds"] = ms(e.predicted_seconds);
+    line(j.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void events_output::on(const events::stream_event& e) {
+    if (!ids_.empty() || !e.event.test_id || !e.event.time) return;
+    if (e.event.test_status == subunit::status::inprogress) {
+        started_[std::string(*e.event.test_id)] = *e.event.time;
+        json j = event("test_started");
+        j["id"] = std::string(*e.event.test_id);
+        j["worker"] = e.slot;
+        line(j.dump(-1, ' ', false, json::error_handler_t::replace));
+    } else if (auto it = started_.find(std::string(*e.event.test_id)); it != started_.end()) {
+        const double took = std::chrono::duration<double>(subunit::elapsed(it->second, *e.event.time)).count();
+        stream_seconds_[it->first] = took > 0 ? took : 0;
+        started_.erase(it);
+    }
+}
+
+void events_output::on(const events::runner_started& e) {
+    json j = event("runner_started");
+    j["worker"] = e.slot;
+    j["tests"] = e.tests;
+    line(j.dump());
+}
+
+void events_output::on(const events::runner_ended& e) {
+    json j = event("runner_ended");
+    j["worker"] = e.slot;
+    j["status"] = process::describe(e.status);
+    j["success"] = e.status.success();
+    j["requeued"] = e.requeued;
+    line(j.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void events_output::on(const events::test_started& e) {
+    json j = event("test_started");
+    j["id"] = e.test < ids_.size() ? ids_[e.test] : std::string();
+    j["worker"] = e.slot;
+    line(j.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void events_output::on(const events::test_finished& e) {
+    final_[std::string(e.id)] = e.status;
+    json j = event("test_finished");
+    j["id"] = std::string(e.id);
+    j["worker"] = e.slot;
+    j["status"] = std::string(subunit::to_string(e.status));
+    double seconds = e.seconds;
+    if (auto it = e.test ? stream_seconds_.end() : stream_seconds_.find(std::string(e.id)); it != stream_seconds_.end()) {
+        seconds = it->second;
+        stream_seconds_.erase(it);
+    }
+    j["seconds"] = ms(seconds);
+    j["attempt"] = e.attempt;
+    line(j.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void events_output::on(const events::test_will_retry& e) {
+    json j = event("test_retried");
+    j["id"] = e.test < ids_.size() ? ids_[e.test] : std::string();
+    j["attempt"] = e.attempt;
+    line(j.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void events_output::on(const events::interrupted& e) {
+    json j = event("interrupted");
+    j["count"] = e.count;
+    line(j.dump());
+}
+
+void events_output::finished(const engine_report& report) {
+    // By the last status of each id, as the summary counts: whole-suite
+    // runs have no planned tests to count.
+    std::size_t failed = 0;
+    for (auto& [id, s] : final_) failed += s == subunit::status::fail || s == subunit::status::uxsuccess;
+    json j = event("run_finished");
+    j["seconds"] = ms(report.wall);
+    j["tests"] = final_.size();
+    j["failed"] = failed;
+    j["not_failed"] = final_.size() - failed;
+    j["never_ran"] = report.never_run().size();
+    j["flaky"] = report.flaky().size();
+    j["retried"] = report.retried();
+    j["interrupted"] = report.interrupts > 0;
+    line(j.dump());
+}
+
+}  // namespace testr::cli

@@ -1,0 +1,52 @@
+// tools/testr-mini/events_output.hpp - `run --events FILE|-`: the run's
+// typed events as JSON Lines, one object per event as it happens, for
+// editors and dashboards. Fields: docs/reports.md.
+#pragma once
+
+#include <optional>
+#include <unordered_map>
+#include <string>
+#include <vector>
+
+#include "run_engine.hpp"
+#include "run_events.hpp"
+
+namespace testr::cli {
+
+class events_output final : public run_observer {
+public:
+    /// `path` "-" is stdout. Opening fails with a cli_error.
+    events_output(const std::string& path, const std::vector<std::string>& ids);
+    ~events_output() override;
+    events_output(const events_output&) = delete;
+    events_output& operator=(const events_output&) = delete;
+
+    void on(const events::run_started& e) override;
+    void on(const events::stream_event& e) override;
+    void on(const events::runner_started& e) override;
+    void on(const events::runner_ended& e) override;
+    void on(const events::test_started& e) override;
+    void on(const events::test_finished& e) override;
+    void on(const events::test_will_retry& e) override;
+    void on(const events::interrupted& e) override;
+    /// The last line: what the run came to.
+    void finished(const engine_report& report);
+
+    /// Why lines stopped being written (the first failure).
+    const std::optional<std::string>& error() const noexcept { return error_; }
+
+private:
+    void line(std::string text);
+
+    int fd_ = -1;
+    bool owned_ = false;
+    const std::vector<std::string>& ids_;
+    // A whole-suite run has no plan: tests start and take their time as
+    // the stream says, by id.
+    std::unordered_map<std::string, subunit::timestamp> started_;
+    std::unordered_map<std::string, double> stream_seconds_;
+    std::unordered_map<std::string, subunit::status> final_;  // last status by id
+    std::optional<std::string> error_;
+};
+
+}  // namespace testr::cli
