@@ -11,6 +11,7 @@ BASE_PACKAGES=(
   python3 python3-subunit subunit python3-testrepository testrepository
   libcli11-dev libpcre2-dev
   python3-testscenarios
+  librsvg2-bin
 )
 
 # ensure_packages PKG...: installs the missing ones (as root) or prints the
