@@ -303,6 +303,7 @@ TEST_CASE("ticks: steps of 1, 2 or 5 x 10^k, as many decimals as the step needs,
         CHECK(std::stod(ticks.back()) >= span);
         CHECK(std::set<std::string>(ticks.begin(), ticks.end()).size() == ticks.size());
         const double step = std::stod(ticks[1]);
+        REQUIRE(step > 0);
         CHECK(decimals(ticks[1]) == static_cast<std::size_t>(std::max(0.0, -std::floor(std::log10(step) + 1e-9))));
         double mantissa = step;
         while (mantissa >= 10) mantissa /= 10;
@@ -314,6 +315,12 @@ TEST_CASE("ticks: steps of 1, 2 or 5 x 10^k, as many decimals as the step needs,
             CHECK(decimals(ticks[k]) == decimals(ticks[1]));
         }
     }
+    // The axis runs to the run's end, past the last test (a runner's late
+    // output or exit), and that time is drawn as idle.
+    const std::vector<testr::timeline_bar> early{{0, 0, 2.8, "t", status::success}};
+    auto late = parse_with_python(testr::render_timeline_svg(early, 1, "t", 3.57));
+    CHECK(std::stod(late["ticks"][late["ticks"].size() - 2].get<std::string>()) >= 3.57);
+    CHECK(late["legend"] == nlohmann::json::array({"passed", "idle"}));
     // A legend of what is there and nothing else.
     const std::vector<testr::timeline_bar> one{{0, 0, 1, "t", status::skip}};
     CHECK(parse_with_python(testr::render_timeline_svg(one, 1, "t"))["legend"] == nlohmann::json::array({"skipped"}));
