@@ -15,6 +15,7 @@ BASE_PACKAGES=(
   python3-stestr libdb-dev
   time
   libxml2-utils python3-junitparser python3-junitxml python3-jsonschema
+  librsvg2-bin
 )
 
 # ensure_packages PKG...: installs the missing ones (as root) or prints the
