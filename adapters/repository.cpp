@@ -645,6 +645,19 @@ result<run_digest, repo_error> read_summary(const repository& repo, unsigned id,
 
 result<std::string, repo_error> read_run_spans(const repository& repo, unsigned id, const run_digest& digest,
                                                const std::vector<run_digest::span>& spans) {
+    if (repo.format == 1) {
+        // testr's runs are v1 text: the spans are of the v2 stream read from it.
+        auto bytes = read_run(repo, id);
+        if (!bytes) return unexpected{std::move(bytes).error()};
+        const std::string_view v2 = bytes->view();
+        std::string out;
+        for (const auto& span : spans) {
+            if (span.offset > v2.size() || span.size > v2.size() - span.offset)
+                return damaged(repo.file(std::to_string(id)) + ": a summary points past the end of the run");
+            out.append(v2.substr(span.offset, span.size));
+        }
+        return out;
+    }
     const std::string path = repo.file(std::to_string(id));
     const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
@@ -745,7 +758,7 @@ std::optional<std::size_t> history_size(const repository& repo) {
             return n;
         }
     }
-    // One line per test after a two-line header: counting lines runs at
+    // v1: one line per test after a two-line header; counting lines runs at
     // memory speed where parsing the store would not.
     std::vector<char> buf(1 << 20);
     std::size_t lines = 0, seen = 0;
@@ -762,8 +775,13 @@ std::optional<std::size_t> history_size(const repository& repo) {
     }
     ::close(fd);
     if (seen == 0 && v1) return 0;
-    if (!v1) return std::nullopt;
-    const std::size_t count = lines >= 2 ? lines - 2 : 0;
+    std::size_t count = lines >= 2 ? lines - 2 : 0;
+    if (!v1) {
+        // Later formats know their own size; the cache spares `stats` even that.
+        auto db = timesdb::open(path);
+        if (!db) return std::nullopt;
+        count = db->size();
+    }
     (void)write_file_atomically(repo.file(history_cache_name), key + std::to_string(count) + "\n");
     return count;
 }

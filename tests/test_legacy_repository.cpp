@@ -68,7 +68,7 @@ void check_commands_agree_with_testr(const fs::path& project) {
           run(dump + shell_quote((project / "testr-last-subunit.out").string())).out);
     const auto timeline = mini(project, "last --timeline " + shell_quote((t.path / "t.svg").string()));
     CHECK(timeline.exit_code == 0);
-    CHECK(timeline.out.find("(6 tests, 2 workers)") != std::string::npos);
+    CHECK(timeline.out.find("(6 test runs, 2 workers") != std::string::npos);
 }
 
 // Every file of a directory, by name.

@@ -134,6 +134,7 @@ int main(int argc, char** argv) {
                 "tests are kept as a partial run); with --subunit 0 once the stream is written.");
     auto* plan = cli.add_subcommand("plan", "Show how run would split the tests over workers (runs nothing)");
     add_selection_options(plan, ro);
+    plan->add_flag("--parallel", ro.parallel, "Accepted as `run` takes it: the plan is always the parallel schedule");
     plan->add_flag("--json", json, "Machine-readable output");
     auto* last = cli.add_subcommand("last", "Show the last run loaded into the repository");
     last->add_flag("--subunit", subunit, "Show output as a subunit v2 stream");
