@@ -23,15 +23,10 @@ namespace testr::cli {
 namespace {
 
 command_settings settings_from(const config::testr_conf& conf, const std::vector<std::string>& testargs) {
-    command_settings s;
-    auto cmd = conf.get("test_command");
-    if (!cmd) throw cli_error("No test_command option present in .testr.conf");
-    s.test_command = *cmd;
-    s.extra_args = testargs;  // appended shell-quoted: they were words in the user's shell already
-    s.test_id_option = conf.get("test_id_option");
-    s.test_list_option = conf.get("test_list_option");
-    s.test_id_list_default = conf.get("test_id_list_default");
-    return s;
+    auto s = config::command_settings_of(conf);
+    if (!s) throw cli_error(s.error().message);
+    s->extra_args = testargs;  // appended shell-quoted: they were words in the user's shell already
+    return std::move(*s);
 }
 
 /// One id per line, surrounding blanks dropped.

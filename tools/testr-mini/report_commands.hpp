@@ -1,5 +1,6 @@
 // tools/testr-mini/report_commands.hpp - the commands that read or fill the
-// repository without running tests: init, last, failing, load, slowest, stats.
+// repository without running tests: init, last, failing, load (load_command.cpp),
+// slowest, stats.
 #pragma once
 
 #include <optional>

@@ -47,22 +47,28 @@ std::string format_failure(const test_record& t) {
     return out;
 }
 
-summary_values summarize_against(const run_summary& run, const run_summary* previous, std::optional<unsigned> id) {
+run_counts counts_of(const run_summary& run) { return {run.total(), run.failures(), run.skips(), run.wall_seconds()}; }
+
+summary_values summarize_against(const run_counts& run, const std::optional<run_counts>& previous,
+                                 std::optional<unsigned> id) {
     summary_values v;
-    v.tests = run.total();
-    v.failures = run.failures();
-    v.skips = run.skips();
+    v.tests = run.tests;
+    v.failures = run.failures;
+    v.skips = run.skips;
     v.successful = v.failures == 0;
     v.run_id = id;
-    v.seconds = run.wall_seconds();
+    v.seconds = run.seconds;
     if (previous) {
-        v.tests_delta = static_cast<long>(v.tests) - static_cast<long>(previous->total());
-        if (v.failures) v.failures_delta = static_cast<long>(v.failures) - static_cast<long>(previous->failures());
-        if (v.seconds && *v.seconds != 0) {
-            if (auto p = previous->wall_seconds(); p && *p != 0) v.seconds_delta = *v.seconds - *p;
-        }
+        v.tests_delta = static_cast<long>(v.tests) - static_cast<long>(previous->tests);
+        if (v.failures) v.failures_delta = static_cast<long>(v.failures) - static_cast<long>(previous->failures);
+        if (v.seconds && *v.seconds != 0 && previous->seconds && *previous->seconds != 0)
+            v.seconds_delta = *v.seconds - *previous->seconds;
     }
     return v;
+}
+
+summary_values summarize_against(const run_summary& run, const run_summary* previous, std::optional<unsigned> id) {
+    return summarize_against(counts_of(run), previous ? std::optional<run_counts>(counts_of(*previous)) : std::nullopt, id);
 }
 
 std::string format_summary(const summary_values& v) {

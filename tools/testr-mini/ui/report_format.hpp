@@ -25,8 +25,17 @@ struct summary_values {
     std::size_t skips = 0;
 };
 
+/// What a summary line needs of a run.
+struct run_counts {
+    std::size_t tests = 0, failures = 0, skips = 0;
+    std::optional<double> seconds;
+};
+run_counts counts_of(const run_summary& run);
+
 /// The summary of a run compared with the previous one (either may be
 /// absent), in testrepository's words.
+summary_values summarize_against(const run_counts& run, const std::optional<run_counts>& previous,
+                                 std::optional<unsigned> id);
 summary_values summarize_against(const run_summary& run, const run_summary* previous, std::optional<unsigned> id);
 
 /// "Ran 24 (+2) tests in 2.507s (-0.100s)\nFAILED (id=3, failures=1 (-1), skips=1)\n"
