@@ -131,6 +131,20 @@ class ErrorsAreMessages(unittest.TestCase):
         self.assertEqual(p.run("list-tests", "^.bad", check_rc=0).stdout, b"\xffbad.one\n")
 
 
+class ListingFailures(unittest.TestCase):
+    def test_a_failed_listing_shows_what_the_runner_said_decoded(self):
+        p = Project(self)
+        p.write(".testr.conf", "[DEFAULT]\ntest_command=/usr/bin/python3 -m subunit.run $LISTOPT $IDOPTION nosuchmod\n"
+                "test_id_option=--load-list $IDFILE\ntest_list_option=--list\n")
+        p.out("init")
+        for command in (["list-tests"], ["run", "--parallel"]):
+            r = p.run(*command, check_rc=3)
+            self.assertNotIn(b"\xb3", r.stderr, "raw subunit packets on the terminal")
+            self.assertIn(b"the test listing failed (exit code", r.stderr)
+            self.assertIn(b"-m subunit.run --list", r.stderr)  # the command that failed
+            self.assertIn(b"No module named 'nosuchmod'", r.stderr)  # its traceback, decoded
+
+
 class FailingAfterACrash(unittest.TestCase):
     def test_run_failing_reruns_the_tests_not_the_runners_pseudo_test(self):
         p = Project(self)
