@@ -25,16 +25,6 @@ double to_seconds(const subunit::timestamp& from, const subunit::timestamp& to) 
     return static_cast<double>(subunit::elapsed(from, to).count()) / 1e9;
 }
 
-/// N from "worker-N" (digits only), else -1.
-int worker_number(std::string_view tag) noexcept {
-    constexpr std::string_view prefix = "worker-";
-    if (!tag.starts_with(prefix) || tag.size() == prefix.size()) return -1;
-    int n = -1;
-    const char* end = tag.data() + tag.size();
-    const auto [ptr, ec] = std::from_chars(tag.data() + prefix.size(), end, n);
-    return ec == std::errc() && ptr == end ? n : -1;
-}
-
 /// Appends a chunk to the attachment of that name, creating it if new.
 void merge_file(std::vector<attachment>& files, const subunit::event_view& e) {
     if (e.file_bytes.empty()) return;  // testtools ignores empty chunks too
@@ -655,6 +645,15 @@ run_digest digest_of(std::string_view stored_bytes) {
     run_digest d = b.digest();
     d.run_checksum = content_checksum(stored_bytes);
     return d;
+}
+
+int worker_number(std::string_view tag) noexcept {
+    constexpr std::string_view prefix = "worker-";
+    if (!tag.starts_with(prefix) || tag.size() == prefix.size()) return -1;
+    int n = -1;
+    const char* end = tag.data() + tag.size();
+    const auto [ptr, ec] = std::from_chars(tag.data() + prefix.size(), end, n);
+    return ec == std::errc() && ptr == end ? n : -1;
 }
 
 }  // namespace testr

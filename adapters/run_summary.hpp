@@ -68,6 +68,9 @@ struct test_record {
 /// `exists`, which is no outcome.
 bool is_failure(subunit::status s) noexcept;
 
+/// N from a "worker-N" tag (digits only), else -1.
+int worker_number(std::string_view tag) noexcept;
+
 /// Whether `s` is an outcome: success, uxsuccess, skip, fail or xfail.
 bool is_outcome(subunit::status s) noexcept;
 

@@ -1,6 +1,7 @@
 // adapters/timeline_svg.cpp - see timeline_svg.hpp.
 #include "timeline_svg.hpp"
 
+#include "run_summary.hpp"
 #include "xml_text.hpp"
 
 #include <algorithm>
@@ -277,25 +278,6 @@ std::string render_timeline_svg(const std::vector<timeline_bar>& bars, std::size
     return out;
 }
 
-namespace {
-
-/// N from "worker-N" (digits only), else -1.
-int worker_number(std::string_view tag) noexcept {
-    constexpr std::string_view prefix = "worker-";
-    if (!tag.starts_with(prefix) || tag.size() == prefix.size()) return -1;
-    int n = -1;
-    const char* end = tag.data() + tag.size();
-    const auto [ptr, ec] = std::from_chars(tag.data() + prefix.size(), end, n);
-    return ec == std::errc() && ptr == end ? n : -1;
-}
-
-bool is_outcome(subunit::status s) {
-    using subunit::status;
-    return s == status::success || s == status::fail || s == status::skip || s == status::xfail ||
-           s == status::uxsuccess;
-}
-
-}  // namespace
 
 timeline timeline_from_stream(std::string_view stream_bytes) {
     struct life {
