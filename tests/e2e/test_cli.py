@@ -318,6 +318,22 @@ class Load(unittest.TestCase):
                        ("l.bad", "fail", {"timestamp": later}),
                        ("l.skip", "skip", {})])
 
+    def test_load_stores_the_stream_whatever_happens_to_stdout(self):
+        p = Project(self)
+        p.out("init")
+        p.write("s.bin", "")
+        with open(p.path("s.bin"), "wb") as f:
+            f.write(self.stream())
+        # stdout a full device: the run is stored, and the write error said.
+        with open("/dev/full", "wb") as full:
+            r = subprocess.run([p.bin, "load", "--subunit", "s.bin"], cwd=p.dir, stdout=full,
+                               stderr=subprocess.PIPE, timeout=30)
+        self.assertIn(b"No space left on device; the stream is stored all the same (run 0)", r.stderr)
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(p.stats()["runs"], "1")
+        self.assertEqual(read_stream(p.run("last", "--subunit", check_rc=0).stdout).status_of,
+                         {"l.ok": "success", "l.bad": "fail", "l.skip": "skip"})
+
     def test_load_from_file_and_stdin(self):
         p = Project(self)
         p.out("init")
