@@ -18,6 +18,7 @@
 #include <testr/dynamic_schedule.hpp>
 #include <testr/estimates.hpp>
 #include <testr/partition.hpp>
+#include <testr/partition_bench.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -29,26 +30,13 @@
 
 namespace sim {
 
-/// splitmix64 and Box-Muller by hand: the same numbers with any standard library.
-class rng {
+/// The public partitioner benchmark's generator (the same numbers with any
+/// standard library), with the two draws the simulation makes.
+class rng : public testr::bench::rng {
 public:
-    explicit rng(std::uint64_t seed) : state_(seed) {}
-    std::uint64_t next() {
-        std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-        return z ^ (z >> 31);
-    }
-    double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-    double normal() {
-        const double u = 1.0 - uniform(), v = uniform();
-        return std::sqrt(-2 * std::log(u)) * std::cos(2 * M_PI * v);
-    }
-    double lognormal(double sigma) { return std::exp(sigma * normal()); }
+    using testr::bench::rng::rng;
+    double lognormal(double sigma) { return testr::bench::rng::lognormal(0, sigma); }
     std::size_t below(std::size_t n) { return static_cast<std::size_t>(uniform() * static_cast<double>(n)); }
-
-private:
-    std::uint64_t state_;
 };
 
 inline const std::vector<std::string>& families() {
