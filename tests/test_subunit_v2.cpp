@@ -4,6 +4,7 @@
 #include "subunit_v2.hpp"
 
 #include "../fuzz/subunit_check.hpp"
+#include "subunit/support.hpp"
 
 #include <doctest/doctest.h>
 #include <libdeflate.h>
@@ -27,128 +28,15 @@ namespace fs = std::filesystem;
 namespace su = testr::subunit;
 using su::event;
 using su::status;
+using namespace subunit_test;
 
 namespace {
 
-// --- environment -------------------------------------------------------
-
-std::string env_or(const char* name, const char* fallback) {
-    const char* v = std::getenv(name);
-    return v && *v ? v : fallback;
-}
-
-fs::path source_root() { return env_or("TESTR_SOURCE_ROOT", "."); }
-std::string python() { return env_or("PYTHON", "/usr/bin/python3"); }
 fs::path helper(const char* name) { return source_root() / "tests" / "subunit" / name; }
-
-std::string shell_quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
-
-struct run_result {
-    int exit_code = -1;
-    std::string out;
-};
-
-// Runs a shell command line; stdout is captured, stderr goes to the log.
-run_result run(const std::string& command) {
-    run_result r;
-    FILE* p = ::popen(command.c_str(), "r");
-    REQUIRE_MESSAGE(p != nullptr, command);
-    std::array<char, 65536> buf{};
-    for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;) r.out.append(buf.data(), n);
-    const int st = ::pclose(p);
-    r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
-}
-
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        std::string tmpl = (fs::temp_directory_path() / "testr-subunit-XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
-std::string read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
-
-void write_file(const fs::path& p, std::string_view bytes) {
-    std::ofstream out(p, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    REQUIRE(out.good());
-}
-
-// --- canonical dump: the format of tests/subunit/canonical.py ------------
-
-std::string quote(std::string_view s) {
-    std::string out;
-    for (unsigned char b : s) {
-        if (b >= 0x21 && b <= 0x7e && b != '%' && b != ',' && b != '[' && b != ']') {
-            out += static_cast<char>(b);
-        } else {
-            char hex[4];
-            std::snprintf(hex, sizeof hex, "%%%02X", b);
-            out += hex;
-        }
-    }
-    return out;
-}
-
-std::string opt(const std::optional<std::string>& s) { return s ? '"' + quote(*s) + '"' : "-"; }
-
-// The reference reader keeps microseconds (rounding half to even, as
-// datetime.timedelta does) and a set of tags.
-std::string canonical(const event& e) {
-    std::set<std::string> tags(e.tags.begin(), e.tags.end());
-    std::string tag_list;
-    for (const auto& t : tags) tag_list += (&t == &*tags.begin() ? "" : ",") + quote(t);
-    std::string when = "-";
-    if (e.time) {
-        std::int64_t us = e.time->nanoseconds / 1000;
-        const auto rest = e.time->nanoseconds % 1000;
-        if (rest > 500 || (rest == 500 && us % 2 == 1)) ++us;
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%lld.%06lld", static_cast<long long>(e.time->seconds + us / 1'000'000),
-                      static_cast<long long>(us % 1'000'000));
-        when = buf;
-    }
-    return "id=" + opt(e.test_id) + " status=" + std::string(su::to_string(e.test_status)) + " tags=[" + tag_list +
-           "] time=" + when + " mime=" + opt(e.mime_type) + " file=" + opt(e.file_name) +
-           " bytes=" + (e.file_name ? '"' + quote(e.file_bytes) + '"' : std::string("-")) +
-           " eof=" + (e.eof ? "1" : "0") + " route=" + opt(e.route_code) + " runnable=" + (e.runnable ? "1" : "0");
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string l; std::getline(in, l);) lines.push_back(l);
-    return lines;
-}
-
-// Compares two dumps line by line, showing the first difference.
-void check_same_lines(const std::vector<std::string>& got, const std::vector<std::string>& want) {
-    const auto diff = std::mismatch(got.begin(), got.end(), want.begin(), want.end());
-    if (diff.first != got.end() || diff.second != want.end()) {
-        const std::size_t line = static_cast<std::size_t>(diff.first - got.begin());
-        FAIL_CHECK("first difference at line " << line << " of " << got.size() << "/" << want.size()
-                   << "\n  got:  " << (diff.first != got.end() ? diff.first->substr(0, 600) : "<end>")
-                   << "\n  want: " << (diff.second != want.end() ? diff.second->substr(0, 600) : "<end>"));
-    }
-}
 
 std::vector<std::string> canonical(const std::vector<event>& events) {
     std::vector<std::string> lines;
-    for (const auto& e : events) lines.push_back(canonical(e));
+    for (const auto& e : events) lines.push_back(subunit_test::canonical(e));
     return lines;
 }
 
