@@ -261,6 +261,15 @@ std::size_t testr_conf::line_of(std::string_view key) const {
     return found == lines.end() ? 0 : found->second;
 }
 
+std::optional<std::string> test_times_file(const testr_conf& conf) {
+    auto value = conf.get("test_times_file");
+    if (!value || value->empty()) return std::nullopt;
+    if (value->front() == '/') return value;
+    const std::size_t slash = conf.path.rfind('/');
+    if (slash == std::string::npos) return value;
+    return conf.path.substr(0, slash + 1) + *value;
+}
+
 result<testr_conf, config_error> parse(std::string_view text, std::string path) {
     return reader(std::move(path)).run(text);
 }

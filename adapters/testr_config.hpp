@@ -65,6 +65,12 @@ result<testr_conf, config_error> parse(std::string_view text, std::string path);
 /// the original: "No test_command option present in .testr.conf".
 result<command_settings, config_error> command_settings_of(const testr_conf& conf);
 
+/// test_times_file: a duration file (`testr-mini times export`'s format)
+/// kept in the project or restored from a CI cache, planning the tests the
+/// repository has no history for. A relative path is taken from the
+/// directory of the configuration file. nullopt when unset or empty.
+std::optional<std::string> test_times_file(const testr_conf& conf);
+
 /// A stestr project's `.stestr.conf` as the .testr.conf that runs what
 /// `stestr run` runs: test_command is stestr's own runner line,
 ///   ${PYTHON:-python3} -m stestr.subunit_runner.run discover -t "TOP_DIR" "TEST_PATH" $LISTOPT $IDOPTION

@@ -839,6 +839,27 @@ database::add_result database::impl::add(const sample& s, std::uint64_t h, bool 
     return fresh ? add_result::inserted : add_result::updated;
 }
 
+database::add_result database::put(std::string_view id, const test_times& t) {
+    auto in_range = [](double s) { return s >= 0 && s <= max_seconds; };  // false for NaN
+    if (t.runs == 0 || !in_range(t.estimate) || !in_range(t.last)) return add_result::rejected;
+    impl& d = *impl_;
+    d.all_valid = false;
+    const std::uint64_t h = detail::id_table::hash(id);
+    std::size_t pos = d.overlay_find(id, h);
+    bool fresh = false;
+    if (pos == detail::id_table::npos) {
+        const bool stored = d.sorted.count != 0 && d.sorted_find(id, h).has_value();
+        fresh = !stored;
+        pos = d.insert(d.arena.copy(id), h, t, stored);
+    }
+    d.entries[pos].times = t;
+    if (!d.changed[pos]) {
+        d.changed[pos] = 1;
+        d.changed_order.push_back(pos);
+    }
+    return fresh ? add_result::inserted : add_result::updated;
+}
+
 std::string database::serialize() const {
     const impl& d = *impl_;
     const std::size_t count = size();

@@ -130,6 +130,12 @@ public:
     enum class add_result { inserted, updated, rejected };
     add_result add(const sample& s);
 
+    /// Sets the record of `id` to `t` as it is (a record read from another
+    /// store: see merge()), copying the id when new. A record no writer
+    /// writes (runs 0, a duration negative, NaN or over max_seconds)
+    /// changes nothing and yields `rejected`.
+    add_result put(std::string_view id, const test_times& t);
+
     /// The complete file content for this state, compacted: every record
     /// in the sorted section, an empty log.
     std::string serialize() const;
@@ -174,6 +180,36 @@ struct record_report {
 /// permission denied, disk full, a refused first line (the file is then
 /// left untouched).
 result<record_report, io_error> record(const std::string& path, std::span<const sample> run);
+
+// --- Moving history between stores (docs/timesdb.md, "Export and import") ---
+
+/// Whether the record `incoming` replaces `stored` when stores are merged.
+/// A record is a state, not a sample: the one that has seen more runs has
+/// seen the other's (a shard's store is the history it was given plus its
+/// own runs), so it wins; on equal runs the incoming one wins, as a later
+/// record of the log replaces an earlier one.
+bool supersedes(const test_times& incoming, const test_times& stored) noexcept;
+
+/// Reads a store file to import, strictly: unlike open(), a line that does
+/// not parse, a v2 file whose layout line does not match it (cut short,
+/// edited), a log batch that does not check out, an empty or missing file
+/// are errors, naming the file and the line. A v1 file (no index: the form
+/// to write by hand) is accepted.
+result<database, io_error> read_for_import(const std::string& path);
+
+/// What merge() did.
+struct merge_report {
+    std::size_t added = 0;     ///< ids the store did not know
+    std::size_t replaced = 0;  ///< records that superseded the stored one
+    std::size_t kept = 0;      ///< records older than the stored one, ignored
+    std::vector<warning> warnings;  ///< the store's own skipped lines, now dropped
+};
+
+/// Folds `records` (in order) into the store at `path` by supersedes(),
+/// under the lock record() takes, and rewrites the file atomically
+/// (write_file_atomically): a failure leaves the store as it was. Creates
+/// the file if missing. Errors as record()'s.
+result<merge_report, io_error> merge(const std::string& path, std::span<const entry> records);
 
 /// Appends `id` to `out` escaped for one tab-separated field: backslash,
 /// and bytes below 0x20 and 0x7f, become \\ \t \n \r or \xHH; every other

@@ -8,8 +8,10 @@ namespace testr {
 
 std::string worker_tag(unsigned slot) { return "worker-" + std::to_string(slot); }
 
-tagged_decoder::tagged_decoder(unsigned slot, handler on_event)
-    : tag_(worker_tag(slot)),
+tagged_decoder::tagged_decoder(unsigned slot, handler on_event) : tagged_decoder(worker_tag(slot), std::move(on_event)) {}
+
+tagged_decoder::tagged_decoder(std::string tag, handler on_event)
+    : tag_(std::move(tag)),
       on_event_(std::move(on_event)),
       decoder_([this](const subunit::event_view& e, std::string_view) { emit(e); }) {}
 

@@ -32,6 +32,8 @@ class tagged_decoder {
 public:
     using handler = std::function<void(const subunit::event_view& e, std::string_view encoded)>;
     tagged_decoder(unsigned slot, handler on_event);
+    /// Tags every event with `tag` instead (load --shards: shard-K).
+    tagged_decoder(std::string tag, handler on_event);
     void feed(std::string_view bytes) { decoder_.feed(bytes); }
     void finish() { decoder_.finish(); }
     /// Emits an event of our own (e.g. process-returncode), tagged the same way.

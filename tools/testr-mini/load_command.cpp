@@ -1,5 +1,7 @@
 // tools/testr-mini/load_command.cpp - `load`: subunit streams (files, or
-// stdin) stored as a run, each input tagged worker-N by its position.
+// stdin) stored as a run, each input tagged worker-N by its position; with
+// --shards, each input is one CI job's stream, tagged shard-K, and what a
+// shard did not deliver is said by name.
 #include "report_commands.hpp"
 
 #include <algorithm>
@@ -7,10 +9,14 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <unordered_map>
+#include <unordered_set>
 
+#include "file_bytes.hpp"
 #include "junit_output.hpp"
+#include "prepare.hpp"
 #include "stored_counts.hpp"
 #include "stream_sink.hpp"
 #include "ui/report_format.hpp"
@@ -18,8 +24,88 @@
 
 namespace testr::cli {
 
+namespace {
+
+/// What one shard's stream delivered, for saying what it did not.
+struct shard_state {
+    std::string path;
+    std::string open_error;                   ///< set: the file could not be read at all
+    std::uint64_t bytes = 0;
+    std::size_t results = 0;                  ///< outcome events of real tests
+    std::vector<std::string> parser_errors;   ///< "Parser Error" texts: corrupt or cut-short packets
+    std::unordered_set<std::string> started;  ///< inprogress and no outcome yet
+
+    std::string name(std::size_t k) const { return "shard " + std::to_string(k + 1) + " (" + path + ")"; }
+};
+
+std::string id_lines(std::vector<std::string> ids, std::size_t most = 20) {
+    std::sort(ids.begin(), ids.end());
+    std::string s;
+    for (std::size_t k = 0; k < ids.size() && k < most; ++k) s += "\n  " + ids[k];
+    if (ids.size() > most) s += "\n  ... and " + std::to_string(ids.size() - most) + " more";
+    return s;
+}
+
+/// Problems of the shards, one line each (printed as warnings); empty when
+/// every shard delivered whole.
+std::vector<std::string> shard_problems(const std::vector<shard_state>& shards) {
+    std::vector<std::string> out;
+    for (std::size_t k = 0; k < shards.size(); ++k) {
+        const shard_state& s = shards[k];
+        if (!s.open_error.empty()) {
+            out.push_back(s.name(k) + " never reported: " + s.open_error);
+            continue;
+        }
+        if (s.bytes == 0) {
+            out.push_back(s.name(k) + " never reported: the stream is empty");
+            continue;
+        }
+        for (const auto& e : s.parser_errors) out.push_back(s.name(k) + ": corrupt or truncated stream: " + e);
+        if (s.results == 0 && s.parser_errors.empty())
+            out.push_back(s.name(k) + " reported no test results (" + std::to_string(s.bytes) + " bytes)");
+        if (!s.started.empty())
+            out.push_back(s.name(k) + ": " + std::to_string(s.started.size()) +
+                          (s.started.size() == 1 ? " test started and never finished" : " tests started and never finished") +
+                          " (the stream ends at byte " + std::to_string(s.bytes) + "):" +
+                          id_lines({s.started.begin(), s.started.end()}, 5));
+    }
+    return out;
+}
+
+std::string shards_note(const std::vector<shard_state>& shards) {
+    std::string s = "Shards: " + std::to_string(shards.size());
+    for (std::size_t k = 0; k < shards.size(); ++k) {
+        s += k == 0 ? " (" : ", ";
+        s += "shard-" + std::to_string(k + 1) + ": ";
+        const shard_state& st = shards[k];
+        s += !st.open_error.empty() || st.bytes == 0 ? std::string("never reported")
+                                                    : std::to_string(st.results) + (st.results == 1 ? " result" : " results");
+    }
+    return s + ")\n";
+}
+
+/// The whole suite's ids, when the caller said where to find them.
+std::optional<ids_t> expected_ids(const app& a, const shard_options& o) {
+    if (o.expect_ids) {
+        auto bytes = read_file_bytes(*o.expect_ids);
+        if (!bytes) throw cli_error("cannot read --expect-ids file: " + bytes.error().message());
+        return parse_listing(bytes->view());
+    }
+    if (!o.expect_listed) return std::nullopt;
+    prepared p = prepare_listing(a, o.testargs);
+    return list_tests(a, p);
+}
+
+}  // namespace
+
 int load_command(const app& a, const std::vector<std::string>& streams, bool partial, bool force_init, bool subunit,
-                 const std::string& junit) {
+                 const std::string& junit, const shard_options& so) {
+    if (so.shards && streams.empty()) throw cli_error("load --shards: name each shard's stream file", exit_usage);
+    if (!so.shards)
+        for (const auto& s : streams)
+            if (struct stat st; ::stat(s.c_str(), &st) != 0) throw cli_error("streams: File does not exist: " + s, exit_usage);
+    // Before anything is stored: a listing that fails leaves no half a run.
+    const std::optional<ids_t> expected = expected_ids(a, so);
     repo::repository r = a.open_or_init_repository(force_init);
     std::optional<run_counts> previous;
     if (auto latest = repo::latest_id(r); latest && *latest) previous = previous_counts(r, **latest);
@@ -34,9 +120,25 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     std::unordered_map<std::string, std::vector<attachment>> files;
     const bool show = !subunit && !a.quiet;
     bool stdout_broken = false;
+    std::vector<shard_state> shards;
+    std::unordered_set<std::string> ran;  // ids with an outcome, for --expect-*
+    shard_state* current = nullptr;
     auto on_event = [&](const subunit::event_view& e, std::string_view encoded) {
         sink.on(events::stream_event{0, e, encoded});
         if (report) report->on(events::stream_event{0, e, encoded});
+        if (current != nullptr && e.test_id) {
+            if (*e.test_id == "subunit.parser" && e.file_name && *e.file_name == "Parser Error") {
+                current->parser_errors.emplace_back(e.file_bytes);
+            } else if (e.test_status == subunit::status::inprogress) {
+                current->started.emplace(*e.test_id);
+            } else if (is_outcome(e.test_status) && *e.test_id != "subunit.parser") {
+                current->started.erase(std::string(*e.test_id));
+                if (*e.test_id != "process-returncode") {
+                    ++current->results;
+                    if (expected) ran.emplace(*e.test_id);
+                }
+            }
+        }
         if (!show || stdout_broken || !e.test_id) return;
         if (e.file_name && !e.file_bytes.empty()) {
             auto& mine = files[std::string(*e.test_id)];
@@ -56,14 +158,26 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
         if (auto it = files.find(t.id); it != files.end()) t.attachments = it->second;
         stdout_broken = put_stdout(format_failure(t)) != 0;
     };
-    // Each input is one worker, tagged worker-N by position, as the original.
+    // Each input is one worker, tagged worker-N by position, as the original;
+    // a shard keeps its own workers' tags and gains shard-K.
     std::vector<std::string> inputs = streams.empty() ? std::vector<std::string>{"-"} : streams;
+    if (so.shards) shards.resize(inputs.size());
     char buf[1 << 16];
     for (unsigned pos = 0; pos < inputs.size(); ++pos) {
         const bool stdin_input = inputs[pos] == "-" && streams.empty();
         int fd = stdin_input ? STDIN_FILENO : ::open(inputs[pos].c_str(), O_RDONLY | O_CLOEXEC);
+        if (so.shards) {
+            current = &shards[pos];
+            current->path = inputs[pos];
+            if (fd < 0) {
+                // A CI job that died before uploading: the others still count.
+                current->open_error = std::string("cannot open it: ") + std::strerror(errno);
+                continue;
+            }
+        }
         if (fd < 0) throw cli_error("cannot open '" + inputs[pos] + "': " + std::strerror(errno));
-        tagged_decoder decoder(pos, on_event);
+        tagged_decoder decoder = so.shards ? tagged_decoder("shard-" + std::to_string(pos + 1), on_event)
+                                           : tagged_decoder(pos, on_event);
         for (;;) {
             ssize_t n = ::read(fd, buf, sizeof buf);
             if (n < 0 && errno == EINTR) continue;
@@ -73,16 +187,26 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
                 throw cli_error("cannot read '" + inputs[pos] + "': " + std::strerror(e));
             }
             if (n == 0) break;
+            if (current) current->bytes += static_cast<std::uint64_t>(n);
             decoder.feed({buf, static_cast<std::size_t>(n)});
         }
         decoder.finish();
         if (!stdin_input) ::close(fd);
     }
+    const std::vector<std::string> problems = shard_problems(shards);
+    std::vector<std::string> never_ran;
+    if (expected)
+        for (const auto& id : *expected)
+            if (!ran.contains(id)) never_ran.push_back(id);
+    for (const auto& p : problems) std::fprintf(stderr, "testr-mini: warning: %s\n", p.c_str());
     if (sink.store_error()) {
         writer->abandon();
         throw cli_error("the stream could not be stored: " + *sink.store_error());
     }
-    auto committed = writer->commit(partial);
+    // As `run` does when tests never ran: the failing list keeps what the
+    // missing tests had.
+    const bool incomplete = !problems.empty() || !never_ran.empty();
+    auto committed = writer->commit(partial || incomplete);
     if (!committed) throw cli_error("the stream could not be stored: " + committed.error().message);
     if (sink.stdout_error())
         std::fprintf(stderr, "testr-mini: %s; the stream is stored all the same (run %u)\n", sink.stdout_error()->c_str(),
@@ -92,8 +216,15 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     // The summary the commit wrote: its head is kilobytes.
     auto digest = repo::read_summary(r, committed->id);
     if (!digest) throw cli_error("run " + std::to_string(committed->id) + " was stored, but " + digest.error().message);
-    if (!a.quiet) write_stdout(format_summary(summarize_against(counts_of(*digest, filter_tags(a)), previous, committed->id)));
-    return digest->failures() ? exit_failed : exit_ok;
+    if (!a.quiet) {
+        std::string out = format_summary(summarize_against(counts_of(*digest, filter_tags(a)), previous, committed->id));
+        if (so.shards) out += shards_note(shards);
+        if (!never_ran.empty())
+            out += std::to_string(never_ran.size()) + (never_ran.size() == 1 ? " test" : " tests") +
+                   " never ran (in the expected list, in no shard's stream):" + id_lines(never_ran) + "\n";
+        write_stdout(out);
+    }
+    return digest->failures() || incomplete ? exit_failed : exit_ok;
 }
 
 }  // namespace testr::cli

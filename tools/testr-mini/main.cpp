@@ -14,6 +14,7 @@
 #include "plan_command.hpp"
 #include "run_command.hpp"
 #include "timeline_command.hpp"
+#include "times_command.hpp"
 #include "upgrade_command.hpp"
 #include "signals.hpp"
 
@@ -33,6 +34,7 @@ Commands:
   list-tests  list the project's tests (optionally filtered)
   slowest     the slowest tests of the last run (--all: every test)
   stats       figures about the repository
+  times       export the durations to a file, or import (merge) such files
   upgrade     convert testr's repository (format 1) to testr-mini's in place, or make one from stestr's
   help        help on a command (testr-mini help run)
   commands    list the commands
@@ -156,7 +158,16 @@ int main(int argc, char** argv) {
     load->add_flag("--subunit", subunit, "Display results as a subunit v2 stream");
     load->add_flag("--full-results", full_results, "No-op, kept for compatibility");
     load->add_option("--junit", junit, "Write what is loaded as a JUnit XML report to this file");
-    load->add_option("streams", streams, "Subunit v2 stream files (default: stdin)")->check(CLI::ExistingFile);
+    shard_options shard;
+    load->add_flag("--shards", shard.shards,
+                   "Each file is one shard's stream (CI jobs' `run --subunit`): one run, events tagged shard-K by "
+                   "position (from 1) beside their worker-N; a shard that never reported is named");
+    load->add_option("--expect-ids", shard.expect_ids,
+                     "With --shards: the whole suite's ids (one per line, or a listing stream); those in no "
+                     "shard's stream are listed as never run");
+    load->add_flag("--expect-listed", shard.expect_listed,
+                   "With --shards: the whole suite's ids from the project's test listing (test_list_option)");
+    load->add_option("streams", streams, "Subunit v2 stream files (default: stdin)");
     auto* list_tests = cli.add_subcommand("list-tests", "List the tests of a project");
     list_tests->add_option("testfilters", filters, "Regular expressions selecting tests");
     list_tests->add_flag("--json", json, "One JSON document (docs/schema/list-tests.json)");
@@ -168,11 +179,27 @@ int main(int argc, char** argv) {
                                                   "in place (or make one from stestr's .stestr, left as it is), "
                                                   "keeping run ids, events, failures and durations");
     stats->add_flag("--json", json, "One JSON document (docs/schema/stats.json)");
+    auto* times = cli.add_subcommand("times", "Export the repository's test durations to a file, or import such files");
+    times->require_subcommand(1, 1);
+    std::string times_file;
+    std::vector<std::string> times_files;
+    auto* times_export = times->add_subcommand("export", "Write the durations to FILE (the store's own format, "
+                                                         "docs/timesdb.md), atomically; - for stdout");
+    times_export->add_option("file", times_file, "The file to write")->required();
+    auto* times_import = times->add_subcommand("import", "Merge exported duration files into the repository's: "
+                                                         "per test, the record that has seen more runs wins "
+                                                         "(on a tie, the later file); all files or nothing");
+    times_import->add_option("files", times_files, "Files written by `times export` (or a times.tsv)")->required();
+    times_import->add_flag("--force-init", force_init, "Initialise the repository if it does not exist already");
+    times->footer("A fresh checkout plans with a file's timings when .testr.conf names it:\n"
+                  "  test_times_file=ci-times.tsv   (relative to the project; repository history wins)\n");
     auto* help = cli.add_subcommand("help", "Help on a command");
     help->add_option("command", help_topic, "The command");
     auto* commands = cli.add_subcommand("commands", "List the commands");
     auto* quick = cli.add_subcommand("quickstart", "Starter documentation");
     for (auto* sub : cli.get_subcommands({})) add_common(sub, a);
+    add_common(times_export, a);
+    add_common(times_import, a);
 
     try {
         std::reverse(args.begin(), args.end());
@@ -194,7 +221,15 @@ int main(int argc, char** argv) {
         if (*last && !timeline.empty()) return timeline_command(a, timeline, run_id);
         if (*last) return last_command(a, subunit, junit, run_id, json);
         if (*failing) return failing_command(a, subunit, list, json);
-        if (*load) return load_command(a, streams, partial, force_init, subunit, junit);
+        if (*load && (shard.expect_ids || shard.expect_listed) && !shard.shards)
+            throw cli_error("--expect-ids and --expect-listed go with --shards", exit_usage);
+        if (*load) {
+            testr::process::interrupt_guard guard;  // --expect-listed runs the listing
+            shard.testargs = testargs;
+            return load_command(a, streams, partial, force_init, subunit, junit, shard);
+        }
+        if (*times_export) return times_export_command(a, times_file);
+        if (*times_import) return times_import_command(a, times_files, force_init);
         if (*list_tests) { testr::process::interrupt_guard guard; return list_tests_command(a, filters, testargs, json); }
         if (*slowest) return slowest_command(a, all, json);
         if (*stats) return stats_command(a, json);

@@ -55,6 +55,7 @@ std::string plan_text(const prepared& p, const schedule& s, const std::vector<ch
     std::string out = "Plan: " + std::to_string(ids.size()) + " tests on " + std::to_string(s.batches.size()) +
                       " workers (" + std::string(to_string(p.concurrency.source)) + "), predicted " +
                       s.predicted_text() + " (" + method + ")";
+    if (s.from_times_file) out += "; " + std::to_string(s.from_times_file) + " from test_times_file";
     if (s.guessed) out += "; " + std::to_string(s.guessed) + " without history, estimated from their neighbours";
     out += "\n";
     if (p.concurrency.source == concurrency_source::cpu_count && !p.cpu_source.empty())

@@ -43,7 +43,8 @@ ids_t parse_lines(std::string_view text) {
     return ids;
 }
 
-/// A listing is a subunit v2 stream of `exists` events, or plain lines.
+}  // namespace
+
 ids_t parse_listing(std::string_view out) {
     ids_t ids;
     bool any_packet = false;
@@ -56,6 +57,8 @@ ids_t parse_listing(std::string_view out) {
     if (!any_packet) return parse_lines(out);
     return ids;
 }
+
+namespace {
 
 /// What a failed listing said, decoded: its tracebacks and text, never the
 /// raw packets.

@@ -47,6 +47,10 @@ prepared prepare_listing(const app& a, const std::vector<std::string>& testargs)
 /// a subunit v2 stream of `exists` events, or one id per line.
 ids_t list_tests(const app& a, prepared& p);
 
+/// A listing's output as ids: a subunit v2 stream of `exists` events, or
+/// one id per line (surrounding blanks dropped).
+ids_t parse_listing(std::string_view out);
+
 /// Keeps the ids any of `filters` (Python regexes, re.search) selects.
 void apply_filters(ids_t& ids, const std::vector<std::string>& filters);
 

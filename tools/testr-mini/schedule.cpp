@@ -6,6 +6,7 @@
 #include <testr/estimates.hpp>
 #include <testr/partition.hpp>
 
+#include "times_command.hpp"
 #include "timesdb.hpp"
 #include "ui/report_format.hpp"
 
@@ -83,6 +84,7 @@ schedule plan_schedule(const prepared& p, bool dynamic) {
     std::vector<std::optional<double>> recorded;
     recorded.reserve(ids.size());
     for (auto& id : ids) recorded.push_back(db->estimate(id));
+    s.from_times_file = estimates_from_times_file(p.conf, ids, recorded);
     // Tests without history are estimated from their class, module or
     // group neighbours before anything is planned; the neighbours' mean,
     // not median: a schedule needs sums right.

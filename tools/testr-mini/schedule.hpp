@@ -17,6 +17,7 @@ namespace testr::cli {
 struct schedule {
     std::vector<double> estimates;                  ///< by position: recorded or guessed
     std::size_t guessed = 0;                        ///< estimates that are guesses
+    std::size_t from_times_file = 0;                ///< estimates from .testr.conf's test_times_file
     std::vector<std::vector<std::size_t>> batches;  ///< per slot: its first runner's tests
     std::vector<double> predicted;                  ///< per slot: its first batch's seconds
     double predicted_makespan = 0;
