@@ -16,6 +16,7 @@ BASE_PACKAGES=(
   time
   libxml2-utils python3-junitparser python3-junitxml python3-jsonschema
   librsvg2-bin
+  openssh-server openssh-client
 )
 
 # ensure_packages PKG...: installs the missing ones (as root) or prints the

@@ -117,11 +117,15 @@ class ExportImport(unittest.TestCase):
         p.write("cut.tsv", good[:len(good) // 2])
         p.write("empty.tsv", "")
         p.write("foreign.tsv", "id,seconds\nt.x,1\n")
+        # An appended batch whose size line does not match its records.
+        p.write("batch.tsv", good + "0.100000\t0.100000\t1\tpass\tt.z\n# end 5 00000000\n")
         cases = {"bad.tsv": "cannot import times from 'bad.tsv': line 4: bad last duration (field 2)",
                  "cut.tsv": "cannot import times from 'cut.tsv': line 3: the layout line does not match the file (cut short",
                  "empty.tsv": "cannot import times from 'empty.tsv': the file is empty",
                  "foreign.tsv": "cannot import times from 'foreign.tsv': line 1 is not the signature",
-                 "missing.tsv": "missing.tsv': No such file or directory"}
+                 "missing.tsv": "missing.tsv': No such file or directory",
+                 "batch.tsv": "cannot import times from 'batch.tsv': line %d: skipped a batch of appended records"
+                              % (good.count("\n") + 1)}
         for name, message in cases.items():
             with self.subTest(name):
                 # A good file beside the bad one is not imported either.
@@ -267,6 +271,29 @@ class Shards(unittest.TestCase):
         r = m.run("load", "--shards", "--expect-ids", "all.txt", *paths, check_rc=FAILED)
         self.assertIn("shard 2 (%s) never reported: the stream is empty" % paths[1], r.stderr.decode())
         self.assertIn("%d tests never ran" % len(missing), r.stdout.decode())
+
+    def test_a_test_no_shard_ran_fails_the_merged_run(self):
+        m = Project(self)
+        passing = [t for t in SUITE if t[1] == "pass"]
+        ids = sorted(t[0] for t in passing)
+        paths = []
+        for k, part in enumerate((ids[0::2], ids[1::2]), 1):
+            s = Project(self)
+            s.fake(passing)
+            s.out("init")
+            s.write("mine.txt", "\n".join(part) + "\n")
+            paths.append(m.path("s%d" % k))
+            with open(paths[-1], "wb") as f:
+                f.write(s.run("run", "--load-list", "mine.txt", "--subunit", check_rc=0).stdout)
+        m.write("all.txt", "\n".join(ids) + "\n")
+        out = m.out("load", "--force-init", "--shards", "--expect-ids", "all.txt", *paths, rc=0)
+        self.assertNotIn("never ran", out)
+        # A test the split left out: in the listing, in no stream.
+        m.write("all.txt", "\n".join(ids + ["pkg.z.Z.forgotten"]) + "\n")
+        r = m.run("load", "--shards", "--expect-ids", "all.txt", *paths, check_rc=FAILED)
+        self.assertIn("1 test never ran (in the expected list, in no shard's stream):\n  pkg.z.Z.forgotten\n",
+                      r.stdout.decode())
+        self.assertEqual(r.stderr.decode(), "")  # every shard delivered whole
 
     def test_a_truncated_shard_is_named_with_the_byte_offset(self):
         m = Project(self)
