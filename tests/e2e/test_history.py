@@ -202,7 +202,7 @@ class Shards(unittest.TestCase):
         out = p.out("run", "--parallel", "--concurrency", "2", rc=FAILED)
         return p, out
 
-    def shard_streams(self, n, where):
+    def shard_streams(self, n, where, projects=None):
         paths = []
         for k, ids in enumerate(self.split(n), 1):
             s = Project(self)
@@ -217,6 +217,8 @@ class Shards(unittest.TestCase):
             with open(path, "wb") as f:
                 f.write(stream)
             paths.append(path)
+            if projects is not None:
+                projects.append(s.dir)
         return paths
 
     def test_merged_shards_equal_a_single_machine_run(self):
@@ -224,7 +226,8 @@ class Shards(unittest.TestCase):
         for n in (2, 3):
             with self.subTest(shards=n):
                 m = Project(self)
-                paths = self.shard_streams(n, m)
+                dirs = []
+                paths = self.shard_streams(n, m, dirs)
                 out = m.out("load", "--force-init", "--shards", *paths, rc=FAILED)
                 self.assertEqual(summary_counts(out), summary_counts(one_out))
                 self.assertIn("Shards: %d (shard-1: " % n, out)
@@ -246,6 +249,13 @@ class Shards(unittest.TestCase):
                 self.assertEqual(sorted(store_records(m)), IDS)
                 # Attachments survive: a failure's traceback is in the stored run.
                 self.assertIn(b"failed on purpose", merged.files[("pkg.b.B.t00", "traceback")])
+                # The shards' repositories (their latest runs) merge the same.
+                r = Project(self)
+                out = r.out("load", "--force-init", "--shards", *dirs, rc=FAILED)
+                self.assertEqual(summary_counts(out), summary_counts(one_out))
+                from_repos = read_stream(r.run("last", "--subunit", check_rc=0).stdout)
+                self.assertEqual(from_repos.status_of, single.status_of)
+                self.assertIn("shard-%d" % n, from_repos.tags_of[self.split(n)[-1][0]])
 
     def test_a_shard_that_never_reported_is_named_and_its_tests_listed(self):
         m = Project(self)
@@ -271,6 +281,11 @@ class Shards(unittest.TestCase):
         r = m.run("load", "--shards", "--expect-ids", "all.txt", *paths, check_rc=FAILED)
         self.assertIn("shard 2 (%s) never reported: the stream is empty" % paths[1], r.stderr.decode())
         self.assertIn("%d tests never ran" % len(missing), r.stdout.decode())
+        # A project directory whose repository holds no run.
+        empty = Project(self)
+        empty.out("init")
+        r = m.run("load", "--shards", paths[0], empty.dir, paths[2], check_rc=FAILED)
+        self.assertIn("shard 2 (%s) never reported: its repository holds no run" % empty.dir, r.stderr.decode())
 
     def test_a_test_no_shard_ran_fails_the_merged_run(self):
         m = Project(self)

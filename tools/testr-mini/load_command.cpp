@@ -84,6 +84,28 @@ std::string shards_note(const std::vector<shard_state>& shards) {
     return s + ")\n";
 }
 
+/// A shard given as a project directory: its repository's latest run, or
+/// why there is none (a shard's own run that could not be stored is one
+/// that never reported, not an error of the merge).
+std::optional<file_bytes> latest_run_of(const std::string& dir, shard_state& s) {
+    auto r = repo::open(dir);
+    if (!r) {
+        s.open_error = r.error().message;
+        return std::nullopt;
+    }
+    auto latest = repo::latest_id(*r);
+    if (!latest || !*latest) {
+        s.open_error = latest ? std::string("its repository holds no run") : latest.error().message;
+        return std::nullopt;
+    }
+    auto bytes = repo::read_run(*r, **latest);
+    if (!bytes) {
+        s.open_error = bytes.error().message;
+        return std::nullopt;
+    }
+    return std::move(*bytes);
+}
+
 /// The whole suite's ids, when the caller said where to find them.
 std::optional<ids_t> expected_ids(const app& a, const shard_options& o) {
     if (o.expect_ids) {
@@ -165,10 +187,22 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     char buf[1 << 16];
     for (unsigned pos = 0; pos < inputs.size(); ++pos) {
         const bool stdin_input = inputs[pos] == "-" && streams.empty();
-        int fd = stdin_input ? STDIN_FILENO : ::open(inputs[pos].c_str(), O_RDONLY | O_CLOEXEC);
         if (so.shards) {
             current = &shards[pos];
             current->path = inputs[pos];
+            struct stat st;
+            if (::stat(inputs[pos].c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+                if (auto run = latest_run_of(inputs[pos], *current)) {
+                    tagged_decoder decoder("shard-" + std::to_string(pos + 1), on_event);
+                    current->bytes = run->view().size();
+                    decoder.feed(run->view());
+                    decoder.finish();
+                }
+                continue;
+            }
+        }
+        int fd = stdin_input ? STDIN_FILENO : ::open(inputs[pos].c_str(), O_RDONLY | O_CLOEXEC);
+        if (so.shards) {
             if (fd < 0) {
                 // A CI job that died before uploading: the others still count.
                 current->open_error = std::string("cannot open it: ") + std::strerror(errno);

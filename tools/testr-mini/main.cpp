@@ -160,8 +160,9 @@ int main(int argc, char** argv) {
     load->add_option("--junit", junit, "Write what is loaded as a JUnit XML report to this file");
     shard_options shard;
     load->add_flag("--shards", shard.shards,
-                   "Each file is one shard's stream (CI jobs' `run --subunit`): one run, events tagged shard-K by "
-                   "position (from 1) beside their worker-N; a shard that never reported is named");
+                   "Each input is one shard: a stream file (a CI job's `run --subunit`) or a project directory "
+                   "(its repository's latest run); one run, events tagged shard-K by position (from 1) beside "
+                   "their worker-N; a shard that never reported is named");
     load->add_option("--expect-ids", shard.expect_ids,
                      "With --shards: the whole suite's ids (one per line, or a listing stream); those in no "
                      "shard's stream are listed as never run");
