@@ -309,6 +309,10 @@ class Shards(unittest.TestCase):
         self.assertIn("1 test never ran (in the expected list, in no shard's stream):\n  pkg.z.Z.forgotten\n",
                       r.stdout.decode())
         self.assertEqual(r.stderr.decode(), "")  # every shard delivered whole
+        # Overlapping shards: said, with the test and both shards.
+        r = m.run("load", "--shards", paths[0], paths[1], paths[0], check_rc=0)
+        self.assertIn("testr-mini: warning: %d tests ran in more than one shard (the shards overlap):\n  %s (shard 1 and "
+                      "shard 3)\n" % (len(ids[0::2]), ids[0]), r.stderr.decode())
 
     def test_a_truncated_shard_is_named_with_the_byte_offset(self):
         m = Project(self)

@@ -143,7 +143,10 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     const bool show = !subunit && !a.quiet;
     bool stdout_broken = false;
     std::vector<shard_state> shards;
-    std::unordered_set<std::string> ran;  // ids with an outcome, for --expect-*
+    // Ids with an outcome: the shard (position) that reported each first,
+    // for --expect-* and for ids two shards ran (a split that overlaps).
+    std::unordered_map<std::string, std::size_t> ran;
+    std::vector<std::pair<std::string, std::pair<std::size_t, std::size_t>>> twice;
     shard_state* current = nullptr;
     auto on_event = [&](const subunit::event_view& e, std::string_view encoded) {
         sink.on(events::stream_event{0, e, encoded});
@@ -157,7 +160,9 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
                 current->started.erase(std::string(*e.test_id));
                 if (*e.test_id != "process-returncode") {
                     ++current->results;
-                    if (expected) ran.emplace(*e.test_id);
+                    const std::size_t k = static_cast<std::size_t>(current - shards.data());
+                    const auto [at, fresh] = ran.emplace(*e.test_id, k);
+                    if (!fresh && at->second != k) twice.push_back({at->first, {at->second, k}});
                 }
             }
         }
@@ -233,6 +238,16 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
         for (const auto& id : *expected)
             if (!ran.contains(id)) never_ran.push_back(id);
     for (const auto& p : problems) std::fprintf(stderr, "testr-mini: warning: %s\n", p.c_str());
+    if (!twice.empty()) {
+        // Kept, as a retry is: the later report is the test's result.
+        std::string list;
+        for (std::size_t i = 0; i < twice.size() && i < 20; ++i)
+            list += "\n  " + twice[i].first + " (shard " + std::to_string(twice[i].second.first + 1) + " and shard " +
+                    std::to_string(twice[i].second.second + 1) + ")";
+        if (twice.size() > 20) list += "\n  ... and " + std::to_string(twice.size() - 20) + " more";
+        std::fprintf(stderr, "testr-mini: warning: %zu %s in more than one shard (the shards overlap):%s\n", twice.size(),
+                     twice.size() == 1 ? "test ran" : "tests ran", list.c_str());
+    }
     if (sink.store_error()) {
         writer->abandon();
         throw cli_error("the stream could not be stored: " + *sink.store_error());
