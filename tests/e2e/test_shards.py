@@ -15,6 +15,10 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_support import Project, read_stream  # noqa: E402
 
+import jsonschema  # noqa: E402
+
+SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "schema")
+
 # Every variable a source reads: cleared (empty counts as unset), so a
 # CI job running these tests does not shard them by accident.
 CI_VARS = ["CI_NODE_INDEX", "CI_NODE_TOTAL", "CIRCLE_NODE_INDEX", "CIRCLE_NODE_TOTAL", "BUILDKITE_PARALLEL_JOB",
@@ -106,6 +110,12 @@ class Shards(unittest.TestCase):
     def test_plan_shards_shows_what_each_shard_runs(self):
         p = self.copy()
         plan = json.loads(p.out("plan", "--shards", "3", "--json", env=ci_env()))
+        with open(os.path.join(SCHEMA_DIR, "plan-shards.json")) as f:
+            schema = json.load(f)
+        jsonschema.Draft202012Validator.check_schema(schema)
+        jsonschema.Draft202012Validator(schema).validate(plan)
+        with self.assertRaises(jsonschema.ValidationError):  # the schema is not vacuous
+            jsonschema.Draft202012Validator(schema).validate(dict(plan, shards=[{"shard": 0}]))
         self.assertEqual(plan["version"], 1)
         self.assertEqual(plan["total"], 3)
         self.assertEqual([s["shard"] for s in plan["shards"]], [1, 2, 3])
@@ -252,6 +262,15 @@ class Sources(unittest.TestCase):
         ran, err = self.ran_with(env={"CIRCLE_NODE_INDEX": 0, "CIRCLE_NODE_TOTAL": 1})
         self.assertEqual(len(ran), 12)
         self.assertIn("shard 1/1", err)
+
+    def test_an_empty_shard_passes_with_no_test(self):
+        plan = json.loads(self.p.out("plan", "--shards", "20", "--json", env=ci_env()))
+        self.assertEqual(plan["method"], "hash")  # no history here
+        empty = [s["shard"] for s in plan["shards"] if not s["tests"]]
+        self.assertGreaterEqual(len(empty), 8)
+        ran, err = self.ran_with("--shard", "%d/20" % empty[0], env={})
+        self.assertEqual(ran, [])
+        self.assertIn("0 of 12 tests", err)
 
     def test_bad_values_name_the_variable(self):
         cases = [

@@ -109,6 +109,7 @@ std::string shards_output(const prepared& p, std::size_t total, bool json) {
         try {
             return j.dump(2) + "\n";
         } catch (const nlohmann::json::exception& e) {
+            // As plan --json: an id JSON cannot spell is an error, not a changed id.
             throw cli_error(std::string("plan --json: a test id is not valid UTF-8, so JSON cannot carry it (") + e.what() + ")");
         }
     }
