@@ -71,24 +71,34 @@ class Shards(unittest.TestCase):
         got = p.run("run", "--parallel", "--shard", "%d/%d" % (index, total), *extra, env=env or ci_env(), check_rc=rc)
         return p.ran_ids(), p, got.stderr.decode()
 
+    plain = {}  # (index, total) -> (ran ids, stderr, stored stream), shared by the tests of the class
+
+    def plain_run(self, index, total):
+        """shard_run without options, once per class: several tests read the same run."""
+        if (index, total) not in self.plain:
+            ran, p, err = self.shard_run(index, total)
+            self.plain[(index, total)] = (ran, err, p.run("last", "--subunit", check_rc=0).stdout)
+        return self.plain[(index, total)]
+
+    def plan(self, total, project=None):
+        return json.loads((project or self.copy()).out("plan", "--shards", str(total), "--json", env=ci_env()))
+
     def test_union_is_every_test_once_and_each_shard_is_deterministic(self):
-        for total in (3, 4):
-            with self.subTest(total=total):
-                shards = [self.shard_run(k, total)[0] for k in range(1, total + 1)]
-                ran = [i for s in shards for i in s]
-                self.assertEqual(sorted(ran), self.ids)  # every test, none twice
-                self.assertTrue(all(shards), shards)
-                if total != 3:
-                    continue
-                # A retried job (a fresh copy, the same history) and a job on
-                # a machine with another CPU count run exactly the same tests.
-                for k in range(1, total + 1):
-                    self.assertEqual(self.shard_run(k, total, "--concurrency", "1")[0], shards[k - 1])
-                    self.assertEqual(self.shard_run(k, total, "--concurrency", "3")[0], shards[k - 1])
+        shards = [self.plain_run(k, 3)[0] for k in (1, 2, 3)]
+        self.assertEqual(sorted(i for s in shards for i in s), self.ids)  # every test, none twice
+        self.assertTrue(all(shards), shards)
+        # A retried job (a fresh copy, the same history) on a machine with
+        # another CPU count runs exactly the same tests.
+        for k in (1, 2, 3):
+            self.assertEqual(self.shard_run(k, 3, "--concurrency", "1")[0], shards[k - 1])
+            self.assertEqual(self.shard_run(k, 3, "--concurrency", "3")[0], shards[k - 1])
+        # 4 shards: the plan's union, and one shard run as the plan says.
+        plan = self.plan(4)
+        self.assertEqual(sorted(t["id"] for s in plan["shards"] for t in s["tests"]), self.ids)
+        self.assertEqual(self.shard_run(4, 4)[0], sorted(t["id"] for t in plan["shards"][3]["tests"]))
 
     def test_the_listing_order_does_not_matter(self):
-        plan = json.loads(self.copy().out("plan", "--shards", "3", "--json", env=ci_env()))
-        reference = [sorted(t["id"] for t in s["tests"]) for s in plan["shards"]]
+        reference = [sorted(t["id"] for t in s["tests"]) for s in self.plan(3)["shards"]]
         for k in (1, 2, 3):
             p = self.copy()
             spec = json.loads(p.read("spec.json"))
@@ -98,7 +108,7 @@ class Shards(unittest.TestCase):
             self.assertEqual(p.ran_ids(), reference[k - 1])
 
     def test_the_split_is_time_balanced_from_history(self):
-        plan = json.loads(self.copy().out("plan", "--shards", "3", "--json", env=ci_env()))
+        plan = self.plan(3)
         self.assertTrue(plan["history"])
         self.assertEqual(plan["unknown_tests"], 0)
         # The two long tests (0.25 s each, more than a third of the suite
@@ -109,7 +119,7 @@ class Shards(unittest.TestCase):
 
     def test_plan_shards_shows_what_each_shard_runs(self):
         p = self.copy()
-        plan = json.loads(p.out("plan", "--shards", "3", "--json", env=ci_env()))
+        plan = self.plan(3, p)
         with open(os.path.join(SCHEMA_DIR, "plan-shards.json")) as f:
             schema = json.load(f)
         jsonschema.Draft202012Validator.check_schema(schema)
@@ -119,8 +129,8 @@ class Shards(unittest.TestCase):
         self.assertEqual(plan["version"], 1)
         self.assertEqual(plan["total"], 3)
         self.assertEqual([s["shard"] for s in plan["shards"]], [1, 2, 3])
-        self.assertEqual(sorted(t["id"] for t in plan["shards"][1]["tests"]), self.shard_run(2, 3)[0])
         for s in plan["shards"]:
+            self.assertEqual(sorted(t["id"] for t in s["tests"]), self.plain_run(s["shard"], 3)[0])
             self.assertAlmostEqual(s["predicted_seconds"], sum(t["estimate"] for t in s["tests"]), places=4)
         text = p.out("plan", "--shards", "3", env=ci_env())
         self.assertIn("Shards: 26 tests over 3 shards", text)
@@ -129,29 +139,22 @@ class Shards(unittest.TestCase):
         self.assertEqual(len(p.ran()), 0)  # plan runs no test
 
     def test_events_are_tagged_with_their_shard(self):
-        ran, p, err = self.shard_run(2, 3)
+        ran, err, stored = self.plain_run(2, 3)
         self.assertIn("shard 2/3 (--shard 2/3): %d of 26 tests" % len(ran), err)
-        stream = read_stream(p.run("last", "--subunit", check_rc=0).stdout)
+        stream = read_stream(stored)
         self.assertEqual(sorted(stream.status_of), ran)
         for test_id in ran:
             tags = stream.tags_of[test_id]
             self.assertIn("shard-2", tags)
             self.assertTrue(any(t.startswith("worker-") for t in tags), tags)
 
-    def test_the_subunit_stream_carries_the_shard_tag(self):
-        p = self.copy()
-        got = p.run("run", "--parallel", "--shard", "1/3", "--subunit", env=ci_env(), check_rc=0)
-        stream = read_stream(got.stdout)
-        self.assertTrue(stream.status_of)
-        self.assertTrue(all("shard-1" in stream.tags_of[i] for i in stream.status_of))
-
     def test_adding_a_test_without_history_moves_no_other_test(self):
-        before = json.loads(self.copy().out("plan", "--shards", "4", "--json", env=ci_env()))
+        before = self.plan(4)
         p = self.copy()
         spec = json.loads(p.read("spec.json"))
         spec["tests"].insert(5, {"id": "pkg.New.test_added", "outcome": "pass", "sleep": 0, "tags": []})
         p.write("spec.json", json.dumps(spec))
-        after = json.loads(p.out("plan", "--shards", "4", "--json", env=ci_env()))
+        after = self.plan(4, p)
         home = {t["id"]: s["shard"] for s in after["shards"] for t in s["tests"]}
         added = [t for s in after["shards"] for t in s["tests"] if t["id"] == "pkg.New.test_added"]
         self.assertEqual(added[0]["hashed"], True)
@@ -162,33 +165,63 @@ class Shards(unittest.TestCase):
     def test_group_regex_keeps_a_class_in_one_shard(self):
         p = self.copy()
         p.write(".testr.conf", p.read(".testr.conf") + "group_regex=([^.]+\\.[^.]+)\\.\n")
-        seen = {}
-        for k in (1, 2, 3, 4):
-            p.clear_logs()
-            p.run("run", "--parallel", "--shard", "%d/4" % k, env=ci_env(), check_rc=0)
-            for test_id in p.ran_ids():
-                cls = test_id.rsplit(".", 1)[0]
-                self.assertEqual(seen.setdefault(cls, k), k, test_id)
-        self.assertEqual(len(seen), 6)
+        plan = self.plan(4, p)
+        home = {}
+        for s in plan["shards"]:
+            for t in s["tests"]:
+                self.assertEqual(home.setdefault(t["id"].rsplit(".", 1)[0], s["shard"]), s["shard"], t["id"])
+        self.assertEqual(len(home), 6)
+        self.assertGreater(len({shard for shard in home.values()}), 1)
+        # And the run keeps to the plan.
+        busiest = max(plan["shards"], key=lambda s: len(s["tests"]))
+        p.run("run", "--parallel", "--shard", "%d/4" % busiest["shard"], env=ci_env(), check_rc=0)
+        self.assertEqual(p.ran_ids(), sorted(t["id"] for t in busiest["tests"]))
 
-    def test_a_failing_test_fails_only_its_shard_and_stays_failing_elsewhere(self):
-        src = self.copy()
-        spec = json.loads(src.read("spec.json"))
-        spec["tests"][7]["outcome"] = "fail"
-        failing_id = spec["tests"][7]["id"]
-        src.write("spec.json", json.dumps(spec))
-        src.run("run", "--parallel", env=ci_env(), check_rc=1)  # the history now knows it fails
-        rcs = {}
+    def test_the_shards_loaded_together_equal_one_machine_running_it_all(self):
+        # One machine runs it all first: the history then knows the failure.
+        whole = self.copy()
+        spec = json.loads(whole.read("spec.json"))
+        spec["tests"][4]["outcome"] = "fail"
+        spec["tests"][11]["outcome"] = "skip"
+        failing_id = spec["tests"][4]["id"]
+        whole.write("spec.json", json.dumps(spec))
+        whole.run("run", "--parallel", env=ci_env(), check_rc=1)
+        streams = []
         for k in (1, 2, 3):
             p = Project(self)
-            shutil.copytree(src.dir, p.dir, dirs_exist_ok=True)
+            shutil.copytree(whole.dir, p.dir, dirs_exist_ok=True)
             p.clear_logs()
-            got = p.run("run", "--parallel", "--shard", "%d/3" % k, env=ci_env())
-            mine = failing_id in p.ran_ids()
-            rcs[k] = (got.returncode, mine)
-            # A shard is a partial run: the failure it did not re-run is still known.
+            streams.append(p.path("shard-%d.subunit" % k))
+            with open(streams[-1], "wb") as f:
+                f.write(p.run("run", "--parallel", "--shard", "%d/3" % k, "--subunit", env=ci_env(), check_rc=0).stdout)
+            stream = read_stream(open(streams[-1], "rb").read())
+            self.assertTrue(all("shard-%d" % k in stream.tags_of[i] for i in stream.status_of))
+            # A shard is a partial run: a failure it did not re-run is still known.
             self.assertEqual(p.out("failing", "--list", rc=1).split(), [failing_id])
-        self.assertEqual(sorted(rcs.values()), [(0, False), (0, False), (1, True)])
+        merged = Project(self)
+        merged.fake(self.tests)
+        merged.out("init")
+        merged.run("load", *streams, env=ci_env(), check_rc=1)
+        m, w = (read_stream(x.run("last", "--subunit", check_rc=0).stdout) for x in (merged, whole))
+        self.assertEqual(m.status_of, w.status_of)
+        self.assertEqual(len(m.status_of), 26)
+        counts = [json.loads(x.out("last", "--json", rc=1)) for x in (merged, whole)]
+        for c in counts:  # timings and workers differ between machines, nothing else may
+            del c["run"], c["seconds"]
+            c["failing"] = [(f["id"], f["status"]) for f in c["failing"]]
+        self.assertEqual(counts[0], counts[1])
+        self.assertEqual(merged.out("failing", "--list", rc=1).split(), [failing_id])
+
+    def test_a_failing_test_fails_only_its_shard(self):
+        spec = json.loads(self.source.read("spec.json"))
+        spec["tests"][7]["outcome"] = "fail"
+        rcs = []
+        for k in (1, 2, 3):
+            p = self.copy()
+            p.write("spec.json", json.dumps(spec))
+            got = p.run("run", "--parallel", "--shard", "%d/3" % k, env=ci_env())
+            rcs.append((got.returncode, spec["tests"][7]["id"] in p.ran_ids()))
+        self.assertEqual(sorted(rcs), [(0, False), (0, False), (1, True)])
 
 
 class Sources(unittest.TestCase):
