@@ -24,7 +24,7 @@ engine_report execute(const app& a, const run_options& o, const prepared& p, con
     for (auto& b : s.batches) used += !b.empty();
     progress_line progress(show && smart_terminal(), ids.size(), work, std::max<std::size_t>(1, used));
 
-    stream_sink sink(writer, &summary, o.subunit);
+    stream_sink sink(writer, &summary, o.subunit, p.shard ? "shard-" + std::to_string(p.shard->spec.index) : "");
     console screen(show, summary, ids, s.estimates, progress);
     observer_list observers;
     observers.add(sink);  // stored and folded before anyone reads the summary

@@ -27,7 +27,7 @@ constexpr const char* overview = R"(testr-mini -- a fast, drop-in runner for tes
 Commands:
   init        create a repository (.testrepository) in the project directory
   run         run the tests (--parallel to use every CPU this process may use)
-  plan        show how `run` would split the tests over workers, and predicted times
+  plan        show how `run` would split the tests over workers (or CI shards: --shards N), and predicted times
   last        show the last run (--subunit: as a subunit v2 stream)
   failing     show the current failures (--list: ids only, --subunit: a stream)
   load        load subunit streams (files or stdin) into the repository
@@ -75,6 +75,14 @@ void add_selection_options(CLI::App* cmd, run_options& o) {
                     "dynamic (default): planned batches, then the rest handed out in chunks, each a fresh "
                     "runner, as workers fall idle; static: one runner per worker, as testr, time-balanced")
         ->check(CLI::IsMember({"dynamic", "static"}));
+    cmd->add_option("--shard", o.shard,
+                    "INDEX/TOTAL (INDEX from 1): only this CI shard's tests, split by recorded time the same way "
+                    "on every machine (run: default from CI_NODE_INDEX/CI_NODE_TOTAL, CIRCLE_NODE_*, "
+                    "BUILDKITE_PARALLEL_JOB*, JOB_COMPLETION_INDEX, TEST_SHARD_INDEX; docs/ci.md)");
+    cmd->add_option("--shard-total", o.shard_total,
+                    "Number of shards for JOB_COMPLETION_INDEX (Kubernetes), which gives no total "
+                    "(default: shard_total in .testr.conf)")
+        ->check(CLI::PositiveNumber);
     cmd->add_option("testfilters", o.filters, "Regular expressions: tests whose id any of them finds");
 }
 
@@ -138,6 +146,10 @@ int main(int argc, char** argv) {
     add_selection_options(plan, ro);
     plan->add_flag("--parallel", ro.parallel, "Accepted as `run` takes it: the plan is always the parallel schedule");
     plan->add_flag("--json", json, "Machine-readable output");
+    unsigned shards = 0;
+    plan->add_option("--shards", shards, "Show the CI split over N shards (each shard's tests and predicted time) "
+                                         "instead of the workers'")
+        ->check(CLI::PositiveNumber);
     auto* last = cli.add_subcommand("last", "Show the last run loaded into the repository");
     last->add_flag("--subunit", subunit, "Show output as a subunit v2 stream");
     std::string timeline;
@@ -218,7 +230,7 @@ int main(int argc, char** argv) {
         // the process loop: children stopped, results kept.
         if (*run && ro.events == "-") a.quiet = true;  // stdout carries the events alone
         if (*run) { testr::process::interrupt_guard guard; return run_tests(a, ro); }
-        if (*plan) { testr::process::interrupt_guard guard; return plan_tests(a, ro, json); }
+        if (*plan) { testr::process::interrupt_guard guard; return plan_tests(a, ro, json, shards); }
         if (*last && !timeline.empty()) return timeline_command(a, timeline, run_id);
         if (*last) return last_command(a, subunit, junit, run_id, json);
         if (*failing) return failing_command(a, subunit, list, json);

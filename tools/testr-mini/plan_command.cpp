@@ -7,6 +7,7 @@
 
 #include "prepare.hpp"
 #include "schedule.hpp"
+#include "shard_split.hpp"
 #include "ui/report_format.hpp"
 
 namespace testr::cli {
@@ -60,6 +61,7 @@ std::string plan_text(const prepared& p, const schedule& s, const std::vector<ch
     out += "\n";
     if (p.concurrency.source == concurrency_source::cpu_count && !p.cpu_source.empty())
         out += "CPUs: " + p.cpu_source + "\n";
+    if (p.shard) out += "Shard: " + p.shard_note + "\n";
     if (s.start_cost) out += "Runner start: " + seconds_text(*s.start_cost) + "s (" + s.start_source + ")\n";
     for (std::size_t w = 0; w < s.batches.size(); ++w) {
         out += "worker-" + std::to_string(w) + ": " + std::to_string(s.batches[w].size()) + " tests, predicted " +
@@ -74,12 +76,76 @@ std::string plan_text(const prepared& p, const schedule& s, const std::vector<ch
     return out;
 }
 
+/// `plan --shards N`: the CI split, each shard as one job would run it.
+std::string shards_output(const prepared& p, std::size_t total, bool json) {
+    std::vector<std::optional<double>> recorded;
+    const shard_plan plan = split_shards(p, total, &recorded);
+    const ids_t& ids = *p.ids;
+    const bool history = plan.unknown_tests < ids.size();
+    double sum = 0;
+    for (double s : plan.predicted_seconds) sum += s;
+    const double mean = sum / static_cast<double>(total);
+    auto estimate = [&](std::size_t i) { return recorded[i].value_or(plan.unknown_estimate); };
+    if (json) {
+        nlohmann::json j;
+        j["version"] = 1;  // docs/schema/plan-shards.json
+        j["total"] = total;
+        j["tests"] = ids.size();
+        j["method"] = plan.method;
+        j["history"] = history;
+        j["unknown_tests"] = plan.unknown_tests;
+        j["unknown_estimate"] = json_seconds(plan.unknown_estimate);
+        j["predicted_makespan"] = json_seconds(plan.makespan());
+        j["predicted_mean"] = json_seconds(mean);
+        nlohmann::json shards = nlohmann::json::array();
+        for (std::size_t k = 0; k < total; ++k) {
+            nlohmann::json tests = nlohmann::json::array();
+            for (auto i : plan.shards[k])
+                tests.push_back({{"id", ids[i]}, {"estimate", json_seconds(estimate(i))},
+                                 {"recorded", recorded[i].has_value()}, {"hashed", plan.hashed[i] != 0}});
+            shards.push_back({{"shard", k + 1}, {"tag", "shard-" + std::to_string(k + 1)},
+                              {"predicted_seconds", json_seconds(plan.predicted_seconds[k])}, {"tests", tests}});
+        }
+        j["shards"] = shards;
+        try {
+            return j.dump(2) + "\n";
+        } catch (const nlohmann::json::exception& e) {
+            // As plan --json: an id JSON cannot spell is an error, not a changed id.
+            throw cli_error(std::string("plan --json: a test id is not valid UTF-8, so JSON cannot carry it (") + e.what() + ")");
+        }
+    }
+    std::string out = "Shards: " + std::to_string(ids.size()) + " tests over " + std::to_string(total) +
+                      " shards, slowest predicted " + (history ? seconds_text(plan.makespan()) + "s, mean " +
+                                                                     seconds_text(mean) + "s"
+                                                               : std::string("unknown (no history yet)")) +
+                      " (" + plan.method + ")";
+    if (plan.unknown_tests)
+        out += "; " + std::to_string(plan.unknown_tests) + " without history, each counted as " +
+               seconds_text(plan.unknown_estimate) + "s";
+    out += "\n";
+    for (std::size_t k = 0; k < total; ++k) {
+        out += "shard-" + std::to_string(k + 1) + ": " + std::to_string(plan.shards[k].size()) + " tests, predicted " +
+               seconds_text(plan.predicted_seconds[k]) + "s\n";
+        for (auto i : plan.shards[k]) {
+            out += "  " + ids[i] + "  " + seconds_text(estimate(i)) + "s";
+            if (!recorded[i]) out += plan.hashed[i] ? " (no history: placed by id hash)" : " (no history: with its group)";
+            out += "\n";
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
-int plan_tests(const app& a, const run_options& o, bool json) {
+int plan_tests(const app& a, const run_options& o, bool json, unsigned shards) {
     run_options listed = o;
     listed.parallel = true;  // the plan is the parallel schedule
+    if (shards && o.shard) throw cli_error("plan: --shards shows every shard; it does not go with --shard", exit_usage);
     prepared p = prepare(a, listed, true);
+    if (shards) {
+        write_stdout(shards_output(p, shards, json));
+        return exit_ok;
+    }
     const schedule s = plan_schedule(p, dynamic_mode(listed, p));
     std::vector<char> planned(p.ids->size(), 0);
     for (auto& b : s.batches)

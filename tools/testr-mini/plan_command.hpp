@@ -10,7 +10,8 @@
 
 namespace testr::cli {
 
-int plan_tests(const app& a, const run_options& o, bool json);
+/// `shards` > 0: the CI split over that many shards instead of the workers'.
+int plan_tests(const app& a, const run_options& o, bool json, unsigned shards = 0);
 
 int list_tests_command(const app& a, const std::vector<std::string>& filters, const std::vector<std::string>& testargs,
                        bool json = false);

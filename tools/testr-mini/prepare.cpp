@@ -15,6 +15,7 @@
 #include "file_bytes.hpp"
 #include "process.hpp"
 #include "run_summary.hpp"
+#include "shard_split.hpp"
 #include "subunit_v2.hpp"
 #include "test_filter.hpp"
 
@@ -196,13 +197,16 @@ prepared prepare(const app& a, const run_options& o, bool list_for_plan) {
     if (p.conf.get("instance_execute"))
         p.environments = std::make_shared<instances>(a.here, p.conf, p.concurrency.answer.workers);
     p.timeout = effective_timeout(o, p.conf);
+    p.shard = choose_shard(o.shard, o.shard_total, o.shard_from_env, p.conf, process_environment());
     // The original lists only to split or filter; we also list for
     // --parallel, timeouts and retries, which need to know each runner's
     // tests to re-run or account for them.
     const bool many = p.concurrency.answer.per_test || p.concurrency.answer.workers != 1;
     const bool tracked = o.parallel || p.timeout > 0 || o.retries > 0 || list_for_plan;
-    if (!p.ids && (many || tracked || !o.filters.empty())) p.ids = list_tests(a, p);
+    if (!p.ids && (many || tracked || !o.filters.empty() || p.shard)) p.ids = list_tests(a, p);
     if (p.ids) apply_filters(*p.ids, o.filters);
+    // After every other selection: a shard is a part of what was selected.
+    if (p.shard) p.shard_note = keep_shard(p);
     return p;
 }
 

@@ -16,6 +16,7 @@
 #include "group_regex.hpp"
 #include "instances.hpp"
 #include "run_options.hpp"
+#include "shard_source.hpp"
 
 namespace testr::cli {
 
@@ -35,6 +36,8 @@ struct prepared {
     /// Seconds from spawning the test listing to its first output: a
     /// runner's start cost, near enough, until a run has measured one.
     std::optional<double> listing_seconds;
+    std::optional<shard_choice> shard;  ///< a CI shard: p.ids holds only its tests
+    std::string shard_note;             ///< which shard, whence, how many tests
 };
 
 /// What `run` and `plan` need. `list_for_plan`: list even when a serial run would not.

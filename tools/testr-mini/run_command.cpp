@@ -64,8 +64,17 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
 
 }  // namespace
 
-int run_tests(const app& a, const run_options& o) {
+int run_tests(const app& a, const run_options& given) {
+    run_options o = given;
+    o.shard_from_env = true;
     prepared p = prepare(a, o);
+    if (p.shard) {
+        // On stderr: with --subunit or --events - stdout is the stream.
+        if (!a.quiet) std::fprintf(stderr, "testr-mini: %s\n", p.shard_note.c_str());
+        touch_status_file(*p.shard);
+        // The other shards' tests did not run here, so did not pass here.
+        o.partial = o.partial || p.shard->spec.total > 1;
+    }
     if (o.isolated) {
         if (!p.ids) p.ids = list_tests(a, p);
         int worst = exit_ok;

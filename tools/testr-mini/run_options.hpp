@@ -24,6 +24,9 @@ struct run_options {
     std::string schedule = "dynamic";
     std::string events;                 ///< --events FILE|-: the run's events as JSON Lines
     std::string junit;                  ///< --junit FILE: a JUnit XML report, kept current during the run   ///< dynamic (chunks as slots fall idle) or static (one runner per worker)
+    std::optional<std::string> shard;   ///< --shard INDEX/TOTAL (1-based): only that CI shard's tests
+    unsigned shard_total = 0;           ///< --shard-total: the total for JOB_COMPLETION_INDEX; 0: not given
+    bool shard_from_env = false;        ///< `run`: without --shard, the CI system's variables choose
 };
 
 }  // namespace testr::cli

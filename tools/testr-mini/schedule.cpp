@@ -75,16 +75,22 @@ schedule whole_suite_schedule() {
     return s;
 }
 
-schedule plan_schedule(const prepared& p, bool dynamic) {
-    schedule s;
-    const ids_t& ids = *p.ids;
+std::vector<std::optional<double>> recorded_estimates(const prepared& p, std::size_t* from_times_file) {
     auto db = timesdb::open(p.repository->file(timesdb::file_name));
     if (!db) throw cli_error(db.error().message());
     for (auto& w : db->warnings()) std::fprintf(stderr, "testr-mini: warning: %s\n", w.message.c_str());
     std::vector<std::optional<double>> recorded;
-    recorded.reserve(ids.size());
-    for (auto& id : ids) recorded.push_back(db->estimate(id));
-    s.from_times_file = estimates_from_times_file(p.conf, ids, recorded);
+    recorded.reserve(p.ids->size());
+    for (auto& id : *p.ids) recorded.push_back(db->estimate(id));
+    const std::size_t from_file = estimates_from_times_file(p.conf, *p.ids, recorded);
+    if (from_times_file) *from_times_file = from_file;
+    return recorded;
+}
+
+schedule plan_schedule(const prepared& p, bool dynamic) {
+    schedule s;
+    const ids_t& ids = *p.ids;
+    const std::vector<std::optional<double>> recorded = recorded_estimates(p, &s.from_times_file);
     // Tests without history are estimated from their class, module or
     // group neighbours before anything is planned; the neighbours' mean,
     // not median: a schedule needs sums right.

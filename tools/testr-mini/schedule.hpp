@@ -39,6 +39,12 @@ struct schedule {
 /// with more than one worker.
 bool dynamic_mode(const run_options& o, const prepared& p);
 
+/// The recorded estimate of each of p.ids (by position), nullopt without
+/// history (repository first, then test_times_file, which fills
+/// `from_times_file` of them): what the split over workers and over CI
+/// shards start from.
+std::vector<std::optional<double>> recorded_estimates(const prepared& p, std::size_t* from_times_file = nullptr);
+
 /// Plans the listed ids of `p` (p.ids must be set).
 schedule plan_schedule(const prepared& p, bool dynamic);
 

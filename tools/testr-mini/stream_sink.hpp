@@ -16,8 +16,10 @@ class stream_sink final : public run_observer {
 public:
     /// `to_stdout`: --subunit, the stream itself is the output. `summary`
     /// may be null (load: the writer keeps the records it needs).
-    stream_sink(repo::run_writer& writer, run_summary* summary, bool to_stdout)
-        : writer_(writer), summary_(summary), to_stdout_(to_stdout) {}
+    /// `tag` (a CI shard's "shard-K"), when not empty, is added to every
+    /// event beside its worker-N.
+    stream_sink(repo::run_writer& writer, run_summary* summary, bool to_stdout, std::string tag = {})
+        : writer_(writer), summary_(summary), to_stdout_(to_stdout), tag_(std::move(tag)) {}
 
     void on(const events::stream_event& e) override;
 
@@ -32,6 +34,8 @@ private:
     repo::run_writer& writer_;
     run_summary* summary_;
     bool to_stdout_;
+    std::string tag_;
+    std::string scratch_;
     std::optional<std::string> store_error_, stdout_error_;
 };
 

@@ -1,0 +1,346 @@
+"""CI shards end to end: N shards as N `testr-mini run` processes, each in
+its own copy of a project holding the same history (as N CI jobs that
+restored one cache), checked on what the runners ran and on the stored
+streams (python-subunit); the CI systems' variables; the errors.
+
+Run with Debian's /usr/bin/python3; TESTR_MINI names the binary.
+"""
+import json
+import os
+import random
+import shutil
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_support import Project, read_stream  # noqa: E402
+
+import jsonschema  # noqa: E402
+
+SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "schema")
+
+# Every variable a source reads: cleared (empty counts as unset), so a
+# CI job running these tests does not shard them by accident.
+CI_VARS = ["CI_NODE_INDEX", "CI_NODE_TOTAL", "CIRCLE_NODE_INDEX", "CIRCLE_NODE_TOTAL", "BUILDKITE_PARALLEL_JOB",
+           "BUILDKITE_PARALLEL_JOB_COUNT", "JOB_COMPLETION_INDEX", "TEST_SHARD_INDEX", "TEST_TOTAL_SHARDS",
+           "TEST_SHARD_STATUS_FILE"]
+
+
+def ci_env(**values):
+    env = {v: "" for v in CI_VARS}
+    env.update({k: str(v) for k, v in values.items()})
+    return env
+
+
+def suite():
+    """26 tests in 6 classes: short ones, and two long ones (seconds scaled down)."""
+    rng = random.Random(5)
+    tests = []
+    for i in range(26):
+        sleep = 0.25 if i in (3, 17) else round(rng.lognormvariate(-4, 0.8), 3)
+        tests.append(("pkg.C%d.test_%02d" % (i % 6, i), "pass", sleep))
+    return tests
+
+
+class Shards(unittest.TestCase):
+    """One project with history; shards run in copies of it."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.source = Project(cls, cleanup=lambda *a: None)  # removed by tearDownClass
+        cls.tests = suite()
+        cls.ids = sorted(t[0] for t in cls.tests)
+        cls.source.fake(cls.tests)
+        cls.source.out("init")
+        cls.source.run("run", "--parallel", check_rc=0, env=ci_env())
+        cls.source.clear_logs()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.source.dir, True)
+
+    def copy(self):
+        """A fresh copy of the project and its history: one CI job's checkout."""
+        p = Project(self)
+        shutil.copytree(self.source.dir, p.dir, dirs_exist_ok=True)
+        return p
+
+    def shard_run(self, index, total, *extra, env=None, rc=0):
+        """Runs shard index/total in a fresh copy; (ids the runners ran, the copy, stderr)."""
+        p = self.copy()
+        got = p.run("run", "--parallel", "--shard", "%d/%d" % (index, total), *extra, env=env or ci_env(), check_rc=rc)
+        return p.ran_ids(), p, got.stderr.decode()
+
+    plain = {}  # (index, total) -> (ran ids, stderr, stored stream), shared by the tests of the class
+
+    def plain_run(self, index, total):
+        """shard_run without options, once per class: several tests read the same run."""
+        if (index, total) not in self.plain:
+            ran, p, err = self.shard_run(index, total)
+            self.plain[(index, total)] = (ran, err, p.run("last", "--subunit", check_rc=0).stdout)
+        return self.plain[(index, total)]
+
+    def plan(self, total, project=None):
+        return json.loads((project or self.copy()).out("plan", "--shards", str(total), "--json", env=ci_env()))
+
+    def test_union_is_every_test_once_and_each_shard_is_deterministic(self):
+        shards = [self.plain_run(k, 3)[0] for k in (1, 2, 3)]
+        self.assertEqual(sorted(i for s in shards for i in s), self.ids)  # every test, none twice
+        self.assertTrue(all(shards), shards)
+        # A retried job (a fresh copy, the same history) on a machine with
+        # another CPU count runs exactly the same tests.
+        for k in (1, 2, 3):
+            self.assertEqual(self.shard_run(k, 3, "--concurrency", "1")[0], shards[k - 1])
+            self.assertEqual(self.shard_run(k, 3, "--concurrency", "3")[0], shards[k - 1])
+        # 4 shards: the plan's union, and one shard run as the plan says.
+        plan = self.plan(4)
+        self.assertEqual(sorted(t["id"] for s in plan["shards"] for t in s["tests"]), self.ids)
+        self.assertEqual(self.shard_run(4, 4)[0], sorted(t["id"] for t in plan["shards"][3]["tests"]))
+
+    def test_the_listing_order_does_not_matter(self):
+        reference = [sorted(t["id"] for t in s["tests"]) for s in self.plan(3)["shards"]]
+        for k in (1, 2, 3):
+            p = self.copy()
+            spec = json.loads(p.read("spec.json"))
+            spec["tests"].reverse()
+            p.write("spec.json", json.dumps(spec))
+            p.run("run", "--parallel", "--shard", "%d/3" % k, env=ci_env(), check_rc=0)
+            self.assertEqual(p.ran_ids(), reference[k - 1])
+
+    def test_the_split_is_time_balanced_from_history(self):
+        plan = self.plan(3)
+        self.assertTrue(plan["history"])
+        self.assertEqual(plan["unknown_tests"], 0)
+        # The two long tests (0.25 s each, more than a third of the suite
+        # together) cannot share a shard in a balanced split.
+        home = {t["id"]: s["shard"] for s in plan["shards"] for t in s["tests"]}
+        self.assertNotEqual(home["pkg.C3.test_03"], home["pkg.C5.test_17"])
+        self.assertLessEqual(plan["predicted_makespan"], 1.25 * plan["predicted_mean"])
+
+    def test_plan_shards_shows_what_each_shard_runs(self):
+        p = self.copy()
+        plan = self.plan(3, p)
+        with open(os.path.join(SCHEMA_DIR, "plan-shards.json")) as f:
+            schema = json.load(f)
+        jsonschema.Draft202012Validator.check_schema(schema)
+        jsonschema.Draft202012Validator(schema).validate(plan)
+        with self.assertRaises(jsonschema.ValidationError):  # the schema is not vacuous
+            jsonschema.Draft202012Validator(schema).validate(dict(plan, shards=[{"shard": 0}]))
+        self.assertEqual(plan["version"], 1)
+        self.assertEqual(plan["total"], 3)
+        self.assertEqual([s["shard"] for s in plan["shards"]], [1, 2, 3])
+        for s in plan["shards"]:
+            self.assertEqual(sorted(t["id"] for t in s["tests"]), self.plain_run(s["shard"], 3)[0])
+            self.assertAlmostEqual(s["predicted_seconds"], sum(t["estimate"] for t in s["tests"]), places=4)
+        text = p.out("plan", "--shards", "3", env=ci_env())
+        self.assertIn("Shards: 26 tests over 3 shards", text)
+        for s in plan["shards"]:
+            self.assertIn("shard-%d: %d tests, predicted" % (s["shard"], len(s["tests"])), text)
+        self.assertEqual(len(p.ran()), 0)  # plan runs no test
+
+    def test_events_are_tagged_with_their_shard(self):
+        ran, err, stored = self.plain_run(2, 3)
+        self.assertIn("shard 2/3 (--shard 2/3): %d of 26 tests" % len(ran), err)
+        stream = read_stream(stored)
+        self.assertEqual(sorted(stream.status_of), ran)
+        for test_id in ran:
+            tags = stream.tags_of[test_id]
+            self.assertIn("shard-2", tags)
+            self.assertTrue(any(t.startswith("worker-") for t in tags), tags)
+
+    def test_adding_a_test_without_history_moves_no_other_test(self):
+        before = self.plan(4)
+        p = self.copy()
+        spec = json.loads(p.read("spec.json"))
+        spec["tests"].insert(5, {"id": "pkg.New.test_added", "outcome": "pass", "sleep": 0, "tags": []})
+        p.write("spec.json", json.dumps(spec))
+        after = self.plan(4, p)
+        home = {t["id"]: s["shard"] for s in after["shards"] for t in s["tests"]}
+        added = [t for s in after["shards"] for t in s["tests"] if t["id"] == "pkg.New.test_added"]
+        self.assertEqual(added[0]["hashed"], True)
+        self.assertEqual(added[0]["recorded"], False)
+        del home["pkg.New.test_added"]
+        self.assertEqual(home, {t["id"]: s["shard"] for s in before["shards"] for t in s["tests"]})
+
+    def test_group_regex_keeps_a_class_in_one_shard(self):
+        p = self.copy()
+        p.write(".testr.conf", p.read(".testr.conf") + "group_regex=([^.]+\\.[^.]+)\\.\n")
+        plan = self.plan(4, p)
+        home = {}
+        for s in plan["shards"]:
+            for t in s["tests"]:
+                self.assertEqual(home.setdefault(t["id"].rsplit(".", 1)[0], s["shard"]), s["shard"], t["id"])
+        self.assertEqual(len(home), 6)
+        self.assertGreater(len({shard for shard in home.values()}), 1)
+        # And the run keeps to the plan.
+        busiest = max(plan["shards"], key=lambda s: len(s["tests"]))
+        p.run("run", "--parallel", "--shard", "%d/4" % busiest["shard"], env=ci_env(), check_rc=0)
+        self.assertEqual(p.ran_ids(), sorted(t["id"] for t in busiest["tests"]))
+
+    def test_the_shards_loaded_together_equal_one_machine_running_it_all(self):
+        # One machine runs it all first: the history then knows the failure.
+        whole = self.copy()
+        spec = json.loads(whole.read("spec.json"))
+        spec["tests"][4]["outcome"] = "fail"
+        spec["tests"][11]["outcome"] = "skip"
+        failing_id = spec["tests"][4]["id"]
+        whole.write("spec.json", json.dumps(spec))
+        whole.run("run", "--parallel", env=ci_env(), check_rc=1)
+        streams = []
+        for k in (1, 2, 3):
+            p = Project(self)
+            shutil.copytree(whole.dir, p.dir, dirs_exist_ok=True)
+            p.clear_logs()
+            streams.append(p.path("shard-%d.subunit" % k))
+            with open(streams[-1], "wb") as f:
+                f.write(p.run("run", "--parallel", "--shard", "%d/3" % k, "--subunit", env=ci_env(), check_rc=0).stdout)
+            stream = read_stream(open(streams[-1], "rb").read())
+            self.assertTrue(all("shard-%d" % k in stream.tags_of[i] for i in stream.status_of))
+            # A shard is a partial run: a failure it did not re-run is still known.
+            self.assertEqual(p.out("failing", "--list", rc=1).split(), [failing_id])
+        merged = Project(self)
+        merged.fake(self.tests)
+        merged.out("init")
+        merged.run("load", *streams, env=ci_env(), check_rc=1)
+        m, w = (read_stream(x.run("last", "--subunit", check_rc=0).stdout) for x in (merged, whole))
+        self.assertEqual(m.status_of, w.status_of)
+        self.assertEqual(len(m.status_of), 26)
+        counts = [json.loads(x.out("last", "--json", rc=1)) for x in (merged, whole)]
+        for c in counts:  # timings and workers differ between machines, nothing else may
+            del c["run"], c["seconds"]
+            c["failing"] = [(f["id"], f["status"]) for f in c["failing"]]
+        self.assertEqual(counts[0], counts[1])
+        self.assertEqual(merged.out("failing", "--list", rc=1).split(), [failing_id])
+
+    def test_a_failing_test_fails_only_its_shard(self):
+        spec = json.loads(self.source.read("spec.json"))
+        spec["tests"][7]["outcome"] = "fail"
+        rcs = []
+        for k in (1, 2, 3):
+            p = self.copy()
+            p.write("spec.json", json.dumps(spec))
+            got = p.run("run", "--parallel", "--shard", "%d/3" % k, env=ci_env())
+            rcs.append((got.returncode, spec["tests"][7]["id"] in p.ran_ids()))
+        self.assertEqual(sorted(rcs), [(0, False), (0, False), (1, True)])
+
+
+class Sources(unittest.TestCase):
+    """Each CI system's variables pick the same shard as --shard would."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.p = Project(cls, cleanup=lambda *a: None)  # removed by tearDownClass
+        cls.tmp = cls.p.dir
+        cls.p.fake([("t.%02d" % i, "pass") for i in range(12)])
+        cls.p.out("init")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, True)
+
+    def ran_with(self, *args, env, rc=0):
+        """Runs in a fresh copy: a run records durations, and the next split would use them."""
+        p = Project(self)
+        shutil.copytree(self.p.dir, p.dir, dirs_exist_ok=True)
+        got = p.run("run", "--parallel", *args, env=ci_env(**env), check_rc=rc)
+        return p.ran_ids(), got.stderr.decode()
+
+    def test_each_source_names_itself_and_picks_the_shard(self):
+        expected = {k: self.ran_with("--shard", "%d/3" % k, env={})[0] for k in (1, 2, 3)}
+        self.assertEqual(sorted(i for k in expected for i in expected[k]), ["t.%02d" % i for i in range(12)])
+        cases = [  # (env, the shard it means, what the run says)
+            ({"CI_NODE_INDEX": 3, "CI_NODE_TOTAL": 3}, 3, "(GitLab: CI_NODE_INDEX=3, CI_NODE_TOTAL=3)"),
+            ({"CIRCLE_NODE_INDEX": 0, "CIRCLE_NODE_TOTAL": 3}, 1, "(CircleCI: CIRCLE_NODE_INDEX=0, CIRCLE_NODE_TOTAL=3)"),
+            ({"BUILDKITE_PARALLEL_JOB": 1, "BUILDKITE_PARALLEL_JOB_COUNT": 3}, 2,
+             "(Buildkite: BUILDKITE_PARALLEL_JOB=1, BUILDKITE_PARALLEL_JOB_COUNT=3)"),
+            ({"TEST_SHARD_INDEX": 2, "TEST_TOTAL_SHARDS": 3}, 3, "(Bazel: TEST_SHARD_INDEX=2, TEST_TOTAL_SHARDS=3)"),
+        ]
+        for env, shard, said in cases:
+            with self.subTest(env=env):
+                ran, err = self.ran_with(env=env)
+                self.assertEqual(ran, expected[shard])
+                self.assertIn("shard %d/3 %s" % (shard, said), err)
+        ran, err = self.ran_with("--shard-total", "3", env={"JOB_COMPLETION_INDEX": 1})
+        self.assertEqual(ran, expected[2])
+        self.assertIn("shard 2/3 (Kubernetes: JOB_COMPLETION_INDEX=1, --shard-total 3)", err)
+        # The option wins over the environment.
+        ran, err = self.ran_with("--shard", "1/3", env={"CI_NODE_INDEX": 3, "CI_NODE_TOTAL": 3})
+        self.assertEqual(ran, expected[1])
+
+    def test_kubernetes_total_from_testr_conf(self):
+        conf = self.p.read(".testr.conf")
+        self.addCleanup(self.p.write, ".testr.conf", conf)
+        self.p.write(".testr.conf", conf + "shard_total=3\n")
+        ran, err = self.ran_with(env={"JOB_COMPLETION_INDEX": 0})
+        self.assertEqual(ran, self.ran_with("--shard", "1/3", env={})[0])
+        self.assertIn("(Kubernetes: JOB_COMPLETION_INDEX=0, shard_total=3 in ", err)
+        self.p.write(".testr.conf", conf + "shard_total=three\n")
+        _, err = self.ran_with(env={"JOB_COMPLETION_INDEX": 0}, rc=2)
+        self.assertIn(".testr.conf:5: shard_total must be a whole number >= 1, not 'three'", err)
+
+    def test_bazel_status_file_is_touched(self):
+        status = os.path.join(self.tmp, "shard-status")
+        self.assertFalse(os.path.exists(status))
+        self.ran_with(env={"TEST_SHARD_INDEX": 0, "TEST_TOTAL_SHARDS": 2, "TEST_SHARD_STATUS_FILE": status})
+        self.assertTrue(os.path.exists(status))
+        _, err = self.ran_with(env={"TEST_SHARD_INDEX": 0, "TEST_TOTAL_SHARDS": 2,
+                                    "TEST_SHARD_STATUS_FILE": os.path.join(self.tmp, "no", "such", "dir")}, rc=3)
+        self.assertIn("TEST_SHARD_STATUS_FILE", err)
+
+    def test_without_any_source_the_run_is_whole(self):
+        ran, err = self.ran_with(env={})
+        self.assertEqual(len(ran), 12)
+        self.assertNotIn("shard", err)
+        # A single shard (CircleCI without parallelism) is the whole suite.
+        ran, err = self.ran_with(env={"CIRCLE_NODE_INDEX": 0, "CIRCLE_NODE_TOTAL": 1})
+        self.assertEqual(len(ran), 12)
+        self.assertIn("shard 1/1", err)
+
+    def test_an_empty_shard_passes_with_no_test(self):
+        plan = json.loads(self.p.out("plan", "--shards", "20", "--json", env=ci_env()))
+        self.assertEqual(plan["method"], "hash")  # no history here
+        empty = [s["shard"] for s in plan["shards"] if not s["tests"]]
+        self.assertGreaterEqual(len(empty), 8)
+        ran, err = self.ran_with("--shard", "%d/20" % empty[0], env={})
+        self.assertEqual(ran, [])
+        self.assertIn("0 of 12 tests", err)
+
+    def test_bad_values_name_the_variable(self):
+        cases = [
+            ({"CI_NODE_INDEX": 0, "CI_NODE_TOTAL": 3}, "CI_NODE_INDEX=0 is out of range: GitLab counts from 1, "
+                                                      "so with CI_NODE_TOTAL=3 it must be 1..3"),
+            ({"CIRCLE_NODE_INDEX": 3, "CIRCLE_NODE_TOTAL": 3}, "CIRCLE_NODE_INDEX=3 is out of range: CircleCI counts "
+                                                              "from 0, so with CIRCLE_NODE_TOTAL=3 it must be 0..2"),
+            ({"CI_NODE_INDEX": "two", "CI_NODE_TOTAL": 3}, "CI_NODE_INDEX='two' is not a whole number"),
+            ({"BUILDKITE_PARALLEL_JOB": 1}, "BUILDKITE_PARALLEL_JOB is set (Buildkite) but BUILDKITE_PARALLEL_JOB_COUNT "
+                                           "is not"),
+            ({"TEST_SHARD_INDEX": 0, "TEST_TOTAL_SHARDS": 0}, "TEST_TOTAL_SHARDS=0: the number of shards must be at "
+                                                             "least 1"),
+            ({"JOB_COMPLETION_INDEX": 1}, "JOB_COMPLETION_INDEX=1 is set (a Kubernetes Indexed Job) but not the "
+                                          "number of shards: give --shard-total N"),
+        ]
+        for env, said in cases:
+            with self.subTest(env=env):
+                ran, err = self.ran_with(env=env, rc=2)
+                self.assertIn(said, err)
+                self.assertEqual(ran, [])
+
+    def test_bad_options(self):
+        for args, said in [
+            (["--shard", "0/3"], "--shard '0/3': INDEX counts from 1, so it must be 1..3"),
+            (["--shard", "4/3"], "--shard '4/3': INDEX counts from 1"),
+            (["--shard", "3"], "--shard '3' is not INDEX/TOTAL"),
+            (["--shard", "1/0"], "the number of shards must be at least 1"),
+            (["--shard", "1/3", "--shard-total", "4"], "--shard-total 4 disagrees with --shard 1/3"),
+            (["--shard-total", "3"], "--shard-total 3 needs a shard index"),
+        ]:
+            with self.subTest(args=args):
+                _, err = self.ran_with(*args, env={}, rc=2)
+                self.assertIn(said, err)
+        got = self.p.run("plan", "--shards", "2", "--shard", "1/2", env=ci_env())
+        self.assertEqual(got.returncode, 2)
+        self.assertIn("does not go with --shard", got.stderr.decode())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
