@@ -14,6 +14,7 @@
 #include "cpu_detect.hpp"
 #include "file_bytes.hpp"
 #include "process.hpp"
+#include "stestr_options.hpp"
 #include "run_summary.hpp"
 #include "subunit_v2.hpp"
 #include "test_filter.hpp"
@@ -94,7 +95,7 @@ ids_t read_load_list(const std::string& path) {
 
 concurrency_plan decide_concurrency(const app& a, const run_options& o, const config::testr_conf& conf,
                                     std::string& cpu_source) {
-    if (!o.parallel) return {concurrency_answer::of(1), concurrency_source::option};
+    if (!o.parallel || o.serial) return {concurrency_answer::of(1), concurrency_source::option};
     std::optional<callout_result> callout;
     if (o.concurrency == 0) {
         if (auto cmd = conf.get("test_run_concurrency")) {
@@ -198,8 +199,11 @@ prepared prepare(const app& a, const run_options& o, bool list_for_plan) {
     // tests to re-run or account for them.
     const bool many = p.concurrency.answer.per_test || p.concurrency.answer.workers != 1;
     const bool tracked = o.parallel || p.timeout > 0 || o.retries > 0 || list_for_plan;
-    if (!p.ids && (many || tracked || !o.filters.empty())) p.ids = list_tests(a, p);
-    if (p.ids) apply_filters(*p.ids, o.filters);
+    if (!p.ids && (many || tracked || !o.filters.empty() || !o.exclude.empty() || o.random)) p.ids = list_tests(a, p);
+    if (p.ids) {
+        apply_filters(*p.ids, o.filters);
+        exclude_tests(*p.ids, o.exclude);
+    }
     return p;
 }
 

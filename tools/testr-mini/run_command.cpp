@@ -13,6 +13,7 @@
 #include "execute.hpp"
 #include "prepare.hpp"
 #include "schedule.hpp"
+#include "stestr_options.hpp"
 #include "ui/run_report.hpp"
 
 namespace testr::cli {
@@ -29,10 +30,15 @@ int verdict(const run_options& o, const summary_values& v, const engine_report& 
     return failed ? exit_failed : exit_ok;
 }
 
+}  // namespace
+
 int run_once(const app& a, const run_options& o, const prepared& p) {
     static const ids_t no_ids;
     const ids_t& ids = p.ids ? *p.ids : no_ids;
-    const schedule s = p.ids ? plan_schedule(p, dynamic_mode(o, p)) : whole_suite_schedule();
+    // --random shuffles what each worker was given: a dynamic queue would
+    // choose the order again.
+    schedule s = p.ids ? plan_schedule(p, dynamic_mode(o, p) && !o.random) : whole_suite_schedule();
+    if (o.random) shuffle_batches(s);
     const repo::repository& repository = *p.repository;
     const std::optional<run_summary> previous = comparison_run(repository);
     auto writer = repo::begin_run(repository);
@@ -61,8 +67,6 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
     }
     return verdict(o, values, report);
 }
-
-}  // namespace
 
 int run_tests(const app& a, const run_options& o) {
     prepared p = prepare(a, o);
