@@ -147,6 +147,9 @@ int main(int argc, char** argv) {
     add_selection_options(plan, ro, stestr);
     plan->add_flag("--parallel", ro.parallel, "Accepted as `run` takes it: the plan is always the parallel schedule");
     plan->add_flag("--json", json, "Machine-readable output");
+    bool verbose = false;
+    plan->add_flag("-v,--verbose", verbose, "Also the internal names: partition method, the limit that kept no "
+                                            "queue, how the CPUs were counted");
     auto* last = cli.add_subcommand("last", "Show the last run loaded into the repository");
     last->add_flag("--subunit", subunit, "Show output as a subunit v2 stream");
     std::string timeline;
@@ -218,7 +221,7 @@ int main(int argc, char** argv) {
         if (*run) offer_upgrade(a);
         if (*run && ro.analyze_isolation) { testr::process::interrupt_guard guard; return analyze_isolation(a, ro); }
         if (*run) { testr::process::interrupt_guard guard; return run_tests(a, ro); }
-        if (*plan) { testr::process::interrupt_guard guard; return plan_tests(a, ro, json); }
+        if (*plan) { testr::process::interrupt_guard guard; return plan_tests(a, ro, json, verbose); }
         if (*last && !timeline.empty()) return timeline_command(a, timeline, run_id);
         if (*last) return last_command(a, subunit, junit, run_id, json);
         if (*failing) return failing_command(a, subunit, list, json);

@@ -10,7 +10,9 @@
 
 namespace testr::cli {
 
-int plan_tests(const app& a, const run_options& o, bool json);
+/// Prints the schedule `run` would follow; `verbose` adds the internal
+/// names (partition method, the limit that kept no queue, the CPU probe).
+int plan_tests(const app& a, const run_options& o, bool json, bool verbose = false);
 
 int list_tests_command(const app& a, const std::vector<std::string>& filters, const std::vector<std::string>& testargs,
                        bool json = false);
