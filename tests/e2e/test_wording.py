@@ -94,6 +94,38 @@ class Wording(unittest.TestCase):
         self.assertIn('"testr-mini init -d %s"' % p.dir, other)
 
 
+class TimelineToTheRunsEnd(unittest.TestCase):
+    def test_axis_spans_runner_start_and_exit(self):
+        import xml.etree.ElementTree as ET
+        p = Project(self)
+        p.fake([("t.a", "pass"), ("t.b", "fail")])
+        # Runners that take 1 s to start and 1 s to exit around tests that
+        # take no time: the tests' own events span a few milliseconds.
+        conf = p.read(".testr.conf").replace("test_command=", "test_command=sleep 1 && ")
+        conf = conf.replace("$IDOPTION\n", "$IDOPTION && sleep 1\n")
+        p.write(".testr.conf", conf)
+        p.out("init")
+        ran = p.run("run", "--parallel", "--concurrency", "2", check_rc=1).stdout.decode()
+        took = float(re.search(r"took ([0-9.]+)s", ran).group(1))
+        said = p.out("last", "--timeline", p.path("run.svg"))
+        seconds = float(re.search(r", ([0-9.]+) s\)", said).group(1))
+        # The whole run, as `run` timed it: a second of start-up before the
+        # first test event and a second of exit after the last are in.
+        self.assertGreaterEqual(seconds, 2.0, said)
+        self.assertAlmostEqual(seconds, took, delta=0.3)
+        # The picture's axis reaches it: a tick at 2 s or beyond.
+        root = ET.parse(p.path("run.svg")).getroot()
+        ticks = [float(t.text) for t in root.iter("{http://www.w3.org/2000/svg}text")
+                 if "tick" in t.get("class", "").split() and re.fullmatch(r"[0-9.]+", t.text or "")]
+        self.assertGreaterEqual(max(ticks), 2.0, ticks)
+        # A run stored by `load` has no span of its own: its events' span.
+        q = Project(self)
+        q.out("init")
+        q.run("load", input=p.run("last", "--subunit").stdout, check_rc=1)
+        said = q.out("last", "--timeline", q.path("run.svg"))
+        self.assertLess(float(re.search(r", ([0-9.]+) s\)", said).group(1)), seconds - 0.9)
+
+
 class Demo(unittest.TestCase):
     def test_no_compiler_output(self):
         # The build the binary under test comes from: build/tools/testr-mini/testr-mini.

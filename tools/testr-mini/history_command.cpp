@@ -146,9 +146,10 @@ int history_remove(const app& a, const std::string& which) {
             if (errno == ENOENT) throw cli_error("No run " + std::to_string(id) + " in repository", exit_failed);
             throw cli_error("cannot remove " + run + ": " + std::strerror(errno));
         }
-        // Left behind, the summary would describe a run that is gone.
-        if (::unlink((run + ".summary").c_str()) != 0 && errno != ENOENT)
-            throw cli_error("cannot remove " + run + ".summary: " + std::strerror(errno));
+        // Left behind, they would describe a run that is gone.
+        for (const char* beside : {".summary", ".span"})
+            if (::unlink((run + beside).c_str()) != 0 && errno != ENOENT)
+                throw cli_error("cannot remove " + run + beside + ": " + std::strerror(errno));
     }
     return exit_ok;
 }

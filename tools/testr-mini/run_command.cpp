@@ -7,6 +7,7 @@
 //   report  (ui/run_report.cpp) the summary, and the exit status below
 #include "run_command.hpp"
 
+#include <chrono>
 #include <cstdio>
 
 #include "commit.hpp"
@@ -14,6 +15,7 @@
 #include "prepare.hpp"
 #include "schedule.hpp"
 #include "stestr_options.hpp"
+#include "timeline_command.hpp"
 #include "ui/run_report.hpp"
 
 namespace testr::cli {
@@ -46,8 +48,11 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
     run_summary summary;
     summary.set_filter_tags(p.filter_tags);
 
+    const auto began = std::chrono::system_clock::now();
     const engine_report report = execute(a, o, p, s, ids, *writer, summary);
+    const auto ended = std::chrono::system_clock::now();
     const repo::committed_run committed = commit_run(o, repository, *writer, report);
+    record_run_span(repository, committed.id, began, ended);
 
     const run_facts facts{summary,   previous ? &*previous : nullptr, committed.id, report, ids,
                           std::string(to_string(p.concurrency.source)), s.predicted_text(), s.predicted};
