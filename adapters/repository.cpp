@@ -279,6 +279,22 @@ result<repository, repo_error> init(const std::string& root) {
     return repo;
 }
 
+namespace {
+
+/// Names the directory so it cannot be misread: "in ." followed by a full
+/// stop read as the parent directory.
+std::string not_found_message(const std::string& root) {
+    std::string where = root;
+    if (char* abs = ::realpath(root.c_str(), nullptr)) {
+        where = root == "." ? std::string("the current directory, ") + abs : std::string(abs);
+        std::free(abs);
+    }
+    return "No repository found in " + where + " (no " + std::string(dir_name) +
+           " there). Create one by running \"testr-mini init" + (root == "." ? "" : " -d " + root) + "\".";
+}
+
+}  // namespace
+
 result<repository, repo_error> open(const std::string& root) {
     repository repo{root};
     const std::string format_path = repo.file("format");
@@ -286,8 +302,7 @@ result<repository, repo_error> open(const std::string& root) {
     if (!content) {
         // ENOTDIR: .testrepository is a plain file, which is no repository either.
         if (content.error().code != ENOENT && content.error().code != ENOTDIR) return io_failure(content.error());
-        return unexpected{repo_error{repo_errc::not_found,
-                                     "No repository found in " + root + ". Create one by running \"testr-mini init\"."}};
+        return unexpected{repo_error{repo_errc::not_found, not_found_message(root)}};
     }
     const std::string_view format = content->view();
     if (format == format_content) return repo;

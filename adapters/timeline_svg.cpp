@@ -279,7 +279,7 @@ std::string render_timeline_svg(const std::vector<timeline_bar>& bars, std::size
 }
 
 
-timeline timeline_from_stream(std::string_view stream_bytes) {
+timeline timeline_from_stream(std::string_view stream_bytes, const std::optional<run_span>& run) {
     struct life {
         std::optional<subunit::timestamp> start, last;
         int worker = -1;
@@ -346,6 +346,12 @@ timeline timeline_from_stream(std::string_view stream_bytes) {
         finish(*id, *l, subunit::status::inprogress);
     }
 
+    // The run began before its runners wrote anything and ended after the
+    // last of them exited: the picture spans that, not the events alone.
+    if (run) {
+        if (!first || subunit::elapsed(run->start, *first).count() > 0) first = run->start;
+        if (!last || subunit::elapsed(*last, run->end).count() > 0) last = run->end;
+    }
     timeline t;
     const auto seconds = [&](const subunit::timestamp& at) {
         return std::chrono::duration<double>(subunit::elapsed(*first, at)).count();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,11 +26,17 @@ struct timeline_bar {
     bool rerun = false;       ///< ran more than once in the run, or tagged `flaky`
 };
 
+/// When a run began (before its first runner started) and ended (after
+/// its last runner exited), as `run` records it beside the stream.
+struct run_span {
+    subunit::timestamp start, end;
+};
+
 /// A stored run as the picture needs it.
 struct timeline {
     std::vector<timeline_bar> bars;
     std::size_t workers = 0;  ///< lanes: highest worker + 1
-    double seconds = 0;       ///< first to last event of the stream
+    double seconds = 0;       ///< first to last event of the stream, or the run's span when wider
 };
 
 /// Reads a subunit v2 stream (a stored run). Times count from the stream's
@@ -40,7 +47,11 @@ struct timeline {
 /// testr-mini's "the runner process on worker-N ended" / "timed out after"
 /// is marked so. Tests without a worker-N tag go to lane 0. Bad bytes are
 /// what the decoder makes of them (a failing "subunit.parser" test).
-timeline timeline_from_stream(std::string_view stream_bytes);
+/// `run`, when known, widens the picture to the whole run: times then
+/// count from the earlier of its start and the first event, and `seconds`
+/// runs to the later of its end and the last event (a test still open at
+/// the end is drawn to the stream's last event all the same).
+timeline timeline_from_stream(std::string_view stream_bytes, const std::optional<run_span>& run = std::nullopt);
 
 /// A standalone SVG document (UTF-8). Lanes: max(workers, highest bar
 /// worker + 1). The axis runs to at least max(run_seconds, last stop), in

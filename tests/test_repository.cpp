@@ -156,7 +156,8 @@ TEST_SUITE("repository init/open") {
         REQUIRE_FALSE(missing.has_value());
         CHECK(missing.error().code == repo::repo_errc::not_found);
         CHECK(missing.error().message ==
-              "No repository found in " + dir.path() + ". Create one by running \"testr-mini init\".");
+              "No repository found in " + dir.path() + " (no .testrepository there). Create one by running \"testr-mini "
+              "init -d " + dir.path() + "\".");
 
         const auto repo = init_ok(dir.path());
         CHECK(repo.path() == dir.path() + "/.testrepository");

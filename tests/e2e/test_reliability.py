@@ -273,6 +273,9 @@ class Interrupts(unittest.TestCase):
         # A runner that takes 5 s to start is not worth a queue: the plan is the static one.
         p.write(".testrepository/start-cost", "5\n")
         plan = p.out("plan", "--concurrency", "2")
+        self.assertIn("without a queue: starting another runner (5.000s) costs too much", plan)
+        self.assertNotIn("max_start_share", plan)
+        plan = p.out("plan", "--concurrency", "2", "--verbose")
         self.assertIn("no queue: a runner start above max_start_share", plan)
         self.assertNotIn("\nqueue:", plan)
         plan = json.loads(p.out("plan", "--concurrency", "2", "--json"))

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "app.hpp"
+#include "history_command.hpp"
+#include "isolation.hpp"
 #include "report_commands.hpp"
 #include "plan_command.hpp"
 #include "run_command.hpp"
@@ -17,6 +19,7 @@
 #include "times_command.hpp"
 #include "upgrade_command.hpp"
 #include "signals.hpp"
+#include "stestr_options.hpp"
 
 namespace {
 
@@ -36,6 +39,7 @@ Commands:
   stats       figures about the repository
   times       export the durations to a file, or import (merge) such files
   upgrade     convert testr's repository (format 1) to testr-mini's in place, or make one from stestr's
+  history     the stored runs, as stestr's: history list, history show [ID], history remove ID|all
   help        help on a command (testr-mini help run)
   commands    list the commands
   quickstart  a starter .testr.conf and the first commands
@@ -66,7 +70,7 @@ void add_common(CLI::App* cmd, app& a) {
 }
 
 /// What selects and splits the tests: shared by `run` and `plan`.
-void add_selection_options(CLI::App* cmd, run_options& o) {
+void add_selection_options(CLI::App* cmd, run_options& o, stestr_selection& stestr) {
     cmd->add_option("--concurrency", o.concurrency,
                     "How many processes to use (default: test_run_concurrency, else the usable CPUs)");
     cmd->add_flag("--failing", o.failing, "Only tests known to be failing");
@@ -83,6 +87,7 @@ void add_selection_options(CLI::App* cmd, run_options& o) {
                     "Number of shards for JOB_COMPLETION_INDEX (Kubernetes), which gives no total "
                     "(default: shard_total in .testr.conf)")
         ->check(CLI::PositiveNumber);
+    add_stestr_selection_options(cmd, stestr);
     cmd->add_option("testfilters", o.filters, "Regular expressions: tests whose id any of them finds");
 }
 
@@ -101,6 +106,11 @@ void add_run_options(CLI::App* cmd, run_options& o, bool& full_results) {
                                             "one that then passes is reported as flaky");
     cmd->add_flag("--fail-on-flaky", o.fail_on_flaky, "A test that passed only on retry fails the run");
     cmd->add_flag("--full-results", full_results, "No-op, kept for compatibility");
+    add_stestr_run_options(cmd, o);
+    cmd->get_option("--serial")->excludes("--parallel");
+    cmd->add_flag("--analyze-isolation", o.analyze_isolation,
+                  "For each failing test that passes alone, bisect the tests that ran before it in its worker "
+                  "to the one that makes it fail (testr's search; prints a table, exit 3 when it finds any)");
 }
 
 }  // namespace
@@ -119,6 +129,7 @@ int main(int argc, char** argv) {
     app a;
     a.here = ".";
     run_options ro;
+    stestr_selection stestr;
     bool json = false, subunit = false, list = false, partial = false, force_init = false, all = false;
     bool full_results = false, version = false;
     std::vector<std::string> streams, filters;
@@ -134,7 +145,7 @@ int main(int argc, char** argv) {
     auto* init = cli.add_subcommand("init", "Create a new repository");
     auto* run = cli.add_subcommand("run", "Run the tests of a project and load them into the repository");
     add_run_options(run, ro, full_results);
-    add_selection_options(run, ro);
+    add_selection_options(run, ro, stestr);
     run->add_option("--events", ro.events, "Write the run's events as JSON Lines to this file, or - for stdout "
                                            "(instead of the usual output), as they happen (docs/reports.md)");
     run->add_option("--junit", ro.junit, "Write a JUnit XML report to this file, rewritten during the run "
@@ -143,13 +154,16 @@ int main(int argc, char** argv) {
                 "Exit status: 0 all passed, 1 a test failed or never ran, 130 interrupted (the completed\n"
                 "tests are kept as a partial run); with --subunit 0 once the stream is written.");
     auto* plan = cli.add_subcommand("plan", "Show how run would split the tests over workers (runs nothing)");
-    add_selection_options(plan, ro);
+    add_selection_options(plan, ro, stestr);
     plan->add_flag("--parallel", ro.parallel, "Accepted as `run` takes it: the plan is always the parallel schedule");
     plan->add_flag("--json", json, "Machine-readable output");
     unsigned shards = 0;
     plan->add_option("--shards", shards, "Show the CI split over N shards (each shard's tests and predicted time) "
                                          "instead of the workers'")
         ->check(CLI::PositiveNumber);
+    bool verbose = false;
+    plan->add_flag("-v,--verbose", verbose, "Also the internal names: partition method, the limit that kept no "
+                                            "queue, how the CPUs were counted");
     auto* last = cli.add_subcommand("last", "Show the last run loaded into the repository");
     last->add_flag("--subunit", subunit, "Show output as a subunit v2 stream");
     std::string timeline;
@@ -206,6 +220,19 @@ int main(int argc, char** argv) {
     times_import->add_flag("--force-init", force_init, "Initialise the repository if it does not exist already");
     times->footer("A fresh checkout plans with a file's timings when .testr.conf names it:\n"
                   "  test_times_file=ci-times.tsv   (relative to the project; repository history wins)\n");
+    // stestr's `history`, its words and meaning.
+    auto* history = cli.add_subcommand("history", "The runs in the repository (stestr's spelling): list, show, remove");
+    history->require_subcommand(1);
+    auto* history_list_cmd = history->add_subcommand("list", "A table of the stored runs: id, passed, runtime, date");
+    std::string history_format = "table";
+    history_list_cmd->add_option("-f,--format", history_format, "table (default), csv or value, as stestr's")
+        ->check(CLI::IsMember({"table", "csv", "value"}));
+    auto* history_show = history->add_subcommand("show", "Show one stored run (default: the latest), as `last --id`");
+    history_show->add_option("run_id", run_id, "The run to show");
+    history_show->add_flag("--subunit", subunit, "Show output as a subunit v2 stream");
+    auto* history_remove_cmd = history->add_subcommand("remove", "Remove a run from the repository");
+    std::string remove_which;
+    history_remove_cmd->add_option("run_id", remove_which, "The run id, or all")->required();
     auto* help = cli.add_subcommand("help", "Help on a command");
     help->add_option("command", help_topic, "The command");
     auto* commands = cli.add_subcommand("commands", "List the commands");
@@ -213,6 +240,7 @@ int main(int argc, char** argv) {
     for (auto* sub : cli.get_subcommands({})) add_common(sub, a);
     add_common(times_export, a);
     add_common(times_import, a);
+    for (auto* sub : history->get_subcommands({})) add_common(sub, a);
 
     try {
         std::reverse(args.begin(), args.end());
@@ -226,11 +254,14 @@ int main(int argc, char** argv) {
         if (version) { std::printf("testr-mini %s\n", testr::version_string); return exit_ok; }
         if (*init) return init_command(a);
         ro.testargs = testargs;
+        read_stestr_selection(stestr, ro);
         // While runners or listings run, Ctrl-C and SIGTERM are handled by
         // the process loop: children stopped, results kept.
         if (*run && ro.events == "-") a.quiet = true;  // stdout carries the events alone
+        if (*run) offer_upgrade(a);
+        if (*run && ro.analyze_isolation) { testr::process::interrupt_guard guard; return analyze_isolation(a, ro); }
         if (*run) { testr::process::interrupt_guard guard; return run_tests(a, ro); }
-        if (*plan) { testr::process::interrupt_guard guard; return plan_tests(a, ro, json, shards); }
+        if (*plan) { testr::process::interrupt_guard guard; return plan_tests(a, ro, json, shards, verbose); }
         if (*last && !timeline.empty()) return timeline_command(a, timeline, run_id);
         if (*last) return last_command(a, subunit, junit, run_id, json);
         if (*failing) return failing_command(a, subunit, list, json);
@@ -247,6 +278,9 @@ int main(int argc, char** argv) {
         if (*slowest) return slowest_command(a, all, json);
         if (*stats) return stats_command(a, json);
         if (*upgrade) return upgrade_command(a);
+        if (*history_list_cmd) return history_list(a, history_format);
+        if (*history_show) return last_command(a, subunit, {}, run_id);
+        if (*history_remove_cmd) return history_remove(a, remove_which);
         if (*quick) { std::fputs(quickstart, stdout); return exit_ok; }
         if (*help && !help_topic.empty()) {
             for (auto* sub : cli.get_subcommands({}))

@@ -49,20 +49,57 @@ std::string plan_json(const prepared& p, const schedule& s, const std::vector<ch
     }
 }
 
-std::string plan_text(const prepared& p, const schedule& s, const std::vector<char>& planned) {
+/// Where the number of workers came from, as a person would say it.
+std::string workers_reason(concurrency_source source) {
+    switch (source) {
+        case concurrency_source::option: return "as --concurrency asks";
+        case concurrency_source::callout: return "as test_run_concurrency answered";
+        case concurrency_source::cpu_count: return "one per CPU this process may use";
+        case concurrency_source::fallback: break;
+    }
+    return "the default";
+}
+
+/// Why the dynamic schedule kept no queue, in plain words: the core gives
+/// its reason by the name of the limit that decided it.
+std::string why_static_words(const schedule& s) {
+    const std::string start = s.start_cost ? seconds_text(*s.start_cost) + "s" : "a runner start";
+    if (s.why_static == "one worker") return "there is one worker";
+    if (s.why_static.find("cold_start_limit") != std::string::npos)
+        return "with no history yet, starting another runner (" + start + ") could cost more than it saves";
+    if (s.why_static.find("max_start_share") != std::string::npos)
+        return "starting another runner (" + start + ") costs too much beside each worker's share of the work";
+    if (s.why_static.find("min_chunk") != std::string::npos) return "there is too little work to hand out in pieces";
+    return s.why_static;
+}
+
+/// What `plan` prints: the split and why, in plain words; `verbose` adds
+/// the internal names (method, the limit that decided, the CPU probe).
+std::string plan_text(const prepared& p, const schedule& s, const std::vector<char>& planned, bool verbose) {
     const ids_t& ids = *p.ids;
-    std::string method = s.method;
-    if (!s.why_static.empty()) method += "; no queue: " + s.why_static;
     std::string out = "Plan: " + std::to_string(ids.size()) + " tests on " + std::to_string(s.batches.size()) +
-                      " workers (" + std::string(to_string(p.concurrency.source)) + "), predicted " +
-                      s.predicted_text() + " (" + method + ")";
-    if (s.from_times_file) out += "; " + std::to_string(s.from_times_file) + " from test_times_file";
-    if (s.guessed) out += "; " + std::to_string(s.guessed) + " without history, estimated from their neighbours";
-    out += "\n";
-    if (p.concurrency.source == concurrency_source::cpu_count && !p.cpu_source.empty())
-        out += "CPUs: " + p.cpu_source + "\n";
+                      (s.batches.size() == 1 ? " worker (" : " workers (") + workers_reason(p.concurrency.source) +
+                      "), predicted " + s.predicted_text() + "\n";
+    if (s.queued)
+        out += "Each worker starts with its share below; the other " + std::to_string(s.queued) +
+               " tests wait in a queue and go, longest first, to whichever worker is free.\n";
+    else if (!s.why_static.empty())
+        out += "Each worker runs its share in one runner, without a queue: " + why_static_words(s) + ".\n";
+    else
+        out += "Each worker runs its share in one runner.\n";
+    if (s.from_times_file)
+        out += std::to_string(s.from_times_file) + (s.from_times_file == 1 ? " test takes its" : " tests take their") +
+               " time from test_times_file.\n";
     if (p.shard) out += "Shard: " + p.shard_note + "\n";
+    if (s.guessed)
+        out += std::to_string(s.guessed) + (s.guessed == 1 ? " test has" : " tests have") +
+               " no recorded time; each is estimated from tests of its class, module or group.\n";
     if (s.start_cost) out += "Runner start: " + seconds_text(*s.start_cost) + "s (" + s.start_source + ")\n";
+    if (verbose) {
+        out += "Method: " + s.method + (s.why_static.empty() ? "" : "; no queue: " + s.why_static) + "\n";
+        out += "Workers from: " + std::string(to_string(p.concurrency.source)) + "\n";
+        if (!p.cpu_source.empty()) out += "CPUs: " + p.cpu_source + "\n";
+    }
     for (std::size_t w = 0; w < s.batches.size(); ++w) {
         out += "worker-" + std::to_string(w) + ": " + std::to_string(s.batches[w].size()) + " tests, predicted " +
                seconds_text(s.predicted[w]) + "s\n";
@@ -137,7 +174,7 @@ std::string shards_output(const prepared& p, std::size_t total, bool json) {
 
 }  // namespace
 
-int plan_tests(const app& a, const run_options& o, bool json, unsigned shards) {
+int plan_tests(const app& a, const run_options& o, bool json, unsigned shards, bool verbose) {
     run_options listed = o;
     listed.parallel = true;  // the plan is the parallel schedule
     if (shards && o.shard) throw cli_error("plan: --shards shows every shard; it does not go with --shard", exit_usage);
@@ -150,7 +187,7 @@ int plan_tests(const app& a, const run_options& o, bool json, unsigned shards) {
     std::vector<char> planned(p.ids->size(), 0);
     for (auto& b : s.batches)
         for (auto t : b) planned[t] = 1;
-    write_stdout(json ? plan_json(p, s, planned) : plan_text(p, s, planned));
+    write_stdout(json ? plan_json(p, s, planned) : plan_text(p, s, planned, verbose));
     return exit_ok;
 }
 

@@ -10,8 +10,10 @@
 
 namespace testr::cli {
 
-/// `shards` > 0: the CI split over that many shards instead of the workers'.
-int plan_tests(const app& a, const run_options& o, bool json, unsigned shards = 0);
+/// Prints the schedule `run` would follow; `shards` > 0: the CI split over
+/// that many shards instead of the workers'. `verbose` adds the internal
+/// names (partition method, the limit that kept no queue, the CPU probe).
+int plan_tests(const app& a, const run_options& o, bool json, unsigned shards = 0, bool verbose = false);
 
 int list_tests_command(const app& a, const std::vector<std::string>& filters, const std::vector<std::string>& testargs,
                        bool json = false);

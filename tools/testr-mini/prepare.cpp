@@ -14,6 +14,7 @@
 #include "cpu_detect.hpp"
 #include "file_bytes.hpp"
 #include "process.hpp"
+#include "stestr_options.hpp"
 #include "run_summary.hpp"
 #include "shard_split.hpp"
 #include "subunit_v2.hpp"
@@ -98,7 +99,7 @@ ids_t read_load_list(const std::string& path) {
 
 concurrency_plan decide_concurrency(const app& a, const run_options& o, const config::testr_conf& conf,
                                     std::string& cpu_source) {
-    if (!o.parallel) return {concurrency_answer::of(1), concurrency_source::option};
+    if (!o.parallel || o.serial) return {concurrency_answer::of(1), concurrency_source::option};
     std::optional<callout_result> callout;
     if (o.concurrency == 0) {
         if (auto cmd = conf.get("test_run_concurrency")) {
@@ -203,8 +204,12 @@ prepared prepare(const app& a, const run_options& o, bool list_for_plan) {
     // tests to re-run or account for them.
     const bool many = p.concurrency.answer.per_test || p.concurrency.answer.workers != 1;
     const bool tracked = o.parallel || p.timeout > 0 || o.retries > 0 || list_for_plan;
-    if (!p.ids && (many || tracked || !o.filters.empty() || p.shard)) p.ids = list_tests(a, p);
-    if (p.ids) apply_filters(*p.ids, o.filters);
+    if (!p.ids && (many || tracked || !o.filters.empty() || !o.exclude.empty() || o.random || p.shard))
+        p.ids = list_tests(a, p);
+    if (p.ids) {
+        apply_filters(*p.ids, o.filters);
+        exclude_tests(*p.ids, o.exclude);
+    }
     // After every other selection: a shard is a part of what was selected.
     if (p.shard) p.shard_note = keep_shard(p);
     return p;

@@ -62,6 +62,42 @@ int show_run_json(const run_summary& run, std::optional<unsigned> id) {
     return run.failures() ? exit_failed : exit_ok;
 }
 
+/// One block per failed life of each failing test, tests in the order
+/// they first appear. A summary keeps one record per id, which merges the
+/// lives of an id that ended more than once: two runners' failed
+/// `process-returncode` would read "returncode 1returncode 1" as one.
+std::string failures_text(std::string_view events, const run_summary& merged) {
+    struct test_lives {
+        run_summary current;  // the life being read, alone
+        std::vector<std::string> blocks;
+    };
+    std::vector<std::string> order;
+    std::unordered_map<std::string, test_lives> lives;
+    auto close = [](test_lives& l) {
+        for (auto& t : l.current.tests())
+            if (is_failure(t.status) || t.status == subunit::status::uxsuccess) l.blocks.push_back(format_failure(t));
+        l.current = run_summary{};
+    };
+    subunit::decoder d([&](const subunit::event_view& e, std::string_view) {
+        if (!e.test_id) return;
+        auto [it, fresh] = lives.try_emplace(std::string(*e.test_id));
+        if (fresh) order.push_back(it->first);
+        it->second.current.add(e);
+        if (is_outcome(e.test_status)) close(it->second);
+    });
+    d.feed(events);
+    d.finish();
+    std::string out;
+    for (auto& id : order) {
+        auto& l = lives[id];
+        close(l);  // a life that never ended did not complete: a failure
+        const test_record* t = merged.find(id);
+        if (!t || !is_failure(t->status)) continue;
+        for (auto& b : l.blocks) out += b;
+    }
+    return out;
+}
+
 /// Failures, then the summary: what `last` and `failing` print.
 int show_run(const app& a, const run_summary& run, const run_summary* previous, std::optional<unsigned> id) {
     std::string out;
@@ -109,8 +145,7 @@ int last_command(const app& a, bool subunit, const std::string& junit, std::opti
         if (!events) throw cli_error(events.error().message);
         auto failing = summarize(*events);
         if (!failing) throw cli_error("run " + std::to_string(id) + ": " + failing.error());
-        for (auto& t : failing->tests())
-            if (is_failure(t.status)) out += format_failure(t);
+        out += failures_text(*events, *failing);
     }
     const auto previous = previous_counts(r, id > 0 ? std::optional<unsigned>(id - 1) : std::nullopt);
     if (!a.quiet) out += format_summary(summarize_against(counts_of(*digest, filter_tags(a)), previous, id));

@@ -7,12 +7,15 @@
 //   report  (ui/run_report.cpp) the summary, and the exit status below
 #include "run_command.hpp"
 
+#include <chrono>
 #include <cstdio>
 
 #include "commit.hpp"
 #include "execute.hpp"
 #include "prepare.hpp"
 #include "schedule.hpp"
+#include "stestr_options.hpp"
+#include "timeline_command.hpp"
 #include "ui/run_report.hpp"
 
 namespace testr::cli {
@@ -29,10 +32,15 @@ int verdict(const run_options& o, const summary_values& v, const engine_report& 
     return failed ? exit_failed : exit_ok;
 }
 
+}  // namespace
+
 int run_once(const app& a, const run_options& o, const prepared& p) {
     static const ids_t no_ids;
     const ids_t& ids = p.ids ? *p.ids : no_ids;
-    const schedule s = p.ids ? plan_schedule(p, dynamic_mode(o, p)) : whole_suite_schedule();
+    // --random shuffles what each worker was given: a dynamic queue would
+    // choose the order again.
+    schedule s = p.ids ? plan_schedule(p, dynamic_mode(o, p) && !o.random) : whole_suite_schedule();
+    if (o.random) shuffle_batches(s);
     const repo::repository& repository = *p.repository;
     const std::optional<run_summary> previous = comparison_run(repository);
     auto writer = repo::begin_run(repository);
@@ -40,8 +48,11 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
     run_summary summary;
     summary.set_filter_tags(p.filter_tags);
 
+    const auto began = std::chrono::system_clock::now();
     const engine_report report = execute(a, o, p, s, ids, *writer, summary);
+    const auto ended = std::chrono::system_clock::now();
     const repo::committed_run committed = commit_run(o, repository, *writer, report);
+    record_run_span(repository, committed.id, began, ended);
 
     const run_facts facts{summary,   previous ? &*previous : nullptr, committed.id, report, ids,
                           std::string(to_string(p.concurrency.source)), s.predicted_text(), s.predicted};
@@ -61,8 +72,6 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
     }
     return verdict(o, values, report);
 }
-
-}  // namespace
 
 int run_tests(const app& a, const run_options& given) {
     run_options o = given;

@@ -9,4 +9,9 @@ namespace testr::cli {
 
 int run_tests(const app& a, const run_options& o);
 
+struct prepared;
+/// One run of what `p` selected: planned, executed, committed, reported;
+/// the exit status `run` gives it.
+int run_once(const app& a, const run_options& o, const prepared& p);
+
 }  // namespace testr::cli

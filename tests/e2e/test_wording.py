@@ -1,0 +1,151 @@
+"""What a user reads: `plan` in plain words (internal names only with
+--verbose), each failed life of a test shown on its own in `last` (two
+runners' process-returncode are two failures, as testr shows them), the
+bundled example runnable without PYTHON, "No repository found" naming the
+directory, and scripts/demo without the compiler's output.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_support import PY, Project, binary  # noqa: E402
+
+SOURCE_ROOT = os.path.abspath(os.environ.get("TESTR_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", "..")))
+INTERNAL = ("compat", "max_start_share", "cold_start_limit", "min_chunk", "hardware_concurrency", "ldm", "lpt")
+
+
+class PlanWords(unittest.TestCase):
+    def test_plain_by_default_internal_names_with_verbose(self):
+        p = Project(self)
+        p.fake([("w.%d" % i, "pass", 0.01) for i in range(6)])
+        p.out("init")
+        p.out("run", "--parallel", "--concurrency", "2")
+        p.write(".testrepository/start-cost", "5\n")  # too dear for a queue
+        plain = p.out("plan", "--concurrency", "2")
+        for word in INTERNAL:
+            self.assertNotIn(word, plain)
+        self.assertIn("Plan: 6 tests on 2 workers (as --concurrency asks)", plain)
+        self.assertIn("without a queue: starting another runner (5.000s) costs too much", plain)
+        verbose = p.out("plan", "--concurrency", "2", "--verbose")
+        self.assertIn("no queue: a runner start above max_start_share", verbose)
+        self.assertRegex(verbose, r"Method: \w+")
+        # No history: said in words, and which tests are guesses.
+        q = Project(self)
+        q.fake([("n.%d" % i, "pass") for i in range(3)])
+        q.out("init")
+        text = q.out("plan", "--concurrency", "2")
+        self.assertIn("predicted unknown (no history yet)", text)
+        self.assertIn("3 tests have no recorded time", text)
+        for word in INTERNAL:
+            self.assertNotIn(word, text)
+
+
+class SeparateFailures(unittest.TestCase):
+    def test_two_runners_returncode_failures_are_two_blocks(self):
+        p = Project(self)
+        p.fake([("a.one", "segv"), ("b.two", "segv"), ("c.three", "pass"), ("d.four", "pass")])
+        p.out("init")
+        p.run("run", "--parallel", "--concurrency", "2", "--schedule", "static", check_rc=1)
+        last = p.out("last", rc=1)
+        blocks = re.findall(r"FAIL: process-returncode\ntags: (worker-\d)\n-+\n(.*?)\n(?:=|Ran )", last, re.S)
+        self.assertEqual(sorted(w for w, _ in blocks), ["worker-0", "worker-1"], last)
+        for _, body in blocks:
+            self.assertEqual(body.count("returncode 139"), 1, body)
+        if shutil.which("testr", path="/usr/bin"):
+            # testr shows the same two blocks for the same runs.
+            t = Project(self)
+            t.fake([("a.one", "segv"), ("b.two", "segv"), ("c.three", "pass"), ("d.four", "pass")])
+            env = dict(os.environ, PYTHON=PY)
+            subprocess.run(["testr", "init"], cwd=t.dir, env=env, capture_output=True)
+            subprocess.run(["testr", "run", "--parallel", "--concurrency", "2"], cwd=t.dir, env=env,
+                           capture_output=True)
+            theirs = subprocess.run(["testr", "last"], cwd=t.dir, env=env, capture_output=True).stdout.decode()
+            self.assertEqual(theirs.count("FAIL: process-returncode"), len(blocks))
+
+
+class Example(unittest.TestCase):
+    def test_runs_without_python_with_another_python3_first_on_path(self):
+        p = Project(self)
+        shutil.copytree(os.path.join(SOURCE_ROOT, "examples"), p.dir, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(".testrepository", "__pycache__", "custom-runner"))
+        # A python3 without python-subunit, first on PATH, as pyenv's or a venv's would be.
+        os.makedirs(p.path("bin"))
+        p.write("bin/python3", "#!/bin/sh\necho \"No module named 'subunit'\" >&2\nexit 1\n")
+        os.chmod(p.path("bin/python3"), 0o755)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHON"}
+        env["PATH"] = p.path("bin") + ":/usr/bin:/bin"
+        got = subprocess.run([p.bin, "list-tests"], cwd=p.dir, env=env, capture_output=True, timeout=60)
+        self.assertEqual(got.returncode, 0, got.stderr.decode())
+        self.assertEqual(len(got.stdout.split()), 24)
+
+
+class Wording(unittest.TestCase):
+    def test_no_repository_names_the_directory(self):
+        p = Project(self)
+        real = os.path.realpath(p.dir)
+        err = p.run("last", check_rc=3).stderr.decode()
+        self.assertIn("No repository found in the current directory, %s (no .testrepository there)" % real, err)
+        self.assertNotIn("in ..", err)
+        other = subprocess.run([p.bin, "last", "-d", p.dir], cwd="/", capture_output=True).stderr.decode()
+        self.assertIn('"testr-mini init -d %s"' % p.dir, other)
+
+
+class TimelineToTheRunsEnd(unittest.TestCase):
+    def test_axis_spans_runner_start_and_exit(self):
+        import xml.etree.ElementTree as ET
+        p = Project(self)
+        p.fake([("t.a", "pass"), ("t.b", "fail")])
+        # Runners that take 1 s to start and 1 s to exit around tests that
+        # take no time: the tests' own events span a few milliseconds.
+        conf = p.read(".testr.conf").replace("test_command=", "test_command=sleep 1 && ")
+        conf = conf.replace("$IDOPTION\n", "$IDOPTION && sleep 1\n")
+        p.write(".testr.conf", conf)
+        p.out("init")
+        ran = p.run("run", "--parallel", "--concurrency", "2", check_rc=1).stdout.decode()
+        took = float(re.search(r"took ([0-9.]+)s", ran).group(1))
+        said = p.out("last", "--timeline", p.path("run.svg"))
+        seconds = float(re.search(r", ([0-9.]+) s\)", said).group(1))
+        # The whole run, as `run` timed it: a second of start-up before the
+        # first test event and a second of exit after the last are in.
+        self.assertGreaterEqual(seconds, 2.0, said)
+        self.assertAlmostEqual(seconds, took, delta=0.3)
+        # The picture's axis reaches it: a tick at 2 s or beyond.
+        root = ET.parse(p.path("run.svg")).getroot()
+        ticks = [float(t.text) for t in root.iter("{http://www.w3.org/2000/svg}text")
+                 if "tick" in t.get("class", "").split() and re.fullmatch(r"[0-9.]+", t.text or "")]
+        self.assertGreaterEqual(max(ticks), 2.0, ticks)
+        # A run stored by `load` has no span of its own: its events' span.
+        q = Project(self)
+        q.out("init")
+        q.run("load", input=p.run("last", "--subunit").stdout, check_rc=1)
+        said = q.out("last", "--timeline", q.path("run.svg"))
+        self.assertLess(float(re.search(r", ([0-9.]+) s\)", said).group(1)), seconds - 0.9)
+
+
+class Demo(unittest.TestCase):
+    def test_no_compiler_output(self):
+        # The build the binary under test comes from: build/tools/testr-mini/testr-mini.
+        build = os.path.dirname(os.path.dirname(os.path.dirname(binary())))
+        if not os.path.exists(os.path.join(build, "build.ninja")):
+            self.skipTest("no configured build at " + build)
+        p = Project(self)
+        for d in ("scripts", "examples"):
+            shutil.copytree(os.path.join(SOURCE_ROOT, d), p.path(d),
+                            ignore=shutil.ignore_patterns(".testrepository", "__pycache__"))
+        env = dict(os.environ, TESTR_BUILD_DIR=os.path.abspath(build))
+        env.pop("PYTHON", None)
+        got = subprocess.run(["bash", p.path("scripts", "demo")], env=env, capture_output=True, timeout=240)
+        out = got.stdout.decode() + got.stderr.decode()
+        self.assertEqual(got.returncode, 0, out)
+        self.assertNotIn("ninja", out)
+        self.assertNotIn("warning:", out)
+        self.assertIn("$ testr-mini run --parallel", out)
+        self.assertIn("FAIL: tests.test_inventory.TestInventory.test_restock_return", out)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
