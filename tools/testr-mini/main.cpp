@@ -73,6 +73,9 @@ void add_selection_options(CLI::App* cmd, run_options& o) {
                     "dynamic (default): planned batches, then the rest handed out in chunks, each a fresh "
                     "runner, as workers fall idle; static: one runner per worker, as testr, time-balanced")
         ->check(CLI::IsMember({"dynamic", "static"}));
+    cmd->add_flag("--no-prestart{false}", o.prestart,
+                  "Start each runner only when its tests are known, with a plain id file (default: runners that "
+                  "read $IDFILE start ahead, reading a pipe; docs/prestart.md)");
     cmd->add_option("testfilters", o.filters, "Regular expressions: tests whose id any of them finds");
 }
 

@@ -28,6 +28,9 @@ std::string plan_json(const prepared& p, const schedule& s, const std::vector<ch
     j["history"] = s.known();
     j["guessed_estimates"] = s.guessed;
     if (s.start_cost) j["start_cost"] = json_seconds(*s.start_cost);
+    if (s.handoff_cost) j["handoff_cost"] = json_seconds(*s.handoff_cost);
+    j["fixed_cost"] = json_seconds(s.fixed_cost());
+    j["prestart"] = p.prestart.on ? nlohmann::json{{"on", true}} : nlohmann::json{{"on", false}, {"why", p.prestart.why}};
     if (!s.why_static.empty()) j["no_queue"] = s.why_static;
     nlohmann::json workers = nlohmann::json::array();
     for (std::size_t w = 0; w < s.batches.size(); ++w) {
@@ -59,7 +62,8 @@ std::string plan_text(const prepared& p, const schedule& s, const std::vector<ch
     out += "\n";
     if (p.concurrency.source == concurrency_source::cpu_count && !p.cpu_source.empty())
         out += "CPUs: " + p.cpu_source + "\n";
-    if (s.start_cost) out += "Runner start: " + seconds_text(*s.start_cost) + "s (" + s.start_source + ")\n";
+    if (s.start_cost) out += s.cost_model() + "\n";
+    if (!p.prestart.on) out += "Runners not pre-started: " + p.prestart.why + "\n";
     for (std::size_t w = 0; w < s.batches.size(); ++w) {
         out += "worker-" + std::to_string(w) + ": " + std::to_string(s.batches[w].size()) + " tests, predicted " +
                seconds_text(s.predicted[w]) + "s\n";

@@ -168,7 +168,8 @@ prepared prepare_listing(const app& a, const std::vector<std::string>& testargs)
     return p;
 }
 
-prepared prepare(const app& a, const run_options& o, bool list_for_plan) {
+prepared prepare(const app& a, const run_options& o, bool list_for_plan,
+                 const std::function<void(const prepared&)>& settled) {
     prepared p;
     p.conf = a.load_config();
     p.repository = a.open_repository();
@@ -198,7 +199,10 @@ prepared prepare(const app& a, const run_options& o, bool list_for_plan) {
     // tests to re-run or account for them.
     const bool many = p.concurrency.answer.per_test || p.concurrency.answer.workers != 1;
     const bool tracked = o.parallel || p.timeout > 0 || o.retries > 0 || list_for_plan;
-    if (!p.ids && (many || tracked || !o.filters.empty())) p.ids = list_tests(a, p);
+    const bool listing = !p.ids && (many || tracked || !o.filters.empty());
+    p.prestart = choose_prestart(o, p, p.ids || listing);
+    if (settled) settled(p);
+    if (listing) p.ids = list_tests(a, p);
     if (p.ids) apply_filters(*p.ids, o.filters);
     return p;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include "app.hpp"
 #include "group_regex.hpp"
 #include "instances.hpp"
+#include "prestart.hpp"
 #include "run_options.hpp"
 
 namespace testr::cli {
@@ -35,10 +37,14 @@ struct prepared {
     /// Seconds from spawning the test listing to its first output: a
     /// runner's start cost, near enough, until a run has measured one.
     std::optional<double> listing_seconds;
+    prestart_choice prestart;  ///< whether the runners start before their tests are known
 };
 
-/// What `run` and `plan` need. `list_for_plan`: list even when a serial run would not.
-prepared prepare(const app& a, const run_options& o, bool list_for_plan = false);
+/// What `run` and `plan` need. `list_for_plan`: list even when a serial run
+/// would not. `settled` is called once everything but the ids is known,
+/// before the tests are listed: runners that need no ids may start then.
+prepared prepare(const app& a, const run_options& o, bool list_for_plan = false,
+                 const std::function<void(const prepared&)>& settled = {});
 
 /// What `list-tests` needs: the config, the command, the environments.
 prepared prepare_listing(const app& a, const std::vector<std::string>& testargs);

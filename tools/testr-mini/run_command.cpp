@@ -7,11 +7,16 @@
 //   report  (ui/run_report.cpp) the summary, and the exit status below
 #include "run_command.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <memory>
+#include <optional>
 
 #include "commit.hpp"
 #include "execute.hpp"
 #include "prepare.hpp"
+#include "prestart.hpp"
 #include "schedule.hpp"
 #include "ui/run_report.hpp"
 
@@ -29,9 +34,13 @@ int verdict(const run_options& o, const summary_values& v, const engine_report& 
     return failed ? exit_failed : exit_ok;
 }
 
-int run_once(const app& a, const run_options& o, const prepared& p) {
+/// One run; `prestarted`: its runners, already starting (else they are
+/// started here when `p` says so, before the plan is made).
+int run_once(const app& a, const run_options& o, const prepared& p, std::unique_ptr<prestart_backend> prestarted,
+             std::chrono::steady_clock::time_point began) {
     static const ids_t no_ids;
     const ids_t& ids = p.ids ? *p.ids : no_ids;
+    if (!prestarted && p.ids) prestarted = prestart_runners(a.here, p);
     const schedule s = p.ids ? plan_schedule(p, dynamic_mode(o, p)) : whole_suite_schedule();
     const repo::repository& repository = *p.repository;
     const std::optional<run_summary> previous = comparison_run(repository);
@@ -40,11 +49,19 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
     run_summary summary;
     summary.set_filter_tags(p.filter_tags);
 
-    const engine_report report = execute(a, o, p, s, ids, *writer, summary);
-    const repo::committed_run committed = commit_run(o, repository, *writer, report);
+    const engine_report report = execute(a, o, p, s, ids, *writer, summary, prestarted.get());
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+    std::optional<prestart_report> pre;
+    if (prestarted) pre = prestarted->report();
+    prestarted.reset();  // its unused runners are stopped before the run is committed
+    const repo::committed_run committed = commit_run(o, repository, *writer, report, pre ? &*pre : nullptr);
+    if (pre) {
+        const bool ran = std::any_of(report.tests.begin(), report.tests.end(), [](const test_outcome& t) { return t.ran(); });
+        remember_refusal(p, pre->refused, ran);
+    }
 
     const run_facts facts{summary,   previous ? &*previous : nullptr, committed.id, report, ids,
-                          std::string(to_string(p.concurrency.source)), s.predicted_text(), s.predicted};
+                          std::string(to_string(p.concurrency.source)), s.predicted_text(), s.predicted, took};
     const summary_values values = run_summary_values(facts);
     if (!o.subunit && !a.quiet) {
         write_stdout(format_summary(values));
@@ -65,7 +82,12 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
 }  // namespace
 
 int run_tests(const app& a, const run_options& o) {
-    prepared p = prepare(a, o);
+    auto began = std::chrono::steady_clock::now();
+    // The first runners start while the tests are listed.
+    std::unique_ptr<prestart_backend> prestarted;
+    prepared p = prepare(a, o, false, [&](const prepared& settled) {
+        if (!o.isolated) prestarted = prestart_runners(a.here, settled);
+    });
     if (o.isolated) {
         if (!p.ids) p.ids = list_tests(a, p);
         int worst = exit_ok;
@@ -74,14 +96,14 @@ int run_tests(const app& a, const run_options& o) {
             prepared one = p;
             one.ids = ids_t{id};
             one.concurrency = {concurrency_answer::of(1), concurrency_source::option};
-            const int rc = run_once(a, o, one);
+            const int rc = run_once(a, o, one, nullptr, std::chrono::steady_clock::now());
             if (rc == exit_interrupted) return rc;
             worst = std::max(worst, rc);
         }
         return worst;
     }
-    int rc = run_once(a, o, p);
-    while (o.until_failure && rc == exit_ok) rc = run_once(a, o, p);
+    int rc = run_once(a, o, p, std::move(prestarted), began);
+    while (o.until_failure && rc == exit_ok) rc = run_once(a, o, p, nullptr, std::chrono::steady_clock::now());
     return rc;
 }
 
