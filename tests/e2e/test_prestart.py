@@ -7,6 +7,9 @@ Run with Debian's /usr/bin/python3; TESTR_MINI names the binary.
 import glob
 import json
 import os
+import pty
+import re
+import select
 import signal
 import subprocess
 import sys
@@ -115,6 +118,47 @@ class Overlap(unittest.TestCase):
         self.assertIn("instance_execute passes the id file", q.out("plan"))
         q.out("run", "--parallel", "--concurrency", "2")
         self.assertFalse(any(r["pipe"] for r in q.runners()), q.runners())
+
+
+def current_line(raw):
+    """What a terminal shows on its last line: the text after the last
+    carriage return or newline, with erase-to-end-of-line codes dropped."""
+    text = raw.decode(errors="replace").replace("\x1b[K", "")
+    return re.split(r"[\r\n]", text)[-1]
+
+
+class LiveLine(unittest.TestCase):
+    def test_the_terminal_says_what_happens_before_the_first_result(self):
+        p = PipeProject(self, ids(4), list_delay=1.5, start=1.5)
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.chdir(p.dir)
+            os.execve(p.bin, [p.bin, "run", "--parallel", "--concurrency", "2"],
+                      dict(os.environ, PYTHON=PY, TMPDIR=p.tmp, TERM="xterm"))
+        raw = b""
+        seen = {}
+
+        def read_some():
+            nonlocal raw
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if ready:
+                try:
+                    raw += os.read(fd, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    return False
+            return True
+
+        end = time.monotonic() + 60
+        while time.monotonic() < end and read_some():
+            listing = p.listing()
+            if "start" in listing and "end" not in listing and current_line(raw):
+                seen.setdefault("listing", current_line(raw))
+            if "end" in listing and not p.read("ran.log") and current_line(raw).startswith("[0/"):
+                seen.setdefault("starting", current_line(raw))
+        os.waitpid(pid, 0)
+        self.assertEqual(seen.get("listing"), "listing tests; runners starting...", raw)
+        self.assertRegex(seen.get("starting", ""), r"^\[0/4\] 0 failed, \d+s elapsed, ETA \d+s  starting runners$")
+        self.assertIn(b"PASSED", raw)
 
 
 class Misbehaving(unittest.TestCase):

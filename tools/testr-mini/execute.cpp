@@ -14,6 +14,8 @@
 
 namespace testr::cli {
 
+bool shows_progress(const app& a, const run_options& o) { return !o.subunit && !a.quiet && o.events != "-"; }
+
 namespace {
 unsigned config_retries(const run_options& o, bool whole_suite) { return whole_suite ? 0 : o.retries; }
 }  // namespace
@@ -21,12 +23,14 @@ unsigned config_retries(const run_options& o, bool whole_suite) { return whole_s
 engine_report execute(const app& a, const run_options& o, const prepared& p, const schedule& s, const ids_t& ids,
                       repo::run_writer& writer, run_summary& summary, prestart_backend* prestarted) {
     const bool whole_suite = !p.ids;
-    const bool show = !o.subunit && !a.quiet && o.events != "-";
+    const bool show = shows_progress(a, o);
     double work = 0;
     for (double e : s.estimates) work += e;
     std::size_t used = 0;
     for (auto& b : s.batches) used += !b.empty();
-    progress_line progress(show && smart_terminal(), ids.size(), work, std::max<std::size_t>(1, used));
+    progress_line progress(show && smart_terminal(), ids.size(), work, std::max<std::size_t>(1, used),
+                           std::max(0.0, s.fixed_cost() - s.listing));
+    progress.phase("starting runners");
 
     stream_sink sink(writer, &summary, o.subunit);
     console screen(show, summary, ids, s.estimates, progress);

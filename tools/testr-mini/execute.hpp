@@ -11,6 +11,9 @@
 
 namespace testr::cli {
 
+/// Whether the run talks to a person on stdout (not --subunit, -q or --events -).
+bool shows_progress(const app& a, const run_options& o);
+
 /// Runs `s` over `ids` (empty: the whole suite), appending the stream to
 /// `writer` and folding it into `summary`; through `prestarted`'s runners
 /// when given, else runners started as their tests are handed out. Throws

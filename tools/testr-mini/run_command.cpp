@@ -18,6 +18,7 @@
 #include "prepare.hpp"
 #include "prestart.hpp"
 #include "schedule.hpp"
+#include "ui/progress.hpp"
 #include "ui/run_report.hpp"
 
 namespace testr::cli {
@@ -85,9 +86,13 @@ int run_tests(const app& a, const run_options& o) {
     auto began = std::chrono::steady_clock::now();
     // The first runners start while the tests are listed.
     std::unique_ptr<prestart_backend> prestarted;
+    std::optional<phase_line> listing;
     prepared p = prepare(a, o, false, [&](const prepared& settled) {
         if (!o.isolated) prestarted = prestart_runners(a.here, settled);
+        listing.emplace(shows_progress(a, o) && smart_terminal(),
+                        prestarted ? "listing tests; runners starting" : "listing tests");
     });
+    listing.reset();
     if (o.isolated) {
         if (!p.ids) p.ids = list_tests(a, p);
         int worst = exit_ok;
