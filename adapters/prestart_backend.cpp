@@ -276,6 +276,7 @@ void prestart_backend::service(runner& r, double t) {
             r.writer = fd;
             r.opened = t;
             report_.ready_after.push_back(t - r.spawned);
+            if (auto cpu = pool_.cpu_seconds(r.pool_id)) report_.ready_cpu.push_back(*cpu);
         } else if (errno != ENXIO && errno != EINTR) {
             r.late = true;  // the path is gone or not ours: nothing can reach this runner
             pool_.stop(r.pool_id);

@@ -65,6 +65,9 @@ struct prestart_report {
     /// Seconds from spawning a pre-started runner to its opening the pipe:
     /// its imports and discovery, i.e. the start it hid.
     std::vector<double> ready_after;
+    /// CPU seconds each had used by then: what its start takes from the
+    /// tests running beside it on a busy machine.
+    std::vector<double> ready_cpu;
 };
 
 class prestart_backend final : public runner_backend {

@@ -787,7 +787,14 @@ std::optional<std::size_t> history_size(const repository& repo) {
 }
 
 namespace {
-const char* cost_file(runner_cost kind) { return kind == runner_cost::handoff ? "handoff-cost" : "start-cost"; }
+const char* cost_file(runner_cost kind) {
+    switch (kind) {
+        case runner_cost::handoff: return "handoff-cost";
+        case runner_cost::start_cpu: return "start-cpu";
+        case runner_cost::start: break;
+    }
+    return "start-cost";
+}
 }  // namespace
 
 std::optional<double> start_cost(const repository& repo, runner_cost kind) {

@@ -187,8 +187,9 @@ std::optional<std::size_t> history_size(const repository& repo);
 /// Which cost of a runner: `start`, seconds from spawning it to its first
 /// output, or ready for its tests (file `start-cost`); `handoff`, seconds
 /// from handing a pre-started runner its tests to its first output (file
-/// `handoff-cost`).
-enum class runner_cost { start, handoff };
+/// `handoff-cost`); `start_cpu`, CPU seconds a runner uses until it is
+/// ready (file `start-cpu`).
+enum class runner_cost { start, handoff, start_cpu };
 /// The remembered cost ("seconds\n"); nullopt when never measured or unreadable.
 std::optional<double> start_cost(const repository& repo, runner_cost kind = runner_cost::start);
 /// Folds this run's measurements into it (an exponentially weighted mean,

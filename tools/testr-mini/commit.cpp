@@ -26,7 +26,10 @@ repo::committed_run commit_run(const run_options& o, const repo::repository& r, 
             std::fprintf(stderr, "testr-mini: warning: %s\n", ok.error().message.c_str());
     };
     remember(report.start_costs, piped ? repo::runner_cost::handoff : repo::runner_cost::start);
-    if (piped) remember(prestarted->ready_after, repo::runner_cost::start);
+    if (piped) {
+        remember(prestarted->ready_after, repo::runner_cost::start);
+        remember(prestarted->ready_cpu, repo::runner_cost::start_cpu);
+    }
     return committed ? *committed : repo::committed_run{*writer.committed()};
 }
 

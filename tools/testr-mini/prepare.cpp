@@ -93,7 +93,7 @@ ids_t read_load_list(const std::string& path) {
 }
 
 concurrency_plan decide_concurrency(const app& a, const run_options& o, const config::testr_conf& conf,
-                                    std::string& cpu_source) {
+                                    std::string& cpu_source, std::size_t& cpu_count) {
     if (!o.parallel) return {concurrency_answer::of(1), concurrency_source::option};
     std::optional<callout_result> callout;
     if (o.concurrency == 0) {
@@ -110,6 +110,7 @@ concurrency_plan decide_concurrency(const app& a, const run_options& o, const co
     }
     const cpu_limit cpus = detect_cpus();
     cpu_source = cpus.source;
+    cpu_count = cpus.count;
     auto plan = resolve_concurrency(o.concurrency, callout, cpus.count);
     if (!plan) throw cli_error(plan.error().message);
     return *plan;
@@ -190,7 +191,7 @@ prepared prepare(const app& a, const run_options& o, bool list_for_plan,
         p.groups = std::move(*m);
     }
     if (auto tags = p.conf.get("filter_tags")) p.filter_tags = split_words(*tags);
-    p.concurrency = decide_concurrency(a, o, p.conf, p.cpu_source);
+    p.concurrency = decide_concurrency(a, o, p.conf, p.cpu_source, p.cpus);
     if (p.conf.get("instance_execute"))
         p.environments = std::make_shared<instances>(a.here, p.conf, p.concurrency.answer.workers);
     p.timeout = effective_timeout(o, p.conf);

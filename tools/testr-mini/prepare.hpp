@@ -30,6 +30,7 @@ struct prepared {
     std::optional<ids_t> ids;  ///< nullopt: run the whole suite, unlisted
     concurrency_plan concurrency{concurrency_answer::of(1), concurrency_source::fallback};
     std::string cpu_source;  ///< why the CPU count is what it is
+    std::size_t cpus = 0;    ///< the CPUs this process may use (0: not asked, a serial run)
     std::optional<group_matcher> groups;
     std::vector<std::string> filter_tags;
     double timeout = 0;  ///< seconds per test: --timeout, else test_timeout; 0: none

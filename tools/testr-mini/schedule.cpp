@@ -41,7 +41,7 @@ bool plan_dynamic(const prepared& p, const estimates& e, schedule& s) {
         // A chunk costs its hand-out; but the slot's next runner starts
         // warming up only when this one is handed out, so a chunk shorter
         // than a start would leave the next one waiting for its imports.
-        opts.start_cost = *s.handoff_cost;
+        opts.start_cost = *s.handoff_cost + s.start_cpu;
         opts.min_chunk = std::max(*s.start_cost, 0.05);
     }
     auto items = with_groups(p, [&](auto&& groups) { return work_items(*p.ids, e, groups); });
@@ -85,7 +85,8 @@ std::string schedule::cost_model() const {
     if (handoff_cost)
         out += "; runners pre-started, reading their ids from a pipe, so a start overlaps the listing and the "
                "runner before it: each costs its hand-out, " + seconds_text(*handoff_cost) + "s (" + handoff_source +
-               "), and a chunk is at least one start long";
+               "), and " + seconds_text(start_cpu) + "s of CPU its start takes from the tests; a chunk is at least "
+               "one start long";
     else
         out += ", paid by every runner";
     return out;
@@ -129,6 +130,11 @@ schedule plan_schedule(const prepared& p, bool dynamic) {
         // so a first run keeps its queue.
         s.handoff_cost = handoff.value_or(0.05);
         s.handoff_source = handoff ? "measured in earlier runs" : "a guess";
+        // A spare's imports compete with the tests for the CPUs in
+        // proportion to how many of them the workers keep busy.
+        const double workers = static_cast<double>(p.concurrency.answer.workers);
+        const double busy = p.cpus ? std::min(1.0, workers / static_cast<double>(p.cpus)) : 1.0;
+        s.start_cpu = repo::start_cost(*p.repository, repo::runner_cost::start_cpu).value_or(0) * busy;
     }
     if (dynamic && plan_dynamic(p, e, s)) return s;
     const std::size_t workers = p.concurrency.answer.per_test ? 0 : p.concurrency.answer.workers;

@@ -29,6 +29,9 @@ struct schedule {
     /// overlaps the listing and the runner before it)...
     std::optional<double> handoff_cost;
     std::string handoff_source;                     ///< ...and whence
+    /// ...and the CPU a spare runner's start takes from the tests beside it,
+    /// counted in each chunk's cost when the workers keep the CPUs busy.
+    double start_cpu = 0;
     double listing = 0;                             ///< seconds the listing took (0: not listed)
     std::string why_static;                         ///< dynamic asked for, but no queue kept: why
 
