@@ -334,7 +334,7 @@ void prestart_backend::on_exit(runner_id pool_id, const process::exit_status& st
     if (!r->id) {
         // A spare died warming up, before anyone needed it.
         if (spare_[r->slot] == r.get()) spare_[r->slot] = nullptr;
-        if (r->opened < 0)
+        if (r->opened < 0 && !status.interrupted)
             give_up_pipes("a pre-started runner ended (" + process::describe(status) + ") before opening its id pipe");
         return;
     }

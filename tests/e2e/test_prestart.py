@@ -183,6 +183,10 @@ class Misbehaving(unittest.TestCase):
         self.assertEqual(summary_counts(out), (10, 0, 0, "PASSED"), out + err)
         self.assertEqual(p.ran_ids(), sorted(p.tests))
         self.assertNotIn("process-returncode", out)
+        # A runner that refused its pipe is no crash: no runner "ended" with
+        # exit code 3, no tests "re-run".
+        self.assertNotIn("exit code 3", out)
+        self.assertNotIn("re-running", err)
         self.assertIn("before opening its id pipe", err)
         self.assertIn("prestart-refused", err)
         stream = read_stream(p.run("last", "--subunit", check_rc=0).stdout)
@@ -243,6 +247,21 @@ class Limits(unittest.TestCase):
         self.assertIn(b"interrupted while listing tests", err)
         self.assertEqual(os.listdir(p.tmp), [])
         self.assertFalse(os.path.exists(p.path("ran.log")))
+
+    def test_ctrl_c_with_spares_warming_remembers_no_refusal(self):
+        p = PipeProject(self, ids(8), sleep=2, start=0.2)
+        p.out("run", "--parallel", "--concurrency", "2", "--no-prestart")  # history, so a dynamic queue
+        p.reset_logs()
+        proc = p.popen("run", "--parallel", "--concurrency", "2")
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.assertTrue(wait_for(lambda: len(p.read("ran.log").splitlines()) >= 2, 30))
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertNotIn(b"note:", err)
+        self.assertFalse(os.path.exists(p.path(".testrepository", "prestart-refused")))
+        self.assertTrue(wait_for(lambda: not p.processes(), 10), p.processes())
+        self.assertEqual(os.listdir(p.tmp), [])
 
 
 if __name__ == "__main__":
