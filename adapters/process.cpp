@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
@@ -268,6 +270,54 @@ std::optional<timing> loop::times(child_id id) const {
     auto it = children_.find(id);
     if (it == children_.end() || it->second->reported) return std::nullopt;
     return timing{it->second->started, it->second->first_stdout};
+}
+
+namespace {
+
+/// utime + stime (clock ticks) of /proc/<pid>/stat when its process group is `group`.
+std::optional<unsigned long long> group_member_ticks(const char* pid, long group) {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    FILE* f = std::fopen(path, "re");
+    if (!f) return std::nullopt;
+    char buf[1024];
+    const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = '\0';
+    // After the command name, which is in parentheses and may hold anything:
+    // state, ppid, pgrp, ..., utime and stime (the 14th and 15th fields).
+    const char* p = std::strrchr(buf, ')');
+    if (!p) return std::nullopt;
+    long pgrp = 0;
+    unsigned long long utime = 0, stime = 0;
+    if (std::sscanf(p + 1, " %*c %*d %ld %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &pgrp, &utime, &stime) != 3 ||
+        pgrp != group)
+        return std::nullopt;
+    return utime + stime;
+}
+
+}  // namespace
+
+std::optional<double> loop::cpu_seconds(child_id id) const {
+    auto it = children_.find(id);
+    if (it == children_.end() || it->second->reported || it->second->exited) return std::nullopt;
+    // The whole process group: the command runs under /bin/sh, which may
+    // or may not exec it.
+    DIR* d = ::opendir("/proc");
+    if (!d) return std::nullopt;
+    unsigned long long ticks = 0;
+    bool found = false;
+    while (auto* entry = ::readdir(d)) {
+        if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+        if (auto t = group_member_ticks(entry->d_name, static_cast<long>(it->second->pid))) {
+            ticks += *t;
+            found = true;
+        }
+    }
+    ::closedir(d);
+    const long per_second = ::sysconf(_SC_CLK_TCK);
+    if (!found || per_second <= 0) return std::nullopt;
+    return static_cast<double>(ticks) / static_cast<double>(per_second);
 }
 
 // Notes the exit without reaping (WNOWAIT): the zombie keeps the pid, and so

@@ -153,6 +153,9 @@ public:
     unsigned interrupts() const noexcept;
     /// Start time and first stdout byte of an unreported child.
     std::optional<timing> times(child_id id) const;
+    /// CPU seconds (user + system) the processes of an unreported child's
+    /// group have used so far, from /proc; nullopt when that cannot be read.
+    std::optional<double> cpu_seconds(child_id id) const;
 
 private:
     struct child;

@@ -802,11 +802,18 @@ std::optional<std::size_t> history_size(const repository& repo) {
 }
 
 namespace {
-constexpr const char* start_cost_name = "start-cost";
+const char* cost_file(runner_cost kind) {
+    switch (kind) {
+        case runner_cost::handoff: return "handoff-cost";
+        case runner_cost::start_cpu: return "start-cpu";
+        case runner_cost::start: break;
+    }
+    return "start-cost";
 }
+}  // namespace
 
-std::optional<double> start_cost(const repository& repo) {
-    auto content = read_small(repo.file(start_cost_name));
+std::optional<double> start_cost(const repository& repo, runner_cost kind) {
+    auto content = read_small(repo.file(cost_file(kind)));
     if (!content || !*content) return std::nullopt;
     char* end = nullptr;
     const double v = std::strtod((*content)->c_str(), &end);
@@ -814,18 +821,18 @@ std::optional<double> start_cost(const repository& repo) {
     return v;
 }
 
-result<void, repo_error> record_start_cost(const repository& repo, const std::vector<double>& samples) {
+result<void, repo_error> record_start_cost(const repository& repo, const std::vector<double>& samples, runner_cost kind) {
     if (samples.empty()) return {};
     double mean = 0;
     for (double s : samples) mean += s;
     mean /= static_cast<double>(samples.size());
     // Two runs finishing together may each fold in their own samples; the
     // file is replaced atomically, so the loser's samples are merely lost.
-    const auto old = start_cost(repo);
+    const auto old = start_cost(repo, kind);
     const double blended = old ? 0.7 * *old + 0.3 * mean : mean;
     char text[64];
     std::snprintf(text, sizeof text, "%.6f\n", blended);
-    if (auto w = write_file_atomically(repo.file(start_cost_name), text); !w) return io_failure(w.error());
+    if (auto w = write_file_atomically(repo.file(cost_file(kind)), text); !w) return io_failure(w.error());
     return {};
 }
 

@@ -184,13 +184,18 @@ result<std::string, repo_error> read_failing(const repository& repo);
 /// be read or is not of the version counted here (ask timesdb then).
 std::optional<std::size_t> history_size(const repository& repo);
 
-/// The remembered start cost of a runner process: seconds from spawning it
-/// to its first output (file `start-cost`, "seconds\n"); nullopt when
-/// never measured or unreadable.
-std::optional<double> start_cost(const repository& repo);
+/// Which cost of a runner: `start`, seconds from spawning it to its first
+/// output, or ready for its tests (file `start-cost`); `handoff`, seconds
+/// from handing a pre-started runner its tests to its first output (file
+/// `handoff-cost`); `start_cpu`, CPU seconds a runner uses until it is
+/// ready (file `start-cpu`).
+enum class runner_cost { start, handoff, start_cpu };
+/// The remembered cost ("seconds\n"); nullopt when never measured or unreadable.
+std::optional<double> start_cost(const repository& repo, runner_cost kind = runner_cost::start);
 /// Folds this run's measurements into it (an exponentially weighted mean,
 /// so one slow start does not steer the next schedule), atomically.
-result<void, repo_error> record_start_cost(const repository& repo, const std::vector<double>& samples);
+result<void, repo_error> record_start_cost(const repository& repo, const std::vector<double>& samples,
+                                           runner_cost kind = runner_cost::start);
 
 namespace detail {
 

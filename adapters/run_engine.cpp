@@ -112,9 +112,9 @@ void run_engine::start_next(unsigned slot) {
             queue_[slot].pop_front();
         } else if (chunks_.next_chunk && !retrying_) {
             batch = chunks_.next_chunk(slot, backend_.now() - start_);
-            if (batch.empty()) return;
+            if (batch.empty()) return backend_.retire(slot);
         } else {
-            return;
+            return backend_.retire(slot);
         }
         if (batch.empty() && !whole_suite_) continue;
         // A slot whose runner cannot start retires; what it would have run

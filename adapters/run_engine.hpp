@@ -67,6 +67,9 @@ public:
                                                  bool whole_suite) = 0;
     /// Staged stop of one runner (timeouts): it still reports its exit.
     virtual void stop(runner_id r) = 0;
+    /// Nothing more is planned for `slot` (a later start there is a re-run
+    /// or a retry): a backend that readies runners ahead may let its go.
+    virtual void retire(unsigned /*slot*/) {}
     /// Waits at most `tick` for something to happen and reports it through
     /// `to`; runner_events calls may start or stop runners.
     virtual result<wait_status> wait(runner_events& to, std::chrono::milliseconds tick) = 0;

@@ -101,6 +101,11 @@ result<runner_id, process::error> worker_pool::start(worker_spec spec) {
     return raw->id;
 }
 
+std::optional<double> worker_pool::cpu_seconds(runner_id r) const {
+    if (r == 0 || r > runners_.size() || runners_[r - 1]->reported) return std::nullopt;
+    return loop_.cpu_seconds(runners_[r - 1]->child);
+}
+
 void worker_pool::stop(runner_id r) {
     if (r == 0 || r > runners_.size() || runners_[r - 1]->reported) return;
     runners_[r - 1]->stopped_by_caller = true;

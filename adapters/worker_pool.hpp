@@ -92,6 +92,8 @@ public:
     /// a second kills them at once.
     result<pool_outcome, process::error> poll(std::chrono::milliseconds tick);
     std::size_t active() const noexcept;
+    /// CPU seconds a running runner's process has used (process::loop::cpu_seconds).
+    std::optional<double> cpu_seconds(runner_id r) const;
     /// SIGINT/SIGTERM seen since the pool was made.
     unsigned interrupts() const noexcept { return loop_.interrupts(); }
 

@@ -7,6 +7,9 @@ count, a temporary project whose runner is bench/adaptive/fake_runner.py
   original  testrepository's `testr run --parallel --concurrency N`
   static    `testr-mini run --parallel --concurrency N --schedule static`
   dynamic   `testr-mini run --parallel --concurrency N --schedule dynamic`
+            (runners pre-started when the configuration allows: the default)
+  no-prestart  the same with `--no-prestart`: each runner starts when its
+            tests are handed out
 each in a fresh copy of a project seeded by one run from the family's
 history spec (none for cold); testr-mini's two columns share the seeding.
 With --repeat N each figure is the shortest of N runs. The measured run uses the family's real
@@ -39,7 +42,7 @@ import families  # noqa: E402
 
 PYTHON = "/usr/bin/python3"
 RUNNER = os.path.join(HERE, "adaptive", "fake_runner.py")
-TOOLS = ["original", "static", "dynamic"]
+TOOLS = ["original", "static", "dynamic", "no-prestart"]
 
 
 def find_testr_mini(explicit):
@@ -54,9 +57,13 @@ def find_testr_mini(explicit):
     sys.exit("error: no testr-mini binary; build it or pass --testr-mini PATH")
 
 
-def has_schedule_option(testr_mini):
+def has_option(testr_mini, option):
     out = subprocess.run([testr_mini, "help", "run"], capture_output=True, text=True)
-    return "--schedule" in out.stdout + out.stderr
+    return option in out.stdout + out.stderr
+
+
+def has_schedule_option(testr_mini):
+    return has_option(testr_mini, "--schedule")
 
 
 def write_project(directory, group_regex):
@@ -82,6 +89,8 @@ def command(tool, testr_mini, workers, schedule_option):
     if tool == "original":
         return ["testr", "run", "--parallel", "--concurrency", str(workers)]
     cmd = [testr_mini, "run", "--parallel", "--concurrency", str(workers)]
+    if tool == "no-prestart":
+        return cmd + ["--schedule", "dynamic", "--no-prestart"]
     if schedule_option:
         cmd += ["--schedule", tool]
     return cmd
@@ -164,6 +173,8 @@ def main():
         sys.exit("error: testrepository's testr is not on PATH (Debian: testrepository)")
     schedule_option = has_schedule_option(testr_mini)
     tools = TOOLS if schedule_option else ["original", "static"]
+    if not has_option(testr_mini, "--no-prestart"):
+        tools = [t for t in tools if t != "no-prestart"]
     if not schedule_option:
         print("note: %s has no --schedule option yet: static = plain --parallel, no dynamic column" % testr_mini,
               file=sys.stderr)

@@ -14,12 +14,12 @@ from xml.sax.saxutils import escape
 # Issue 7's targets, wall / ideal.
 TARGETS = {"cold": 1.10, "warm": 1.05, "noisy": 1.10, "drift": 1.10, "new": 1.10,
            "expensive": 1.10}
-COLOURS = {"original": "#9e9e9e", "static": "#4a90d9", "dynamic": "#e8833a"}
+COLOURS = {"original": "#9e9e9e", "static": "#4a90d9", "dynamic": "#e8833a", "no-prestart": "#8bc34a"}
 
 
 def draw(figures, title):
     results = figures["results"]
-    tools = [t for t in ("original", "static", "dynamic") if results and t in results[0]]
+    tools = [t for t in ("original", "static", "dynamic", "no-prestart") if results and t in results[0]]
     bar, gap, left, top, height = 14, 18, 56, 40, 260
     width = left + len(results) * (len(tools) * bar + gap) + 20
     low = 0.9

@@ -33,6 +33,7 @@ struct fake_backend final : runner_backend {
     double interrupt_at = never;
     unsigned interrupts = 0;
     std::vector<std::vector<std::size_t>> started;  // tests of each runner started
+    std::vector<std::pair<unsigned, std::size_t>> retired;  // (slot, runners started before it retired)
 
     struct runner {
         runner_id id = 0;
@@ -66,6 +67,7 @@ struct fake_backend final : runner_backend {
         auto& r = runners[id - 1];
         if (!r.done && !r.stop_at) r.stop_at = clock + 0.1;
     }
+    void retire(unsigned slot) override { retired.emplace_back(slot, started.size()); }
     std::size_t active() const override {
         return static_cast<std::size_t>(std::count_if(runners.begin(), runners.end(), [](auto& r) { return !r.done; }));
     }
@@ -359,6 +361,11 @@ TEST_CASE("chunks handed out as slots fall idle all run, each in a fresh runner,
     CHECK(f.backend.started.size() == 5);
     std::sort(observed.begin(), observed.end());
     CHECK(observed == std::vector<std::size_t>{0, 1, 2, 3, 4, 5, 6});
+    // Each slot is told, once the queue has nothing for it, after its last
+    // runner started: a backend may let a runner it readied ahead go.
+    REQUIRE(f.backend.retired.size() == 2);
+    for (auto [slot, runners_before] : f.backend.retired) CHECK(runners_before == 5);
+    CHECK(f.backend.retired[0].first != f.backend.retired[1].first);
 }
 
 TEST_CASE("leftovers of an interrupted dynamic run are accounted for, from the queue too") {

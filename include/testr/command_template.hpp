@@ -154,6 +154,8 @@ struct run_command {
     /// of them). When false with ids given, the command runs every test, as
     /// the original's would.
     bool receives_ids = false;
+    /// The ids are spelled on the command line ($IDLIST), not only in a file.
+    bool lists_ids = false;
 };
 
 /// The command running `ids` (TestListingFixture.setUp), or, with ids ==
@@ -198,8 +200,8 @@ inline result<run_command> run_command_for(const command_settings& settings,
     const bool idoption_used = uses_var(template_text, command_var::idoption);
     run.needs_idfile = uses_var(template_text, command_var::idfile) ||
                        (idoption_used && uses_var(idoption, command_var::idfile));
-    run.receives_ids = run.needs_idfile || uses_var(template_text, command_var::idlist) ||
-                       (idoption_used && uses_var(idoption, command_var::idlist));
+    run.lists_ids = uses_var(template_text, command_var::idlist) || (idoption_used && uses_var(idoption, command_var::idlist));
+    run.receives_ids = run.needs_idfile || run.lists_ids;
 
     std::string idlist;
     if (with_default) {

@@ -270,18 +270,26 @@ class Interrupts(unittest.TestCase):
         self.assertIn("queue:", plan)
         self.assertRegex(plan, r"Runner start: [0-9.]+s \(measured in earlier runs\)")
         self.assertNotIn("queue:", p.out("plan", "--concurrency", "2", "--schedule", "static"))
-        # A runner that takes 5 s to start is not worth a queue: the plan is the static one.
+        # A runner that takes 5 s to start is not worth a queue when each
+        # chunk pays it: the plan is the static one.
         p.write(".testrepository/start-cost", "5\n")
-        plan = p.out("plan", "--concurrency", "2")
+        plan = p.out("plan", "--concurrency", "2", "--no-prestart")
         self.assertIn("without a queue: starting another runner (5.000s) costs too much", plan)
         self.assertNotIn("max_start_share", plan)
-        plan = p.out("plan", "--concurrency", "2", "--verbose")
+        self.assertIn("Runners not pre-started: run --no-prestart", plan)
+        plan = p.out("plan", "--concurrency", "2", "--verbose", "--no-prestart")
         self.assertIn("no queue: a runner start above max_start_share", plan)
         self.assertNotIn("\nqueue:", plan)
-        plan = json.loads(p.out("plan", "--concurrency", "2", "--json"))
+        plan = json.loads(p.out("plan", "--concurrency", "2", "--json", "--no-prestart"))
         self.assertEqual(plan["start_cost"], 5)
         self.assertIn("max_start_share", plan["no_queue"])
         self.assertEqual(plan["queue"], [])
+        # Pre-started, a chunk costs its hand-out; but it must be a start
+        # long, so that the next runner is warm when it ends: 2 s of work
+        # a worker leave no such chunk.
+        plan = json.loads(p.out("plan", "--concurrency", "2", "--json"))
+        self.assertEqual(plan["prestart"], {"on": True})
+        self.assertIn("min_chunk", plan["no_queue"])
         p.write(".testrepository/start-cost", "0.01\n")
         p.write("spec.json", json.dumps({"tests": [{"id": i, "does": d} for i, d in tests]}))
         os.unlink(p.path("ran.log"))

@@ -14,15 +14,23 @@
 
 namespace testr::cli {
 
+bool shows_progress(const app& a, const run_options& o) { return !o.subunit && !a.quiet && o.events != "-"; }
+
+namespace {
+unsigned config_retries(const run_options& o, bool whole_suite) { return whole_suite ? 0 : o.retries; }
+}  // namespace
+
 engine_report execute(const app& a, const run_options& o, const prepared& p, const schedule& s, const ids_t& ids,
-                      repo::run_writer& writer, run_summary& summary) {
+                      repo::run_writer& writer, run_summary& summary, prestart_backend* prestarted) {
     const bool whole_suite = !p.ids;
-    const bool show = !o.subunit && !a.quiet && o.events != "-";
+    const bool show = shows_progress(a, o);
     double work = 0;
     for (double e : s.estimates) work += e;
     std::size_t used = 0;
     for (auto& b : s.batches) used += !b.empty();
-    progress_line progress(show && smart_terminal(), ids.size(), work, std::max<std::size_t>(1, used));
+    progress_line progress(show && smart_terminal(), ids.size(), work, std::max<std::size_t>(1, used),
+                           std::max(0.0, s.fixed_cost() - s.listing));
+    progress.phase("starting runners");
 
     stream_sink sink(writer, &summary, o.subunit, p.shard ? "shard-" + std::to_string(p.shard->spec.index) : "");
     console screen(show, summary, ids, s.estimates, progress);
@@ -35,20 +43,30 @@ engine_report execute(const app& a, const run_options& o, const prepared& p, con
     observers.add(screen);
 
     runner_commands commands(a, p, ids);
-    process_backend backend([&](unsigned slot, std::span<const std::size_t> tests, bool whole) {
+    auto build = [&](unsigned slot, std::span<const std::size_t> tests, bool whole) {
         return commands.build(slot, tests, whole);
-    });
+    };
+    std::optional<process_backend> plain;
+    runner_backend* backend = prestarted;
+    if (prestarted) {
+        prestarted->set_plain(build, [&](std::span<const std::size_t> tests) { return commands.id_text(tests); });
+        // A slot that runs one runner wastes a spare's start; chunks and retries use it.
+        prestarted->keep_spares(s.dynamic != nullptr || config_retries(o, whole_suite) > 0);
+    } else {
+        backend = &plain.emplace(build);
+    }
     engine_config config;
     config.timeout = p.timeout;
-    config.retries = whole_suite ? 0 : o.retries;
+    config.retries = config_retries(o, whole_suite);
     chunk_source chunks;
     if (s.dynamic) {
         chunks.next_chunk = [&](unsigned slot, double now) { return s.dynamic->next_chunk(slot, now); };
         chunks.observed = [&](std::size_t test, double seconds) { s.dynamic->observed(test, seconds); };
     }
-    run_engine engine(ids, s.estimates, s.batches.size(), backend, observers, config);
+    run_engine engine(ids, s.estimates, s.batches.size(), *backend, observers, config);
     observers.on(events::run_started{ids.size(), s.batches.size(), s.predicted_makespan});
     auto report = engine.run(s.batches, chunks, whole_suite);
+    if (prestarted) prestarted->set_plain({}, {});  // `commands` ends here
     progress.clear();
     if (!report) {
         writer.abandon();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "prepare.hpp"
+#include "prestart_backend.hpp"
 #include "repository.hpp"
 #include "run_engine.hpp"
 #include "run_summary.hpp"
@@ -10,10 +11,15 @@
 
 namespace testr::cli {
 
+/// Whether the run talks to a person on stdout (not --subunit, -q or --events -).
+bool shows_progress(const app& a, const run_options& o);
+
 /// Runs `s` over `ids` (empty: the whole suite), appending the stream to
-/// `writer` and folding it into `summary`. Throws cli_error when the run
-/// could not be stored (after abandoning it) or the process loop failed.
+/// `writer` and folding it into `summary`; through `prestarted`'s runners
+/// when given, else runners started as their tests are handed out. Throws
+/// cli_error when the run could not be stored (after abandoning it) or the
+/// process loop failed.
 engine_report execute(const app& a, const run_options& o, const prepared& p, const schedule& s, const ids_t& ids,
-                      repo::run_writer& writer, run_summary& summary);
+                      repo::run_writer& writer, run_summary& summary, prestart_backend* prestarted);
 
 }  // namespace testr::cli

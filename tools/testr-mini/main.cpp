@@ -88,6 +88,9 @@ void add_selection_options(CLI::App* cmd, run_options& o, stestr_selection& stes
                     "(default: shard_total in .testr.conf)")
         ->check(CLI::PositiveNumber);
     add_stestr_selection_options(cmd, stestr);
+    cmd->add_flag("--no-prestart{false}", o.prestart,
+                  "Start each runner only when its tests are known, with a plain id file (default: runners that "
+                  "read $IDFILE start ahead, reading a pipe; docs/prestart.md)");
     cmd->add_option("testfilters", o.filters, "Regular expressions: tests whose id any of them finds");
 }
 

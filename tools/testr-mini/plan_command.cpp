@@ -29,6 +29,9 @@ std::string plan_json(const prepared& p, const schedule& s, const std::vector<ch
     j["history"] = s.known();
     j["guessed_estimates"] = s.guessed;
     if (s.start_cost) j["start_cost"] = json_seconds(*s.start_cost);
+    if (s.handoff_cost) j["handoff_cost"] = json_seconds(*s.handoff_cost);
+    j["fixed_cost"] = json_seconds(s.fixed_cost());
+    j["prestart"] = p.prestart.on ? nlohmann::json{{"on", true}} : nlohmann::json{{"on", false}, {"why", p.prestart.why}};
     if (!s.why_static.empty()) j["no_queue"] = s.why_static;
     nlohmann::json workers = nlohmann::json::array();
     for (std::size_t w = 0; w < s.batches.size(); ++w) {
@@ -94,7 +97,8 @@ std::string plan_text(const prepared& p, const schedule& s, const std::vector<ch
     if (s.guessed)
         out += std::to_string(s.guessed) + (s.guessed == 1 ? " test has" : " tests have") +
                " no recorded time; each is estimated from tests of its class, module or group.\n";
-    if (s.start_cost) out += "Runner start: " + seconds_text(*s.start_cost) + "s (" + s.start_source + ")\n";
+    if (s.start_cost) out += s.cost_model() + "\n";
+    if (!p.prestart.on) out += "Runners not pre-started: " + p.prestart.why + "\n";
     if (verbose) {
         out += "Method: " + s.method + (s.why_static.empty() ? "" : "; no queue: " + s.why_static) + "\n";
         out += "Workers from: " + std::string(to_string(p.concurrency.source)) + "\n";

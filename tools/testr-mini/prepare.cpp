@@ -98,7 +98,7 @@ ids_t read_load_list(const std::string& path) {
 }
 
 concurrency_plan decide_concurrency(const app& a, const run_options& o, const config::testr_conf& conf,
-                                    std::string& cpu_source) {
+                                    std::string& cpu_source, std::size_t& cpu_count) {
     if (!o.parallel || o.serial) return {concurrency_answer::of(1), concurrency_source::option};
     std::optional<callout_result> callout;
     if (o.concurrency == 0) {
@@ -115,6 +115,7 @@ concurrency_plan decide_concurrency(const app& a, const run_options& o, const co
     }
     const cpu_limit cpus = detect_cpus();
     cpu_source = cpus.source;
+    cpu_count = cpus.count;
     auto plan = resolve_concurrency(o.concurrency, callout, cpus.count);
     if (!plan) throw cli_error(plan.error().message);
     return *plan;
@@ -173,7 +174,8 @@ prepared prepare_listing(const app& a, const std::vector<std::string>& testargs)
     return p;
 }
 
-prepared prepare(const app& a, const run_options& o, bool list_for_plan) {
+prepared prepare(const app& a, const run_options& o, bool list_for_plan,
+                 const std::function<void(const prepared&)>& settled) {
     prepared p;
     p.conf = a.load_config();
     p.repository = a.open_repository();
@@ -194,7 +196,7 @@ prepared prepare(const app& a, const run_options& o, bool list_for_plan) {
         p.groups = std::move(*m);
     }
     if (auto tags = p.conf.get("filter_tags")) p.filter_tags = split_words(*tags);
-    p.concurrency = decide_concurrency(a, o, p.conf, p.cpu_source);
+    p.concurrency = decide_concurrency(a, o, p.conf, p.cpu_source, p.cpus);
     if (p.conf.get("instance_execute"))
         p.environments = std::make_shared<instances>(a.here, p.conf, p.concurrency.answer.workers);
     p.timeout = effective_timeout(o, p.conf);
@@ -204,8 +206,10 @@ prepared prepare(const app& a, const run_options& o, bool list_for_plan) {
     // tests to re-run or account for them.
     const bool many = p.concurrency.answer.per_test || p.concurrency.answer.workers != 1;
     const bool tracked = o.parallel || p.timeout > 0 || o.retries > 0 || list_for_plan;
-    if (!p.ids && (many || tracked || !o.filters.empty() || !o.exclude.empty() || o.random || p.shard))
-        p.ids = list_tests(a, p);
+    const bool listing = !p.ids && (many || tracked || !o.filters.empty() || !o.exclude.empty() || o.random || p.shard);
+    p.prestart = choose_prestart(o, p, p.ids || listing);
+    if (settled) settled(p);
+    if (listing) p.ids = list_tests(a, p);
     if (p.ids) {
         apply_filters(*p.ids, o.filters);
         exclude_tests(*p.ids, o.exclude);

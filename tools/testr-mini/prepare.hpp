@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include "app.hpp"
 #include "group_regex.hpp"
 #include "instances.hpp"
+#include "prestart.hpp"
 #include "run_options.hpp"
 #include "shard_source.hpp"
 
@@ -29,6 +31,7 @@ struct prepared {
     std::optional<ids_t> ids;  ///< nullopt: run the whole suite, unlisted
     concurrency_plan concurrency{concurrency_answer::of(1), concurrency_source::fallback};
     std::string cpu_source;  ///< why the CPU count is what it is
+    std::size_t cpus = 0;    ///< the CPUs this process may use (0: not asked, a serial run)
     std::optional<group_matcher> groups;
     std::vector<std::string> filter_tags;
     double timeout = 0;  ///< seconds per test: --timeout, else test_timeout; 0: none
@@ -38,10 +41,14 @@ struct prepared {
     std::optional<double> listing_seconds;
     std::optional<shard_choice> shard;  ///< a CI shard: p.ids holds only its tests
     std::string shard_note;             ///< which shard, whence, how many tests
+    prestart_choice prestart;  ///< whether the runners start before their tests are known
 };
 
-/// What `run` and `plan` need. `list_for_plan`: list even when a serial run would not.
-prepared prepare(const app& a, const run_options& o, bool list_for_plan = false);
+/// What `run` and `plan` need. `list_for_plan`: list even when a serial run
+/// would not. `settled` is called once everything but the ids is known,
+/// before the tests are listed: runners that need no ids may start then.
+prepared prepare(const app& a, const run_options& o, bool list_for_plan = false,
+                 const std::function<void(const prepared&)>& settled = {});
 
 /// What `list-tests` needs: the config, the command, the environments.
 prepared prepare_listing(const app& a, const std::vector<std::string>& testargs);

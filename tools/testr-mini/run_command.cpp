@@ -7,15 +7,20 @@
 //   report  (ui/run_report.cpp) the summary, and the exit status below
 #include "run_command.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
+#include <optional>
 
 #include "commit.hpp"
 #include "execute.hpp"
 #include "prepare.hpp"
+#include "prestart.hpp"
 #include "schedule.hpp"
 #include "stestr_options.hpp"
 #include "timeline_command.hpp"
+#include "ui/progress.hpp"
 #include "ui/run_report.hpp"
 
 namespace testr::cli {
@@ -34,9 +39,13 @@ int verdict(const run_options& o, const summary_values& v, const engine_report& 
 
 }  // namespace
 
-int run_once(const app& a, const run_options& o, const prepared& p) {
+/// One run; `prestarted`: its runners, already starting (else they are
+/// started here when `p` says so, before the plan is made).
+int run_once(const app& a, const run_options& o, const prepared& p, std::unique_ptr<prestart_backend> prestarted,
+             std::chrono::steady_clock::time_point began) {
     static const ids_t no_ids;
     const ids_t& ids = p.ids ? *p.ids : no_ids;
+    if (!prestarted && p.ids) prestarted = prestart_runners(a.here, p);
     // --random shuffles what each worker was given: a dynamic queue would
     // choose the order again.
     schedule s = p.ids ? plan_schedule(p, dynamic_mode(o, p) && !o.random) : whole_suite_schedule();
@@ -48,14 +57,22 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
     run_summary summary;
     summary.set_filter_tags(p.filter_tags);
 
-    const auto began = std::chrono::system_clock::now();
-    const engine_report report = execute(a, o, p, s, ids, *writer, summary);
+    const auto started = std::chrono::system_clock::now();
+    const engine_report report = execute(a, o, p, s, ids, *writer, summary, prestarted.get());
     const auto ended = std::chrono::system_clock::now();
-    const repo::committed_run committed = commit_run(o, repository, *writer, report);
-    record_run_span(repository, committed.id, began, ended);
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+    std::optional<prestart_report> pre;
+    if (prestarted) pre = prestarted->report();
+    prestarted.reset();  // its unused runners are stopped before the run is committed
+    const repo::committed_run committed = commit_run(o, repository, *writer, report, pre ? &*pre : nullptr);
+    record_run_span(repository, committed.id, started, ended);
+    if (pre) {
+        const bool ran = std::any_of(report.tests.begin(), report.tests.end(), [](const test_outcome& t) { return t.ran(); });
+        remember_refusal(p, pre->refused, ran);
+    }
 
     const run_facts facts{summary,   previous ? &*previous : nullptr, committed.id, report, ids,
-                          std::string(to_string(p.concurrency.source)), s.predicted_text(), s.predicted};
+                          std::string(to_string(p.concurrency.source)), s.predicted_text(), s.predicted, took};
     const summary_values values = run_summary_values(facts);
     if (!o.subunit && !a.quiet) {
         write_stdout(format_summary(values));
@@ -76,7 +93,16 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
 int run_tests(const app& a, const run_options& given) {
     run_options o = given;
     o.shard_from_env = true;
-    prepared p = prepare(a, o);
+    auto began = std::chrono::steady_clock::now();
+    // The first runners start while the tests are listed.
+    std::unique_ptr<prestart_backend> prestarted;
+    std::optional<phase_line> listing;
+    prepared p = prepare(a, o, false, [&](const prepared& settled) {
+        if (!o.isolated) prestarted = prestart_runners(a.here, settled);
+        listing.emplace(shows_progress(a, o) && smart_terminal(),
+                        prestarted ? "listing tests; runners starting" : "listing tests");
+    });
+    listing.reset();
     if (p.shard) {
         // On stderr: with --subunit or --events - stdout is the stream.
         if (!a.quiet) std::fprintf(stderr, "testr-mini: %s\n", p.shard_note.c_str());
@@ -92,14 +118,14 @@ int run_tests(const app& a, const run_options& given) {
             prepared one = p;
             one.ids = ids_t{id};
             one.concurrency = {concurrency_answer::of(1), concurrency_source::option};
-            const int rc = run_once(a, o, one);
+            const int rc = run_once(a, o, one, nullptr, std::chrono::steady_clock::now());
             if (rc == exit_interrupted) return rc;
             worst = std::max(worst, rc);
         }
         return worst;
     }
-    int rc = run_once(a, o, p);
-    while (o.until_failure && rc == exit_ok) rc = run_once(a, o, p);
+    int rc = run_once(a, o, p, std::move(prestarted), began);
+    while (o.until_failure && rc == exit_ok) rc = run_once(a, o, p, nullptr, std::chrono::steady_clock::now());
     return rc;
 }
 

@@ -22,6 +22,7 @@ struct run_options {
     unsigned retries = 0;               ///< --retries: re-run failing tests this many times
     bool fail_on_flaky = false;         ///< a test that passed only on retry fails the run
     std::string schedule = "dynamic";   ///< dynamic (chunks as slots fall idle) or static (one runner per worker)
+    bool prestart = true;               ///< runners started before their tests are known (--no-prestart)
     std::string events;                 ///< --events FILE|-: the run's events as JSON Lines
     std::string junit;                  ///< --junit FILE: a JUnit XML report, kept current during the run
     std::optional<std::string> shard;   ///< --shard INDEX/TOTAL (1-based): only that CI shard's tests

@@ -13,6 +13,14 @@
 
 namespace testr::cli {
 
+namespace {
+std::string lines_of(const std::vector<std::string_view>& ids) {
+    std::string text;
+    for (auto id : ids) (text += id) += '\n';
+    return text;
+}
+}  // namespace
+
 runner_commands::runner_commands(const app& a, const prepared& p, const ids_t& ids) : a_(a), p_(p), ids_(ids) {}
 
 runner_commands::~runner_commands() {
@@ -33,8 +41,7 @@ result<std::string> runner_commands::write_id_file(const std::vector<std::string
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return fail("cannot create the id file '" + path + "': " + std::strerror(errno));
     files_.push_back(path);
-    std::string text;
-    for (auto id : ids) (text += id) += '\n';
+    const std::string text = lines_of(ids);
     const int err = fd_io::write_all(fd, text);
     ::close(fd);
     if (err) return fail("cannot write the id file '" + path + "': " + std::strerror(err));
@@ -67,6 +74,27 @@ result<worker_spec> runner_commands::build(unsigned slot, std::span<const std::s
     spec.slot = slot;
     spec.command = std::move(command);
     spec.working_directory = a_.here;
+    return spec;
+}
+
+result<std::string> runner_commands::id_text(std::span<const std::size_t> tests) const {
+    std::vector<std::string_view> chosen;
+    for (auto t : tests) chosen.emplace_back(ids_[t]);
+    // The command template refuses the ids an id file cannot carry.
+    auto checked = run_command_for(p_.settings, &chosen, "IDFILE");
+    if (!checked) return fail(checked.error().message);
+    return lines_of(chosen);
+}
+
+result<worker_spec> prestarted_runner(const command_settings& settings, const std::string& here, unsigned slot,
+                                      const std::string& idfile) {
+    const std::vector<std::string_view> unknown_yet;
+    auto cmd = run_command_for(settings, &unknown_yet, idfile);
+    if (!cmd) return fail(cmd.error().message);
+    worker_spec spec;
+    spec.slot = slot;
+    spec.command = std::move(cmd->command);
+    spec.working_directory = here;
     return spec;
 }
 

@@ -28,6 +28,9 @@ public:
     /// written, an instance that cannot be provisioned) are values: this is
     /// called while the run goes on.
     result<worker_spec> build(unsigned slot, std::span<const std::size_t> tests, bool whole_suite);
+    /// What an id file for these positions holds; errors for ids no id file
+    /// can carry (a NUL byte, a line break).
+    result<std::string> id_text(std::span<const std::size_t> tests) const;
 
 private:
     result<std::string> write_id_file(const std::vector<std::string_view>& ids);
@@ -38,5 +41,10 @@ private:
     std::string dir_;  ///< private directory of this run's id files, made on first need
     std::vector<std::string> files_;
 };
+
+/// A runner started before its tests are known, reading them from `idfile`
+/// (a pipe the backend fills): test_command with $IDOPTION given that file.
+result<worker_spec> prestarted_runner(const command_settings& settings, const std::string& here, unsigned slot,
+                                      const std::string& idfile);
 
 }  // namespace testr::cli

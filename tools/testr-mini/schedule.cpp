@@ -1,6 +1,7 @@
 // tools/testr-mini/schedule.cpp - see schedule.hpp.
 #include "schedule.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <testr/estimates.hpp>
@@ -37,6 +38,13 @@ std::vector<double> batch_seconds(const std::vector<std::vector<std::size_t>>& b
 bool plan_dynamic(const prepared& p, const estimates& e, schedule& s) {
     dynamic_options opts;
     opts.start_cost = *s.start_cost;
+    if (s.handoff_cost) {
+        // A chunk costs its hand-out; but the slot's next runner starts
+        // warming up only when this one is handed out, so a chunk shorter
+        // than a start would leave the next one waiting for its imports.
+        opts.start_cost = *s.handoff_cost + s.start_cpu;
+        opts.min_chunk = std::max(*s.start_cost, 0.05);
+    }
     auto items = with_groups(p, [&](auto&& groups) { return work_items(*p.ids, e, groups); });
     auto scheduler = dynamic_scheduler::create(std::move(items), p.concurrency.answer.workers, opts);
     if (!scheduler) throw cli_error(scheduler.error().message);
@@ -46,7 +54,8 @@ bool plan_dynamic(const prepared& p, const estimates& e, schedule& s) {
     }
     s.dynamic = std::make_shared<dynamic_scheduler>(std::move(*scheduler));
     s.batches = s.dynamic->initial_batches();
-    s.predicted_makespan = s.dynamic->predicted_makespan();
+    // The scheduler counts each runner's start; the first is in fixed_cost().
+    s.predicted_makespan = std::max(0.0, s.dynamic->predicted_makespan() - opts.start_cost);
     s.method = "dynamic";
     s.predicted = batch_seconds(s.batches, s.estimates);
     std::size_t planned = 0;
@@ -57,11 +66,31 @@ bool plan_dynamic(const prepared& p, const estimates& e, schedule& s) {
 
 }  // namespace
 
+double schedule::fixed_cost() const noexcept {
+    if (!start_cost) return 0;
+    if (handoff_cost) return std::max(listing, *start_cost) + *handoff_cost;
+    return listing + *start_cost;
+}
+
 std::string schedule::predicted_text() const {
     if (!known()) return "unknown (no history yet)";
     if (!start_cost) return seconds_text(predicted_makespan) + "s";
-    return seconds_text(predicted_makespan + *start_cost) + "s (" + seconds_text(predicted_makespan) +
-           "s of tests + " + seconds_text(*start_cost) + "s runner start)";
+    const char* what = listing > 0 ? "s listing and runner start)" : "s runner start)";
+    return seconds_text(predicted_makespan + fixed_cost()) + "s (" + seconds_text(predicted_makespan) +
+           "s of tests + " + seconds_text(fixed_cost()) + what;
+}
+
+std::string schedule::cost_model() const {
+    if (!start_cost) return {};
+    std::string out = "Runner start: " + seconds_text(*start_cost) + "s (" + start_source + ")";
+    if (handoff_cost)
+        out += "; runners pre-started, reading their ids from a pipe, so a start overlaps the listing and the "
+               "runner before it: each costs its hand-out, " + seconds_text(*handoff_cost) + "s (" + handoff_source +
+               "), and " + seconds_text(start_cpu) + "s of CPU its start takes from the tests; a chunk is at least "
+               "one start long";
+    else
+        out += ", paid by every runner";
+    return out;
 }
 
 bool dynamic_mode(const run_options& o, const prepared& p) {
@@ -102,6 +131,19 @@ schedule plan_schedule(const prepared& p, bool dynamic) {
     const auto measured = repo::start_cost(*p.repository);
     s.start_cost = measured.value_or(p.listing_seconds.value_or(0.2));
     s.start_source = measured ? "measured in earlier runs" : p.listing_seconds ? "the test listing's" : "a guess";
+    s.listing = p.listing_seconds.value_or(0);
+    if (p.prestart.on) {
+        const auto handoff = repo::start_cost(*p.repository, repo::runner_cost::handoff);
+        // A pipe write and a read: the guess stays under cold_start_limit,
+        // so a first run keeps its queue.
+        s.handoff_cost = handoff.value_or(0.05);
+        s.handoff_source = handoff ? "measured in earlier runs" : "a guess";
+        // A spare's imports compete with the tests for the CPUs in
+        // proportion to how many of them the workers keep busy.
+        const double workers = static_cast<double>(p.concurrency.answer.workers);
+        const double busy = p.cpus ? std::min(1.0, workers / static_cast<double>(p.cpus)) : 1.0;
+        s.start_cpu = repo::start_cost(*p.repository, repo::runner_cost::start_cpu).value_or(0) * busy;
+    }
     if (dynamic && plan_dynamic(p, e, s)) return s;
     const std::size_t workers = p.concurrency.answer.per_test ? 0 : p.concurrency.answer.workers;
     auto by_pos = [&](std::size_t i, std::string_view) { return std::optional<double>(s.estimates[i]); };

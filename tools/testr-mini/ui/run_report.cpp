@@ -83,7 +83,7 @@ std::string run_notes(const run_facts& f) {
     for (auto& st : r.slots) used += st.runners > 0;
     if (used > 1) {
         notes += "Workers: " + std::to_string(used) + " (" + f.concurrency_source + "); predicted " +
-                 f.predicted + ", took " + seconds_text(r.wall) + "s\n";
+                 f.predicted + ", took " + seconds_text(std::max(f.took, r.wall)) + "s\n";
         for (std::size_t j = 0; j < r.slots.size(); ++j)
             if (r.slots[j].runners) notes += worker_line(j, r.slots[j], r.wall, f.predicted_slots);
     }

@@ -23,6 +23,7 @@ struct run_facts {
     std::string concurrency_source;      ///< how the worker count was decided
     std::string predicted;               ///< the plan's prediction, in words
     const std::vector<double>& predicted_slots;  ///< per slot: its first batch
+    double took = 0;  ///< seconds from the listing (when there was one) to the last runner's end
 };
 
 /// The summary values: testr's counts over the stored stream, except that
