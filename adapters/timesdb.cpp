@@ -240,21 +240,31 @@ struct sorted_section {
 
     const char* fence_address(std::uint64_t h) const noexcept { return fence + bucket_of(h) * (fence_width + 1); }
 
-    /// Many lookups are a pipeline of cache misses: the fence entry of an
-    /// id some way ahead is fetched first (prefetch_fence), then, once it
-    /// is in cache, the first lines of that id's bucket (prefetch_bucket),
-    /// so that find() finds both in cache and the misses overlap.
-    void prefetch_fence(std::uint64_t h) const noexcept {
-        if (count != 0) __builtin_prefetch(fence_address(h));
-    }
-    void prefetch_bucket(std::uint64_t h) const noexcept {
+    /// Brings into cache what find() will read for the ids whose hashes
+    /// are hash_at(0..n-1): their fence entries, then their buckets' first
+    /// lines. Loads, not prefetches: a prefetch is dropped when its page is
+    /// missing from the TLB, the common case in a 100 MB mapping read at
+    /// ~1 KB strides (measured: prefetches left the misses where they were).
+    /// Each in a tight loop of its own, so that the misses, TLB walks
+    /// included, overlap; spread through the lookup loop they would be
+    /// waited for one by one.
+    template <class HashAt>
+    void warm(std::size_t n, HashAt&& hash_at) const noexcept {
         if (count == 0) return;
-        const std::size_t lo = fence_at(bucket_of(h));
-        if (lo >= records.size()) return;
-        const char* p = records.data() + lo;
-        // A bucket holds ~4 records of ~100 bytes.
-        for (std::size_t at = 0; at < 384 && lo + at < records.size(); at += 64) __builtin_prefetch(p + at);
+        for (std::size_t j = 0; j < n; ++j) touch(fence_address(hash_at(j)));
+        for (std::size_t j = 0; j < n; ++j) {
+            const std::size_t lo = fence_at(bucket_of(hash_at(j)));
+            if (lo < records.size()) touch(records.data() + lo);
+        }
+        // A bucket holds ~4 records of ~100 bytes; the rest of its lines
+        // are on a page the TLB now knows.
+        for (std::size_t j = 0; j < n; ++j) {
+            const std::size_t lo = fence_at(bucket_of(hash_at(j)));
+            for (std::size_t at = 64; at < 384 && lo < records.size() && at < records.size() - lo; at += 64)
+                __builtin_prefetch(records.data() + lo + at);
+        }
     }
+    static void touch(const char* p) noexcept { asm volatile("" ::"r"(*reinterpret_cast<const volatile char*>(p))); }
 
     /// The line of the record whose id field reads `escaped`, or empty.
     std::string_view find(std::string_view escaped, std::uint64_t h) const noexcept {
@@ -591,8 +601,8 @@ struct database::impl {
                                  "'; not a testr-mini times file, or damaged: refusing to read or overwrite it");
     }
 
-    /// How far ahead lookup() and add_run() fetch what they will read:
-    /// far enough for a miss to arrive in time, near enough to stay cached.
+    /// How many ids lookup() and add_run() fetch for at once (see warm):
+    /// enough misses in flight, few enough that what they fetch stays cached.
     static constexpr std::size_t ahead = 32;
 
     /// The sorted section's line for `id` (hash h), or empty.
@@ -602,25 +612,20 @@ struct database::impl {
 
     template <class Id>
     lookup_result lookup(std::span<const Id> ids) {
-        std::vector<std::pair<std::uint64_t, std::uint32_t>> order(ids.size());
-        for (std::size_t i = 0; i < ids.size(); ++i) order[i] = {detail::id_table::hash(ids[i]), static_cast<std::uint32_t>(i)};
-        order_by_bucket(order, [](const auto& e) { return e.first; });
+        std::unique_ptr<char[]> copy;
+        const auto order = in_bucket_order<std::uint32_t>(
+            ids.size(), [&](std::size_t i) { return std::string_view(ids[i]); },
+            [](std::size_t i) { return static_cast<std::uint32_t>(i); }, copy);
         lookup_result out;
         out.estimates.resize(ids.size());
         const std::size_t n = order.size();
         for (std::size_t k = 0; k < n; ++k) {
-            if (k + 3 * ahead < n) __builtin_prefetch(&ids[order[k + 3 * ahead].second]);
-            if (k + 2 * ahead < n) {
-                prefetch_id(ids[order[k + 2 * ahead].second]);
-                index.prefetch(order[k + 2 * ahead].first);
-                sorted.prefetch_fence(order[k + 2 * ahead].first);
-            }
-            if (k + ahead < n) sorted.prefetch_bucket(order[k + ahead].first);
-            const auto [h, i] = order[k];
-            const std::size_t pos = overlay_find(ids[i], h);
+            if (k % ahead == 0) warm(order, k);
+            const auto& [h, id, i] = order[k];
+            const std::size_t pos = overlay_find(id, h);
             if (pos != detail::id_table::npos) {
                 out.estimates[i] = entries[pos].times.estimate;
-            } else if (const auto t = sorted_find(ids[i], h)) {
+            } else if (const auto t = sorted_find(id, h)) {
                 out.estimates[i] = t->estimate;
             }
         }
@@ -660,6 +665,60 @@ struct database::impl {
         if (from.data() != v.data()) std::copy(from.begin(), from.end(), v.begin());
     }
 
+    template <class T>
+    struct hashed {
+        std::uint64_t hash;
+        std::string_view id;  // a view of the copy
+        T value;
+    };
+
+    /// The ids id_of(0..n-1) with their hashes and value_of(i), in the
+    /// order of order_by_bucket. The ids are copied into `copy`, grouped by
+    /// their hash's top byte: through views of the caller's, they would be
+    /// read at random from here on (a TLB miss apiece, which prefetching
+    /// does not hide); within a group they fit in cache.
+    template <class T, class IdOf, class ValueOf>
+    static std::vector<hashed<T>> in_bucket_order(std::size_t n, IdOf&& id_of, ValueOf&& value_of,
+                                                  std::unique_ptr<char[]>& copy) {
+        std::vector<std::uint64_t> hash(n);
+        std::array<std::size_t, 257> starts{}, id_starts{};
+        for (std::size_t i = 0; i < n; ++i) {
+            hash[i] = detail::id_table::hash(id_of(i));
+            ++starts[(hash[i] >> 56) + 1];
+            id_starts[(hash[i] >> 56) + 1] += std::string_view(id_of(i)).size();
+        }
+        for (std::size_t d = 1; d < starts.size(); ++d) starts[d] += starts[d - 1], id_starts[d] += id_starts[d - 1];
+        const std::array<std::size_t, 257> group = starts;
+        copy = std::make_unique_for_overwrite<char[]>(std::max<std::size_t>(1, id_starts[256]));
+        std::vector<hashed<T>> order(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::string_view id = id_of(i);
+            const std::size_t g = hash[i] >> 56;
+            char* at = copy.get() + id_starts[g];
+            if (!id.empty()) std::memcpy(at, id.data(), id.size());
+            id_starts[g] += id.size();
+            order[starts[g]++] = {hash[i], {at, id.size()}, value_of(i)};
+        }
+        std::vector<hashed<T>> scratch;
+        const int bits = bucket_bits(n);
+        for (std::size_t g = 0; g < 256 && bits > 8; ++g)
+            order_by_bucket(std::span<hashed<T>>(order).subspan(group[g], group[g + 1] - group[g]),
+                            [](const hashed<T>& e) { return e.hash; }, bits, 56, scratch);
+        return order;
+    }
+
+    /// What the next `ahead` elements of `order`, from k on, will read: the
+    /// sorted section, the overlay's index, their ids.
+    template <class T>
+    void warm(const std::vector<hashed<T>>& order, std::size_t k) const noexcept {
+        const std::size_t n = std::min(ahead, order.size() - k);
+        sorted.warm(n, [&](std::size_t j) { return order[k + j].hash; });
+        for (std::size_t j = 0; j < n; ++j) {
+            index.prefetch(order[k + j].hash);
+            prefetch_id(order[k + j].id);
+        }
+    }
+
     /// `borrow`: keep a view of s.id instead of a copy (record() only,
     /// whose samples outlive its database).
     /// `in_sorted_section`: the sorted section's record of s.id, already
@@ -676,39 +735,8 @@ struct database::impl {
         // through indices in hash order, each would be a cache miss. A
         // sample of an id seen twice in the run is folded in run order all
         // the same (the ordering is stable).
-        struct hashed {
-            std::uint64_t hash;
-            sample s;
-        };
-        std::vector<hashed> order(run.size());
-        {
-            // The ids are copied too, grouped by their hash's top byte: in
-            // the caller's order they would be read at random from here
-            // on (a TLB miss apiece, which prefetching does not hide);
-            // within a group they fit in cache.
-            std::vector<std::uint64_t> hashes_in(run.size());
-            std::array<std::size_t, 257> starts{}, id_starts{};
-            for (std::size_t i = 0; i < run.size(); ++i) {
-                hashes_in[i] = detail::id_table::hash(run[i].id);
-                ++starts[(hashes_in[i] >> 56) + 1];
-                id_starts[(hashes_in[i] >> 56) + 1] += run[i].id.size();
-            }
-            for (std::size_t d = 1; d < starts.size(); ++d) starts[d] += starts[d - 1], id_starts[d] += id_starts[d - 1];
-            const std::array<std::size_t, 257> group = starts;
-            run_ids = std::make_unique_for_overwrite<char[]>(std::max<std::size_t>(1, id_starts[256]));
-            for (std::size_t i = 0; i < run.size(); ++i) {
-                const std::size_t g = hashes_in[i] >> 56;
-                char* copy = run_ids.get() + id_starts[g];
-                std::memcpy(copy, run[i].id.data(), run[i].id.size());
-                id_starts[g] += run[i].id.size();
-                order[starts[g]++] = {hashes_in[i], {{copy, run[i].id.size()}, run[i].seconds, run[i].passed}};
-            }
-            std::vector<hashed> scratch;
-            const int bits = bucket_bits(run.size());
-            for (std::size_t g = 0; g < 256 && bits > 8; ++g)
-                order_by_bucket(std::span<hashed>(order).subspan(group[g], group[g + 1] - group[g]),
-                                [](const hashed& e) { return e.hash; }, bits, 56, scratch);
-        }
+        const auto order = in_bucket_order<sample>(
+            run.size(), [&](std::size_t i) { return run[i].id; }, [&](std::size_t i) { return run[i]; }, run_ids);
         auto count = [&report](add_result r) {
             switch (r) {
                 case add_result::inserted: ++report.added; break;
@@ -718,16 +746,10 @@ struct database::impl {
         };
         const std::size_t n = order.size();
         for (std::size_t k = 0; k < n; ++k) {
-            if (k + 2 * ahead < n) {
-                prefetch_id(order[k + 2 * ahead].s.id);
-                sorted.prefetch_fence(order[k + 2 * ahead].hash);
-            }
-            if (k + ahead < n) {
-                index.prefetch(order[k + ahead].hash);
-                sorted.prefetch_bucket(order[k + ahead].hash);
-            }
+            if (k % ahead == 0) warm(order, k);
             const std::uint64_t h = order[k].hash;
-            sample s = order[k].s;
+            sample s = order[k].value;
+            s.id = order[k].id;
             std::optional<test_times> stored;
             if (const std::string_view line = sorted_line(s.id, h); !line.empty()) {
                 test_times t;
