@@ -763,25 +763,35 @@ struct database::impl {
         }
     }
 
+    /// In (hash, id) order: by bucket first, then each small slice sorted in
+    /// place (a sort of the whole array compares each element ~20 times).
+    static void sort_keyed(std::vector<keyed>& v) {
+        order_by_bucket(v, [](const keyed& e) { return e.hash; });
+        auto less = [](const keyed& a, const keyed& b) { return key_less(a.hash, a.id, b.hash, b.id); };
+        const int shift = 64 - bucket_bits(v.size());
+        for (std::size_t i = 0; i < v.size();) {
+            std::size_t j = i + 1;
+            while (j < v.size() && (v[j].hash >> shift) == (v[i].hash >> shift)) ++j;
+            std::sort(v.begin() + static_cast<std::ptrdiff_t>(i), v.begin() + static_cast<std::ptrdiff_t>(j), less);
+            i = j;
+        }
+    }
+
     /// Every record with its hash, in (hash, id) order: the sorted section
     /// with the overlay's updates in place, merged with the overlay's own.
     template <class Visit>
     void each_sorted(Visit&& visit) const {
-        std::vector<keyed> extra;
+        // The overlay's records in (hash, id) order: those of ids the
+        // sorted section lacks, merged in, and those of ids it has, matched
+        // to its lines by the same merge (an index probe per line would be
+        // a cache miss apiece).
+        std::vector<keyed> extra, updated;
         extra.reserve(entries.size() - in_sorted_count);
+        updated.reserve(in_sorted_count);
         for (std::size_t i = 0; i < entries.size(); ++i)
-            if (!in_sorted[i]) extra.push_back({hashes[i], entries[i].id, &entries[i].times});
-        // In bucket order first, then each small slice sorted in place: a
-        // sort of the whole array would compare each element ~20 times.
-        order_by_bucket(extra, [](const keyed& e) { return e.hash; });
-        auto less = [](const keyed& a, const keyed& b) { return key_less(a.hash, a.id, b.hash, b.id); };
-        const int bits = bucket_bits(extra.size());
-        for (std::size_t i = 0; i < extra.size();) {
-            std::size_t j = i + 1;
-            while (j < extra.size() && (extra[j].hash >> (64 - bits)) == (extra[i].hash >> (64 - bits))) ++j;
-            std::sort(extra.begin() + static_cast<std::ptrdiff_t>(i), extra.begin() + static_cast<std::ptrdiff_t>(j), less);
-            i = j;
-        }
+            (in_sorted[i] ? updated : extra).push_back({hashes[i], entries[i].id, &entries[i].times});
+        sort_keyed(extra);
+        sort_keyed(updated);
         // The ids are read in hash order, i.e. at random: fetched ahead.
         auto visit_extra = [&](std::size_t k) {
             if (k + ahead < extra.size()) {
@@ -790,7 +800,7 @@ struct database::impl {
             }
             visit(extra[k].hash, extra[k].id, extra[k].times, std::string_view{});
         };
-        std::size_t next = 0;
+        std::size_t next = 0, up = 0;
         std::string plain;
         const std::string_view recs = sorted.records;
         for (std::size_t pos = 0; pos < recs.size();) {
@@ -804,8 +814,9 @@ struct database::impl {
             }
             const std::uint64_t h = detail::id_table::hash(id);
             while (next < extra.size() && key_less(extra[next].hash, extra[next].id, h, id)) visit_extra(next++);
-            const std::size_t o = overlay_find(id, h);
-            visit(h, id, o == detail::id_table::npos ? nullptr : &entries[o].times, line);
+            while (up < updated.size() && key_less(updated[up].hash, updated[up].id, h, id)) ++up;
+            const bool changed_here = up < updated.size() && updated[up].hash == h && updated[up].id == id;
+            visit(h, id, changed_here ? updated[up].times : nullptr, line);
         }
         for (; next < extra.size(); ++next) visit_extra(next);
     }
