@@ -735,8 +735,13 @@ struct database::impl {
         // through indices in hash order, each would be a cache miss. A
         // sample of an id seen twice in the run is folded in run order all
         // the same (the ordering is stable).
-        const auto order = in_bucket_order<sample>(
-            run.size(), [&](std::size_t i) { return run[i].id; }, [&](std::size_t i) { return run[i]; }, run_ids);
+        struct outcome {
+            double seconds;
+            bool passed;
+        };
+        const auto order = in_bucket_order<outcome>(
+            run.size(), [&](std::size_t i) { return run[i].id; },
+            [&](std::size_t i) { return outcome{run[i].seconds, run[i].passed}; }, run_ids);
         auto count = [&report](add_result r) {
             switch (r) {
                 case add_result::inserted: ++report.added; break;
@@ -748,8 +753,7 @@ struct database::impl {
         for (std::size_t k = 0; k < n; ++k) {
             if (k % ahead == 0) warm(order, k);
             const std::uint64_t h = order[k].hash;
-            sample s = order[k].value;
-            s.id = order[k].id;
+            sample s{order[k].id, order[k].value.seconds, order[k].value.passed};
             std::optional<test_times> stored;
             if (const std::string_view line = sorted_line(s.id, h); !line.empty()) {
                 test_times t;
