@@ -1005,7 +1005,7 @@ result<void, io_error> append_batch(const std::string& path, std::size_t count, 
         return fd_io::write_all(fd, bytes.substr(half));
     };
     std::string buf;
-    buf.reserve(chunk + 4096);
+    buf.reserve(std::min(chunk, count * 128) + 4096);
     std::uint32_t crc = 0;
     std::size_t body = 0;
     int err = 0;
