@@ -240,6 +240,32 @@ struct sorted_section {
 
     const char* fence_address(std::uint64_t h) const noexcept { return fence + bucket_of(h) * (fence_width + 1); }
 
+    /// Brings into cache what find() will read for the ids whose hashes
+    /// are hash_at(0..n-1): their fence entries, then their buckets' first
+    /// lines. Loads, not prefetches: a prefetch is dropped when its page is
+    /// missing from the TLB, the common case in a 100 MB mapping read at
+    /// ~1 KB strides (measured: prefetches left the misses where they were).
+    /// Each in a tight loop of its own, so that the misses, TLB walks
+    /// included, overlap; spread through the lookup loop they would be
+    /// waited for one by one.
+    template <class HashAt>
+    void warm(std::size_t n, HashAt&& hash_at) const noexcept {
+        if (count == 0) return;
+        for (std::size_t j = 0; j < n; ++j) touch(fence_address(hash_at(j)));
+        for (std::size_t j = 0; j < n; ++j) {
+            const std::size_t lo = fence_at(bucket_of(hash_at(j)));
+            if (lo < records.size()) touch(records.data() + lo);
+        }
+        // A bucket holds ~4 records of ~100 bytes; the rest of its lines
+        // are on a page the TLB now knows.
+        for (std::size_t j = 0; j < n; ++j) {
+            const std::size_t lo = fence_at(bucket_of(hash_at(j)));
+            for (std::size_t at = 64; at < 384 && lo < records.size() && at < records.size() - lo; at += 64)
+                __builtin_prefetch(records.data() + lo + at);
+        }
+    }
+    static void touch(const char* p) noexcept { asm volatile("" ::"r"(*reinterpret_cast<const volatile char*>(p))); }
+
     /// The line of the record whose id field reads `escaped`, or empty.
     std::string_view find(std::string_view escaped, std::uint64_t h) const noexcept {
         if (count == 0) return {};
@@ -261,63 +287,22 @@ struct sorted_section {
     }
 };
 
-/// Reads the sorted section front to back for ids asked in hash order,
-/// jumping over whole buckets through the fence: each line is read at most
-/// once, however many ids are asked, and no line outside their buckets.
-class sorted_walker {
-public:
-    explicit sorted_walker(const sorted_section& s) : s_(s) { have_ = next_line(); }
-
-    /// Moves to the first line whose id hashes to h or more; true when that
-    /// line's hash is h. Hashes must come in non-decreasing order.
-    bool seek(std::uint64_t h) {
-        if (have_ && line_hash_ >= h) return line_hash_ == h;
-        const std::size_t start = s_.fence_at(s_.bucket_of(h));
-        if (start != std::string_view::npos && start <= s_.records.size() && start > line_at_) {
-            at_ = start;
-            have_ = next_line();
-        }
-        while (have_ && line_hash_ < h) have_ = next_line();
-        return have_ && line_hash_ == h;
-    }
-
-    std::string_view line() const noexcept { return line_; }
-    /// The current line's raw id; a view of the file unless it was escaped.
-    std::string_view id() const noexcept { return line_id_; }
-    bool id_in_file() const noexcept { return line_id_.data() != plain_.data(); }
-
-private:
-    bool next_line() {
-        const std::string_view recs = s_.records;
-        if (at_ >= recs.size()) return false;
-        const std::size_t nl = recs.find('\n', at_);
-        if (nl == std::string_view::npos) return false;
-        line_at_ = at_;
-        line_ = recs.substr(at_, nl - at_);
-        at_ = nl + 1;
-        line_id_ = id_field_of(line_);
-        if (line_id_.find('\\') != std::string_view::npos) {
-            plain_ = unescape_id(line_id_).value_or(std::string(line_id_));
-            line_id_ = plain_;
-        }
-        line_hash_ = detail::id_table::hash(line_id_);
-        return true;
-    }
-
-    const sorted_section& s_;
-    std::size_t at_ = 0, line_at_ = 0;
-    bool have_ = false;
-    std::uint64_t line_hash_ = 0;
-    std::string_view line_, line_id_;
-    std::string plain_;
-};
-
 /// One record for writing: its times and raw id, with the id's hash.
 struct keyed {
     std::uint64_t hash;
     std::string_view id;
     const test_times* times;
 };
+
+/// An id read soon: both ends, as an id of ~75 bytes spans two lines.
+void prefetch_id(std::string_view id) noexcept {
+    if (id.empty()) return;
+    __builtin_prefetch(id.data());
+    __builtin_prefetch(id.data() + id.size() - 1);
+}
+
+/// The top bits of a hash that order_by_bucket sorts on for n elements.
+int bucket_bits(std::size_t n) noexcept { return std::clamp(static_cast<int>(std::bit_width(n)) - 2, 1, 24); }
 
 bool key_less(std::uint64_t ha, std::string_view a, std::uint64_t hb, std::string_view b) {
     return ha != hb ? ha < hb : a < b;
@@ -331,6 +316,7 @@ struct database::impl {
     // The overlay: for a v1 file every record; for a v2 file the log's
     // records; plus everything add() touched.
     std::vector<entry> entries;
+    std::vector<std::uint64_t> hashes;    // per entry: id_hash of its id
     std::vector<std::uint8_t> in_sorted;  // per entry: its id also has a record in the sorted section
     std::vector<std::uint8_t> changed;    // per entry: add() changed it
     std::vector<std::size_t> changed_order;
@@ -348,6 +334,8 @@ struct database::impl {
     std::vector<entry> all;
     bool all_valid = false;
     std::string scratch;
+    // record(): the run's ids, copied in bucket order (see add_run).
+    std::unique_ptr<char[]> run_ids;
 
 
     std::size_t overlay_find(std::string_view id, std::uint64_t h) const {
@@ -376,6 +364,7 @@ struct database::impl {
         if (index.full(entries.size())) rebuild_index(2 * (entries.size() + 1));
         const std::size_t pos = entries.size();
         entries.push_back({id, t});
+        hashes.push_back(h);
         in_sorted.push_back(in_sorted_section);
         changed.push_back(0);
         in_sorted_count += in_sorted_section;
@@ -387,7 +376,14 @@ struct database::impl {
     void rebuild_index(std::size_t room) {
         index.reset(room);
         for (std::size_t i = 0; i < entries.size(); ++i)
-            index.insert(entries[i].id, detail::id_table::hash(entries[i].id), i, entries);
+            index.insert(entries[i].id, hashes[i], i, entries);
+    }
+
+    void reserve(std::size_t n) {
+        entries.reserve(n);
+        hashes.reserve(n);
+        in_sorted.reserve(n);
+        changed.reserve(n);
     }
 
     void warn(std::string_view path, std::size_t line, std::string_view why) {
@@ -550,7 +546,7 @@ struct database::impl {
                 const std::size_t log_at = static_cast<std::size_t>(sorted.fence - all.data()) +
                                            (sorted.buckets + 1) * (fence_width + 1) + log_comment.size();
                 const std::size_t log_line = 3 + sorted.count + 1 + (sorted.buckets + 1) + 1 + 1;
-                entries.reserve(64);
+                reserve(64);
                 read_log(all, log_at, log_line, path);
                 finish_warnings(path);
                 return {};
@@ -566,7 +562,7 @@ struct database::impl {
         // The writer's lines are at least 27 bytes: reserving for that many
         // only claims address space.
         const std::size_t max_records = all.size() / 27 + 1;
-        entries.reserve(max_records);
+        reserve(max_records);
         detail::advise_huge_pages(entries.data(), max_records * sizeof(entry));
         index.reset(max_records);
         read_lines(all.substr(body_at), 2, path, true);
@@ -605,36 +601,32 @@ struct database::impl {
                                  "'; not a testr-mini times file, or damaged: refusing to read or overwrite it");
     }
 
+    /// How many ids lookup() and add_run() fetch for at once (see warm):
+    /// enough misses in flight, few enough that what they fetch stays cached.
+    static constexpr std::size_t ahead = 32;
+
+    /// The sorted section's line for `id` (hash h), or empty.
+    std::string_view sorted_line(std::string_view id, std::uint64_t h) {
+        return sorted.count == 0 ? std::string_view{} : sorted.find(escaped(id), h);
+    }
+
     template <class Id>
     lookup_result lookup(std::span<const Id> ids) {
-        constexpr std::size_t ahead = 16;
-        const std::vector<std::pair<std::uint64_t, std::uint32_t>> order = hash_order(ids);
+        std::unique_ptr<char[]> copy;
+        const auto order = in_bucket_order<std::uint32_t>(
+            ids.size(), [&](std::size_t i) { return std::string_view(ids[i]); },
+            [](std::size_t i) { return static_cast<std::uint32_t>(i); }, copy);
         lookup_result out;
         out.estimates.resize(ids.size());
-        sorted_walker walk(sorted);
-        for (std::size_t k = 0; k < order.size(); ++k) {
-            if (k + 3 * ahead < order.size()) __builtin_prefetch(&ids[order[k + 3 * ahead].second]);
-            if (k + 2 * ahead < order.size()) {
-                const std::string_view far = ids[order[k + 2 * ahead].second];
-                __builtin_prefetch(far.data());
-                __builtin_prefetch(far.data() + far.size() - 1);
-                index.prefetch(order[k + 2 * ahead].first);
-                if (sorted.count != 0) __builtin_prefetch(sorted.fence_address(order[k + 2 * ahead].first));
-            }
-            const auto [h, i] = order[k];
-            const std::size_t pos = overlay_find(ids[i], h);
+        const std::size_t n = order.size();
+        for (std::size_t k = 0; k < n; ++k) {
+            if (k % ahead == 0) warm(order, k);
+            const auto& [h, id, i] = order[k];
+            const std::size_t pos = overlay_find(id, h);
             if (pos != detail::id_table::npos) {
                 out.estimates[i] = entries[pos].times.estimate;
-            } else if (sorted.count != 0 && walk.seek(h)) {
-                std::optional<test_times> t;
-                if (walk.id() == std::string_view(ids[i])) {
-                    test_times parsed;
-                    std::string_view field;
-                    if (parse_line(walk.line(), parsed, field) == nullptr) t = parsed;
-                } else {
-                    t = sorted_find(ids[i], h);  // ids sharing a hash
-                }
-                if (t) out.estimates[i] = t->estimate;
+            } else if (const auto t = sorted_find(id, h)) {
+                out.estimates[i] = t->estimate;
             }
         }
         for (std::size_t i = 0; i < ids.size(); ++i)
@@ -642,25 +634,89 @@ struct database::impl {
         return out;
     }
 
-    /// The ids' hashes with their positions, in hash order: the order of the
-    /// sorted section, so many lookups sweep the file once, front to back,
-    /// instead of taking a TLB miss and a cache miss apiece.
-    template <class Id>
-    static std::vector<std::pair<std::uint64_t, std::uint32_t>> hash_order(std::span<const Id> ids) {
-        std::vector<std::pair<std::uint64_t, std::uint32_t>> order(ids.size()), other(ids.size());
-        for (std::size_t i = 0; i < ids.size(); ++i) order[i] = {detail::id_table::hash(ids[i]), static_cast<std::uint32_t>(i)};
-        // LSD radix sort, 16 bits a pass: linear, and stable, so equal
-        // hashes keep input order, as std::sort on the pairs would.
-        std::vector<std::uint32_t> counts(1u << 16);
-        for (int shift = 0; shift < 64; shift += 16) {
-            std::fill(counts.begin(), counts.end(), 0u);
-            for (const auto& e : order) ++counts[(e.first >> shift) & 0xFFFF];
-            std::uint32_t sum = 0;
-            for (auto& c : counts) sum += std::exchange(c, sum);
-            for (const auto& e : order) other[counts[(e.first >> shift) & 0xFFFF]++] = e;
-            order.swap(other);
+    /// Orders `v` by the top bits of key(element), a hash: the order of the
+    /// sorted section's buckets, so that many lookups sweep the file front
+    /// to back instead of taking a TLB miss and a cache miss apiece. Stable
+    /// (equal hashes keep their order), in passes of 8 bits, each reading
+    /// and writing the array in sequence. Only as many bits as leave ~4
+    /// elements per slice: within a slice that small, order no longer
+    /// changes which lines are read.
+    template <class T, class Key>
+    static void order_by_bucket(std::vector<T>& v, Key&& key) {
+        std::vector<T> scratch;
+        order_by_bucket(std::span<T>(v), key, bucket_bits(v.size()), 64, scratch);
+    }
+
+    /// The same on bits [64 - bits, high) only, for a part of the array
+    /// already grouped by the bits above.
+    template <class T, class Key>
+    static void order_by_bucket(std::span<T> v, Key&& key, int bits, int high, std::vector<T>& scratch) {
+        if (scratch.size() < v.size()) scratch.resize(v.size());
+        std::span<T> from = v, to(scratch.data(), v.size());
+        for (int low = 64 - bits; low < high; low += 8) {
+            const int width = std::min(8, high - low);
+            const std::uint64_t mask = (std::uint64_t{1} << width) - 1;
+            std::array<std::size_t, 257> starts{};
+            for (const T& e : from) ++starts[((key(e) >> low) & mask) + 1];
+            for (std::size_t d = 1; d < starts.size(); ++d) starts[d] += starts[d - 1];
+            for (const T& e : from) to[starts[(key(e) >> low) & mask]++] = e;
+            std::swap(from, to);
         }
+        if (from.data() != v.data()) std::copy(from.begin(), from.end(), v.begin());
+    }
+
+    template <class T>
+    struct hashed {
+        std::uint64_t hash;
+        std::string_view id;  // a view of the copy
+        T value;
+    };
+
+    /// The ids id_of(0..n-1) with their hashes and value_of(i), in the
+    /// order of order_by_bucket. The ids are copied into `copy`, grouped by
+    /// their hash's top byte: through views of the caller's, they would be
+    /// read at random from here on (a TLB miss apiece, which prefetching
+    /// does not hide); within a group they fit in cache.
+    template <class T, class IdOf, class ValueOf>
+    static std::vector<hashed<T>> in_bucket_order(std::size_t n, IdOf&& id_of, ValueOf&& value_of,
+                                                  std::unique_ptr<char[]>& copy) {
+        std::vector<std::uint64_t> hash(n);
+        std::array<std::size_t, 257> starts{}, id_starts{};
+        for (std::size_t i = 0; i < n; ++i) {
+            hash[i] = detail::id_table::hash(id_of(i));
+            ++starts[(hash[i] >> 56) + 1];
+            id_starts[(hash[i] >> 56) + 1] += std::string_view(id_of(i)).size();
+        }
+        for (std::size_t d = 1; d < starts.size(); ++d) starts[d] += starts[d - 1], id_starts[d] += id_starts[d - 1];
+        const std::array<std::size_t, 257> group = starts;
+        copy = std::make_unique_for_overwrite<char[]>(std::max<std::size_t>(1, id_starts[256]));
+        std::vector<hashed<T>> order(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::string_view id = id_of(i);
+            const std::size_t g = hash[i] >> 56;
+            char* at = copy.get() + id_starts[g];
+            if (!id.empty()) std::memcpy(at, id.data(), id.size());
+            id_starts[g] += id.size();
+            order[starts[g]++] = {hash[i], {at, id.size()}, value_of(i)};
+        }
+        std::vector<hashed<T>> scratch;
+        const int bits = bucket_bits(n);
+        for (std::size_t g = 0; g < 256 && bits > 8; ++g)
+            order_by_bucket(std::span<hashed<T>>(order).subspan(group[g], group[g + 1] - group[g]),
+                            [](const hashed<T>& e) { return e.hash; }, bits, 56, scratch);
         return order;
+    }
+
+    /// What the next `ahead` elements of `order`, from k on, will read: the
+    /// sorted section, the overlay's index, their ids.
+    template <class T>
+    void warm(const std::vector<hashed<T>>& order, std::size_t k) const noexcept {
+        const std::size_t n = std::min(ahead, order.size() - k);
+        sorted.warm(n, [&](std::size_t j) { return order[k + j].hash; });
+        for (std::size_t j = 0; j < n; ++j) {
+            index.prefetch(order[k + j].hash);
+            prefetch_id(order[k + j].id);
+        }
     }
 
     /// `borrow`: keep a view of s.id instead of a copy (record() only,
@@ -670,18 +726,22 @@ struct database::impl {
     add_result add(const sample& s, std::uint64_t h, bool borrow = false,
                    const std::optional<test_times>* in_sorted_section = nullptr);
 
-    /// add() for a whole run in hash order (see sorted_walker), the
+    /// add() for a whole run in bucket order (see order_by_bucket), the
     /// index sized for it up front.
     void add_run(std::span<const sample> run, record_report& report) {
         if (index.full(entries.size() + run.size())) rebuild_index(entries.size() + run.size());
-        entries.reserve(entries.size() + run.size());
-        constexpr std::size_t ahead = 16;
-        // In hash order, as lookup() does; a sample of an id seen twice in
-        // the run is folded in run order all the same (the sort is by hash,
-        // then position).
-        std::vector<std::string_view> ids(run.size());
-        for (std::size_t i = 0; i < run.size(); ++i) ids[i] = run[i].id;
-        const auto order = hash_order(std::span<const std::string_view>(ids));
+        reserve(entries.size() + run.size());
+        // The samples themselves are reordered, not indices to them: read
+        // through indices in hash order, each would be a cache miss. A
+        // sample of an id seen twice in the run is folded in run order all
+        // the same (the ordering is stable).
+        struct outcome {
+            double seconds;
+            bool passed;
+        };
+        const auto order = in_bucket_order<outcome>(
+            run.size(), [&](std::size_t i) { return run[i].id; },
+            [&](std::size_t i) { return outcome{run[i].seconds, run[i].passed}; }, run_ids);
         auto count = [&report](add_result r) {
             switch (r) {
                 case add_result::inserted: ++report.added; break;
@@ -689,32 +749,35 @@ struct database::impl {
                 case add_result::rejected: ++report.rejected; break;
             }
         };
-        sorted_walker walk(sorted);
-        for (std::size_t k = 0; k < order.size(); ++k) {
-            // The samples are read in hash order, i.e. at random: their
-            // slots, then their ids, then their index slots, fetched ahead.
-            if (k + 3 * ahead < order.size()) __builtin_prefetch(&run[order[k + 3 * ahead].second]);
-            if (k + 2 * ahead < order.size()) {
-                __builtin_prefetch(run[order[k + 2 * ahead].second].id.data());
-                if (sorted.count != 0) __builtin_prefetch(sorted.fence_address(order[k + 2 * ahead].first));
-            }
-            if (k + ahead < order.size()) index.prefetch(order[k + ahead].first);
-            const auto [h, i] = order[k];
-            sample s = run[i];
+        const std::size_t n = order.size();
+        for (std::size_t k = 0; k < n; ++k) {
+            if (k % ahead == 0) warm(order, k);
+            const std::uint64_t h = order[k].hash;
+            sample s{order[k].id, order[k].value.seconds, order[k].value.passed};
             std::optional<test_times> stored;
-            if (sorted.count != 0 && walk.seek(h)) {
-                if (walk.id() != s.id) {
-                    stored = sorted_find(s.id, h);  // ids sharing a hash: not worth ordering them
-                } else {
-                    test_times t;
-                    std::string_view field;
-                    if (parse_line(walk.line(), t, field) == nullptr) stored = t;
-                    // The file's copy of the id: read in order from here on
-                    // (when formatting the batch), not from the caller's.
-                    if (walk.id_in_file()) s.id = walk.id();
-                }
+            if (const std::string_view line = sorted_line(s.id, h); !line.empty()) {
+                test_times t;
+                std::string_view field;
+                if (parse_line(line, t, field) == nullptr) stored = t;
+                // The file's copy of an id written as is: read in order from
+                // here on (when formatting the batch), not from the caller's.
+                if (field.size() == s.id.size()) s.id = field;
             }
             count(add(s, h, true, &stored));
+        }
+    }
+
+    /// In (hash, id) order: by bucket first, then each small slice sorted in
+    /// place (a sort of the whole array compares each element ~20 times).
+    static void sort_keyed(std::vector<keyed>& v) {
+        order_by_bucket(v, [](const keyed& e) { return e.hash; });
+        auto less = [](const keyed& a, const keyed& b) { return key_less(a.hash, a.id, b.hash, b.id); };
+        const int shift = 64 - bucket_bits(v.size());
+        for (std::size_t i = 0; i < v.size();) {
+            std::size_t j = i + 1;
+            while (j < v.size() && (v[j].hash >> shift) == (v[i].hash >> shift)) ++j;
+            std::sort(v.begin() + static_cast<std::ptrdiff_t>(i), v.begin() + static_cast<std::ptrdiff_t>(j), less);
+            i = j;
         }
     }
 
@@ -722,13 +785,26 @@ struct database::impl {
     /// with the overlay's updates in place, merged with the overlay's own.
     template <class Visit>
     void each_sorted(Visit&& visit) const {
-        std::vector<keyed> extra;
+        // The overlay's records in (hash, id) order: those of ids the
+        // sorted section lacks, merged in, and those of ids it has, matched
+        // to its lines by the same merge (an index probe per line would be
+        // a cache miss apiece).
+        std::vector<keyed> extra, updated;
         extra.reserve(entries.size() - in_sorted_count);
+        updated.reserve(in_sorted_count);
         for (std::size_t i = 0; i < entries.size(); ++i)
-            if (!in_sorted[i]) extra.push_back({detail::id_table::hash(entries[i].id), entries[i].id, &entries[i].times});
-        std::sort(extra.begin(), extra.end(),
-                  [](const keyed& a, const keyed& b) { return key_less(a.hash, a.id, b.hash, b.id); });
-        std::size_t next = 0;
+            (in_sorted[i] ? updated : extra).push_back({hashes[i], entries[i].id, &entries[i].times});
+        sort_keyed(extra);
+        sort_keyed(updated);
+        // The ids are read in hash order, i.e. at random: fetched ahead.
+        auto visit_extra = [&](std::size_t k) {
+            if (k + ahead < extra.size()) {
+                prefetch_id(extra[k + ahead].id);
+                __builtin_prefetch(extra[k + ahead].times);
+            }
+            visit(extra[k].hash, extra[k].id, extra[k].times, std::string_view{});
+        };
+        std::size_t next = 0, up = 0;
         std::string plain;
         const std::string_view recs = sorted.records;
         for (std::size_t pos = 0; pos < recs.size();) {
@@ -741,14 +817,12 @@ struct database::impl {
                 id = plain;
             }
             const std::uint64_t h = detail::id_table::hash(id);
-            while (next < extra.size() && key_less(extra[next].hash, extra[next].id, h, id)) {
-                visit(extra[next].hash, extra[next].id, extra[next].times, std::string_view{});
-                ++next;
-            }
-            const std::size_t o = overlay_find(id, h);
-            visit(h, id, o == detail::id_table::npos ? nullptr : &entries[o].times, line);
+            while (next < extra.size() && key_less(extra[next].hash, extra[next].id, h, id)) visit_extra(next++);
+            while (up < updated.size() && key_less(updated[up].hash, updated[up].id, h, id)) ++up;
+            const bool changed_here = up < updated.size() && updated[up].hash == h && updated[up].id == id;
+            visit(h, id, changed_here ? updated[up].times : nullptr, line);
         }
-        for (; next < extra.size(); ++next) visit(extra[next].hash, extra[next].id, extra[next].times, std::string_view{});
+        for (; next < extra.size(); ++next) visit_extra(next);
     }
 };
 
@@ -925,25 +999,50 @@ result<database, io_error> open(const std::string& path) {
 
 namespace {
 
-/// Appends `batch` and its end line to `path` in one write, then fsyncs.
-/// A failure or crash part-way leaves a torn tail that readers ignore and
-/// the next record() compacts away; the file is never truncated, since a
-/// reader may have mapped the bytes past the old end.
-result<void, io_error> append_batch(const std::string& path, std::string& batch) {
-    const std::size_t body = batch.size();
-    batch.append(end_line(body, crc_of(batch)));
+/// Appends a batch of `count` records (format(i, out) appends record i's
+/// line) and its end line to `path`, then fsyncs. Written in chunks of
+/// ~1 MiB as they are formatted, the CRC kept on the way: a 10^6-record
+/// batch is ~100 MB, which as one string cost more in page faults than
+/// its formatting. A failure or crash part-way leaves a torn tail that
+/// readers ignore and the next record() compacts away; the file is never
+/// truncated, since a reader may have mapped the bytes past the old end.
+template <class Format>
+result<void, io_error> append_batch(const std::string& path, std::size_t count, Format&& format) {
+    constexpr std::size_t chunk = 1 << 20;
     const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
     if (fd < 0) return unexpected{errno_error(path, "append to times database", errno)};
     auto fault = [fd](detail::append_stage stage) {
         if (detail::append_fault_hook != nullptr) detail::append_fault_hook(stage, fd);
     };
     fault(detail::append_stage::opened);
-    const std::string_view all = batch;
-    const std::size_t half = all.size() / 2;
-    int err = fd_io::write_all(fd, all.substr(0, half));
-    if (err == 0) {
+    bool halved = false;
+    auto put = [&](std::string_view bytes) {
+        if (halved) return fd_io::write_all(fd, bytes);
+        // The first chunk in two halves, with the fault point between.
+        halved = true;
+        const std::size_t half = bytes.size() / 2;
+        if (int err = fd_io::write_all(fd, bytes.substr(0, half))) return err;
         fault(detail::append_stage::half_written);
-        err = fd_io::write_all(fd, all.substr(half));
+        return fd_io::write_all(fd, bytes.substr(half));
+    };
+    std::string buf;
+    buf.reserve(std::min(chunk, count * 128) + 4096);
+    std::uint32_t crc = 0;
+    std::size_t body = 0;
+    int err = 0;
+    for (std::size_t i = 0; i < count && err == 0; ++i) {
+        format(i, buf);
+        if (buf.size() < chunk) continue;
+        crc = libdeflate_crc32(crc, buf.data(), buf.size());
+        body += buf.size();
+        err = put(buf);
+        buf.clear();
+    }
+    if (err == 0) {
+        crc = libdeflate_crc32(crc, buf.data(), buf.size());
+        body += buf.size();
+        buf.append(end_line(body, crc));
+        err = put(buf);
     }
     if (err == 0) {
         fault(detail::append_stage::written);
@@ -976,12 +1075,11 @@ result<record_report, io_error> record(const std::string& path, std::span<const 
         return report;
     }
     if (d.changed_order.empty()) return report;
-    std::size_t id_bytes = 0;
-    for (std::size_t pos : d.changed_order) id_bytes += d.entries[pos].id.size();
-    std::string batch;
-    batch.reserve(id_bytes + d.changed_order.size() * 48 + 64);
-    for (std::size_t pos : d.changed_order) append_record(batch, d.entries[pos].times, d.entries[pos].id);
-    if (auto appended = append_batch(path, batch); !appended) return unexpected{std::move(appended).error()};
+    auto appended = append_batch(path, d.changed_order.size(), [&d](std::size_t i, std::string& out) {
+        const entry& e = d.entries[d.changed_order[i]];
+        append_record(out, e.times, e.id);
+    });
+    if (!appended) return unexpected{std::move(appended).error()};
     return report;
 }
 

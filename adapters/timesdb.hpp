@@ -221,7 +221,7 @@ std::optional<std::string> unescape_id(std::string_view text);
 
 namespace detail {
 /// The points of an append at which a test may inject a fault: the file
-/// opened, half of the batch written, all of it written (before fsync).
+/// opened, half of the batch (of its first chunk) written, all of it written (before fsync).
 enum class append_stage { opened, half_written, written };
 using append_fault_hook_t = void (*)(append_stage stage, int fd);
 inline append_fault_hook_t append_fault_hook = nullptr;

@@ -127,24 +127,26 @@ def generate(path, n):
 def timed(argv, cwd, stdin_path=None):
     """Wall seconds, peak RSS in bytes (GNU time's, which forks nothing as big
     as this script: a child's ru_maxrss from here would count the forked
-    Python) and exit code."""
+    Python), exit code, and CPU seconds (user + system: on a shared machine
+    the wall time of a command that fsyncs 200 MB is mostly the disk's)."""
     stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
     fd, report = tempfile.mkstemp(prefix="rss-")
     os.close(fd)
     try:
         start = time.perf_counter()
-        p = subprocess.run(["/usr/bin/time", "-o", report, "-f", "%M"] + argv, cwd=cwd, stdin=stdin,
+        p = subprocess.run(["/usr/bin/time", "-o", report, "-f", "%M %U %S"] + argv, cwd=cwd, stdin=stdin,
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         took = time.perf_counter() - start
         with open(report) as f:
-            rss = int(f.read().split()[-1]) * 1024
+            fields = f.read().split()
+        rss, cpu = int(fields[-3]) * 1024, float(fields[-2]) + float(fields[-1])
     finally:
         os.unlink(report)
         if stdin_path:
             stdin.close()
     if p.returncode not in (0, 1):
         sys.exit("%s failed (%d): %s" % (" ".join(argv), p.returncode, p.stderr.decode(errors="replace")))
-    return took, rss, p.returncode
+    return took, rss, p.returncode, cpu
 
 
 def bench_tool(name, binary, stream, workdir):
@@ -222,13 +224,14 @@ def main():
                     continue
                 data[tool][n] = bench_tool(tool, binary, stream, os.path.join(tmp, "repo-" + tool))
                 for cmd in COMMANDS:
-                    took, rss, code = data[tool][n][cmd]
+                    took, rss, code, cpu = data[tool][n][cmd]
                     note = ""
                     if tool == "testr-mini" and n == 1000000 and cmd in TARGETS_1M:
                         note = "  target <= %gs: %s" % (TARGETS_1M[cmd], "met" if took <= TARGETS_1M[cmd] else "MISSED")
                     if tool == "testr-mini" and cmd == "load":
                         note += "  peak/stream %.2fx" % (rss / size)
-                    print("  %-10s %-15s %8.3f s %8.1f MB  exit %d%s" % (tool, cmd, took, rss / 1e6, code, note), flush=True)
+                    print("  %-10s %-15s %8.3f s %8.1f MB  exit %d  cpu %.3f s%s" % (tool, cmd, took, rss / 1e6, code, cpu, note),
+                          flush=True)
             if n in data.get("testr", {}):
                 for cmd in COMMANDS:
                     print("  ratio %-15s testr / testr-mini = %.1fx" % (cmd, data["testr"][n][cmd][0] / data["testr-mini"][n][cmd][0]))
@@ -239,8 +242,8 @@ def main():
                 if b not in data[tool] or a not in data[tool]:
                     continue
                 for cmd in COMMANDS:
-                    ta, ra, _ = data[tool][a][cmd]
-                    tb, rb, _ = data[tool][b][cmd]
+                    ta, ra, _, _ = data[tool][a][cmd]
+                    tb, rb, _, _ = data[tool][b][cmd]
                     print("  %-10s %-15s %6.1fx %6.1fx" % (tool, cmd, tb / ta, rb / ra))
         if args.svg:
             svg_plot(args.svg, sizes, data)

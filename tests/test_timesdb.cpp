@@ -289,6 +289,55 @@ TEST_SUITE("timesdb model") {
         CHECK(db.find("a")->runs == 1);
         CHECK(db.find("d") == nullptr);
     }
+
+    TEST_CASE("an appended batch of several megabytes is read back whole") {
+        // Written in chunks: its size and CRC must cover all of them.
+        temp_dir dir;
+        std::vector<std::string> ids;
+        for (int i = 0; i < 30000; ++i)
+            ids.push_back("project.tests.pkg" + std::to_string(i % 7) + ".test_module_" + std::to_string(i % 97) +
+                          ".TestSomethingLong.test_behaviour_" + std::to_string(i));
+        record_ok(db_path(dir), samples_for(ids, 1.0));
+        auto r = timesdb::record(db_path(dir), samples_for(ids, 2.0));
+        REQUIRE(r.has_value());
+        CHECK_FALSE(r->compacted);
+        const std::string bytes = read_bytes(db_path(dir));
+        CHECK(bytes.size() > 2 * ids.size() * 60);  // the log: > 1 MiB
+        const auto db = open_ok(db_path(dir));
+        CHECK(db.warnings().empty());
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            const auto* t = db.find(ids[i]);
+            REQUIRE(t != nullptr);
+            CHECK(t->runs == 2);
+            CHECK(t->last == doctest::Approx(2.0 + 0.001 * static_cast<double>(i)));
+        }
+    }
+
+    TEST_CASE("an id seen several times in one big run is folded in run order, into a new and an existing store") {
+        // Big enough that record() orders the run in more than one pass.
+        temp_dir dir;
+        std::vector<std::string> ids;
+        for (int i = 0; i < 5000; ++i) ids.push_back("pkg.mod" + std::to_string(i % 41) + ".T.test_" + std::to_string(i));
+        for (int round = 0; round < 2; ++round) {
+            CAPTURE(round);
+            std::vector<timesdb::sample> run;
+            for (int k = 0; k < 3; ++k)
+                for (std::size_t i = 0; i < ids.size(); ++i)
+                    run.push_back({ids[i], static_cast<double>(k + 1) + static_cast<double>(i) / 1e4, k == 2});
+            auto r = timesdb::record(db_path(dir), run);
+            REQUIRE(r.has_value());
+            CHECK(r->added == (round == 0 ? ids.size() : 0));
+            const auto db = open_ok(db_path(dir));
+            REQUIRE(db.size() == ids.size());
+            for (std::size_t i = 0; i < ids.size(); ++i) {
+                const auto* t = db.find(ids[i]);
+                REQUIRE(t != nullptr);
+                CHECK(t->runs == 3 * (round + 1));
+                CHECK(t->last == doctest::Approx(3 + static_cast<double>(i) / 1e4));
+                CHECK(t->last_passed);
+            }
+        }
+    }
 }
 
 TEST_SUITE("timesdb damaged files") {
