@@ -124,6 +124,13 @@ public:
 
     void feed(std::string_view bytes);
     void finish(std::string_view why = {});
+    /// Ends the stream like finish(), but a test still running gets only
+    /// what it printed (file "stdout", and "traceback" with its failure
+    /// messages so far), no final status: for a caller that reports how
+    /// the test ended itself (a timeout it imposed).
+    void abandon();
+    /// A test has started and not ended.
+    bool running() const noexcept;
 
     /// Tests whose final status has been reported since the last finish().
     std::size_t completed() const noexcept;

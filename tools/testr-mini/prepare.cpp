@@ -13,6 +13,7 @@
 
 #include "cpu_detect.hpp"
 #include "file_bytes.hpp"
+#include "native_suite.hpp"
 #include "process.hpp"
 #include "run_summary.hpp"
 #include "subunit_v2.hpp"
@@ -137,6 +138,16 @@ void apply_filters(ids_t& ids, const std::vector<std::string>& filters) {
 }
 
 ids_t list_tests(const app& a, prepared& p) {
+    if (p.native) {
+        std::function<std::string(const std::string&)> wrap;
+        if (p.environments)
+            wrap = [&](const std::string& cmd) {
+                auto w = p.environments->wrap(0, cmd, "");
+                if (!w) throw cli_error(w.error().message);
+                return *w;
+            };
+        return list_native(a, *p.native, p.settings, wrap);
+    }
     auto cmd = list_command(p.settings);
     if (!cmd) throw cli_error(cmd.error().message);
     std::string wrapped = *cmd;
@@ -164,6 +175,7 @@ prepared prepare_listing(const app& a, const std::vector<std::string>& testargs)
     prepared p;
     p.conf = a.load_config();
     p.settings = settings_from(p.conf, testargs);
+    p.native = native_suite_of(p.conf);
     if (p.conf.get("instance_execute")) p.environments = std::make_shared<instances>(a.here, p.conf, 1);
     return p;
 }
@@ -173,6 +185,7 @@ prepared prepare(const app& a, const run_options& o, bool list_for_plan) {
     p.conf = a.load_config();
     p.repository = a.open_repository();
     p.settings = settings_from(p.conf, o.testargs);
+    p.native = native_suite_of(p.conf);
     if (o.failing) p.ids = failing_ids(*p.repository);
     if (o.load_list) {
         ids_t listed = read_load_list(*o.load_list);
