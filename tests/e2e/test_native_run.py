@@ -207,6 +207,29 @@ class DoctestAndCatch2(unittest.TestCase):
         self.check("catch2")
 
 
+class SerialRuns(unittest.TestCase):
+    def test_a_serial_run_lists_so_a_crash_is_followed_by_the_rest(self):
+        ours = [b for b in bins("NATIVE_GTEST_BINS") if b.endswith("native_gtest_ours")]
+        if not ours:
+            self.skipTest("gtest fixture not built")
+        p = native_project(self, "gtest", "%s $LISTOPT $IDOPTION" % ours[0])
+        p.out("run", rc=1)
+        stream = stored(p)
+        self.assertEqual(stream.status_of["Crash.Segv"], "fail")
+        self.assertEqual(stream.status_of["Crash.After"], "success")
+        self.assertEqual(stream.status_of["Basic.DISABLED_Off"], "skip")
+
+    def test_a_binary_that_cannot_run_is_a_failing_returncode(self):
+        p = native_project(self, "gtest", "./missing $IDOPTION")
+        # No $LISTOPT: a whole-suite run would still need a listing, so
+        # give the ids (--load-list does not list).
+        p.write("ids", "Suite.Test\n")
+        p.out("run", "--load-list", "ids", rc=1)
+        stream = stored(p)
+        self.assertEqual(stream.status_of.get("process-returncode"), "fail")
+        self.assertIn(b"returncode 127", stream.files[("process-returncode", "traceback")])
+
+
 class Configuration(unittest.TestCase):
     def test_an_unknown_format_names_the_file_and_line(self):
         p = native_project(self, "boost", "true $LISTOPT $IDOPTION")

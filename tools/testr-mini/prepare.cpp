@@ -210,7 +210,8 @@ prepared prepare(const app& a, const run_options& o, bool list_for_plan) {
     // --parallel, timeouts and retries, which need to know each runner's
     // tests to re-run or account for them.
     const bool many = p.concurrency.answer.per_test || p.concurrency.answer.workers != 1;
-    const bool tracked = o.parallel || p.timeout > 0 || o.retries > 0 || list_for_plan;
+    // A C++ suite lists cheaply, and a crash is then followed by the rest.
+    const bool tracked = o.parallel || p.timeout > 0 || o.retries > 0 || list_for_plan || p.native;
     if (!p.ids && (many || tracked || !o.filters.empty())) p.ids = list_tests(a, p);
     if (p.ids) apply_filters(*p.ids, o.filters);
     return p;
