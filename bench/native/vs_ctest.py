@@ -49,11 +49,21 @@ def generate(d, sizes, median_ms, sigma, seed=16):
             us = int(rng.lognormvariate(math.log(median_ms * 1000), sigma))
             durations["suite_%d::S%d.T%d" % (b, t // 20, t)] = us / 1e6
             lines.append("TEST(S%d, T%d) { nap(%d); }" % (t // 20, t, us))
-        with open(os.path.join(d, "suite_%d.cpp" % b), "w") as f:
-            f.write("\n".join(lines) + "\n")
-    with open(os.path.join(d, "CMakeLists.txt"), "w") as f:
-        f.write(CMAKE.format(last=binaries - 1))
+        write_if_changed(os.path.join(d, "suite_%d.cpp" % b), "\n".join(lines) + "\n")
+    write_if_changed(os.path.join(d, "CMakeLists.txt"), CMAKE.format(last=binaries - 1))
     return durations
+
+
+def write_if_changed(path, text):
+    """Keeps the build of an earlier run with the same parameters."""
+    try:
+        with open(path) as f:
+            if f.read() == text:
+                return
+    except FileNotFoundError:
+        pass
+    with open(path, "w") as f:
+        f.write(text)
 
 
 def timed(cmd, cwd, ok=(0,)):

@@ -9,6 +9,7 @@ the fixtures (tests/meson.build).
 """
 import json
 import os
+import xml.etree.ElementTree as ET
 import re
 import subprocess
 import sys
@@ -205,6 +206,50 @@ class DoctestAndCatch2(unittest.TestCase):
 
     def test_catch2(self):
         self.check("catch2")
+
+
+def xml_outcomes(binary, args, end_tag):
+    """{name: status} from a doctest / Catch2 binary's own XML report, and
+    the names that occur more than once (they select each other)."""
+    p = subprocess.run([binary, *args], capture_output=True, timeout=120)
+    text = p.stdout.decode(errors="replace")
+    # What main() prints after the report is not part of it.
+    root = ET.fromstring(text[text.index("<?xml"):text.index(end_tag) + len(end_tag)])
+    out, seen, twice = {}, set(), set()
+    for tc in root.iter("TestCase"):
+        name = tc.get("name")
+        (twice if name in seen else seen).add(name)
+        if tc.get("skipped") == "true":
+            continue
+        overall = tc.find("OverallResultsAsserts")
+        if overall is not None:
+            ok = overall.get("test_case_success") == "true"
+        else:
+            ok = tc.find("OverallResult").get("success") == "true"
+        out[name] = "success" if ok else "fail"
+    return out, twice
+
+
+class PackagedExamples(unittest.TestCase):
+    """doctest's and Catch2's own example suites, as Debian ships them."""
+
+    def check(self, fmt, env_name, args, end_tag):
+        b = need(os.environ.get(env_name))
+        expected, twice = xml_outcomes(b, args, end_tag)
+        p = native_project(self, fmt, "%s $LISTOPT $IDOPTION" % b)
+        p.out("run", "--parallel", "--concurrency", "3", rc=1 if "fail" in expected.values() else 0)
+        got = stored(p).status_of
+        for name in twice:
+            expected.pop(name, None)
+            got.pop(name, None)
+        self.assertGreater(len(expected), 10)
+        self.assertEqual(got, expected)
+
+    def test_doctest_examples(self):
+        self.check("doctest", "NATIVE_DOCTEST_EXAMPLES", ["--reporters=xml", "--no-version=true"], "</doctest>")
+
+    def test_catch2_examples(self):
+        self.check("catch2", "NATIVE_CATCH2_EXAMPLES", ["--reporter", "xml"], "</Catch>")
 
 
 class SerialRuns(unittest.TestCase):
