@@ -19,6 +19,7 @@ struct output_decoder::impl {
 
     void feed(std::string_view bytes);
     void finish(std::string_view why);
+    void abandon();
 
     /// One line of output with its '\n' (none for the last, unterminated one).
     virtual void line(std::string_view text) = 0;

@@ -206,6 +206,23 @@ void output_decoder::impl::finish(std::string_view why) {
     completed = 0;
 }
 
+void output_decoder::impl::abandon() {
+    if (!partial.empty()) {
+        std::string rest = std::move(partial);
+        partial.clear();
+        line(rest);
+    }
+    if (in_test) {
+        if (!out.empty()) emit_file("stdout", out);
+        if (!traceback.empty()) emit_file("traceback", traceback);
+        in_test = false;
+        out.clear();
+        traceback.clear();
+    }
+    reset();
+    completed = 0;
+}
+
 void output_decoder::impl::emit_file(std::string_view name, std::string_view content) {
     subunit::event_view e;
     e.test_id = id;
@@ -295,6 +312,8 @@ output_decoder& output_decoder::operator=(output_decoder&&) noexcept = default;
 
 void output_decoder::feed(std::string_view bytes) { impl_->feed(bytes); }
 void output_decoder::finish(std::string_view why) { impl_->finish(why); }
+void output_decoder::abandon() { impl_->abandon(); }
+bool output_decoder::running() const noexcept { return impl_->in_test; }
 std::size_t output_decoder::completed() const noexcept { return impl_->completed; }
 
 // --- XML helpers --------------------------------------------------------------

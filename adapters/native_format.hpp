@@ -99,7 +99,8 @@ void report_not_run(std::string_view id, std::string_view reason, const subunit:
 ///   - the final status (success, fail, skip) with its time. doctest and
 ///     Catch2 report each test's duration and buffer their output, so there
 ///     the final time is the start time plus that duration; GoogleTest
-///     flushes each line, so there it is the time its result line arrived.
+///     flushes each line and ends its result line with " (N ms)": the start
+///     time plus that, or the line's arrival time without it.
 ///   - gtest only: a selected disabled test that GoogleTest mentions
 ///     ("[ DISABLED ]") is reported as skipped, with a "reason" file.
 /// Output outside any test that is not the framework's own chatter becomes
@@ -124,6 +125,13 @@ public:
 
     void feed(std::string_view bytes);
     void finish(std::string_view why = {});
+    /// Ends the stream like finish(), but a test still running gets only
+    /// what it printed (file "stdout", and "traceback" with its failure
+    /// messages so far), no final status: for a caller that reports how
+    /// the test ended itself (a timeout it imposed).
+    void abandon();
+    /// A test has started and not ended.
+    bool running() const noexcept;
 
     /// Tests whose final status has been reported since the last finish().
     std::size_t completed() const noexcept;

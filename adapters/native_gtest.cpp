@@ -40,6 +40,18 @@ std::string_view leading_id(std::string_view rest) {
     return rest.substr(0, stop);
 }
 
+/// GoogleTest's own duration at the end of a result line, " (N ms)"; absent
+/// with --gtest_print_time=0.
+std::optional<std::chrono::nanoseconds> reported_duration(std::string_view line) {
+    if (!line.ends_with(" ms)")) return std::nullopt;
+    line.remove_suffix(4);
+    auto open = line.rfind(" (");
+    if (open == std::string_view::npos) return std::nullopt;
+    auto n = detail::parse_u64(line.substr(open + 2));
+    if (n.status != detail::number_status::ok) return std::nullopt;
+    return std::chrono::milliseconds(static_cast<std::int64_t>(n.value));
+}
+
 /// "path/file.cc:123: Failure" or "...: Skipped"; "unknown file: Failure" for
 /// an exception thrown outside any assertion.
 bool is_message_header(std::string_view line) {
@@ -107,7 +119,9 @@ struct gtest_decoder final : output_decoder::impl {
                                                           : subunit::status::none;
                 if (s != subunit::status::none) {
                     in_message = false;
-                    end(s, text);
+                    // In-process timing: arrival times carry the reader's
+                    // own delays on a loaded machine.
+                    end(s, text, reported_duration(l));
                     return;
                 }
             }

@@ -8,12 +8,29 @@ namespace testr {
 
 std::string worker_tag(unsigned slot) { return "worker-" + std::to_string(slot); }
 
-tagged_decoder::tagged_decoder(unsigned slot, handler on_event) : tagged_decoder(worker_tag(slot), std::move(on_event)) {}
+namespace {
+class subunit_reader final : public stream_reader {
+public:
+    explicit subunit_reader(subunit::decoder::handler emit) : decoder_(std::move(emit)) {}
+    void feed(std::string_view bytes) override { decoder_.feed(bytes); }
+    bool finish(const process::exit_status*, bool) override {
+        decoder_.finish();
+        return true;
+    }
 
-tagged_decoder::tagged_decoder(std::string tag, handler on_event)
-    : tag_(std::move(tag)),
-      on_event_(std::move(on_event)),
-      decoder_([this](const subunit::event_view& e, std::string_view) { emit(e); }) {}
+private:
+    subunit::decoder decoder_;
+};
+}  // namespace
+
+tagged_decoder::tagged_decoder(unsigned slot, handler on_event, const reader_factory& reader)
+    : tagged_decoder(worker_tag(slot), std::move(on_event), reader) {}
+
+tagged_decoder::tagged_decoder(std::string tag, handler on_event, const reader_factory& reader)
+    : tag_(std::move(tag)), on_event_(std::move(on_event)) {
+    subunit::decoder::handler emit_it = [this](const subunit::event_view& e, std::string_view) { emit(e); };
+    reader_ = reader ? reader(std::move(emit_it)) : std::make_unique<subunit_reader>(std::move(emit_it));
+}
 
 void tagged_decoder::emit(const subunit::event_view& e) {
     subunit::event_view tagged = e;
@@ -66,8 +83,8 @@ subunit::event returncode_event(unsigned slot, const process::exit_status& statu
 }
 
 void worker_pool::finish(runner& r, const process::exit_status& status) {
-    r.decoder->finish();
-    if (!status.success() && !r.stopped_by_caller && !status.interrupted) {
+    const bool unexplained = r.decoder->finish(status, r.stopped_by_caller);
+    if (unexplained && !status.success() && !r.stopped_by_caller && !status.interrupted) {
         const subunit::event e = returncode_event(r.slot, status);
         r.decoder->emit(subunit::to_view(e));
     }
@@ -80,9 +97,12 @@ result<runner_id, process::error> worker_pool::start(worker_spec spec) {
     r->id = runners_.size() + 1;
     r->slot = spec.slot;
     runner* raw = r.get();
-    r->decoder = std::make_unique<tagged_decoder>(spec.slot, [this, raw](const subunit::event_view& e, std::string_view encoded) {
-        if (sink_.on_event) sink_.on_event(raw->id, raw->slot, e, encoded);
-    });
+    r->decoder = std::make_unique<tagged_decoder>(
+        spec.slot,
+        [this, raw](const subunit::event_view& e, std::string_view encoded) {
+            if (sink_.on_event) sink_.on_event(raw->id, raw->slot, e, encoded);
+        },
+        spec.reader);
     process::options opts;
     opts.env = std::move(spec.env);
     opts.working_directory = std::move(spec.working_directory);

@@ -26,16 +26,35 @@
 
 namespace testr {
 
-/// A subunit decoder whose events come out tagged `worker-N`, re-encoded:
-/// what `run` does to each runner's stdout and `load` to each input stream.
+/// Turns one runner's stdout into events: a subunit v2 decoder unless the
+/// runner speaks another protocol (a C++ test framework's output).
+class stream_reader {
+public:
+    virtual ~stream_reader() = default;
+    virtual void feed(std::string_view bytes) = 0;
+    /// The stream ended. `status`: how its runner ended (none for a loaded
+    /// stream); `stopped`: the pool stopped it. Returns whether the exit
+    /// status is still unexplained, so the process-returncode pseudo-test
+    /// is due when it is a failure (a reader that blamed a test may say no).
+    virtual bool finish(const process::exit_status* status, bool stopped) = 0;
+};
+
+/// Makes a runner's reader; `emit` takes each event it decodes.
+using reader_factory = std::function<std::unique_ptr<stream_reader>(subunit::decoder::handler emit)>;
+
+/// A reader whose events come out tagged `worker-N`, re-encoded: what `run`
+/// does to each runner's stdout and `load` to each input stream.
 class tagged_decoder {
 public:
     using handler = std::function<void(const subunit::event_view& e, std::string_view encoded)>;
-    tagged_decoder(unsigned slot, handler on_event);
+    /// `reader`: empty for subunit v2.
+    tagged_decoder(unsigned slot, handler on_event, const reader_factory& reader = {});
     /// Tags every event with `tag` instead (load --shards: shard-K).
-    tagged_decoder(std::string tag, handler on_event);
-    void feed(std::string_view bytes) { decoder_.feed(bytes); }
-    void finish() { decoder_.finish(); }
+    tagged_decoder(std::string tag, handler on_event, const reader_factory& reader = {});
+    void feed(std::string_view bytes) { reader_->feed(bytes); }
+    void finish() { (void)reader_->finish(nullptr, false); }
+    /// See stream_reader::finish.
+    bool finish(const process::exit_status& status, bool stopped) { return reader_->finish(&status, stopped); }
     /// Emits an event of our own (e.g. process-returncode), tagged the same way.
     void emit(const subunit::event_view& e);
 
@@ -43,7 +62,7 @@ private:
     std::string tag_;
     handler on_event_;
     std::string scratch_;
-    subunit::decoder decoder_;
+    std::unique_ptr<stream_reader> reader_;
 };
 
 /// One runner process.
@@ -54,6 +73,7 @@ struct worker_spec {
     std::string working_directory;
     std::chrono::milliseconds deadline{0};  ///< 0: none
     std::chrono::milliseconds grace{0};     ///< SIGTERM -> SIGKILL; 0: process::default_grace
+    reader_factory reader;                  ///< how to read its stdout; empty: subunit v2
 };
 
 /// Identifies one started runner within its pool.

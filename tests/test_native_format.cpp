@@ -326,6 +326,22 @@ TEST_CASE("gtest: decoding does not depend on how the output is split") {
     CHECK(decode(7, 3) == whole);
 }
 
+TEST_CASE("gtest: a result line's own duration is the test's, whatever the reader's delays") {
+    std::vector<subunit::event> events;
+    std::int64_t clock_s = 100;  // arrival times: the reader saw each line 5 s apart
+    native::output_decoder dec(
+        native::framework::gtest,
+        [&](const subunit::event_view& e, std::string_view) { events.push_back(subunit::to_event(e)); },
+        [&] { return subunit::timestamp{clock_s += 5, 0}; });
+    dec.feed("[ RUN      ] A.Timed\n[       OK ] A.Timed (250 ms)\n");
+    dec.feed("[ RUN      ] A.Untimed\n[       OK ] A.Untimed\n");
+    dec.finish();
+    REQUIRE(events.size() == 4);
+    CHECK(subunit::elapsed(*events[0].time, *events[1].time) == std::chrono::milliseconds(250));
+    // --gtest_print_time=0: no duration in the line, the arrival time stands.
+    CHECK(subunit::elapsed(*events[2].time, *events[3].time) == std::chrono::seconds(5));
+}
+
 TEST_CASE("gtest: selection escaping and splitting") {
     using native::framework;
     std::vector<std::string> ids = {"A.b", "Pre/S.t/0", "odd:one-*?"};

@@ -87,3 +87,54 @@ TEST_CASE("an event the pool emits itself is tagged like the runner's") {
     CHECK(out[0].file_name == std::optional<std::string>("traceback"));
     CHECK(out[0].file_bytes == "why");
 }
+
+namespace {
+/// A reader of lines "ID STATUS"; says a failed exit is explained when told to.
+class line_reader final : public stream_reader {
+public:
+    line_reader(subunit::decoder::handler emit, bool explains) : emit_(std::move(emit)), explains_(explains) {}
+    void feed(std::string_view bytes) override { text_.append(bytes); }
+    bool finish(const process::exit_status*, bool) override {
+        auto space = text_.find(' ');
+        subunit::event_view e;
+        e.test_id = std::string_view(text_).substr(0, space);
+        e.test_status = subunit::status::fail;
+        emit_(e, {});
+        return !explains_;
+    }
+
+private:
+    subunit::decoder::handler emit_;
+    bool explains_;
+    std::string text_;
+};
+
+std::vector<subunit::event> run_with_reader(bool explains) {
+    std::vector<subunit::event> out;
+    worker_pool pool(worker_sink{[&](runner_id, unsigned, const subunit::event_view& e, std::string_view) {
+                                     out.push_back(subunit::to_event(e));
+                                 },
+                                 {},
+                                 {}});
+    worker_spec spec;
+    spec.slot = 2;
+    spec.command = "echo 't.native fail'; exit 3";
+    spec.reader = [explains](subunit::decoder::handler emit) -> std::unique_ptr<stream_reader> {
+        return std::make_unique<line_reader>(std::move(emit), explains);
+    };
+    REQUIRE(pool.start(std::move(spec)));
+    while (pool.active() > 0) REQUIRE(pool.poll(std::chrono::milliseconds(100)));
+    return out;
+}
+}  // namespace
+
+TEST_CASE("a runner's own reader: its events are tagged; process-returncode only when it leaves the exit unexplained") {
+    const auto blamed = run_with_reader(true);
+    REQUIRE(blamed.size() == 1);
+    CHECK(blamed[0].test_id == std::optional<std::string>("t.native"));
+    CHECK(blamed[0].tags == std::vector<std::string>{"worker-2"});
+    const auto unexplained = run_with_reader(false);
+    REQUIRE(unexplained.size() == 2);
+    CHECK(unexplained[1].test_id == std::optional<std::string>("process-returncode"));
+    CHECK(unexplained[1].file_bytes == "returncode 3");
+}

@@ -13,6 +13,7 @@
 
 #include "cpu_detect.hpp"
 #include "file_bytes.hpp"
+#include "native_suite.hpp"
 #include "process.hpp"
 #include "stestr_options.hpp"
 #include "run_summary.hpp"
@@ -143,6 +144,16 @@ void apply_filters(ids_t& ids, const std::vector<std::string>& filters) {
 }
 
 ids_t list_tests(const app& a, prepared& p) {
+    if (p.native) {
+        std::function<std::string(const std::string&)> wrap;
+        if (p.environments)
+            wrap = [&](const std::string& cmd) {
+                auto w = p.environments->wrap(0, cmd, "");
+                if (!w) throw cli_error(w.error().message);
+                return *w;
+            };
+        return list_native(a, *p.native, p.settings, wrap);
+    }
     auto cmd = list_command(p.settings);
     if (!cmd) throw cli_error(cmd.error().message);
     std::string wrapped = *cmd;
@@ -170,6 +181,7 @@ prepared prepare_listing(const app& a, const std::vector<std::string>& testargs)
     prepared p;
     p.conf = a.load_config();
     p.settings = settings_from(p.conf, testargs);
+    p.native = native_suite_of(p.conf);
     if (p.conf.get("instance_execute")) p.environments = std::make_shared<instances>(a.here, p.conf, 1);
     return p;
 }
@@ -180,6 +192,7 @@ prepared prepare(const app& a, const run_options& o, bool list_for_plan,
     p.conf = a.load_config();
     p.repository = a.open_repository();
     p.settings = settings_from(p.conf, o.testargs);
+    p.native = native_suite_of(p.conf);
     if (o.failing) p.ids = failing_ids(*p.repository);
     if (o.load_list) {
         ids_t listed = read_load_list(*o.load_list);
@@ -205,7 +218,8 @@ prepared prepare(const app& a, const run_options& o, bool list_for_plan,
     // --parallel, timeouts and retries, which need to know each runner's
     // tests to re-run or account for them.
     const bool many = p.concurrency.answer.per_test || p.concurrency.answer.workers != 1;
-    const bool tracked = o.parallel || p.timeout > 0 || o.retries > 0 || list_for_plan;
+    // A C++ suite lists cheaply, and a crash is then followed by the rest.
+    const bool tracked = o.parallel || p.timeout > 0 || o.retries > 0 || list_for_plan || p.native;
     const bool listing = !p.ids && (many || tracked || !o.filters.empty() || !o.exclude.empty() || o.random || p.shard);
     p.prestart = choose_prestart(o, p, p.ids || listing);
     if (settled) settled(p);

@@ -23,6 +23,7 @@
 namespace testr::cli {
 
 using ids_t = std::vector<std::string>;
+struct native_suite;
 
 struct prepared {
     config::testr_conf conf;
@@ -36,6 +37,8 @@ struct prepared {
     std::vector<std::string> filter_tags;
     double timeout = 0;  ///< seconds per test: --timeout, else test_timeout; 0: none
     std::shared_ptr<instances> environments;
+    /// A suite of C++ test binaries (test_format=); null for subunit runners.
+    std::shared_ptr<native_suite> native;
     /// Seconds from spawning the test listing to its first output: a
     /// runner's start cost, near enough, until a run has measured one.
     std::optional<double> listing_seconds;

@@ -44,6 +44,7 @@ prestart_choice choose_prestart(const run_options& o, const prepared& p, bool li
     if (!listed) return off("the tests are not listed, so the runner takes no ids");
     if (p.concurrency.answer.per_test) return off("one runner per test (concurrency per test)");
     if (p.environments) return off("instance_execute passes the id file to another environment");
+    if (p.native) return off("a C++ test binary suite (test_format): its runners are shell scripts over the binaries");
     const std::vector<std::string_view> none;
     auto probe = run_command_for(p.settings, &none, "IDFILE");
     if (!probe || !probe->needs_idfile) return off("test_command takes no $IDFILE");

@@ -10,6 +10,7 @@
 #include <testr/command_template.hpp>
 
 #include "fd_io.hpp"
+#include "native_suite.hpp"
 
 namespace testr::cli {
 
@@ -28,7 +29,7 @@ runner_commands::~runner_commands() {
     if (!dir_.empty()) ::rmdir(dir_.c_str());
 }
 
-result<std::string> runner_commands::write_id_file(const std::vector<std::string_view>& ids) {
+result<std::string> runner_commands::write_id_file(std::string_view text) {
     if (dir_.empty()) {
         const char* tmp = std::getenv("TMPDIR");
         std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/testr-mini-ids-XXXXXX";
@@ -41,7 +42,6 @@ result<std::string> runner_commands::write_id_file(const std::vector<std::string
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return fail("cannot create the id file '" + path + "': " + std::strerror(errno));
     files_.push_back(path);
-    const std::string text = lines_of(ids);
     const int err = fd_io::write_all(fd, text);
     ::close(fd);
     if (err) return fail("cannot write the id file '" + path + "': " + std::strerror(err));
@@ -51,6 +51,7 @@ result<std::string> runner_commands::write_id_file(const std::vector<std::string
 result<worker_spec> runner_commands::build(unsigned slot, std::span<const std::size_t> tests, bool whole_suite) {
     std::vector<std::string_view> chosen;
     for (auto t : tests) chosen.emplace_back(ids_[t]);
+    if (p_.native) return build_native(slot, chosen, whole_suite);
     const auto* selection = whole_suite ? nullptr : &chosen;
     std::string idfile;
     auto probe = run_command_for(p_.settings, selection, "IDFILE");
@@ -58,7 +59,7 @@ result<worker_spec> runner_commands::build(unsigned slot, std::span<const std::s
     if (probe->needs_idfile) {
         // Without ids, test_id_list_default's words are what the file holds.
         std::vector<std::string_view> listed(probe->default_ids.begin(), probe->default_ids.end());
-        auto path = write_id_file(whole_suite ? listed : chosen);
+        auto path = write_id_file(lines_of(whole_suite ? listed : chosen));
         if (!path) return unexpected(path.error());
         idfile = *path;
     }
@@ -95,6 +96,32 @@ result<worker_spec> prestarted_runner(const command_settings& settings, const st
     spec.slot = slot;
     spec.command = std::move(cmd->command);
     spec.working_directory = here;
+    return spec;
+}
+
+result<worker_spec> runner_commands::build_native(unsigned slot, const std::vector<std::string_view>& chosen,
+                                                  bool whole_suite) {
+    auto plan = native_plan(*p_.native, p_.settings, chosen, whole_suite,
+                            [this](std::string_view text) { return write_id_file(text); });
+    if (!plan) return unexpected(plan.error());
+    std::string script = native::runner_script(*plan);
+    // `sh -c` takes the script as one argument, which Linux caps at
+    // 128 KiB: a long selection goes through a file.
+    if (script.size() > 64 * 1024) {
+        auto path = write_id_file(script);
+        if (!path) return unexpected(path.error());
+        script = ". " + shell_quote(*path);
+    }
+    if (p_.environments) {
+        auto wrapped = p_.environments->wrap(slot, script, "");
+        if (!wrapped) return unexpected(wrapped.error());
+        script = *wrapped;
+    }
+    worker_spec spec;
+    spec.slot = slot;
+    spec.command = std::move(script);
+    spec.working_directory = a_.here;
+    spec.reader = native::runner_reader(std::move(*plan));
     return spec;
 }
 

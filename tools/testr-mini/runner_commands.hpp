@@ -1,7 +1,9 @@
 // tools/testr-mini/runner_commands.hpp - turns a slot's tests into the
 // runner's command: test_command with $IDOPTION/$IDFILE/$IDLIST filled in,
 // an id file written when the command needs one, wrapped for the slot's
-// instance when instance_execute is set.
+// instance when instance_execute is set. For a C++ suite (test_format=),
+// the script running its binaries with the framework's selection, and the
+// reader of their output.
 #pragma once
 
 #include <memory>
@@ -33,7 +35,8 @@ public:
     result<std::string> id_text(std::span<const std::size_t> tests) const;
 
 private:
-    result<std::string> write_id_file(const std::vector<std::string_view>& ids);
+    result<std::string> write_id_file(std::string_view text);
+    result<worker_spec> build_native(unsigned slot, const std::vector<std::string_view>& chosen, bool whole_suite);
 
     const app& a_;
     const prepared& p_;
