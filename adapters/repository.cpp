@@ -38,7 +38,11 @@ constexpr std::string_view run_temp_prefix = ".tmp-run.";     // .tmp-run.<pid>.
 constexpr std::string_view summary_suffix = ".summary";       // <id>.summary
 constexpr std::size_t flush_threshold = 1024 * 1024;
 
-unexpected<repo_error> io_failure(const io_error& e) { return {repo_error{repo_errc::io, e.message()}}; }
+unexpected<repo_error> io_failure(const io_error& e) {
+    // Every other EINTR is retried where it happens: this one is an
+    // interrupt that stopped a wait (lock_file, read_file_bytes).
+    return {repo_error{e.code == EINTR ? repo_errc::interrupted : repo_errc::io, e.message()}};
+}
 unexpected<repo_error> errno_failure(const std::string& path, const char* action, int err) {
     return io_failure(errno_error(path, action, err));
 }

@@ -58,6 +58,7 @@ enum class repo_errc {
     no_such_run,  ///< read_run: the id was never committed
     damaged,      ///< a run or failing file differs from what its commit recorded, or is a link
     io,           ///< a system call failed; the message names the path
+    interrupted,  ///< SIGINT/SIGTERM/SIGHUP arrived while waiting (a lock, a read); nothing was changed
 };
 /// `message` is one line a user can act on.
 struct repo_error {

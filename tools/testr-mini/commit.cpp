@@ -7,20 +7,35 @@
 
 namespace testr::cli {
 
-repo::committed_run commit_run(const run_options& o, const repo::repository& r, repo::run_writer& writer,
-                               const engine_report& report) {
-    const bool partial = o.partial || o.failing || o.isolated || report.interrupts > 0 || !report.never_run().empty();
+stored_run store_run(repo::run_writer& writer, bool partial, const char* what) {
     auto committed = writer.commit(partial);
-    if (!committed) {
-        if (auto id = writer.committed())
-            // Past the commit point: the run is there, only its durations are not.
-            std::fprintf(stderr, "testr-mini: warning: run %u was stored, but %s\n", *id, committed.error().message.c_str());
-        else
-            throw cli_error("the run could not be stored: " + committed.error().message);
+    if (committed) return {committed->id, false};
+    const auto id = writer.committed();
+    if (!id) {
+        const repo::repo_error& e = committed.error();
+        const int code = e.code == repo::repo_errc::interrupted ? exit_interrupted : exit_error;
+        throw cli_error(std::string("the ") + what + " could not be stored: " + e.message, code);
     }
+    // Past the commit point: the run is there, only its durations are not.
+    // Storing it again would keep it twice, so the user is told not to.
+    std::fprintf(stderr,
+                 "testr-mini: warning: run %u was stored (its results and the failing list), but its durations were "
+                 "not saved: %s; the next runs schedule without them (do not store this run again)\n",
+                 *id, committed.error().message.c_str());
+    return {*id, true};
+}
+
+stored_run commit_run(const run_options& o, const repo::repository& r, repo::run_writer& writer,
+                      const engine_report& report) {
+    const bool partial = o.partial || o.failing || o.isolated || report.interrupts > 0 || !report.never_run().empty();
+    const stored_run stored = store_run(writer, partial, "run");
     if (auto ok = repo::record_start_cost(r, report.start_costs); !ok)
         std::fprintf(stderr, "testr-mini: warning: %s\n", ok.error().message.c_str());
-    return committed ? *committed : repo::committed_run{*writer.committed()};
+    return stored;
+}
+
+int with_storage_warning(int status, const stored_run& stored) {
+    return status == exit_ok && stored.durations_lost ? exit_durations_lost : status;
 }
 
 }  // namespace testr::cli

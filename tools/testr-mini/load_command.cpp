@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <unordered_map>
 
+#include "commit.hpp"
 #include "junit_output.hpp"
 #include "stored_counts.hpp"
 #include "stream_sink.hpp"
@@ -82,18 +83,17 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
         writer->abandon();
         throw cli_error("the stream could not be stored: " + *sink.store_error());
     }
-    auto committed = writer->commit(partial);
-    if (!committed) throw cli_error("the stream could not be stored: " + committed.error().message);
+    const stored_run committed = store_run(*writer, partial, "stream");
     if (sink.stdout_error())
         std::fprintf(stderr, "testr-mini: %s; the stream is stored all the same (run %u)\n", sink.stdout_error()->c_str(),
-                     committed->id);
+                     committed.id);
     if (report && !finish_junit(*report, junit)) return exit_error;
-    if (subunit) return exit_ok;  // as testr: the stream was written
+    if (subunit) return with_storage_warning(exit_ok, committed);  // as testr: the stream was written
     // The summary the commit wrote: its head is kilobytes.
-    auto digest = repo::read_summary(r, committed->id);
-    if (!digest) throw cli_error("run " + std::to_string(committed->id) + " was stored, but " + digest.error().message);
-    if (!a.quiet) write_stdout(format_summary(summarize_against(counts_of(*digest, filter_tags(a)), previous, committed->id)));
-    return digest->failures() ? exit_failed : exit_ok;
+    auto digest = repo::read_summary(r, committed.id);
+    if (!digest) throw cli_error("run " + std::to_string(committed.id) + " was stored, but " + digest.error().message);
+    if (!a.quiet) write_stdout(format_summary(summarize_against(counts_of(*digest, filter_tags(a)), previous, committed.id)));
+    return with_storage_warning(digest->failures() ? exit_failed : exit_ok, committed);
 }
 
 }  // namespace testr::cli

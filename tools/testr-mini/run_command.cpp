@@ -41,7 +41,7 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
     summary.set_filter_tags(p.filter_tags);
 
     const engine_report report = execute(a, o, p, s, ids, *writer, summary);
-    const repo::committed_run committed = commit_run(o, repository, *writer, report);
+    const stored_run committed = commit_run(o, repository, *writer, report);
 
     const run_facts facts{summary,   previous ? &*previous : nullptr, committed.id, report, ids,
                           std::string(to_string(p.concurrency.source)), s.predicted_text(), s.predicted};
@@ -59,7 +59,7 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
         std::fprintf(stderr, "testr-mini: interrupted: the %zu tests that completed were stored as partial run %u\n",
                      completed, committed.id);
     }
-    return verdict(o, values, report);
+    return with_storage_warning(verdict(o, values, report), committed);
 }
 
 }  // namespace
