@@ -98,6 +98,90 @@ class DurationsAfterTheCommit(unittest.TestCase):
         self.assertEqual(stored_status(p), {"t.x": "success"})
 
 
+class InterruptibleWaits(unittest.TestCase):
+    """A signal ends every wait outside the process loop: promptly, with a
+    message, and nothing half-written."""
+
+    def hold_lock(self, path):
+        """A separate process holding flock(path) until killed."""
+        holder = subprocess.Popen([PY, "-c", "import fcntl, sys, time\n"
+                                   "f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX)\n"
+                                   "print('held', flush=True); time.sleep(600)", path],
+                                  stdout=subprocess.PIPE)
+        self.addCleanup(holder.stdout.close)
+        self.addCleanup(lambda: holder.poll() is None and (holder.kill(), holder.wait()))
+        self.assertEqual(holder.stdout.readline(), b"held\n")
+        return holder
+
+    def test_ctrl_c_while_another_process_holds_the_repository_lock(self):
+        p = faulty(self, [("t.a", "pass"), ("t.b", "pass")])
+        holder = self.hold_lock(p.path(".testrepository", "lock"))
+        proc = p.popen("run")
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        # Both tests ran: the run is now waiting to commit.
+        self.assertTrue(wait_for(lambda: len(p.read("ran.log").splitlines()) == 2, 20))
+        time.sleep(0.5)
+        self.assertIsNone(proc.poll(), "the run should wait for the lock")
+        start = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+        self.assertLess(time.monotonic() - start, 3)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertIn(b"could not be stored", err)
+        self.assertIn(b"interrupted (SIGINT) while waiting for another process to release it", err)
+        holder.kill()
+        holder.wait()
+        # Nothing half-written: no run, no temporary, next-stream untouched.
+        self.assertEqual(p.read(".testrepository/next-stream"), "0\n")
+        self.assertEqual([n for n in repo_names(p) if n.startswith(".tmp") or n[0].isdigit()], [])
+        self.assertIn("PASSED (id=0)", p.out("run"))  # the next run commits as run 0
+
+    def test_a_run_waits_for_the_lock_and_then_commits(self):
+        p = faulty(self, [("t.a", "pass")])
+        holder = self.hold_lock(p.path(".testrepository", "lock"))
+        proc = p.popen("run")
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.assertTrue(wait_for(lambda: len(p.read("ran.log").splitlines()) == 1, 20))
+        time.sleep(0.3)
+        self.assertIsNone(proc.poll())
+        holder.kill()
+        holder.wait()
+        out, err = proc.communicate(timeout=10)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn(b"PASSED (id=0)", out)
+
+    def test_sigterm_while_reading_a_fifo_named_testr_conf(self):
+        p = Project(self)
+        p.out("init")
+        os.mkfifo(p.path(".testr.conf"))
+        proc = p.popen("run")
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        time.sleep(0.5)
+        self.assertIsNone(proc.poll(), "reading the FIFO should wait for a writer")
+        start = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+        self.assertLess(time.monotonic() - start, 3)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertIn(b"interrupted (SIGTERM) while reading", err)
+        self.assertIn(b".testr.conf", err)
+        self.assertEqual(p.read(".testrepository/next-stream"), "0\n")
+
+    def test_a_fifo_testr_conf_that_gets_written_is_read(self):
+        p = faulty(self, [("t.a", "pass")])
+        conf = p.read(".testr.conf")
+        os.unlink(p.path(".testr.conf"))
+        os.mkfifo(p.path(".testr.conf"))
+        proc = p.popen("list-tests")
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        time.sleep(0.3)
+        with open(p.path(".testr.conf"), "w") as f:
+            f.write(conf)
+        out, err = proc.communicate(timeout=20)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertEqual(out.split(), [b"t.a"])
+
+
 def _ts(seconds):
     import datetime
     return datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(seconds=seconds)
