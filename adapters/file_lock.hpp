@@ -49,6 +49,8 @@ private:
 /// (mode 0666 less umask) when missing; an existing one is opened read-only
 /// if it is not writable, as flock needs no write access. The file is never
 /// removed: deleting it would let two processes lock different inodes.
+/// A symbolic link at `path` is refused (ELOOP), never followed, as is
+/// anything but a regular file (EINVAL).
 /// Errors: the directory is missing (ENOENT) or not writable (EACCES,
 /// EROFS) and the file does not exist yet, or flock fails (ENOLCK), or the
 /// wait was interrupted (EINTR).

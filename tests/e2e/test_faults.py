@@ -114,10 +114,12 @@ class InterruptibleWaits(unittest.TestCase):
         return holder
 
     def test_ctrl_c_while_another_process_holds_the_repository_lock(self):
-        p = faulty(self, [("t.a", "pass"), ("t.b", "pass")])
-        holder = self.hold_lock(p.path(".testrepository", "lock"))
+        p = faulty(self, [("t.a", "sleep:1"), ("t.b", "pass")])
         proc = p.popen("run")
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        # Taken while the tests run (a run checks the lock before them too).
+        self.assertTrue(wait_for(lambda: "t.a" in p.read("ran.log"), 20))
+        holder = self.hold_lock(p.path(".testrepository", "lock"))
         # Both tests ran: the run is now waiting to commit.
         self.assertTrue(wait_for(lambda: len(p.read("ran.log").splitlines()) == 2, 20))
         time.sleep(0.5)
@@ -141,9 +143,9 @@ class InterruptibleWaits(unittest.TestCase):
         holder = self.hold_lock(p.path(".testrepository", "lock"))
         proc = p.popen("run")
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
-        self.assertTrue(wait_for(lambda: len(p.read("ran.log").splitlines()) == 1, 20))
-        time.sleep(0.3)
+        time.sleep(1)
         self.assertIsNone(proc.poll())
+        self.assertEqual(p.read("ran.log"), "", "the lock is checked before the tests run")
         holder.kill()
         holder.wait()
         out, err = proc.communicate(timeout=10)
@@ -180,6 +182,173 @@ class InterruptibleWaits(unittest.TestCase):
         out, err = proc.communicate(timeout=20)
         self.assertEqual(proc.returncode, 0, err)
         self.assertEqual(out.split(), [b"t.a"])
+
+
+def dead_pid():
+    """The pid of a process that has exited (and been reaped)."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+class PlantedLinks(unittest.TestCase):
+    def test_a_lock_linked_to_a_missing_path_is_refused_and_nothing_is_created(self):
+        for name in ("lock", "times.tsv.lock"):
+            p = faulty(self, [("t.a", "pass")])
+            target = p.path("planted-" + name)
+            path = p.path(".testrepository", name)
+            if os.path.exists(path):
+                os.unlink(path)
+            os.symlink(target, path)
+            proc = p.run("run")
+            err = proc.stderr.decode()
+            self.assertEqual(proc.returncode, 3, err)
+            self.assertIn(".testrepository/%s is a symbolic link" % name, err)
+            self.assertFalse(os.path.lexists(target), "the link was followed: %s created" % target)
+            self.assertEqual(p.read("ran.log"), "", "the tests should not run before the check")
+
+    def test_init_never_follows_a_link_planted_at_an_init_name(self):
+        p = Project(self)
+        victim = p.path("victim")
+        os.mkdir(victim)
+        for name in ("format", "next-stream"):
+            with open(os.path.join(victim, name), "w") as f:
+                f.write("keep\n")
+        # Every pid the init may get soon: the old name was .testrepository.init.<pid>.
+        for pid in range(os.getpid(), os.getpid() + 200):
+            os.symlink(victim, p.path(".testrepository.init.%d" % pid))
+        p.out("init")
+        for name in ("format", "next-stream"):
+            with open(os.path.join(victim, name)) as f:
+                self.assertEqual(f.read(), "keep\n")
+        self.assertEqual(p.read(".testrepository/next-stream"), "0\n")
+
+
+class Leftovers(unittest.TestCase):
+    """What a testr-mini killed with SIGKILL leaves is found, removed and
+    reported by the next run; every committed run stays as it was."""
+
+    def test_the_run_after_a_kill_9_cleans_up_and_says_so(self):
+        p = faulty(self, [("t.a", "pass"), ("t.b", "fail"), ("t.c", "sleep:30"), ("t.d", "pass")])
+        tmpdir = p.path("tmp")
+        os.mkdir(tmpdir)
+        env = {"TMPDIR": tmpdir}
+        p.run("run", "t.a", "t.b", check_rc=1, env=env)
+        before = p.run("last", "--subunit", check_rc=0).stdout
+        failing_before = p.out("failing", "--list", rc=1)
+        proc = subprocess.Popen([p.bin, "run", "--parallel", "--concurrency", "2"], cwd=p.dir,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env=dict(os.environ, PYTHON=PY, **env))
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.assertTrue(wait_for(lambda: "t.c" in p.read("ran.log"), 20))
+        temps = [n for n in repo_names(p) if n.startswith(".tmp-run.%d." % proc.pid)]
+        self.assertEqual(len(temps), 1, repo_names(p))
+        self.assertEqual(len([n for n in os.listdir(tmpdir) if n.startswith("testr-mini-ids-%d-" % proc.pid)]), 1)
+        proc.kill()
+        proc.wait()
+        runner_pids = {int(pid) for pid, tid in (l.split("\t", 1) for l in p.read("ran.log").splitlines())}
+        for pid in runner_pids:  # the orphaned runners, for a quiet test
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        # Leftovers of writers killed inside an atomic write, by dead pids.
+        gone = dead_pid()
+        planted = ["start-cost.tmp.%d.0" % gone, "history-count.tmp.%d.2" % gone, "0.summary.tmp.%d.0" % gone,
+                   "next-stream.tmp.%d.0" % gone]
+        for name in planted:
+            with open(p.path(".testrepository", name), "w") as f:
+                f.write("x")
+        proc2 = p.run("run", "--parallel", "--partial", "t.a", env=env)
+        err = proc2.stderr.decode()
+        self.assertEqual(proc2.returncode, 0, err)
+        self.assertIn("note: removed the unfinished run of a testr-mini killed before it could store it "
+                      "(./.testrepository/%s, " % temps[0], err)
+        for name in planted:
+            self.assertIn("note: removed a temporary file left by a process that is gone (./.testrepository/%s, "
+                          % name, err)
+        self.assertEqual([n for n in repo_names(p) if ".tmp" in n], [])
+        self.assertEqual([n for n in os.listdir(tmpdir)], [], "the killed run's id directory is removed")
+        self.assertIn("note: removed the id files of a run killed before it could (%s/testr-mini-ids-%d-"
+                      % (tmpdir, proc.pid), err)
+        # Nothing recorded lost: run 0 byte for byte, its failure still listed.
+        self.assertEqual(p.run("last", "--subunit", "--id", "0", check_rc=0).stdout, before)
+        self.assertIn("t.b", failing_before)
+        self.assertEqual(p.out("failing", "--list", rc=1), failing_before)
+        self.assertIn("id=1", p.out("last"))
+
+    def test_a_commit_cut_short_after_its_commit_point_is_finished_and_reported(self):
+        p = faulty(self, [("t.a", "pass"), ("t.b", "fail")])
+        p.run("run", check_rc=1)
+        # As a committer killed between next-stream and the failing rename leaves it.
+        os.rename(p.path(".testrepository", "failing"), p.path(".testrepository", "failing-0"))
+        p.write("spec.json", json.dumps({"tests": [{"id": "t.a", "does": "pass"}]}))
+        proc = p.run("run", "--partial", "t.a")
+        err = proc.stderr.decode()
+        self.assertIn("note: finished the commit of run 0, cut short after its commit point", err)
+        self.assertEqual(p.out("failing", "--list", rc=1).split(), ["t.b"])
+
+
+class BoundedOutput(unittest.TestCase):
+    """Output outside subunit packets is stored as received, but kept in
+    memory only as a bounded head and tail."""
+
+    def test_a_runner_printing_150_mib_costs_testr_mini_little_memory(self):
+        p = faulty(self, [("t.a", "spew:150"), ("t.b", "fail")])
+        # A wrapper, so that RUSAGE_CHILDREN is testr-mini's (and its runner's) alone.
+        code = ("import resource, subprocess, sys\n"
+                "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+                "print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        out = subprocess.run([PY, "-c", code, p.bin, "run"], cwd=p.dir, capture_output=True, timeout=120,
+                             env=dict(os.environ, PYTHON=PY)).stdout.split()
+        rc, peak_kib = int(out[0]), int(out[1])
+        self.assertEqual(rc, 1)
+        self.assertLess(peak_kib, 100 * 1024, "testr-mini peaked at %d KiB for 150 MiB of output" % peak_kib)
+        stored = p.run("last", "--subunit", check_rc=0).stdout
+        self.assertGreater(len(stored), 150 << 20)  # every byte kept in the run file
+
+    def test_a_big_attachment_is_shown_as_head_and_tail_and_stored_whole(self):
+        p = Project(self)
+        p.out("init")
+        size = 5 << 20
+        body = bytes((i * 7 + i // 4096) % 251 for i in range(size))
+        chunk = 65536
+        events = [("t.big", "inprogress", {})]
+        for at in range(0, size, chunk):
+            events.append(("t.big", None, {"file_name": "stdout", "file_bytes": body[at:at + chunk],
+                                           "mime_type": "application/octet-stream", "eof": at + chunk >= size}))
+        events.append(("t.big", "fail", {}))
+        proc = p.run("load", input=encode(events))
+        self.assertEqual(proc.returncode, 1, proc.stderr.decode())
+        out = proc.stdout
+        mark = out.index(b"[testr-mini: ")
+        head_start = out.index(b"stdout: {{{\n") + len(b"stdout: {{{\n")
+        self.assertEqual(out[head_start:mark].rstrip(b"\n"), body[:1 << 20].rstrip(b"\n"))
+        line_end = out.index(b"\n", mark)
+        dropped = int(out[mark:line_end].split()[1])
+        self.assertIn(b"bytes of stdout left out here; the stored run has them all: testr-mini last --subunit]",
+                      out[mark:line_end])
+        tail_start = line_end + 1
+        tail = out[tail_start:out.index(b"}}}", tail_start)].rstrip(b"\n")
+        kept = (1 << 20) + len(tail)
+        self.assertTrue(body.rstrip(b"\n").endswith(tail))
+        self.assertLess(abs(kept + dropped - size), 4)  # give or take the newlines around the marker
+        self.assertLess(len(out), 4 << 20)
+        # The run holds all of it.
+        log = subunit.ByteStreamToStreamResult(io.BytesIO(p.run("last", "--subunit", check_rc=0).stdout))
+        got = Collect()
+        log.run(got)
+        self.assertEqual(got.files[("t.big", "stdout")], body)
+
+
+class Collect(testtools.StreamResult):
+    def __init__(self):
+        super().__init__()
+        self.files = {}
+
+    def status(self, test_id=None, file_name=None, file_bytes=None, **_):
+        if file_name is not None:
+            self.files[(test_id, file_name)] = self.files.get((test_id, file_name), b"") + bytes(file_bytes)
 
 
 def _ts(seconds):

@@ -4,8 +4,21 @@
 #include <cstdio>
 
 #include "app.hpp"
+#include "runner_commands.hpp"
 
 namespace testr::cli {
+
+void clean_leftovers(bool quiet, const repo::repository& r) {
+    auto notes = repo::recover_leftovers(r);
+    if (!notes) {
+        const int code = notes.error().code == repo::repo_errc::interrupted ? exit_interrupted : exit_error;
+        throw cli_error("cannot store a run in " + r.path() + ": " + notes.error().message, code);
+    }
+    for (const std::string& dir : remove_dead_id_dirs())
+        notes->push_back("removed the id files of a run killed before it could (" + dir + ")");
+    if (quiet) return;
+    for (const std::string& note : *notes) std::fprintf(stderr, "testr-mini: note: %s\n", note.c_str());
+}
 
 stored_run store_run(repo::run_writer& writer, bool partial, const char* what) {
     auto committed = writer.commit(partial);

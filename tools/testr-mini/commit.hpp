@@ -9,6 +9,12 @@
 
 namespace testr::cli {
 
+/// Before a run or load: cleans what a killed testr-mini left in the
+/// repository and says so on stderr (one "note:" line each, unless
+/// quiet), and finds an unusable lock or next-stream before any test runs.
+/// Throws cli_error (exit 130 when interrupted waiting for the lock).
+void clean_leftovers(bool quiet, const repo::repository& r);
+
 /// What a commit stored.
 struct stored_run {
     unsigned id = 0;

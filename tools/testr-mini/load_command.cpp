@@ -22,6 +22,7 @@ namespace testr::cli {
 int load_command(const app& a, const std::vector<std::string>& streams, bool partial, bool force_init, bool subunit,
                  const std::string& junit) {
     repo::repository r = a.open_or_init_repository(force_init);
+    clean_leftovers(a.quiet, r);
     std::optional<run_counts> previous;
     if (auto latest = repo::latest_id(r); latest && *latest) previous = previous_counts(r, **latest);
     auto writer = repo::begin_run(r);
@@ -43,7 +44,7 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
             auto& mine = files[std::string(*e.test_id)];
             auto it = std::find_if(mine.begin(), mine.end(), [&](const attachment& f) { return f.name == *e.file_name; });
             if (it == mine.end()) it = mine.insert(mine.end(), {std::string(*e.file_name), std::string(e.mime_type.value_or("")), {}});
-            it->bytes.append(e.file_bytes);
+            it->append(e.file_bytes);
         }
         // Only outcomes: inprogress and attachment events are not failures yet.
         if (!is_outcome(e.test_status) || !is_failure(e.test_status)) return;

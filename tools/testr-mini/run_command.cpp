@@ -66,6 +66,7 @@ int run_once(const app& a, const run_options& o, const prepared& p) {
 
 int run_tests(const app& a, const run_options& o) {
     prepared p = prepare(a, o);
+    if (p.repository) clean_leftovers(a.quiet, *p.repository);
     if (o.isolated) {
         if (!p.ids) p.ids = list_tests(a, p);
         int worst = exit_ok;
