@@ -351,6 +351,24 @@ class Collect(testtools.StreamResult):
             self.files[(test_id, file_name)] = self.files.get((test_id, file_name), b"") + bytes(file_bytes)
 
 
+class LeakedProcesses(unittest.TestCase):
+    def test_a_grandchild_holding_the_runners_output_is_killed_and_named(self):
+        p = faulty(self, [("t.leaky", "leak_child"), ("t.b", "pass")])
+        start = time.monotonic()
+        proc = p.run("run", timeout=60)
+        took = time.monotonic() - start
+        err = proc.stderr.decode()
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertLess(took, 20, "testr-mini waited for the leaked process")
+        children = [int(x) for x in p.read("children.log").split()]
+        self.assertEqual(len(children), 1)
+        leaked = children[0]
+        self.assertTrue(wait_for(lambda: not alive(leaked), 5), "the leaked grandchild %d survived" % leaked)
+        self.assertRegex(err, r"worker-0: the runner exited, but its output was still held open [0-9.]+s later by "
+                              r"process %d \(python3?[^)]*\); its process group was killed" % leaked)
+        self.assertEqual(stored_status(p), {"t.leaky": "success", "t.b": "success"})
+
+
 def _ts(seconds):
     import datetime
     return datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(seconds=seconds)
