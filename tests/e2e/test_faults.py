@@ -8,6 +8,7 @@ Run with Debian's /usr/bin/python3; TESTR_MINI names the binary.
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -367,6 +368,25 @@ class LeakedProcesses(unittest.TestCase):
         self.assertRegex(err, r"worker-0: the runner exited, but its output was still held open [0-9.]+s later by "
                               r"process %d \(python3?[^)]*\); its process group was killed" % leaked)
         self.assertEqual(stored_status(p), {"t.leaky": "success", "t.b": "success"})
+
+
+class ConcurrentForceInit(unittest.TestCase):
+    def test_loads_racing_to_create_the_repository_all_store_their_run(self):
+        p = Project(self)
+        for k in range(8):
+            with open(p.path("s%d.bin" % k), "wb") as f:
+                f.write(encode([("t.%d" % k, "inprogress", {}), ("t.%d" % k, "success", {})]))
+        procs = [subprocess.Popen([p.bin, "load", "--force-init", "s%d.bin" % k], cwd=p.dir,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for k in range(8)]
+        results = [(proc.wait(timeout=60), proc.stdout.read(), proc.stderr.read()) for proc in procs]
+        for proc in procs:
+            proc.stdout.close()
+            proc.stderr.close()
+        for rc, out, err in results:
+            self.assertEqual(rc, 0, err.decode())
+        ids = sorted(int(re.search(rb"id=(\d+)", out).group(1)) for _, out, _ in results)
+        self.assertEqual(ids, list(range(8)))
+        self.assertEqual([n for n in os.listdir(p.dir) if n.startswith(".testrepository.")], [])
 
 
 def _ts(seconds):

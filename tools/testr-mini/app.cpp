@@ -29,6 +29,10 @@ repo::repository app::open_or_init_repository(bool force_init) const {
     auto r = repo::open(here);
     if (!r && force_init && r.error().code == repo::repo_errc::not_found) {
         auto created = repo::init(here);
+        // Another process's init won the race: its repository appeared
+        // whole (init renames it into place), so open that one.
+        if (!created && created.error().code == repo::repo_errc::exists)
+            if (auto theirs = repo::open(here)) return *theirs;
         if (!created) throw cli_error(created.error().message);
         return *created;
     }
