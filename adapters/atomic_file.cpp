@@ -3,8 +3,11 @@
 #include "fd_io.hpp"
 
 #include <cerrno>
+#include <charconv>
+#include <csignal>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace testr {
@@ -88,6 +91,54 @@ void remove_stale_temporaries(const std::string& path) {
         if (std::string_view(entry->d_name).starts_with(prefix)) ::unlinkat(dir_fd, entry->d_name, 0);
     }
     ::closedir(d);
+}
+
+bool dead_pid(std::string_view digits) {
+    pid_t pid = 0;
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+    if (ec != std::errc() || pid <= 0) return true;
+    return pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+std::vector<std::string> remove_dead_private_dirs(const std::string& parent, std::string_view prefix) {
+    std::vector<std::string> removed;
+    const int parent_fd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (parent_fd < 0) return removed;
+    DIR* listing = ::fdopendir(::dup(parent_fd));
+    std::vector<std::string> candidates;
+    while (listing != nullptr) {
+        const dirent* entry = ::readdir(listing);
+        if (entry == nullptr) break;
+        const std::string_view name = entry->d_name;
+        if (!name.starts_with(prefix)) continue;
+        // <pid>, then the end or a '.' or '-' (a random suffix beyond).
+        const std::string_view pid = name.substr(prefix.size());
+        const std::size_t digits = pid.find_first_not_of("0123456789");
+        if (digits == 0 || (digits != std::string_view::npos && pid[digits] != '.' && pid[digits] != '-')) continue;
+        if (dead_pid(pid)) candidates.emplace_back(name);
+    }
+    if (listing != nullptr) ::closedir(listing);
+    for (const std::string& name : candidates) {
+        const int fd = ::openat(parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) continue;  // a link (ELOOP), or gone already
+        struct stat st;
+        if (::fstat(fd, &st) != 0 || st.st_uid != ::geteuid()) {
+            ::close(fd);
+            continue;
+        }
+        if (DIR* d = ::fdopendir(fd)) {
+            while (const dirent* entry = ::readdir(d)) {
+                const std::string_view file = entry->d_name;
+                if (file != "." && file != "..") ::unlinkat(fd, entry->d_name, 0);
+            }
+            ::closedir(d);
+        } else {
+            ::close(fd);
+        }
+        if (::unlinkat(parent_fd, name.c_str(), AT_REMOVEDIR) == 0) removed.push_back(parent + "/" + name);
+    }
+    ::close(parent_fd);
+    return removed;
 }
 
 }  // namespace testr

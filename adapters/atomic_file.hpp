@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "io_error.hpp"
 #include <testr/result.hpp>
@@ -30,6 +31,17 @@ result<void, io_error> write_file_atomically(const std::string& path, std::strin
 /// write_file_atomically left behind. Call it only while holding a lock that
 /// every writer of `path` takes, or a live writer's temporary may vanish.
 void remove_stale_temporaries(const std::string& path);
+
+/// Whether the process whose pid is the digits at the start of `digits` is
+/// certainly gone (no digits: true, as the name is not one we make; our
+/// own pid: false).
+bool dead_pid(std::string_view digits);
+
+/// Removes the private directories `<parent>/<prefix><pid>...` that
+/// processes now gone left behind (kill -9 midway), with the files in them;
+/// returns their paths. A link, or a directory of another user, is left
+/// alone and never followed; a live pid's directory is its own.
+std::vector<std::string> remove_dead_private_dirs(const std::string& parent, std::string_view prefix);
 
 namespace detail {
 

@@ -1,9 +1,12 @@
 // file_bytes.cpp - mmap, with read(2) as the fallback.
 #include "file_bytes.hpp"
 
+#include "signals.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,13 +44,22 @@ file_bytes file_bytes::copy_of(std::string_view bytes) {
 
 namespace {
 
-/// Reads `fd` to its end; 0 or the errno of the failing read.
+/// Reads `fd` (opened O_NONBLOCK) to its end; 0 or the errno of the
+/// failing read. A FIFO or device may keep it waiting for ever: it waits in
+/// ppoll with the wait mask, so an interrupt under an interrupt_guard ends
+/// it with EINTR. It polls before reading: a FIFO read with no writer yet
+/// says end of file, where poll waits for the first writer.
 int read_to_end(int fd, std::size_t expected, std::string& out) {
+    const unsigned interrupts = process::interrupt_count();
     out.reserve(expected);
     char chunk[65536];
     for (;;) {
+        pollfd p{fd, POLLIN, 0};
+        const sigset_t mask = process::wait_mask();
+        ::ppoll(&p, 1, nullptr, &mask);
+        if (process::interrupt_count() != interrupts) return EINTR;
         const ssize_t n = ::read(fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
         if (n < 0) return errno;
         if (n == 0) return 0;
         out.append(chunk, static_cast<std::size_t>(n));
@@ -59,7 +71,9 @@ int read_to_end(int fd, std::size_t expected, std::string& out) {
 result<file_bytes, io_error> read_file_bytes(const std::string& path) {
     int fd;
     do {
-        fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        // O_NONBLOCK: opening a FIFO would otherwise wait for a writer
+        // with no way out (see read_to_end); regular files ignore it.
+        fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     } while (fd < 0 && errno == EINTR);
     if (fd < 0) return unexpected{errno_error(path, "open", errno)};
     auto fail = [&](const char* action, int err) {

@@ -44,7 +44,9 @@ private:
 /// Reads the whole file at `path`. Truncating the file in place while the
 /// result lives would crash the reader (SIGBUS on a mapping): only use it
 /// for files whose writers replace them by rename (write_file_atomically).
-/// Errors name the path: ENOENT, EACCES, EISDIR, EIO, ENOMEM.
+/// A FIFO or device is read until its end; an interrupt under an
+/// interrupt_guard (signals.hpp) ends that wait with EINTR.
+/// Errors name the path: ENOENT, EACCES, EISDIR, EIO, ENOMEM, EINTR.
 result<file_bytes, io_error> read_file_bytes(const std::string& path);
 
 }  // namespace testr

@@ -42,12 +42,18 @@ private:
     int fd_ = -1;
 };
 
-/// Blocks until the exclusive lock on `path` is ours. Creates the lock file
+/// Waits until the exclusive lock on `path` is ours. The wait ends early
+/// when SIGINT, SIGTERM or SIGHUP arrives under an interrupt_guard
+/// (signals.hpp): error code EINTR, reason naming the signal; nothing was
+/// changed. Without a guard those signals keep their own disposition. Creates the lock file
 /// (mode 0666 less umask) when missing; an existing one is opened read-only
 /// if it is not writable, as flock needs no write access. The file is never
 /// removed: deleting it would let two processes lock different inodes.
+/// A symbolic link at `path` is refused (ELOOP), never followed, as is
+/// anything but a regular file (EINVAL).
 /// Errors: the directory is missing (ENOENT) or not writable (EACCES,
-/// EROFS) and the file does not exist yet, or flock fails (ENOLCK).
+/// EROFS) and the file does not exist yet, or flock fails (ENOLCK), or the
+/// wait was interrupted (EINTR).
 result<file_lock, io_error> lock_file(const std::string& path);
 
 }  // namespace testr

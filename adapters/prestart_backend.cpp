@@ -110,7 +110,7 @@ result<void> prestart_backend::prestart() {
     if (dir_.path.empty()) {
         const char* tmp = std::getenv("TMPDIR");
         std::string root = !opts_.temp_root.empty() ? opts_.temp_root : tmp && *tmp ? tmp : "/tmp";
-        std::string templ = root + "/testr-mini-pipes-XXXXXX";
+        std::string templ = root + "/" + std::string(pipe_dir_prefix) + std::to_string(::getpid()) + "-XXXXXX";
         if (!::mkdtemp(templ.data()))
             return fail("cannot create a directory for the runners' id pipes in '" + root + "': " + std::strerror(errno));
         dir_.path = templ;

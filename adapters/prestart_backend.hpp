@@ -32,11 +32,17 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "process_backend.hpp"
 
 namespace testr {
+
+/// The pipes' private directory is `<temp root>/<this><pid>-XXXXXX`, so the
+/// directory of a run killed with -9 can be told and removed
+/// (remove_dead_private_dirs, atomic_file.hpp).
+inline constexpr std::string_view pipe_dir_prefix = "testr-mini-pipes-";
 
 /// Builds a pre-started runner for `slot` whose id file is `idfile`.
 using prestart_spec_builder = std::function<result<worker_spec>(unsigned slot, const std::string& idfile)>;

@@ -107,6 +107,35 @@ int pidfd_open(pid_t pid) {
 #endif
 }
 
+// The processes in group `pgid`, "pid (comm), ...", from /proc/*/stat
+// (field 5 after the command name in parentheses).
+std::string group_members(pid_t pgid) {
+    std::string out;
+    DIR* proc = ::opendir("/proc");
+    if (proc == nullptr) return out;
+    while (const dirent* entry = ::readdir(proc)) {
+        if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
+        const std::string path = std::string("/proc/") + entry->d_name + "/stat";
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        char buf[512];
+        const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+        ::close(fd);
+        if (n <= 0) continue;
+        const std::string_view stat(buf, static_cast<std::size_t>(n));
+        const auto open = stat.find('('), close = stat.rfind(')');
+        if (open == std::string_view::npos || close == std::string_view::npos || close < open) continue;
+        char state = 0;
+        long ppid = 0, group = 0;
+        if (std::sscanf(std::string(stat.substr(close + 1)).c_str(), " %c %ld %ld", &state, &ppid, &group) != 3) continue;
+        if (group != pgid || state == 'Z') continue;
+        if (!out.empty()) out += ", ";
+        out += std::string(entry->d_name) + " (" + std::string(stat.substr(open + 1, close - open - 1)) + ")";
+    }
+    ::closedir(proc);
+    return out;
+}
+
 // Blocking reap of a child known to have exited; EINTR retried.
 void reap(pid_t pid) {
     siginfo_t info{};
@@ -134,6 +163,14 @@ struct loop::child {
     exit_status status;
     clock::time_point drain_until;
 };
+
+std::string describe_leak(const exit_status& s, std::string_view who) {
+    char held[32];
+    std::snprintf(held, sizeof held, "%.1fs", std::chrono::duration<double>(s.held_open).count());
+    return std::string(who) + " exited, but its output was still held open " + held + " later by " +
+           (s.leaked.empty() ? std::string("a process it left behind") : "process " + s.leaked) +
+           "; its process group was killed";
+}
 
 std::string describe(const exit_status& s) {
     std::string text = s.signal != 0 ? "killed by " + signal_name(s.signal)
@@ -373,6 +410,13 @@ void loop::settle(child& c, clock::time_point now, poll_status& status) {
     if (!c.exited || c.reported) return;
     if ((c.out || c.err) && now < c.drain_until) return;
     c.status.output_cut = c.out || c.err;
+    if (c.status.output_cut && !c.reaped) {
+        // The unreaped leader keeps the group id reserved: this kills only
+        // what the child left behind, never a stranger's group.
+        c.status.leaked = group_members(c.pid);
+        c.status.held_open = now - (c.drain_until - opts_.drain);
+        ::kill(-c.pid, SIGKILL);
+    }
     c.out.reset();
     c.err.reset();
     c.reported = true;

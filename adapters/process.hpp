@@ -68,12 +68,24 @@ struct exit_status {
     bool stopped = false;      ///< a staged stop had begun before it ended
     bool timed_out = false;    ///< ...because its deadline passed
     bool interrupted = false;  ///< ...because the parent got SIGINT/SIGTERM
-    bool output_cut = false;   ///< a pipe was still open `drain` after exit (a grandchild holds it)
+    /// A pipe was still open `drain` after exit: a process the child left
+    /// (a grandchild) holds it. The loop then kills the child's process
+    /// group, so the leak neither outlives the run nor keeps it waiting.
+    bool output_cut = false;
+    /// Who was in that group then, "1234 (sleep), 1240 (python3)", as /proc
+    /// told; empty when nobody was found (it left the group, or no /proc).
+    std::string leaked;
+    clock::duration held_open{};  ///< exit → the pipes were closed (output_cut)
     clock::duration elapsed{};                    ///< spawn → exit
     std::optional<clock::duration> first_stdout;  ///< spawn → first stdout byte
 
     bool success() const noexcept { return code == 0 && signal == 0; }
 };
+
+/// For a status with output_cut: "the runner exited, but its output was
+/// still held open 0.5s later by process 1234 (sleep); its process group was
+/// killed".
+std::string describe_leak(const exit_status& status, std::string_view who = "the runner");
 
 /// "exit code 1", "killed by SIGKILL (deadline exceeded)", ...
 std::string describe(const exit_status& status);

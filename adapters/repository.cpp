@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <csignal>
 #include <limits>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,7 +40,11 @@ constexpr std::string_view run_temp_prefix = ".tmp-run.";     // .tmp-run.<pid>.
 constexpr std::string_view summary_suffix = ".summary";       // <id>.summary
 constexpr std::size_t flush_threshold = 1024 * 1024;
 
-unexpected<repo_error> io_failure(const io_error& e) { return {repo_error{repo_errc::io, e.message()}}; }
+unexpected<repo_error> io_failure(const io_error& e) {
+    // Every other EINTR is retried where it happens: this one is an
+    // interrupt that stopped a wait (lock_file, read_file_bytes).
+    return {repo_error{e.code == EINTR ? repo_errc::interrupted : repo_errc::io, e.message()}};
+}
 unexpected<repo_error> errno_failure(const std::string& path, const char* action, int err) {
     return io_failure(errno_error(path, action, err));
 }
@@ -58,14 +64,6 @@ std::optional<unsigned> parse_id(std::string_view s) {
 
 std::string staged_failing(unsigned id) { return std::string(staged_failing_prefix) + std::to_string(id); }
 std::string summary_name(unsigned id) { return std::to_string(id) + std::string(summary_suffix); }
-
-/// Whether `pid` (parsed from the start of `digits`) is certainly gone.
-bool dead_pid(std::string_view digits) {
-    pid_t pid = 0;
-    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
-    if (ec != std::errc() || pid <= 0) return true;
-    return pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH;
-}
 
 /// The names in a directory (without . and ..).
 result<std::vector<std::string>, repo_error> list_names(const std::string& dir) {
@@ -126,17 +124,40 @@ bool is_stale_run_temp(const std::string& path, std::string_view name) {
     return unlocked;
 }
 
+/// The size of a file for a note, "" when it cannot be told.
+std::string size_note(const std::string& path) {
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) return "";
+    return ", " + std::to_string(st.st_size) + " bytes";
+}
+
+/// The pid in a temporary's name `<base>.tmp.<pid>.<n>`, as digits; empty
+/// when `name` is not such a name.
+std::string_view temp_pid(std::string_view name) {
+    constexpr std::string_view tmp = ".tmp.";
+    const auto at = name.find(tmp);
+    if (at == std::string_view::npos || at == 0) return {};
+    const std::string_view rest = name.substr(at + tmp.size());
+    const auto dot = rest.find('.');
+    return dot == 0 || dot == std::string_view::npos ? std::string_view{} : rest.substr(0, dot);
+}
+
 /// Under the lock: finishes a commit that died after its commit point
 /// (failing-<next-1> -> failing) and deletes what dead writers left:
 /// orphan run files at or above next-stream, staged failing files of
-/// uncommitted runs, temporaries of write_file_atomically and of run_writers.
-result<void, repo_error> recover(const repository& repo, unsigned next) {
+/// uncommitted runs, temporaries of write_file_atomically and of
+/// run_writers. Appends a line per thing done to `notes` when given.
+result<void, repo_error> recover(const repository& repo, unsigned next, std::vector<std::string>* notes = nullptr) {
     auto names = list_names(repo.path());
     if (!names) return unexpected{std::move(names).error()};
+    auto removed = [&](const std::string& path, const std::string& what) {
+        const std::string size = notes ? size_note(path) : "";
+        if (::unlink(path.c_str()) == 0 && notes) notes->push_back("removed " + what + " (" + path + size + ")");
+    };
     for (const std::string& name : *names) {
         const std::string path = repo.file(name);
         if (const auto id = parse_id(name)) {
-            if (*id >= next) ::unlink(path.c_str());
+            if (*id >= next) removed(path, "the file of a run whose commit was cut short before its commit point");
         } else if (const auto dot = name.find('.'); dot != std::string::npos && dot > 0 &&
                                                     std::string_view(name).substr(dot).starts_with(summary_suffix)) {
             // <id>.summary of an uncommitted run; <id>.summary.tmp.<pid>.<n>
@@ -146,20 +167,29 @@ result<void, repo_error> recover(const repository& repo, unsigned next) {
             constexpr std::string_view tmp = ".tmp.";
             if (!id) continue;
             if (rest.empty() ? *id >= next : rest.starts_with(tmp) && dead_pid(rest.substr(tmp.size())))
-                ::unlink(path.c_str());
+                removed(path, rest.empty() ? "the summary of a run never committed" : "a temporary file left by a process that is gone");
         } else if (name.starts_with(staged_failing_prefix)) {
             const auto id = parse_id(std::string_view(name).substr(staged_failing_prefix.size()));
             if (id && next > 0 && *id == next - 1) {
                 if (::rename(path.c_str(), repo.file(failing_name).c_str()) != 0)
                     return errno_failure(path, "rename staged failing file", errno);
+                if (notes)
+                    notes->push_back("finished the commit of run " + std::to_string(*id) +
+                                     ", cut short after its commit point: its failing list is now in place");
             } else {
-                ::unlink(path.c_str());  // uncommitted, or its write_file_atomically temporary
+                // uncommitted, or its write_file_atomically temporary
+                removed(path, "the failing list of a run never committed");
             }
         } else if (name.starts_with(run_temp_prefix)) {
-            if (is_stale_run_temp(path, name)) ::unlink(path.c_str());
+            if (is_stale_run_temp(path, name))
+                removed(path, "the unfinished run of a testr-mini killed before it could store it");
+        } else if (const std::string_view pid = temp_pid(name); !pid.empty()) {
+            // start-cost, history-count, next-stream, times.tsv: what
+            // write_file_atomically left when killed; a live pid's is its own.
+            if (std::string_view(name).starts_with(next_stream_name) || dead_pid(pid))
+                removed(path, "a temporary file left by a process that is gone");
         }
     }
-    remove_stale_temporaries(repo.file(next_stream_name));
     return {};
 }
 
@@ -237,6 +267,24 @@ std::string merge_partial(std::string_view old_failing, const run_summary& run, 
 std::string repository::path() const { return root + "/" + dir; }
 std::string repository::file(std::string_view name) const { return path() + "/" + std::string(name); }
 
+namespace {
+
+constexpr std::string_view init_infix = ".init.";  // <dir>.init.<pid>.XXXXXX
+
+/// 16 hex digits from the kernel's random source (as mkdtemp's XXXXXX,
+/// without its fixed 0700 mode): a name nobody can guess in advance.
+std::string random_suffix() {
+    std::uint64_t bits = 0;
+    if (::getrandom(&bits, sizeof bits, 0) != static_cast<ssize_t>(sizeof bits))
+        bits = static_cast<std::uint64_t>(::getpid()) * 0x9E3779B97F4A7C15ull ^
+               static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    char text[17];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(bits));
+    return text;
+}
+
+}  // namespace
+
 result<repository, repo_error> init(const std::string& root) {
     repository repo{root};
     const std::string base = repo.path();
@@ -245,18 +293,24 @@ result<repository, repo_error> init(const std::string& root) {
     };
     struct stat st;
     if (::lstat(base.c_str(), &st) == 0) return already();
-    // Build the directory under a private name, then move it into place
+    (void)remove_dead_private_dirs(root.empty() ? "." : root, std::string(dir_name) + std::string(init_infix));
+    // Build the directory under a private, unpredictable name (mkdtemp:
+    // nobody can plant a link there beforehand), then move it into place
     // without replacing anything: no reader ever sees a repository without
-    // its format or next-stream. Only this process can own the name, so one
-    // that exists was left by a dead process with our pid.
-    const std::string temp = base + ".init." + std::to_string(::getpid());
+    // its format or next-stream. The pid in the name lets a later init
+    // remove what a killed one left.
+    std::string temp;
+    for (int attempt = 0;; ++attempt) {
+        temp = base + std::string(init_infix) + std::to_string(::getpid()) + "." + random_suffix();
+        // mkdir creates nothing through a link: a name taken by anything fails with EEXIST.
+        if (::mkdir(temp.c_str(), 0777) == 0) break;
+        if (errno != EEXIST || attempt == 100) return errno_failure(base, "create directory", errno);
+    }
     const std::string files[] = {temp + "/format", temp + "/" + std::string(next_stream_name)};
     auto cleanup = [&] {
         for (const auto& f : files) ::unlink(f.c_str());
         ::rmdir(temp.c_str());
     };
-    cleanup();
-    if (::mkdir(temp.c_str(), 0777) != 0) return errno_failure(base, "create directory", errno);
     for (const auto& [path, content] : {std::pair{files[0], format_content}, std::pair{files[1], std::string_view("0\n")}}) {
         if (auto w = write_file_atomically(path, content); !w) {
             cleanup();
@@ -293,11 +347,28 @@ std::string not_found_message(const std::string& root) {
            " there). Create one by running \"testr-mini init" + (root == "." ? "" : " -d " + root) + "\".";
 }
 
+/// The repository's own files must be files of its own: a link planted in
+/// place of one would make testr-mini read, lock or create a file anywhere
+/// (runs and `failing` are checked as they are read).
+result<void, repo_error> refuse_links(const repository& repo) {
+    for (std::string_view name : {std::string_view("format"), next_stream_name, lock_name, timesdb::file_name,
+                                  std::string_view("times.tsv.lock"), failing_name}) {
+        const std::string path = repo.file(name);
+        struct stat st;
+        if (::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
+            return unexpected{repo_error{repo_errc::damaged,
+                                         path + " is a symbolic link; testr-mini follows no links inside the repository "
+                                                "(its files are only ever created there): remove it"}};
+    }
+    return {};
+}
+
 }  // namespace
 
 result<repository, repo_error> open(const std::string& root) {
     repository repo{root};
     const std::string format_path = repo.file("format");
+    if (auto links = refuse_links(repo); !links) return unexpected{std::move(links).error()};
     auto content = read_file_bytes(format_path);
     if (!content) {
         // ENOTDIR: .testrepository is a plain file, which is no repository either.
@@ -513,6 +584,17 @@ result<run_writer, repo_error> begin_run(const repository& repo) {
         }
         return run_writer(repo, std::move(path), fd);
     }
+}
+
+result<std::vector<std::string>, repo_error> recover_leftovers(const repository& repo) {
+    if (repo.format == 1) return std::vector<std::string>{};
+    auto lock = lock_file(repo.file(lock_name));
+    if (!lock) return io_failure(lock.error());
+    auto next = read_next_stream(repo);
+    if (!next) return unexpected{std::move(next).error()};
+    std::vector<std::string> notes;
+    if (auto r = recover(repo, *next, &notes); !r) return unexpected{std::move(r).error()};
+    return notes;
 }
 
 result<std::optional<unsigned>, repo_error> latest_id(const repository& repo) {

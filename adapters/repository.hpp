@@ -58,6 +58,7 @@ enum class repo_errc {
     no_such_run,  ///< read_run: the id was never committed
     damaged,      ///< a run or failing file differs from what its commit recorded, or is a link
     io,           ///< a system call failed; the message names the path
+    interrupted,  ///< SIGINT/SIGTERM/SIGHUP arrived while waiting (a lock, a read); nothing was changed
 };
 /// `message` is one line a user can act on.
 struct repo_error {
@@ -152,6 +153,16 @@ private:
 /// Starts a run: creates its temporary file (`.tmp-run.<pid>.<n>`), which
 /// the writer flocks, so a later committer knows it is alive.
 result<run_writer, repo_error> begin_run(const repository& repo);
+
+/// Cleans up, under the lock, what a testr-mini killed midway (kill -9, a
+/// power loss) left: the same recovery every commit makes first (see
+/// commit), done before a run so that the user hears of it and a broken
+/// lock or next-stream is found before the suite runs, not after. One line
+/// per thing done ("removed the unfinished run of a testr-mini that is
+/// gone (PATH, N bytes)"; "finished the commit of run N ..."); committed
+/// runs are never touched. Errors: the lock or next-stream is unusable,
+/// interrupted while waiting for the lock.
+result<std::vector<std::string>, repo_error> recover_leftovers(const repository& repo);
 
 /// The newest committed run, nullopt when there is none.
 result<std::optional<unsigned>, repo_error> latest_id(const repository& repo);

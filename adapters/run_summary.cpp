@@ -25,6 +25,49 @@ double to_seconds(const subunit::timestamp& from, const subunit::timestamp& to) 
     return static_cast<double>(subunit::elapsed(from, to).count()) / 1e9;
 }
 
+}  // namespace
+
+void attachment::append(std::string_view more) {
+    if (head_size == 0) {
+        if (bytes.size() + more.size() <= keep_head + 2 * keep_tail) {
+            bytes.append(more);
+            return;
+        }
+        head_size = keep_head;  // from here on: the head, then the latest bytes
+        if (bytes.size() < keep_head) {
+            const std::size_t fill = keep_head - bytes.size();
+            bytes.append(more.substr(0, fill));
+            more.remove_prefix(fill);
+        }
+    }
+    const std::size_t tail = bytes.size() - head_size;
+    if (more.size() >= keep_tail) {
+        dropped += tail + (more.size() - keep_tail);
+        bytes.resize(head_size);
+        bytes.append(more.substr(more.size() - keep_tail));
+        return;
+    }
+    bytes.append(more);
+    // Cut back to keep_tail only once the tail doubled: each byte is moved
+    // at most once, so appending stays linear.
+    if (tail + more.size() > 2 * keep_tail) {
+        const std::size_t cut = tail + more.size() - keep_tail;
+        bytes.erase(head_size, cut);
+        dropped += cut;
+    }
+}
+
+std::string attachment::shown() const {
+    if (dropped == 0) return bytes;
+    std::string out = bytes.substr(0, head_size);
+    if (!out.ends_with('\n')) out += '\n';
+    out += "[testr-mini: " + std::to_string(dropped) + " bytes of " + name +
+           " left out here; the stored run has them all: testr-mini last --subunit]\n";
+    return out.append(bytes, head_size);
+}
+
+namespace {
+
 /// Appends a chunk to the attachment of that name, creating it if new.
 void merge_file(std::vector<attachment>& files, const subunit::event_view& e) {
     if (e.file_bytes.empty()) return;  // testtools ignores empty chunks too
@@ -33,7 +76,7 @@ void merge_file(std::vector<attachment>& files, const subunit::event_view& e) {
         files.push_back({std::string(*e.file_name), std::string(e.mime_type.value_or("")), {}});
         it = files.end() - 1;
     }
-    it->bytes.append(e.file_bytes);
+    it->append(e.file_bytes);
 }
 
 /// How an event with status `s` (not `exists`) moves the times of a test's
@@ -123,7 +166,7 @@ void run_summary::add_file(test_record& r, std::size_t i, const subunit::event_v
         for (const attachment& old : r.attachments) index.insert(old.name, name_of);
     const auto [n, added] = index.insert(*e.file_name, name_of);
     if (added) r.attachments.push_back({std::string(*e.file_name), std::string(e.mime_type.value_or("")), {}});
-    r.attachments[n].bytes.append(e.file_bytes);
+    r.attachments[n].append(e.file_bytes);
 }
 
 const test_record* run_summary::add(const subunit::event_view& e) {

@@ -37,8 +37,26 @@ namespace testr {
 /// the bytes of every chunk with this name, in stream order. The mime type
 /// is the first one given for the name. Empty chunks add nothing (as in
 /// testtools), so an attachment never has empty bytes.
+///
+/// Memory is bounded whatever a runner prints (gigabytes of stray output):
+/// past keep_head + 2 * keep_tail bytes only the first keep_head and the
+/// latest keep_tail..2*keep_tail are kept, and `dropped` counts the rest.
+/// The run file still holds every byte as received.
 struct attachment {
-    std::string name, mime_type, bytes;
+    std::string name, mime_type;
+    /// All the bytes, or (dropped > 0) the first head_size, then the latest.
+    std::string bytes;
+    std::uint64_t dropped = 0;  ///< bytes left out between the two
+    std::size_t head_size = 0;  ///< 0 until something was left out
+
+    static constexpr std::size_t keep_head = std::size_t{1} << 20;
+    static constexpr std::size_t keep_tail = std::size_t{1} << 20;
+
+    /// Adds a chunk, leaving out the middle beyond the bounds above.
+    void append(std::string_view more);
+    /// The bytes to show: all of them, or the head, a line saying how many
+    /// bytes were left out and where they are, and the tail.
+    std::string shown() const;
 };
 
 /// Everything known about one test id in a stream.

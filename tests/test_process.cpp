@@ -372,6 +372,18 @@ TEST_CASE("a grandchild holding stdout open does not hang the loop past the drai
         CHECK(col.exits[*id].code == 0);
         CHECK(col.exits[*id].output_cut);
         grandchild = std::stoi(col.out[*id]);
+        // Named, and killed with the runner's process group.
+        CHECK(col.exits[*id].leaked == std::to_string(grandchild) + " (sleep)");
+        CHECK(describe_leak(col.exits[*id]).starts_with("the runner exited, but its output was still held open 0.1s later by process " +
+                                                       std::to_string(grandchild) + " (sleep); its process group was killed"));
+        auto running = [](pid_t pid) {
+            std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+            std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+            const auto close = text.rfind(')');
+            return close != std::string::npos && close + 2 < text.size() && text[close + 2] != 'Z';
+        };
+        for (int i = 0; i < 100 && running(grandchild); ++i) std::this_thread::sleep_for(20ms);
+        CHECK_FALSE(running(grandchild));
     }
     CHECK(open_fds() == fds);
     ::kill(grandchild, SIGKILL);

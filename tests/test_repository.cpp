@@ -6,6 +6,7 @@
 #include "repository.hpp"
 
 #include "atomic_file.hpp"
+#include "file_lock.hpp"
 #include "repo_support.hpp"
 #include "run_summary.hpp"
 #include "timesdb.hpp"
@@ -21,6 +22,7 @@
 #include <set>
 #include <thread>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 using namespace testr;
 using repo_test::real_testr;
@@ -181,14 +183,52 @@ TEST_SUITE("repository init/open") {
         CHECK(none.error().message.find("id 0") != std::string::npos);
     }
 
-    TEST_CASE("init replaces what a dead init with our pid left") {
+    TEST_CASE("init removes what dead inits left, and never follows a link planted at an init name") {
         temp_dir dir;
-        const std::string leftover = dir / (".testrepository.init." + std::to_string(::getpid()));
-        REQUIRE(::mkdir(leftover.c_str(), 0755) == 0);
-        write_bytes(leftover + "/format", "2\n");
+        const pid_t child = ::fork();
+        if (child == 0) ::_exit(0);
+        REQUIRE(::waitpid(child, nullptr, 0) == child);  // a pid now gone
+        const std::string dead = std::to_string(child);
+        for (const std::string& name : {".testrepository.init." + dead, ".testrepository.init." + dead + ".0123abcd"}) {
+            REQUIRE(::mkdir((dir / name).c_str(), 0755) == 0);
+            write_bytes(dir / name + "/format", "2\n");
+            write_bytes(dir / name + "/next-stream.tmp." + dead + ".0", "");
+        }
+        // Another directory's files, behind links at the names an init
+        // of ours or of the dead process would have used.
+        temp_dir victim;
+        write_bytes(victim / "format", "keep\n");
+        write_bytes(victim / "next-stream", "keep\n");
+        const std::string links[] = {".testrepository.init." + std::to_string(::getpid()), ".testrepository.init." + dead + ".ffff"};
+        for (const auto& name : links) REQUIRE(::symlink(victim.path().c_str(), (dir / name).c_str()) == 0);
         const auto repo = init_ok(dir.path());
-        CHECK(list_dir(dir.path()) == std::vector<std::string>{".testrepository"});
+        CHECK(list_dir(dir.path()) == std::vector<std::string>{".testrepository", links[0], links[1]});
         CHECK(read_bytes(repo.file("next-stream")) == "0\n");
+        CHECK(read_bytes(victim / "format") == "keep\n");
+        CHECK(read_bytes(victim / "next-stream") == "keep\n");
+    }
+
+    TEST_CASE("a repository file that is a link is refused by open, and lock_file never follows one") {
+        temp_dir dir;
+        const auto repo = init_ok(dir.path());
+        for (const char* name : {"lock", "times.tsv.lock", "next-stream", "times.tsv"}) {
+            const std::string path = repo.file(name), saved = path + ".saved";
+            const bool existed = ::rename(path.c_str(), saved.c_str()) == 0;
+            REQUIRE(::symlink((dir / "elsewhere").c_str(), path.c_str()) == 0);
+            auto opened = repo::open(dir.path());
+            REQUIRE_FALSE(opened.has_value());
+            CHECK(opened.error().code == repo::repo_errc::damaged);
+            CHECK(opened.error().message == path + " is a symbolic link; testr-mini follows no links inside the "
+                                                   "repository (its files are only ever created there): remove it");
+            auto locked = lock_file(path);
+            REQUIRE_FALSE(locked.has_value());
+            CHECK(locked.error().code == ELOOP);
+            CHECK(locked.error().message().find("symbolic link") != std::string::npos);
+            CHECK(::access((dir / "elsewhere").c_str(), F_OK) != 0);  // nothing created through it
+            ::unlink(path.c_str());
+            if (existed) REQUIRE(::rename(saved.c_str(), path.c_str()) == 0);
+        }
+        CHECK(repo::open(dir.path()).has_value());
     }
 
     TEST_CASE("init in a missing directory names it") {

@@ -10,6 +10,9 @@ SPEC.json: {"tests": [{"id": ..., "does": ...}, ...]} where `does` is
                    its pid in children.log, and wait for it forever,
   "ignore_term"    ignore SIGTERM, record the pid in children.log, sleep 60 s,
   "segv"           the runner kills itself with SIGSEGV,
+  "spew:M"         write M MiB of non-subunit bytes ("x"s) to stdout, then pass,
+  "leak_child"     start a grandchild in the runner's process group that keeps
+                   stdout open for 600 s (pid in children.log), then pass and exit,
   "flaky"          fail on the first run, pass on every later one (a marker
                    file beside SPEC.json remembers).
 SPEC.json may also say "hang_after": true: the runner sleeps 600 s after
@@ -65,6 +68,18 @@ def main(argv):
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
             append(os.path.join(here, "children.log"), str(os.getpid()))
             time.sleep(60)
+        elif does.startswith("spew:"):
+            chunk = b"x" * (1 << 20)
+            for _ in range(int(does.split(":", 1)[1])):
+                sys.stdout.buffer.write(chunk)
+            sys.stdout.flush()
+        elif does == "leak_child":
+            pid = os.fork()
+            if pid == 0:
+                os.closerange(3, 256)
+                time.sleep(600)  # holds the inherited stdout pipe, unwaited
+                os._exit(0)
+            append(os.path.join(here, "children.log"), str(pid))
         elif does == "segv":
             sys.stdout.flush()
             os.kill(os.getpid(), signal.SIGSEGV)

@@ -3,6 +3,7 @@
 
 #include "fd_io.hpp"
 #include "legacy_repository.hpp"
+#include "signals.hpp"
 
 #include <testr/detail/py_text.hpp>
 
@@ -28,6 +29,10 @@ repo::repository app::open_or_init_repository(bool force_init) const {
     auto r = repo::open(here);
     if (!r && force_init && r.error().code == repo::repo_errc::not_found) {
         auto created = repo::init(here);
+        // Another process's init won the race: its repository appeared
+        // whole (init renames it into place), so open that one.
+        if (!created && created.error().code == repo::repo_errc::exists)
+            if (auto theirs = repo::open(here)) return *theirs;
         if (!created) throw cli_error(created.error().message);
         return *created;
     }
@@ -36,7 +41,14 @@ repo::repository app::open_or_init_repository(bool force_init) const {
 }
 
 config::testr_conf app::load_config() const {
+    const unsigned interrupts = process::interrupt_count();
     auto c = config::load_project(here);
+    // A FIFO named .testr.conf may never be written: its read waits until
+    // an interrupt, which is the user's answer, not a config error.
+    if (!c && process::interrupt_count() != interrupts)
+        throw cli_error("interrupted (" + process::signal_name(process::last_interrupt_signal()) + ") while reading " +
+                            c.error().path + "; nothing was run or stored",
+                        exit_interrupted);
     if (!c) throw cli_error(c.error().what());
     if (!c->note.empty() && !quiet) std::fprintf(stderr, "testr-mini: %s\n", c->note.c_str());
     return std::move(c->conf);

@@ -15,8 +15,17 @@
 namespace testr::cli {
 
 /// Exit codes, as testrepository's: 0 success, 1 test failures, 2 usage,
-/// 3 any other error.
-enum exit_code : int { exit_ok = 0, exit_failed = 1, exit_usage = 2, exit_error = 3, exit_interrupted = 130 };
+/// 3 any other error; and 4 when the run passed and was stored but its
+/// durations were not (a warning says why): a CI job must not take that for
+/// a lost run (3), nor hide it (0).
+enum exit_code : int {
+    exit_ok = 0,
+    exit_failed = 1,
+    exit_usage = 2,
+    exit_error = 3,
+    exit_durations_lost = 4,
+    exit_interrupted = 130
+};
 
 /// An error shown to the user as "testr-mini: <message>".
 struct cli_error : std::runtime_error {

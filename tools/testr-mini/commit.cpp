@@ -2,22 +2,51 @@
 #include "commit.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "app.hpp"
+#include "atomic_file.hpp"
+#include "runner_commands.hpp"
 
 namespace testr::cli {
 
-repo::committed_run commit_run(const run_options& o, const repo::repository& r, repo::run_writer& writer,
-                               const engine_report& report, const prestart_report* prestarted) {
-    const bool partial = o.partial || o.failing || o.isolated || report.interrupts > 0 || !report.never_run().empty();
-    auto committed = writer.commit(partial);
-    if (!committed) {
-        if (auto id = writer.committed())
-            // Past the commit point: the run is there, only its durations are not.
-            std::fprintf(stderr, "testr-mini: warning: run %u was stored, but %s\n", *id, committed.error().message.c_str());
-        else
-            throw cli_error("the run could not be stored: " + committed.error().message);
+void clean_leftovers(bool quiet, const repo::repository& r) {
+    auto notes = repo::recover_leftovers(r);
+    if (!notes) {
+        const int code = notes.error().code == repo::repo_errc::interrupted ? exit_interrupted : exit_error;
+        throw cli_error("cannot store a run in " + r.path() + ": " + notes.error().message, code);
     }
+    for (const std::string& dir : remove_dead_id_dirs())
+        notes->push_back("removed the id files of a run killed before it could (" + dir + ")");
+    const char* tmp = std::getenv("TMPDIR");
+    for (const std::string& dir : remove_dead_private_dirs(tmp && *tmp ? tmp : "/tmp", pipe_dir_prefix))
+        notes->push_back("removed the id pipes of a run killed before it could (" + dir + ")");
+    if (quiet) return;
+    for (const std::string& note : *notes) std::fprintf(stderr, "testr-mini: note: %s\n", note.c_str());
+}
+
+stored_run store_run(repo::run_writer& writer, bool partial, const char* what) {
+    auto committed = writer.commit(partial);
+    if (committed) return {committed->id, false};
+    const auto id = writer.committed();
+    if (!id) {
+        const repo::repo_error& e = committed.error();
+        const int code = e.code == repo::repo_errc::interrupted ? exit_interrupted : exit_error;
+        throw cli_error(std::string("the ") + what + " could not be stored: " + e.message, code);
+    }
+    // Past the commit point: the run is there, only its durations are not.
+    // Storing it again would keep it twice, so the user is told not to.
+    std::fprintf(stderr,
+                 "testr-mini: warning: run %u was stored (its results and the failing list), but its durations were "
+                 "not saved: %s; the next runs schedule without them (do not store this run again)\n",
+                 *id, committed.error().message.c_str());
+    return {*id, true};
+}
+
+stored_run commit_run(const run_options& o, const repo::repository& r, repo::run_writer& writer,
+                      const engine_report& report, const prestart_report* prestarted) {
+    const bool partial = o.partial || o.failing || o.isolated || report.interrupts > 0 || !report.never_run().empty();
+    const stored_run stored = store_run(writer, partial, "run");
     // A pre-started runner's first output comes a hand-out after its tests;
     // its start is the time it took to open its pipe.
     const bool piped = prestarted && prestarted->refused.empty();
@@ -30,7 +59,11 @@ repo::committed_run commit_run(const run_options& o, const repo::repository& r, 
         remember(prestarted->ready_after, repo::runner_cost::start);
         remember(prestarted->ready_cpu, repo::runner_cost::start_cpu);
     }
-    return committed ? *committed : repo::committed_run{*writer.committed()};
+    return stored;
+}
+
+int with_storage_warning(int status, const stored_run& stored) {
+    return status == exit_ok && stored.durations_lost ? exit_durations_lost : status;
 }
 
 }  // namespace testr::cli

@@ -1,6 +1,8 @@
 // tools/testr-mini/commit.hpp - publishes a finished run in the repository.
 #pragma once
 
+#include <string>
+
 #include "prestart_backend.hpp"
 #include "repository.hpp"
 #include "run_engine.hpp"
@@ -8,13 +10,37 @@
 
 namespace testr::cli {
 
+/// Before a run or load: cleans what a killed testr-mini left in the
+/// repository and says so on stderr (one "note:" line each, unless
+/// quiet), and finds an unusable lock or next-stream before any test runs.
+/// Throws cli_error (exit 130 when interrupted waiting for the lock).
+void clean_leftovers(bool quiet, const repo::repository& r);
+
+/// What a commit stored.
+struct stored_run {
+    unsigned id = 0;
+    /// The run is stored, but updating times.tsv failed after the commit
+    /// point (a warning was printed): the exit status says so
+    /// (exit_durations_lost), and storing the run again would keep it twice.
+    bool durations_lost = false;
+};
+
+/// Commits `writer` (`what`: "run" or "stream", for messages). Throws
+/// cli_error only when nothing was stored; a durations failure after the
+/// commit point is a warning naming the run and what was not saved.
+stored_run store_run(repo::run_writer& writer, bool partial, const char* what);
+
 /// Commits the run. It is partial (the failing list keeps what this run did
 /// not try) when asked for, for --failing/--isolated, when interrupted, and
 /// when some planned tests never ran: a runner that could not start must
 /// not empty the failing list. Then remembers the runners' start cost, and
 /// with `prestarted` runners their hand-out cost. Throws cli_error when
 /// nothing was stored.
-repo::committed_run commit_run(const run_options& o, const repo::repository& r, repo::run_writer& writer,
-                               const engine_report& report, const prestart_report* prestarted);
+stored_run commit_run(const run_options& o, const repo::repository& r, repo::run_writer& writer,
+                      const engine_report& report, const prestart_report* prestarted);
+
+/// `status` as the verdict of a run, lowered to exit_durations_lost when
+/// nothing worse happened but the durations were not saved.
+int with_storage_warning(int status, const stored_run& stored);
 
 }  // namespace testr::cli

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "commit.hpp"
 #include "file_bytes.hpp"
 #include "junit_output.hpp"
 #include "prepare.hpp"
@@ -129,6 +130,7 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     // Before anything is stored: a listing that fails leaves no half a run.
     const std::optional<ids_t> expected = expected_ids(a, so);
     repo::repository r = a.open_or_init_repository(force_init);
+    clean_leftovers(a.quiet, r);
     std::optional<run_counts> previous;
     if (auto latest = repo::latest_id(r); latest && *latest) previous = previous_counts(r, **latest);
     auto writer = repo::begin_run(r);
@@ -171,7 +173,7 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
             auto& mine = files[std::string(*e.test_id)];
             auto it = std::find_if(mine.begin(), mine.end(), [&](const attachment& f) { return f.name == *e.file_name; });
             if (it == mine.end()) it = mine.insert(mine.end(), {std::string(*e.file_name), std::string(e.mime_type.value_or("")), {}});
-            it->bytes.append(e.file_bytes);
+            it->append(e.file_bytes);
         }
         // Only outcomes: inprogress and attachment events are not failures yet.
         if (!is_outcome(e.test_status) || !is_failure(e.test_status)) return;
@@ -255,25 +257,24 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     // As `run` does when tests never ran: the failing list keeps what the
     // missing tests had.
     const bool incomplete = !problems.empty() || !never_ran.empty();
-    auto committed = writer->commit(partial || incomplete);
-    if (!committed) throw cli_error("the stream could not be stored: " + committed.error().message);
+    const stored_run committed = store_run(*writer, partial || incomplete, "stream");
     if (sink.stdout_error())
         std::fprintf(stderr, "testr-mini: %s; the stream is stored all the same (run %u)\n", sink.stdout_error()->c_str(),
-                     committed->id);
+                     committed.id);
     if (report && !finish_junit(*report, junit)) return exit_error;
-    if (subunit) return exit_ok;  // as testr: the stream was written
+    if (subunit) return with_storage_warning(exit_ok, committed);  // as testr: the stream was written
     // The summary the commit wrote: its head is kilobytes.
-    auto digest = repo::read_summary(r, committed->id);
-    if (!digest) throw cli_error("run " + std::to_string(committed->id) + " was stored, but " + digest.error().message);
+    auto digest = repo::read_summary(r, committed.id);
+    if (!digest) throw cli_error("run " + std::to_string(committed.id) + " was stored, but " + digest.error().message);
     if (!a.quiet) {
-        std::string out = format_summary(summarize_against(counts_of(*digest, filter_tags(a)), previous, committed->id));
+        std::string out = format_summary(summarize_against(counts_of(*digest, filter_tags(a)), previous, committed.id));
         if (so.shards) out += shards_note(shards);
         if (!never_ran.empty())
             out += std::to_string(never_ran.size()) + (never_ran.size() == 1 ? " test" : " tests") +
                    " never ran (in the expected list, in no shard's stream):" + id_lines(never_ran) + "\n";
         write_stdout(out);
     }
-    return digest->failures() || incomplete ? exit_failed : exit_ok;
+    return with_storage_warning(digest->failures() || incomplete ? exit_failed : exit_ok, committed);
 }
 
 }  // namespace testr::cli

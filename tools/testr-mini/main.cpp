@@ -45,6 +45,7 @@ Commands:
   quickstart  a starter .testr.conf and the first commands
 
 Exit status: 0 all passed, 1 any test failed, 2 usage error, 3 other errors,
+4 the run passed and was stored but its durations (times.tsv) were not saved,
 130 interrupted (what completed is stored as a partial run).
 See README.md and docs/ for .testr.conf keys and differences from testr.
 )";
@@ -154,8 +155,9 @@ int main(int argc, char** argv) {
     run->add_option("--junit", ro.junit, "Write a JUnit XML report to this file, rewritten during the run "
                                          "(docs/reports.md)");
     run->footer("Arguments after `--` are appended to test_command, each shell-quoted.\n"
-                "Exit status: 0 all passed, 1 a test failed or never ran, 130 interrupted (the completed\n"
-                "tests are kept as a partial run); with --subunit 0 once the stream is written.");
+                "Exit status: 0 all passed, 1 a test failed or never ran, 4 stored but its durations not\n"
+                "saved (a warning says why), 130 interrupted (the completed tests are kept as a partial run);\n"
+                "with --subunit 0 once the stream is written (4 as above).");
     auto* plan = cli.add_subcommand("plan", "Show how run would split the tests over workers (runs nothing)");
     add_selection_options(plan, ro, stestr);
     plan->add_flag("--parallel", ro.parallel, "Accepted as `run` takes it: the plan is always the parallel schedule");

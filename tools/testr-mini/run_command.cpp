@@ -64,7 +64,7 @@ int run_once(const app& a, const run_options& o, const prepared& p, std::unique_
     std::optional<prestart_report> pre;
     if (prestarted) pre = prestarted->report();
     prestarted.reset();  // its unused runners are stopped before the run is committed
-    const repo::committed_run committed = commit_run(o, repository, *writer, report, pre ? &*pre : nullptr);
+    const stored_run committed = commit_run(o, repository, *writer, report, pre ? &*pre : nullptr);
     record_run_span(repository, committed.id, started, ended);
     if (pre) {
         const bool ran = std::any_of(report.tests.begin(), report.tests.end(), [](const test_outcome& t) { return t.ran(); });
@@ -87,7 +87,7 @@ int run_once(const app& a, const run_options& o, const prepared& p, std::unique_
         std::fprintf(stderr, "testr-mini: interrupted: the %zu tests that completed were stored as partial run %u\n",
                      completed, committed.id);
     }
-    return verdict(o, values, report);
+    return with_storage_warning(verdict(o, values, report), committed);
 }
 
 int run_tests(const app& a, const run_options& given) {
@@ -103,6 +103,7 @@ int run_tests(const app& a, const run_options& given) {
                         prestarted ? "listing tests; runners starting" : "listing tests");
     });
     listing.reset();
+    if (p.repository) clean_leftovers(a.quiet, *p.repository);
     if (p.shard) {
         // On stderr: with --subunit or --events - stdout is the stream.
         if (!a.quiet) std::fprintf(stderr, "testr-mini: %s\n", p.shard_note.c_str());

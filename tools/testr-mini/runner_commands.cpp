@@ -9,6 +9,7 @@
 
 #include <testr/command_template.hpp>
 
+#include "atomic_file.hpp"
 #include "fd_io.hpp"
 #include "native_suite.hpp"
 
@@ -20,7 +21,17 @@ std::string lines_of(const std::vector<std::string_view>& ids) {
     for (auto id : ids) (text += id) += '\n';
     return text;
 }
+
+constexpr std::string_view id_dir_prefix = "testr-mini-ids-";  // testr-mini-ids-<pid>-XXXXXX
+
+std::string id_dir_parent() {
+    const char* tmp = std::getenv("TMPDIR");
+    return tmp && *tmp ? tmp : "/tmp";
+}
+
 }  // namespace
+
+std::vector<std::string> remove_dead_id_dirs() { return remove_dead_private_dirs(id_dir_parent(), id_dir_prefix); }
 
 runner_commands::runner_commands(const app& a, const prepared& p, const ids_t& ids) : a_(a), p_(p), ids_(ids) {}
 
@@ -31,8 +42,8 @@ runner_commands::~runner_commands() {
 
 result<std::string> runner_commands::write_id_file(std::string_view text) {
     if (dir_.empty()) {
-        const char* tmp = std::getenv("TMPDIR");
-        std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/testr-mini-ids-XXXXXX";
+        // The pid in the name lets a later run remove what a killed one left.
+        std::string templ = id_dir_parent() + "/" + std::string(id_dir_prefix) + std::to_string(::getpid()) + "-XXXXXX";
         if (!::mkdtemp(templ.data()))
             return fail("cannot create a directory for the id files in '" + templ.substr(0, templ.rfind('/')) +
                         "': " + std::strerror(errno));

@@ -18,6 +18,10 @@
 
 namespace testr::cli {
 
+/// Removes the id-file directories (in $TMPDIR) of runs killed before they
+/// could (kill -9); returns their paths.
+std::vector<std::string> remove_dead_id_dirs();
+
 class runner_commands {
 public:
     /// `ids` by position (empty for a whole-suite run).

@@ -36,13 +36,15 @@ std::string format_failure(const test_record& t) {
     const attachment* traceback = nullptr;
     for (auto& a : t.attachments) {
         if (a.name == "traceback") { traceback = &a; continue; }
-        out += a.name + ": {{{\n" + a.bytes;
-        if (!a.bytes.empty() && a.bytes.back() != '\n') out += "\n";
+        const std::string bytes = a.shown();
+        out += a.name + ": {{{\n" + bytes;
+        if (!bytes.empty() && bytes.back() != '\n') out += "\n";
         out += "}}}\n\n";
     }
     if (traceback) {
-        out += traceback->bytes;
-        if (!traceback->bytes.empty() && traceback->bytes.back() != '\n') out += "\n";
+        const std::string bytes = traceback->shown();
+        out += bytes;
+        if (!bytes.empty() && bytes.back() != '\n') out += "\n";
     }
     return out;
 }
