@@ -129,7 +129,15 @@ std::vector<std::string> remove_dead_private_dirs(const std::string& parent, std
         if (DIR* d = ::fdopendir(fd)) {
             while (const dirent* entry = ::readdir(d)) {
                 const std::string_view file = entry->d_name;
-                if (file != "." && file != "..") ::unlinkat(fd, entry->d_name, 0);
+                if (file == "." || file == "..") continue;
+                // A runner still waiting to read its ids from a pipe here
+                // (its testr-mini killed) is let go: it reads none, and ends.
+                struct stat f;
+                if (::fstatat(fd, entry->d_name, &f, AT_SYMLINK_NOFOLLOW) == 0 && S_ISFIFO(f.st_mode)) {
+                    const int w = ::openat(fd, entry->d_name, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+                    if (w >= 0) ::close(w);
+                }
+                ::unlinkat(fd, entry->d_name, 0);
             }
             ::closedir(d);
         } else {

@@ -40,7 +40,9 @@ bool dead_pid(std::string_view digits);
 /// Removes the private directories `<parent>/<prefix><pid>...` that
 /// processes now gone left behind (kill -9 midway), with the files in them;
 /// returns their paths. A link, or a directory of another user, is left
-/// alone and never followed; a live pid's directory is its own.
+/// alone and never followed; a live pid's directory is its own. A named
+/// pipe in one is opened for writing and closed first, so that a process
+/// blocked reading it (a pre-started runner) gets an empty list and ends.
 std::vector<std::string> remove_dead_private_dirs(const std::string& parent, std::string_view prefix);
 
 namespace detail {

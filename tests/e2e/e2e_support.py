@@ -155,6 +155,17 @@ def alive(pid):
         return False
 
 
+def processes_in(directory):
+    """Pids of live processes working in `directory` (a project's runners)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.readlink("/proc/%s/cwd" % pid) == os.path.realpath(directory) and alive(int(pid)):
+                found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
 def wait_for(predicate, timeout=20.0, step=0.02):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -173,4 +184,4 @@ def summary_counts(text):
             int(fields.get("skips", 0)), tail.group(1) if tail else None)
 
 
-__all__ = ["PY", "Project", "read_stream", "encode", "alive", "wait_for", "summary_counts", "binary"]
+__all__ = ["PY", "Project", "read_stream", "encode", "alive", "processes_in", "wait_for", "summary_counts", "binary"]

@@ -5,7 +5,8 @@ Usage (as a .testr.conf test_command):
     /usr/bin/python3 pipe_runner.py SPEC.json [--list] [--load-list FILE]
 
 SPEC.json: {"tests": [id, ...], "mode": ..., "start": s, "list_delay": s}
-"start" seconds pass before the id file is opened (imports, discovery);
+"start" seconds pass before the id file is opened (imports, discovery),
+and then, with "gate": NAME, until a file NAME exists beside SPEC.json;
 "list_delay" seconds before a listing answers. mode:
   "late"     open the id file after the start, as testtools.run does,
   "early"    open it at once, then pay the start,
@@ -63,6 +64,9 @@ def main(argv):
     if idfile and mode == "early":
         ids = read_ids(idfile)
     time.sleep(spec.get("start", 0))
+    # "gate": a file the test creates when the runners may go on.
+    while spec.get("gate") and not os.path.exists(os.path.join(base, spec["gate"])):
+        time.sleep(0.02)
     if idfile and mode != "early":
         ids = read_ids(idfile)
         if mode == "twice" and read_ids(idfile) != ids:

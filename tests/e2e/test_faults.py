@@ -16,7 +16,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_support import PY, Project, alive, encode, wait_for  # noqa: E402
+from e2e_support import PY, Project, alive, encode, processes_in, wait_for  # noqa: E402
 
 import subunit  # noqa: E402
 import testtools  # noqa: E402
@@ -230,6 +230,13 @@ class Leftovers(unittest.TestCase):
     reported by the next run; every committed run stays as it was."""
 
     def test_the_run_after_a_kill_9_cleans_up_and_says_so(self):
+        # Pre-started runners: the killed run's id pipes.
+        self.kill_9_case([], "testr-mini-pipes-", "id pipes")
+
+    def test_the_run_after_a_kill_9_cleans_up_its_id_files_too(self):
+        self.kill_9_case(["--no-prestart"], "testr-mini-ids-", "id files")
+
+    def kill_9_case(self, extra, prefix, what):
         p = faulty(self, [("t.a", "pass"), ("t.b", "fail"), ("t.c", "sleep:30"), ("t.d", "pass")])
         tmpdir = p.path("tmp")
         os.mkdir(tmpdir)
@@ -237,20 +244,20 @@ class Leftovers(unittest.TestCase):
         p.run("run", "t.a", "t.b", check_rc=1, env=env)
         before = p.run("last", "--subunit", check_rc=0).stdout
         failing_before = p.out("failing", "--list", rc=1)
-        proc = subprocess.Popen([p.bin, "run", "--parallel", "--concurrency", "2"], cwd=p.dir,
+        proc = subprocess.Popen([p.bin, "run", "--parallel", "--concurrency", "2", *extra], cwd=p.dir,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 env=dict(os.environ, PYTHON=PY, **env))
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         self.assertTrue(wait_for(lambda: "t.c" in p.read("ran.log"), 20))
         temps = [n for n in repo_names(p) if n.startswith(".tmp-run.%d." % proc.pid)]
         self.assertEqual(len(temps), 1, repo_names(p))
-        self.assertEqual(len([n for n in os.listdir(tmpdir) if n.startswith("testr-mini-ids-%d-" % proc.pid)]), 1)
+        self.assertEqual(len([n for n in os.listdir(tmpdir) if n.startswith("%s%d-" % (prefix, proc.pid))]), 1)
         proc.kill()
         proc.wait()
         runner_pids = {int(pid) for pid, tid in (l.split("\t", 1) for l in p.read("ran.log").splitlines())}
-        for pid in runner_pids:  # the orphaned runners, for a quiet test
+        for pid in runner_pids:  # the orphaned runners that ran tests, for a quiet test
             try:
-                os.killpg(pid, signal.SIGKILL)
+                os.killpg(os.getpgid(pid), signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
         # Leftovers of writers killed inside an atomic write, by dead pids.
@@ -263,6 +270,8 @@ class Leftovers(unittest.TestCase):
         proc2 = p.run("run", "--parallel", "--partial", "t.a", env=env)
         err = proc2.stderr.decode()
         self.assertEqual(proc2.returncode, 0, err)
+        # Runners of the killed run still waiting for their ids were let go.
+        self.assertTrue(wait_for(lambda: not processes_in(p.dir), 10), processes_in(p.dir))
         self.assertIn("note: removed the unfinished run of a testr-mini killed before it could store it "
                       "(./.testrepository/%s, " % temps[0], err)
         for name in planted:
@@ -270,8 +279,8 @@ class Leftovers(unittest.TestCase):
                           % name, err)
         self.assertEqual([n for n in repo_names(p) if ".tmp" in n], [])
         self.assertEqual([n for n in os.listdir(tmpdir)], [], "the killed run's id directory is removed")
-        self.assertIn("note: removed the id files of a run killed before it could (%s/testr-mini-ids-%d-"
-                      % (tmpdir, proc.pid), err)
+        self.assertIn("note: removed the %s of a run killed before it could (%s/%s%d-"
+                      % (what, tmpdir, prefix, proc.pid), err)
         # Nothing recorded lost: run 0 byte for byte, its failure still listed.
         self.assertEqual(p.run("last", "--subunit", "--id", "0", check_rc=0).stdout, before)
         self.assertIn("t.b", failing_before)

@@ -160,13 +160,13 @@ class TimesFile(unittest.TestCase):
         p.out("init")
         out, est = self.estimates(p)
         self.assertEqual((est["t.a"], est["t.b"]), (9.0, 3.0))
-        self.assertIn("2 from test_times_file", out)
+        self.assertIn("2 tests take their time from test_times_file", out)
         # The repository's own record of t.a wins over the file's.
         p.write("mine.tsv", v1_file([("t.a", 5, 5, 1, "pass")]))
         p.out("times", "import", "mine.tsv")
         out, est = self.estimates(p)
         self.assertEqual((est["t.a"], est["t.b"]), (5.0, 3.0))
-        self.assertIn("1 from test_times_file", out)
+        self.assertIn("1 test takes its time from test_times_file", out)
         # An exported file works the same (the format of the store).
         p.out("times", "export", "ci/times.tsv")
         shutil.rmtree(p.path(".testrepository"))

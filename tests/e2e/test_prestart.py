@@ -18,7 +18,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_support import PY, Project, alive, read_stream, summary_counts, wait_for  # noqa: E402
+from e2e_support import PY, Project, alive, processes_in, read_stream, summary_counts, wait_for  # noqa: E402
 
 RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pipe_runner.py")
 
@@ -46,15 +46,7 @@ class PipeProject(Project):
                                 env=dict(os.environ, PYTHON=PY, TMPDIR=self.tmp))
 
     def processes(self):
-        """Pids of processes working in the project (its runners)."""
-        found = []
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                if os.readlink("/proc/%s/cwd" % pid) == os.path.realpath(self.dir) and alive(int(pid)):
-                    found.append(int(pid))
-            except OSError:
-                pass
-        return found
+        return processes_in(self.dir)
 
     def runners(self):
         return [json.loads(line) for line in self.read("runners.log").splitlines()]
@@ -129,7 +121,7 @@ def current_line(raw):
 
 class LiveLine(unittest.TestCase):
     def test_the_terminal_says_what_happens_before_the_first_result(self):
-        p = PipeProject(self, ids(4), list_delay=1.5, start=1.5)
+        p = PipeProject(self, ids(4), list_delay=1.5, gate="go")
         pid, fd = pty.fork()
         if pid == 0:
             os.chdir(p.dir)
@@ -155,6 +147,8 @@ class LiveLine(unittest.TestCase):
                 seen.setdefault("listing", current_line(raw))
             if "end" in listing and not p.read("ran.log") and current_line(raw).startswith("[0/"):
                 seen.setdefault("starting", current_line(raw))
+            if "starting" in seen or time.monotonic() > end - 40:
+                p.write("go", "")  # the runners may take their tests now
         os.waitpid(pid, 0)
         self.assertEqual(seen.get("listing"), "listing tests; runners starting...", raw)
         self.assertRegex(seen.get("starting", ""), r"^\[0/4\] 0 failed, \d+s elapsed, ETA \d+s  starting runners$")
@@ -247,6 +241,25 @@ class Limits(unittest.TestCase):
         self.assertIn(b"interrupted while listing tests", err)
         self.assertEqual(os.listdir(p.tmp), [])
         self.assertFalse(os.path.exists(p.path("ran.log")))
+
+    def test_runners_of_a_killed_run_are_let_go_by_the_next_one(self):
+        p = PipeProject(self, ids(4), list_delay=30)
+        proc = p.popen("run", "--parallel", "--concurrency", "2")
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.assertTrue(wait_for(lambda: len(p.processes()) >= 3, 20))  # the listing and two runners
+        proc.kill()  # -9: nobody is left to write their pipes
+        proc.wait()
+        time.sleep(0.5)
+        listing = [pid for pid in p.processes() if "--list" in open("/proc/%d/cmdline" % pid).read()]
+        for pid in listing:
+            os.killpg(os.getpgid(pid), signal.SIGKILL)
+        self.assertTrue(wait_for(lambda: len(p.processes()) >= 2 and not [x for x in listing if alive(x)], 10))
+        waiting = p.processes()
+        p.write("spec.json", json.dumps({"tests": p.tests}))
+        r = p.run("run", "--parallel", "--concurrency", "2", check_rc=0)
+        self.assertIn(b"removed the id pipes of a run killed", r.stderr)
+        self.assertTrue(wait_for(lambda: not [x for x in waiting if alive(x)], 10), waiting)
+        self.assertEqual(os.listdir(p.tmp), [])
 
     def test_ctrl_c_with_spares_warming_remembers_no_refusal(self):
         p = PipeProject(self, ids(8), sleep=2, start=0.2)
