@@ -2,6 +2,10 @@
 // the balanced default against compat and the lower bound.
 #include <testr/partition.hpp>
 
+#include "support/command.hpp"
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
+
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 #include <range/v3/view/transform.hpp>
@@ -96,17 +100,6 @@ nlohmann::json to_json(const instance& in) {
     return j;
 }
 
-std::string python() {
-    const char* p = std::getenv("PYTHON");
-    return p ? p : "/usr/bin/python3";
-}
-
-std::string source_root() {
-    const char* p = std::getenv("TESTR_SOURCE_ROOT");
-    REQUIRE_MESSAGE(p != nullptr, "TESTR_SOURCE_ROOT must point at the source tree (meson test sets it)");
-    return p;
-}
-
 }  // namespace
 
 TEST_CASE("compat partitions exactly as testrepository's partition_tests") {
@@ -116,20 +109,14 @@ TEST_CASE("compat partitions exactly as testrepository's partition_tests") {
     nlohmann::json all = nlohmann::json::array();
     for (auto& in : instances) all.push_back(to_json(in));
 
-    char path[] = "/tmp/testr-partition-XXXXXX";
-    int fd = mkstemp(path);
-    REQUIRE(fd >= 0);
-    close(fd);
-    std::ofstream(path) << all.dump();
-    const std::string cmd = python() + " " + source_root() + "/tests/partition/reference.py " + path;
-    FILE* pipe = popen(cmd.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::string out;
-    char buf[65536];
-    for (std::size_t got; (got = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, got);
-    const int status = pclose(pipe);
-    unlink(path);
-    REQUIRE_MESSAGE(status == 0, "reference.py failed; is python3-testrepository installed?");
+    test_support::temp_dir dir;
+    const auto path = dir / "instances.json";
+    test_support::write_file(path, all.dump());
+    const auto reference = test_support::run(test_support::python() + " " +
+                                             test_support::shell_quote(test_support::source_file("tests/partition/reference.py")) +
+                                             " " + test_support::shell_quote(path));
+    REQUIRE_MESSAGE(reference.exit_code == 0, "reference.py failed; is python3-testrepository installed?");
+    const auto& out = reference.out;
     auto expected = nlohmann::json::parse(out);
     REQUIRE(expected.size() == instances.size());
 
