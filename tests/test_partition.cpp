@@ -223,6 +223,20 @@ TEST_CASE("unknown tests are estimated at the median of the known ones") {
     CHECK(fixed->unknown_estimate == 0.5);
 }
 
+TEST_CASE("the median of an even count is the mean of the two middle values, as Python's") {
+    std::vector<std::string> ids{"k1", "k2", "k3", "k4", "u1"};
+    std::map<std::string, double, std::less<>> d{{"k1", 1}, {"k2", 7}, {"k3", 3}, {"k4", 4}};
+    auto p = testr::partition(ids, 2, testr::durations_from(d));
+    REQUIRE(p);
+    CHECK(p->unknown_estimate == 3.5);  // statistics.median([1, 7, 3, 4])
+    std::vector<double> v{9, 2, 2, 5, 1, 8};
+    CHECK(testr::detail::median_in_place(v) == 3.5);
+    std::vector<double> one{4};
+    CHECK(testr::detail::median_in_place(one) == 4);
+    std::vector<double> odd{5, 1, 9, 3, 7};
+    CHECK(testr::detail::median_in_place(odd) == 5);
+}
+
 TEST_CASE("bad input is rejected with the id named") {
     std::vector<std::string> dup{"a", "b", "a"};
     std::map<std::string, double, std::less<>> none;
