@@ -7,6 +7,8 @@
 #include <cstring>
 #include <string_view>
 
+#include <testr/detail/utf8.hpp>
+
 namespace testr::subunit::wire {
 
 inline constexpr unsigned char signature = 0xB3;
@@ -65,23 +67,12 @@ inline std::uint64_t odd8(const unsigned char* p) noexcept {
 /// checked a word at a time.
 inline bool plain8(const unsigned char* p) noexcept { return odd8(p) == 0; }
 
-/// The character-by-character check of valid_string.
+/// The careful check of valid_string: the project's one UTF-8 rule
+/// (testr/detail/utf8.hpp), and no NUL.
 inline bool valid_chars(const unsigned char* p, const unsigned char* end) noexcept {
-    while (p < end) {
-        if (end - p >= 8 && plain8(p)) {
-            p += 8;
-            continue;
-        }
-        std::uint8_t st = start(*p);
-        if (*p == 0 || st == invalid) return false;
-        ++p;
-        while (st != between) {
-            if (p == end || *p < low[st] || *p > high[st]) return false;
-            st = after[st];
-            ++p;
-        }
-    }
-    return true;
+    const auto n = static_cast<std::size_t>(end - p);
+    return std::memchr(p, 0, n) == nullptr &&
+           testr::detail::valid_utf8(std::string_view(reinterpret_cast<const char*>(p), n));
 }
 
 /// True when s is valid UTF-8 without NUL: what a subunit string must be.

@@ -7,6 +7,7 @@
 #include "file_bytes.hpp"
 
 #include <testr/detail/py_text.hpp>
+#include <testr/detail/utf8.hpp>
 
 #include <cctype>
 #include <deque>
@@ -47,27 +48,6 @@ std::string quoted_line(std::string_view line) {
         else out += c;
     }
     return out + (line.size() > limit ? "...'" : "'");
-}
-
-// Byte length of the valid UTF-8 sequence at text[pos], or 0 (Python's
-// strict "utf-8" codec: no overlongs, no surrogates, nothing past U+10FFFF).
-std::size_t utf8_length(std::string_view text, std::size_t pos) {
-    const auto at = [&](std::size_t i) -> unsigned {
-        return pos + i < text.size() ? static_cast<unsigned char>(text[pos + i]) : 0;
-    };
-    const auto tail = [&](std::size_t i) { return (at(i) & 0xC0U) == 0x80U; };
-    const unsigned b0 = at(0), b1 = at(1);
-    if (b0 < 0x80) return 1;
-    if (b0 >= 0xC2 && b0 <= 0xDF) return tail(1) ? 2 : 0;
-    if (b0 >= 0xE0 && b0 <= 0xEF) {
-        const bool ok = tail(1) && tail(2) && !(b0 == 0xE0 && b1 < 0xA0) && !(b0 == 0xED && b1 >= 0xA0);
-        return ok ? 3 : 0;
-    }
-    if (b0 >= 0xF0 && b0 <= 0xF4) {
-        const bool ok = tail(1) && tail(2) && tail(3) && !(b0 == 0xF0 && b1 < 0x90) && !(b0 == 0xF4 && b1 >= 0x90);
-        return ok ? 4 : 0;
-    }
-    return 0;
 }
 
 // The indentation configparser compares: the index, in characters, of the
@@ -112,7 +92,7 @@ private:
     std::optional<config_error> check_utf8(std::string_view text) const {
         std::size_t lineno = 1;
         for (std::size_t pos = 0; pos < text.size();) {
-            const std::size_t n = utf8_length(text, pos);
+            const std::size_t n = testr::detail::utf8_char_length(text, pos);
             if (n == 0) return error_at(lineno, "invalid UTF-8 at byte offset " + std::to_string(pos));
             const char c = text[pos];
             if (c == '\n' || (c == '\r' && text.compare(pos + 1, 1, "\n") != 0)) ++lineno;

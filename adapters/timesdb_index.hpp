@@ -1,11 +1,10 @@
 // timesdb_index.hpp - internal to timesdb: the hash index from test id to
 // position in the database's entry array.
 //
-// Open addressing with linear probing, at most half full, 8-byte slots
-// holding the position and a hash fragment, so most probes that miss never
-// touch an entry. A node-based std::unordered_map would cost an allocation
-// per record; a table bigger than the cache costs a miss per probe, which
-// callers hide by prefetching a few ids ahead (see prefetch).
+// The core's slot table (testr/detail/id_index.hpp): a node-based
+// std::unordered_map would cost an allocation per record; a table bigger
+// than the cache costs a miss per probe, which callers hide by prefetching a
+// few ids ahead (see prefetch).
 #pragma once
 
 #include <algorithm>
@@ -18,6 +17,8 @@
 #include <vector>
 
 #include "timesdb.hpp"
+
+#include <testr/detail/id_index.hpp>
 
 namespace testr::timesdb::detail {
 
@@ -68,6 +69,8 @@ inline std::uint64_t id_hash(std::string_view id) noexcept {
     return h;
 }
 
+/// The core's slot table with the entry array as its keys, hashed by the
+/// format's id_hash.
 class id_table {
 public:
     static constexpr std::size_t npos = static_cast<std::size_t>(-1);
@@ -76,53 +79,32 @@ public:
 
     /// Empties the table, sized for `n` ids without growing.
     void reset(std::size_t n) {
-        const std::size_t capacity = std::bit_ceil(std::max<std::size_t>(16, n * 2));
-        std::vector<slot>().swap(slots_);
-        slots_.reserve(capacity);
-        advise_huge_pages(slots_.data(), capacity * sizeof(slot));
-        slots_.resize(capacity);
+        slots_.reset(n, [](const void* data, std::size_t bytes) { advise_huge_pages(data, bytes); });
     }
 
     /// True when one more id would make the table more than half full.
-    bool full(std::size_t ids) const noexcept { return (ids + 1) * 2 > slots_.size(); }
+    bool full(std::size_t ids) const noexcept { return slots_.full(ids + 1); }
 
     /// A hint that the id with hash `h` is probed soon: the caller issues it
     /// some ids ahead so the cache misses overlap.
-    void prefetch(std::uint64_t h) const noexcept { __builtin_prefetch(&slots_[h & (slots_.size() - 1)]); }
+    void prefetch(std::uint64_t h) const noexcept { slots_.prefetch(h); }
 
     /// Position of `id` (hash `h`) in `entries`, or npos.
     std::size_t find(std::string_view id, std::uint64_t h, std::span<const entry> entries) const noexcept {
-        const std::size_t s = probe(id, h, entries);
-        return slots_[s].position == 0 ? npos : slots_[s].position - 1;
+        const std::uint32_t at = slots_.find(h, [&](std::uint32_t n) { return entries[n].id == id; });
+        return at == testr::detail::slot_table::npos ? npos : at;
     }
 
     /// Indexes `id` (hash `h`) as being at `position` unless it is indexed
     /// already; returns the position that holds it now. The caller keeps
     /// the table from filling up (see full).
     std::size_t insert(std::string_view id, std::uint64_t h, std::size_t position, std::span<const entry> entries) {
-        slot& s = slots_[probe(id, h, entries)];
-        if (s.position == 0) s = {static_cast<std::uint32_t>(position + 1), tag(h)};
-        return s.position - 1;
+        return slots_.insert(h, static_cast<std::uint32_t>(position),
+                             [&](std::uint32_t n) { return entries[n].id == id; }).first;
     }
 
 private:
-    struct slot {
-        std::uint32_t position = 0;  // entry position + 1; 0 = empty
-        std::uint32_t tag = 0;
-    };
-
-    static std::uint32_t tag(std::uint64_t h) noexcept { return static_cast<std::uint32_t>(h >> 32); }
-
-    /// The slot holding `id`, or the empty one where it belongs.
-    std::size_t probe(std::string_view id, std::uint64_t h, std::span<const entry> entries) const noexcept {
-        const std::size_t mask = slots_.size() - 1;
-        for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-            const slot& s = slots_[i];
-            if (s.position == 0 || (s.tag == tag(h) && entries[s.position - 1].id == id)) return i;
-        }
-    }
-
-    std::vector<slot> slots_ = std::vector<slot>(16);
+    testr::detail::slot_table slots_ = testr::detail::slot_table(0);
 };
 
 }  // namespace testr::timesdb::detail

@@ -10,6 +10,8 @@
 #include "atomic_file.hpp"
 #include "timesdb.hpp"
 
+#include <testr/partition.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -55,9 +57,7 @@ timing median_of(int repeat, const std::function<void()>& fn, const std::functio
         wall.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - start).count());
         cpu.push_back(cpu_ms() - cpu_start);
     }
-    std::sort(wall.begin(), wall.end());
-    std::sort(cpu.begin(), cpu.end());
-    return {wall[wall.size() / 2], cpu[cpu.size() / 2]};
+    return {testr::detail::median_in_place(wall), testr::detail::median_in_place(cpu)};
 }
 
 /// Ids shaped like a large Python suite's: package.module.Class.method.

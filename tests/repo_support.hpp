@@ -4,7 +4,9 @@
 #pragma once
 
 #include "subunit_v2.hpp"
-#include "timesdb_support.hpp"
+#include "support/command.hpp"
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 
@@ -20,7 +22,9 @@
 namespace repo_test {
 
 using testr::subunit::status;
-using timesdb_test::temp_dir;
+using test_support::run_result;
+using test_support::shell_quote;
+using test_support::temp_dir;
 
 /// Appends encoded events; times are seconds after 2023-11-14.
 struct stream_builder {
@@ -60,29 +64,8 @@ struct stream_builder {
     }
 };
 
-/// Output and exit status of a shell command (stderr merged).
-struct command_output {
-    int exit = -1;
-    std::string text;
-};
-
-inline command_output shell(const std::string& command) {
-    command_output out;
-    FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-    REQUIRE(p != nullptr);
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.text.append(buf, n);
-    const int status = ::pclose(p);
-    out.exit = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return out;
-}
-
-inline std::string quoted(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
+/// Output and exit status of a shell command, stderr merged.
+inline run_result shell(const std::string& command) { return test_support::run(command + " 2>&1"); }
 
 inline const char* testr_program = "/usr/bin/testr";
 
@@ -92,28 +75,28 @@ public:
     explicit real_testr(const std::string& filter_tags = "") {
         std::string conf = "[DEFAULT]\ntest_command=true\n";
         if (!filter_tags.empty()) conf += "filter_tags=" + filter_tags + "\n";
-        timesdb_test::write_bytes(dir_ / ".testr.conf", conf);
+        test_support::write_file(dir_ / ".testr.conf", conf);
         const auto init = run("init");
-        REQUIRE_MESSAGE(init.exit == 0, init.text);
+        REQUIRE_MESSAGE(init.exit_code == 0, init.out);
     }
     const std::string& path() const { return dir_.path(); }
 
-    command_output run(const std::string& args) const {
-        return shell("cd " + quoted(dir_.path()) + " && " + testr_program + " " + args);
+    run_result run(const std::string& args) const {
+        return shell("cd " + shell_quote(dir_.path()) + " && " + testr_program + " " + args);
     }
 
     /// testr load [--partial] < stream.
-    command_output load(const std::string& stream, bool partial = false) {
+    run_result load(const std::string& stream, bool partial = false) {
         const std::string file = dir_ / ("stream" + std::to_string(loads_++) + ".bin");
-        timesdb_test::write_bytes(file, stream);
-        return run(std::string("load") + (partial ? " --partial" : "") + " < " + quoted(file));
+        test_support::write_file(file, stream);
+        return run(std::string("load") + (partial ? " --partial" : "") + " < " + shell_quote(file));
     }
 
     /// `testr failing --list`, sorted.
     std::vector<std::string> failing() const {
         const auto out = run("failing --list");
         std::vector<std::string> ids;
-        std::istringstream lines(out.text);
+        std::istringstream lines(out.out);
         for (std::string line; std::getline(lines, line);)
             if (!line.empty()) ids.push_back(line);
         std::sort(ids.begin(), ids.end());

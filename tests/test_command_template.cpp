@@ -5,7 +5,9 @@
 // nothing in them executed.
 #include <testr/command_template.hpp>
 
-#include "config/test_support.hpp"
+#include "support/command.hpp"
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -17,7 +19,7 @@
 #include <string>
 #include <vector>
 
-using config_test::temp_dir;
+using test_support::temp_dir;
 using nlohmann::json;
 
 namespace {
@@ -38,8 +40,8 @@ std::vector<json> python_build(const std::vector<command_case>& cases) {
         input.push_back(std::move(j));
     }
     temp_dir dir;
-    config_test::write_bytes(dir / "cases.json", input.dump());
-    const auto out = config_test::run(config_test::python() + " " + config_test::helper("command_oracle.py") + " < " +
+    test_support::write_file(dir / "cases.json", input.dump());
+    const auto out = test_support::run(test_support::python() + " " + test_support::source_file("tests/config/command_oracle.py") + " < " +
                                       testr::shell_quote(dir / "cases.json"));
     REQUIRE(out.exit_code == 0);
     std::vector<json> results;
@@ -216,7 +218,7 @@ std::vector<command_case> hand_cases() {
 
 // Runs `command` through /bin/sh in `dir`; its stdout.
 std::string shell(const temp_dir& dir, const std::string& command) {
-    const auto out = config_test::run("cd " + testr::shell_quote(dir.path()) + " && " + command);
+    const auto out = test_support::run("cd " + testr::shell_quote(dir.path()) + " && " + command);
     CHECK(out.exit_code == 0);
     return out.out;
 }
@@ -235,8 +237,8 @@ TEST_CASE("shell_quote: shlex.quote's decisions, and the shell reads every word 
     std::vector<std::string> words = hostile_ids();
     for (int c = 1; c < 128; ++c) words.push_back(std::string("a") + static_cast<char>(c) + "b");
     temp_dir dir;
-    config_test::write_bytes(dir / "words.json", json(words).dump());
-    const auto out = config_test::run(config_test::python() + " " + config_test::helper("command_oracle.py") +
+    test_support::write_file(dir / "words.json", json(words).dump());
+    const auto out = test_support::run(test_support::python() + " " + test_support::source_file("tests/config/command_oracle.py") +
                                       " --quote < " + testr::shell_quote(dir / "words.json"));
     REQUIRE(out.exit_code == 0);
     const auto python = json::parse(out.out).get<std::vector<std::string>>();
@@ -352,7 +354,7 @@ TEST_CASE("hostile ids reach the command intact through $IDLIST, $IDFILE and $ID
         CHECK(run->needs_idfile);
         std::string file;
         for (const auto& id : line_ids) file += id + "\n";
-        config_test::write_bytes(idfile, file);
+        test_support::write_file(idfile, file);
         std::string expected = "--load-list" + std::string(1, '\0') + idfile + std::string(1, '\0') + "--ids" +
                                std::string(1, '\0');
         for (const auto& id : line_ids) expected += id + std::string(1, '\0');

@@ -25,49 +25,24 @@
 
 #include "cpu_detect.hpp"
 #include "skipped.hpp"
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
 
 extern char** environ;
 
 namespace fs = std::filesystem;
 using testr::cpu_quota;
 using testr::cpu_source;
+using test_support::read_file;
+using test_support::temp_dir;
+using test_support::write_file;
 
 namespace {
-
-/// A fresh directory under $TMPDIR, removed with everything in it.
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        std::string tmpl = (fs::temp_directory_path() / "testr-conc-XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-};
-
-void write_file(const fs::path& file, const std::string& text) {
-    fs::create_directories(file.parent_path());
-    std::ofstream out(file, std::ios::binary);
-    out << text;
-    REQUIRE(out.good());
-}
 
 /// A v1 cgroup directory's quota files.
 void write_cfs(const fs::path& dir, const std::string& quota, const std::string& period) {
     write_file(dir / "cpu.cfs_quota_us", quota + "\n");
     write_file(dir / "cpu.cfs_period_us", period + "\n");
-}
-
-std::string slurp(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 /// Runs argv (PATH searched) with stdout/stderr captured through files in
@@ -90,8 +65,8 @@ testr::callout_output run(const std::vector<std::string>& argv, const fs::path& 
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) REQUIRE(errno == EINTR);
     testr::callout_output result;
-    result.out = slurp(out_path);
-    result.err = slurp(err_path);
+    result.out = read_file(out_path);
+    result.err = read_file(err_path);
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
     result.term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
     return result;
@@ -230,11 +205,11 @@ TEST_CASE("combine_cpu_limits: smallest wins, ties keep the earlier source") {
 
 TEST_CASE("cgroup_cpu_limit over a fake /sys tree") {
     temp_dir root;
-    const auto cg = root.path / "sys/fs/cgroup";
-    const auto r = root.path.string();
+    const fs::path cg = root / "sys/fs/cgroup";
+    const auto r = root.path();
 
     SUBCASE("v2: the tightest of the cgroup and its ancestors") {
-        write_file(root.path / "proc/self/cgroup", "0::/ci.slice/job.scope\n");
+        write_file(root / "proc/self/cgroup", "0::/ci.slice/job.scope\n");
         write_file(cg / "ci.slice/cpu.max", "300000 100000\n");
         write_file(cg / "ci.slice/job.scope/cpu.max", "max 100000\n");
         auto limit = testr::cgroup_cpu_limit(r);
@@ -249,7 +224,7 @@ TEST_CASE("cgroup_cpu_limit over a fake /sys tree") {
         CHECK(limit.source.find("job.scope/cpu.max") != std::string::npos);
     }
     SUBCASE("v2 on a hybrid host lives under unified/") {
-        write_file(root.path / "proc/self/cgroup", "1:cpu:/\n0::/box\n");
+        write_file(root / "proc/self/cgroup", "1:cpu:/\n0::/box\n");
         write_file(cg / "unified/box/cpu.max", "100000 100000\n");
         fs::create_directories(cg / "cpu");
         const auto limit = testr::cgroup_cpu_limit(r);
@@ -257,7 +232,7 @@ TEST_CASE("cgroup_cpu_limit over a fake /sys tree") {
         CHECK(limit.kind == cpu_source::cgroup_v2);
     }
     SUBCASE("v1 under cpu,cpuacct") {
-        write_file(root.path / "proc/self/cgroup", "2:cpu,cpuacct:/docker/abc\n0::/\n");
+        write_file(root / "proc/self/cgroup", "2:cpu,cpuacct:/docker/abc\n0::/\n");
         write_cfs(cg / "cpu,cpuacct", "-1", "100000");
         write_cfs(cg / "cpu,cpuacct/docker/abc", "150000", "100000");
         const auto limit = testr::cgroup_cpu_limit(r);
@@ -266,21 +241,21 @@ TEST_CASE("cgroup_cpu_limit over a fake /sys tree") {
         CHECK(limit.source.find("docker/abc/cpu.cfs_quota_us = 150000") != std::string::npos);
     }
     SUBCASE("v1 container: host path listed, own cgroup mounted at the root") {
-        write_file(root.path / "proc/self/cgroup", "2:cpu:/docker/abc\n");
+        write_file(root / "proc/self/cgroup", "2:cpu:/docker/abc\n");
         write_cfs(cg / "cpu", "200000", "100000");
         const auto limit = testr::cgroup_cpu_limit(r);
         CHECK(limit.count == 2);
         CHECK(limit.kind == cpu_source::cgroup_v1);
     }
     SUBCASE("no limit anywhere") {
-        write_file(root.path / "proc/self/cgroup", "0::/a\n");
+        write_file(root / "proc/self/cgroup", "0::/a\n");
         write_file(cg / "a/cpu.max", "max 100000\n");
         const auto limit = testr::cgroup_cpu_limit(r);
         CHECK(limit.count == 0);
         CHECK(limit.notes.empty());
     }
     SUBCASE("a garbled file is skipped with a note naming it") {
-        write_file(root.path / "proc/self/cgroup", "0::/a\n");
+        write_file(root / "proc/self/cgroup", "0::/a\n");
         write_file(cg / "a/cpu.max", "lots\n");
         write_file(cg / "cpu.max", "200000 100000\n");
         const auto limit = testr::cgroup_cpu_limit(r);
@@ -294,14 +269,14 @@ TEST_CASE("cgroup_cpu_limit over a fake /sys tree") {
         CHECK(limit.notes.empty());
     }
     SUBCASE("garbled /proc/self/cgroup becomes a note") {
-        write_file(root.path / "proc/self/cgroup", "nonsense\n");
+        write_file(root / "proc/self/cgroup", "nonsense\n");
         const auto limit = testr::cgroup_cpu_limit(r);
         CHECK(limit.count == 0);
         REQUIRE(limit.notes.size() == 1);
         CHECK(limit.notes[0].find("line 1") != std::string::npos);
     }
     SUBCASE("detect_cpus takes the minimum with the real machine") {
-        write_file(root.path / "proc/self/cgroup", "0::/\n");
+        write_file(root / "proc/self/cgroup", "0::/\n");
         write_file(cg / "cpu.max", "100000 100000\n");
         const auto limit = testr::detect_cpus(r + "/");
         CHECK(limit.count == 1);
@@ -322,10 +297,10 @@ TEST_CASE("affinity mask: real count, independent of the initial mask size") {
 TEST_CASE("real process: `taskset -c 0` plans one worker") {
     temp_dir scratch;
     const auto exe = print_cpus_path();
-    const auto free_run = run({exe}, scratch.path);
+    const auto free_run = run({exe}, scratch.path());
     CHECK(printed_count(free_run) == testr::detect_cpus().count);
 
-    const auto pinned = run({"taskset", "-c", "0", exe}, scratch.path);
+    const auto pinned = run({"taskset", "-c", "0", exe}, scratch.path());
     INFO("taskset stderr: " << pinned.err);
     REQUIRE_MESSAGE(pinned.exit_code == 0, "taskset (util-linux) failed");
     CHECK(printed_count(pinned) == 1);
@@ -367,13 +342,13 @@ struct quota_cgroup {
 
     bool try_v2(const std::string& cpu_max) {
         const fs::path mount = "/sys/fs/cgroup";
-        if (slurp(mount / "cgroup.controllers").find("cpu") == std::string::npos) {
+        if (test_support::try_read(mount / "cgroup.controllers").value_or("").find("cpu") == std::string::npos) {
             why_not += "cgroup v2: no cpu controller at " + mount.string() + "; ";
             return false;
         }
         // Enabling the controller would change the host for good; only use
         // it where it is already on.
-        if (slurp(mount / "cgroup.subtree_control").find("cpu") == std::string::npos) {
+        if (test_support::try_read(mount / "cgroup.subtree_control").value_or("").find("cpu") == std::string::npos) {
             why_not += "cgroup v2: cpu controller not enabled for children of " + mount.string() + "; ";
             return false;
         }
@@ -418,7 +393,7 @@ constexpr const char* cgroup_case = "real process in a cgroup with a CPU quota";
 TEST_CASE(cgroup_case) {
     temp_dir scratch;
     const auto exe = print_cpus_path();
-    const unsigned uncapped = printed_count(run({exe}, scratch.path));
+    const unsigned uncapped = printed_count(run({exe}, scratch.path()));
 
     struct expectation {
         const char* quota;
@@ -434,7 +409,7 @@ TEST_CASE(cgroup_case) {
         // The shell moves itself into the group, then becomes print_cpus, so
         // the detection runs inside the quota.
         const auto out = run({"/bin/sh", "-c", "echo $$ > \"$1\" && exec \"$0\"", exe, group.procs_file},
-                             scratch.path);
+                             scratch.path());
         INFO("stdout: " << out.out << " stderr: " << out.err);
         CHECK(printed_count(out) == std::min(cpus, uncapped));
         if (cpus < uncapped) CHECK(first_word_after_count(out.out).rfind("cgroup", 0) == 0);
@@ -483,7 +458,7 @@ TEST_CASE("interpret_callout: fixtures") {
 TEST_CASE("interpret_callout: real shell commands") {
     using kind = testr::concurrency_error_kind;
     temp_dir scratch;
-    const auto sh = [&](const char* script) { return run({"/bin/sh", "-c", script}, scratch.path); };
+    const auto sh = [&](const char* script) { return run({"/bin/sh", "-c", script}, scratch.path()); };
 
     CHECK(testr::interpret_callout(sh("echo 4")).value() == testr::concurrency_answer::of(4));
     CHECK(testr::interpret_callout(sh("echo 0")).value().per_test);

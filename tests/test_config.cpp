@@ -5,7 +5,9 @@
 // file handling and command_settings_of.
 #include "testr_config.hpp"
 
-#include "config/test_support.hpp"
+#include "support/command.hpp"
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -17,7 +19,7 @@
 #include <vector>
 
 namespace cfg = testr::config;
-using config_test::temp_dir;
+using test_support::temp_dir;
 
 namespace {
 
@@ -30,9 +32,9 @@ struct oracle_result {
 
 // Python's verdict on each file, in one interpreter run.
 std::vector<oracle_result> python_read(const std::vector<std::string>& paths) {
-    std::string command = config_test::python() + " " + config_test::helper("configparser_oracle.py");
+    std::string command = test_support::python() + " " + test_support::source_file("tests/config/configparser_oracle.py");
     for (const auto& p : paths) command.append(" ").append(testr::shell_quote(p));
-    const auto out = config_test::run(command);
+    const auto out = test_support::run(command);
     REQUIRE(out.exit_code == 0);
     std::vector<oracle_result> results;
     std::istringstream lines(out.out);
@@ -65,7 +67,7 @@ comparison compare_with_python(const std::vector<std::string>& texts) {
     std::vector<std::string> paths;
     for (std::size_t i = 0; i < texts.size(); ++i) {
         paths.push_back(dir / ("case-" + std::to_string(i) + ".conf"));
-        config_test::write_bytes(paths.back(), texts[i]);
+        test_support::write_file(paths.back(), texts[i]);
     }
     const auto python = python_read(paths);
     comparison counts;
@@ -312,7 +314,7 @@ TEST_CASE("load: a missing or unreadable file is the original's 'No .testr.conf 
     const auto directory = cfg::load(dir.path());
     CHECK_FALSE(directory.has_value());
 
-    config_test::write_bytes(dir / ".testr.conf", "[DEFAULT]\ntest_command=true\n");
+    test_support::write_file(dir / ".testr.conf", "[DEFAULT]\ntest_command=true\n");
     const auto loaded = cfg::load(dir / ".testr.conf");
     REQUIRE(loaded.has_value());
     CHECK(loaded->path == dir / ".testr.conf");

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "junit_report.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace testr;
 using subunit::status;
@@ -63,10 +64,9 @@ TEST_CASE("a second final status is a rerun: failure then pass is flaky, failure
 }
 
 TEST_CASE("the file is written at the first result, then not again within the interval") {
-    char dir[] = "/tmp/junit-test-XXXXXX";
-    REQUIRE(::mkdtemp(dir));
+    test_support::temp_dir dir;
     junit_options o;
-    o.path = std::string(dir) + "/j.xml";
+    o.path = dir / "j.xml";
     o.rewrite_every = 3600;
     junit_report r(o);
     feed(r, "a.B.one", status::success);
@@ -81,6 +81,4 @@ TEST_CASE("the file is written at the first result, then not again within the in
     std::stringstream all;
     all << again.rdbuf();
     CHECK(all.str().find("name=\"two\"") != std::string::npos);
-    std::remove(o.path.c_str());
-    ::rmdir(dir);
 }

@@ -24,7 +24,7 @@ using namespace legacy_test;
 namespace {
 
 fs::path copy_of_fixture(const temp_dir& t) {
-    const fs::path project = t.path / "project";
+    const fs::path project = t / "project";
     fs::copy(testr_fixture(), project, fs::copy_options::recursive);
     return project;
 }
@@ -61,12 +61,12 @@ void check_commands_agree_with_testr(const fs::path& project) {
     // last --subunit: the same events as testr's own v1-to-v2 conversion.
     temp_dir t;
     const auto subunit = run("cd " + shell_quote(project.string()) + " && " + shell_quote(testr_mini()) +
-                             " last --subunit > " + shell_quote((t.path / "ours").string()));
+                             " last --subunit > " + shell_quote(t / "ours"));
     CHECK(subunit.exit_code == 0);
     const std::string dump = python() + " " + shell_quote((source_root() / "tests/subunit/dump.py").string()) + " ";
-    CHECK(run(dump + shell_quote((t.path / "ours").string())).out ==
+    CHECK(run(dump + shell_quote(t / "ours")).out ==
           run(dump + shell_quote((project / "testr-last-subunit.out").string())).out);
-    const auto timeline = mini(project, "last --timeline " + shell_quote((t.path / "t.svg").string()));
+    const auto timeline = mini(project, "last --timeline " + shell_quote(t / "t.svg"));
     CHECK(timeline.exit_code == 0);
     CHECK(timeline.out.find("(6 test runs, 2 workers") != std::string::npos);
 }
@@ -121,7 +121,7 @@ TEST_CASE("testr's times.dbm.db reads through libdb as Python's dbm reads it") {
 
 TEST_CASE("a times database libdb cannot read, or of another dbm, is a clear error") {
     temp_dir t;
-    const std::string base = (t.path / "times.dbm").string();
+    const std::string base = t / "times.dbm";
     CHECK(lg::read_times_dbm(base).value().empty());  // none yet: testr makes it on the first run
     write_file(base + ".db", std::string(4096, 'x'));
     auto bad = lg::read_times_dbm(base);
@@ -145,7 +145,7 @@ TEST_CASE("a times database libdb cannot read, or of another dbm, is a clear err
 
 TEST_CASE("a dbm.dumb store (what stestr's Python picks) reads as Python reads it") {
     temp_dir t;
-    const std::string base = (t.path / "times.dbm").string();
+    const std::string base = t / "times.dbm";
     // Keys repr() must escape, Latin-1 and UTF-8 bytes, a key written twice.
     const auto made = run(python() + " -c " +
                           shell_quote("import dbm.dumb, sys\nd = dbm.dumb.open(sys.argv[1], 'c')\n"
@@ -305,7 +305,7 @@ std::map<std::string, std::string> outcomes(const fs::path& stream) {
 
 TEST_CASE("a .stestr.conf project runs as stestr runs it, and .stestr/ reads like testr's repository") {
     temp_dir t;
-    const fs::path project = t.path / "stestr-project";
+    const fs::path project = t / "stestr-project";
     fs::create_directories(project);
     fs::copy(testr_fixture() / "pkg", project / "pkg", fs::copy_options::recursive);
     fs::remove_all(project / "pkg" / "__pycache__");
@@ -317,7 +317,7 @@ TEST_CASE("a .stestr.conf project runs as stestr runs it, and .stestr/ reads lik
     REQUIRE(stestr_run.exit_code == 1);  // the suite has failures
     const auto stestr_failing = run(in + "stestr failing --list 2>/dev/null");
     REQUIRE(run(in + "stestr last --subunit > ../stestr.v2 2>/dev/null").exit_code == 0);
-    const auto stestr_outcomes = outcomes(t.path / "stestr.v2");
+    const auto stestr_outcomes = outcomes(t / "stestr.v2");
     REQUIRE(stestr_outcomes.size() == 8);
 
     // Before testr-mini has a repository of its own: stestr's is read.
@@ -325,7 +325,7 @@ TEST_CASE("a .stestr.conf project runs as stestr runs it, and .stestr/ reads lik
     CHECK(failing.exit_code == 1);
     CHECK(sorted_lines(failing.out) == sorted_lines(stestr_failing.out));
     REQUIRE(run(in + shell_quote(testr_mini()) + " last --subunit > ../read.v2").exit_code == 0);
-    CHECK(outcomes(t.path / "read.v2") == stestr_outcomes);
+    CHECK(outcomes(t / "read.v2") == stestr_outcomes);
     const auto slowest = run(in + shell_quote(testr_mini()) + " slowest");
     CHECK(slowest.exit_code == 0);
     CHECK(slowest.out.find("pkg.test_mix.T.test_slow") != std::string::npos);
@@ -338,7 +338,7 @@ TEST_CASE("a .stestr.conf project runs as stestr runs it, and .stestr/ reads lik
     const auto ours = run(in + shell_quote(testr_mini()) + " run --parallel >/dev/null 2>&1");
     CHECK(ours.exit_code == stestr_run.exit_code);
     REQUIRE(run(in + shell_quote(testr_mini()) + " last --subunit > ../ours.v2").exit_code == 0);
-    CHECK(outcomes(t.path / "ours.v2") == stestr_outcomes);
+    CHECK(outcomes(t / "ours.v2") == stestr_outcomes);
     CHECK(sorted_lines(run(in + shell_quote(testr_mini()) + " failing --list").out) == sorted_lines(stestr_failing.out));
     // parallel_class: one class, so one worker, as stestr's own worker balance says.
     const auto plan = run(in + shell_quote(testr_mini()) + " plan --concurrency 2");
@@ -353,7 +353,7 @@ TEST_CASE("a .stestr.conf project runs as stestr runs it, and .stestr/ reads lik
 
 TEST_CASE("load_stestr builds stestr's runner line, and says what is missing") {
     temp_dir t;
-    const std::string path = (t.path / ".stestr.conf").string();
+    const std::string path = t / ".stestr.conf";
     write_file(path, "[DEFAULT]\ntest_path=./tests\ngroup_regex=([^.]+\\.)\n");
     auto c = testr::config::load_stestr(path);
     REQUIRE(c.has_value());
@@ -378,7 +378,7 @@ TEST_CASE("load_stestr builds stestr's runner line, and says what is missing") {
 TEST_CASE("failing before the first run: what testr says, with testr's exit status") {
     temp_dir t;
     for (const char* tool : {"testr", "mini"}) {
-        const fs::path project = t.path / tool;
+        const fs::path project = t / tool;
         fs::create_directories(project);
         write_file(project / ".testr.conf", "[DEFAULT]\ntest_command=true\n");
         const std::string prog = std::string(tool) == "testr" ? "testr" : shell_quote(testr_mini());
@@ -399,7 +399,7 @@ TEST_CASE("failing before the first run: what testr says, with testr's exit stat
 
 TEST_CASE("upgrade makes .testrepository from stestr's .stestr, which stays as it was, whatever step it is killed at") {
     temp_dir t;
-    const fs::path made = t.path / "made";
+    const fs::path made = t / "made";
     fs::create_directories(made);
     fs::copy(testr_fixture() / "pkg", made / "pkg", fs::copy_options::recursive);
     fs::remove_all(made / "pkg" / "__pycache__");
@@ -411,7 +411,7 @@ TEST_CASE("upgrade makes .testrepository from stestr's .stestr, which stays as i
     const auto stestr_files = files_of(made / ".stestr");
 
     auto copy = [&](const std::string& name) {
-        const fs::path p = t.path / name;
+        const fs::path p = t / name;
         fs::copy(made, p, fs::copy_options::recursive);
         return p;
     };
@@ -425,7 +425,7 @@ TEST_CASE("upgrade makes .testrepository from stestr's .stestr, which stays as i
     CHECK(sorted_lines(mini(whole, "failing --list").out) == sorted_lines(stestr_failing));
     REQUIRE(run("cd " + shell_quote(whole.string()) + " && " + shell_quote(testr_mini()) + " last --subunit > ../ours.v2")
                 .exit_code == 0);
-    CHECK(outcomes(t.path / "ours.v2") == outcomes(t.path / "stestr.v2"));
+    CHECK(outcomes(t / "ours.v2") == outcomes(t / "stestr.v2"));
     auto db = testr::timesdb::open((whole / ".testrepository" / "times.tsv").string());
     REQUIRE(db.has_value());
     CHECK(db->size() == 8);

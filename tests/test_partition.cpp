@@ -2,6 +2,10 @@
 // the balanced default against compat and the lower bound.
 #include <testr/partition.hpp>
 
+#include "support/command.hpp"
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
+
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 #include <range/v3/view/transform.hpp>
@@ -96,17 +100,6 @@ nlohmann::json to_json(const instance& in) {
     return j;
 }
 
-std::string python() {
-    const char* p = std::getenv("PYTHON");
-    return p ? p : "/usr/bin/python3";
-}
-
-std::string source_root() {
-    const char* p = std::getenv("TESTR_SOURCE_ROOT");
-    REQUIRE_MESSAGE(p != nullptr, "TESTR_SOURCE_ROOT must point at the source tree (meson test sets it)");
-    return p;
-}
-
 }  // namespace
 
 TEST_CASE("compat partitions exactly as testrepository's partition_tests") {
@@ -116,20 +109,14 @@ TEST_CASE("compat partitions exactly as testrepository's partition_tests") {
     nlohmann::json all = nlohmann::json::array();
     for (auto& in : instances) all.push_back(to_json(in));
 
-    char path[] = "/tmp/testr-partition-XXXXXX";
-    int fd = mkstemp(path);
-    REQUIRE(fd >= 0);
-    close(fd);
-    std::ofstream(path) << all.dump();
-    const std::string cmd = python() + " " + source_root() + "/tests/partition/reference.py " + path;
-    FILE* pipe = popen(cmd.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::string out;
-    char buf[65536];
-    for (std::size_t got; (got = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, got);
-    const int status = pclose(pipe);
-    unlink(path);
-    REQUIRE_MESSAGE(status == 0, "reference.py failed; is python3-testrepository installed?");
+    test_support::temp_dir dir;
+    const auto path = dir / "instances.json";
+    test_support::write_file(path, all.dump());
+    const auto reference = test_support::run(test_support::python() + " " +
+                                             test_support::shell_quote(test_support::source_file("tests/partition/reference.py")) +
+                                             " " + test_support::shell_quote(path));
+    REQUIRE_MESSAGE(reference.exit_code == 0, "reference.py failed; is python3-testrepository installed?");
+    const auto& out = reference.out;
     auto expected = nlohmann::json::parse(out);
     REQUIRE(expected.size() == instances.size());
 
@@ -234,6 +221,20 @@ TEST_CASE("unknown tests are estimated at the median of the known ones") {
     CHECK(total == doctest::Approx(1 + 7 + 3 + 3 + 3));
     auto fixed = testr::partition(ids, 2, testr::durations_from(d), testr::no_groups{}, {.unknown_estimate = 0.5});
     CHECK(fixed->unknown_estimate == 0.5);
+}
+
+TEST_CASE("the median of an even count is the mean of the two middle values, as Python's") {
+    std::vector<std::string> ids{"k1", "k2", "k3", "k4", "u1"};
+    std::map<std::string, double, std::less<>> d{{"k1", 1}, {"k2", 7}, {"k3", 3}, {"k4", 4}};
+    auto p = testr::partition(ids, 2, testr::durations_from(d));
+    REQUIRE(p);
+    CHECK(p->unknown_estimate == 3.5);  // statistics.median([1, 7, 3, 4])
+    std::vector<double> v{9, 2, 2, 5, 1, 8};
+    CHECK(testr::detail::median_in_place(v) == 3.5);
+    std::vector<double> one{4};
+    CHECK(testr::detail::median_in_place(one) == 4);
+    std::vector<double> odd{5, 1, 9, 3, 7};
+    CHECK(testr::detail::median_in_place(odd) == 5);
 }
 
 TEST_CASE("bad input is rejected with the id named") {

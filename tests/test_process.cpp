@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include "process.hpp"
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -197,19 +199,18 @@ TEST_CASE("stdin is /dev/null unless a file is given: readers see EOF at once") 
     CHECK(cap->out == "rc=1\n0\n");
     CHECK(seconds_since(t0) < 5);
 
-    const fs::path file = fs::temp_directory_path() / ("testr-stdin-" + std::to_string(::getpid()));
-    std::ofstream(file) << "line one\nline two\n";
+    test_support::temp_dir scratch;
+    test_support::write_file(scratch / "stdin", "line one\nline two\n");
     options opts;
-    opts.stdin_path = file.string();
+    opts.stdin_path = scratch / "stdin";
     auto from_file = run_capture({"cat"}, opts);
-    fs::remove(file);
     REQUIRE(from_file);
     CHECK(from_file->out == "line one\nline two\n");
 }
 
 TEST_CASE("environment additions, overrides and the working directory are applied") {
-    const fs::path dir = fs::temp_directory_path() / ("testr-cwd-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
+    test_support::temp_dir scratch;
+    const fs::path dir = scratch.path();
     ::setenv("TESTR_PROCESS_KEPT", "kept", 1);
     ::setenv("TESTR_PROCESS_OVERRIDDEN", "old", 1);
     options opts;
@@ -223,7 +224,6 @@ TEST_CASE("environment additions, overrides and the working directory are applie
     ::unsetenv("TESTR_PROCESS_OVERRIDDEN");
     REQUIRE(cap);
     CHECK(cap->out == fs::canonical(dir).string() + "\nkept/new value/new\n1\n");
-    fs::remove(dir);
 }
 
 TEST_CASE("200 children at once, each output tagged with its own id") {

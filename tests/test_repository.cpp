@@ -8,6 +8,7 @@
 #include "atomic_file.hpp"
 #include "file_lock.hpp"
 #include "repo_support.hpp"
+#include "support/child.hpp"
 #include "run_summary.hpp"
 #include "timesdb.hpp"
 
@@ -27,12 +28,12 @@
 using namespace testr;
 using repo_test::real_testr;
 using repo_test::stream_builder;
-using repo_test::temp_dir;
 using subunit::status;
-using timesdb_test::list_dir;
-using timesdb_test::read_bytes;
-using timesdb_test::run_in_child;
-using timesdb_test::write_bytes;
+using test_support::list_dir;
+using test_support::read_file;
+using test_support::run_in_child;
+using test_support::temp_dir;
+using test_support::write_file;
 
 namespace {
 
@@ -164,8 +165,8 @@ TEST_SUITE("repository init/open") {
         const auto repo = init_ok(dir.path());
         CHECK(repo.path() == dir.path() + "/.testrepository");
         CHECK(list_dir(repo.path()) == std::vector<std::string>{"format", "next-stream"});
-        CHECK(read_bytes(repo.file("format")) == "2\n");
-        CHECK(read_bytes(repo.file("next-stream")) == "0\n");
+        CHECK(read_file(repo.file("format")) == "2\n");
+        CHECK(read_file(repo.file("next-stream")) == "0\n");
         CHECK(list_dir(dir.path()) == std::vector<std::string>{".testrepository"});  // no init litter
 
         auto again = repo::init(dir.path());
@@ -191,21 +192,21 @@ TEST_SUITE("repository init/open") {
         const std::string dead = std::to_string(child);
         for (const std::string& name : {".testrepository.init." + dead, ".testrepository.init." + dead + ".0123abcd"}) {
             REQUIRE(::mkdir((dir / name).c_str(), 0755) == 0);
-            write_bytes(dir / name + "/format", "2\n");
-            write_bytes(dir / name + "/next-stream.tmp." + dead + ".0", "");
+            write_file(dir / name + "/format", "2\n");
+            write_file(dir / name + "/next-stream.tmp." + dead + ".0", "");
         }
         // Another directory's files, behind links at the names an init
         // of ours or of the dead process would have used.
         temp_dir victim;
-        write_bytes(victim / "format", "keep\n");
-        write_bytes(victim / "next-stream", "keep\n");
+        write_file(victim / "format", "keep\n");
+        write_file(victim / "next-stream", "keep\n");
         const std::string links[] = {".testrepository.init." + std::to_string(::getpid()), ".testrepository.init." + dead + ".ffff"};
         for (const auto& name : links) REQUIRE(::symlink(victim.path().c_str(), (dir / name).c_str()) == 0);
         const auto repo = init_ok(dir.path());
         CHECK(list_dir(dir.path()) == std::vector<std::string>{".testrepository", links[0], links[1]});
-        CHECK(read_bytes(repo.file("next-stream")) == "0\n");
-        CHECK(read_bytes(victim / "format") == "keep\n");
-        CHECK(read_bytes(victim / "next-stream") == "keep\n");
+        CHECK(read_file(repo.file("next-stream")) == "0\n");
+        CHECK(read_file(victim / "format") == "keep\n");
+        CHECK(read_file(victim / "next-stream") == "keep\n");
     }
 
     TEST_CASE("a repository file that is a link is refused by open, and lock_file never follows one") {
@@ -255,32 +256,32 @@ TEST_SUITE("repository init/open") {
 
         // The other way round: testr must not take our runs for v1 ones.
         temp_dir dir;
-        write_bytes(dir / ".testr.conf", "[DEFAULT]\ntest_command=true\n");
+        write_file(dir / ".testr.conf", "[DEFAULT]\ntest_command=true\n");
         const auto ours = init_ok(dir.path());
         commit_stream(ours, small_run("x"));
-        const std::string before = read_bytes(ours.file("0"));
-        const auto last = repo_test::shell("cd " + repo_test::quoted(dir.path()) + " && " + repo_test::testr_program + " last");
-        CHECK(last.exit != 0);
-        CHECK(last.text.find("PASSED") == std::string::npos);
-        const auto load = repo_test::shell("cd " + repo_test::quoted(dir.path()) + " && " + repo_test::testr_program +
+        const std::string before = read_file(ours.file("0"));
+        const auto last = repo_test::shell("cd " + test_support::shell_quote(dir.path()) + " && " + repo_test::testr_program + " last");
+        CHECK(last.exit_code != 0);
+        CHECK(last.out.find("PASSED") == std::string::npos);
+        const auto load = repo_test::shell("cd " + test_support::shell_quote(dir.path()) + " && " + repo_test::testr_program +
                                            " load < /dev/null");
-        CHECK(load.exit != 0);
-        CHECK(read_bytes(ours.file("next-stream")) == "1\n");
-        CHECK(read_bytes(ours.file("0")) == before);
+        CHECK(load.exit_code != 0);
+        CHECK(read_file(ours.file("next-stream")) == "1\n");
+        CHECK(read_file(ours.file("0")) == before);
     }
 
     TEST_CASE("unknown formats, corrupt next-stream, a plain file in the way") {
         temp_dir dir;
         const auto repo = init_ok(dir.path());
-        write_bytes(repo.file("format"), "3\n");
+        write_file(repo.file("format"), "3\n");
         auto r = repo::open(dir.path());
         REQUIRE_FALSE(r.has_value());
         CHECK(r.error().code == repo::repo_errc::bad_format);
         CHECK(r.error().message.find("unknown repository format '3'") != std::string::npos);
         CHECK(r.error().message.find(repo.file("format")) != std::string::npos);
 
-        write_bytes(repo.file("format"), "2\n");
-        write_bytes(repo.file("next-stream"), "seven\n");
+        write_file(repo.file("format"), "2\n");
+        write_file(repo.file("next-stream"), "seven\n");
         auto latest = repo::latest_id(repo);
         REQUIRE_FALSE(latest.has_value());
         CHECK(latest.error().code == repo::repo_errc::bad_format);
@@ -288,7 +289,7 @@ TEST_SUITE("repository init/open") {
         CHECK(latest.error().message.find("'seven") != std::string::npos);
 
         temp_dir other;
-        write_bytes(other / ".testrepository", "not a directory");
+        write_file(other / ".testrepository", "not a directory");
         CHECK(repo::open(other.path()).error().code == repo::repo_errc::not_found);
     }
 }
@@ -306,7 +307,7 @@ TEST_SUITE("repository runs") {
         CHECK(ok(repo::latest_id(repo)) == 2u);
         CHECK(ok(repo::run_ids(repo)) == std::vector<unsigned>{0, 1, 2});
         for (unsigned i = 0; i < 3; ++i) CHECK(ok(repo::read_run(repo, i)).view() == streams[i]);
-        CHECK(read_bytes(repo.file("next-stream")) == "3\n");
+        CHECK(read_file(repo.file("next-stream")) == "3\n");
         auto missing = repo::read_run(repo, 3);
         REQUIRE_FALSE(missing.has_value());
         CHECK(missing.error().code == repo::repo_errc::no_such_run);
@@ -375,7 +376,7 @@ TEST_SUITE("repository runs") {
             const auto loaded = testr.load(step.stream, step.partial);
             CHECK(commit_stream(repo, step.stream, step.partial) == expected_id++);
             const auto theirs = testr.failing();
-            CHECK_MESSAGE(our_failing(repo) == theirs, loaded.text);
+            CHECK_MESSAGE(our_failing(repo) == theirs, loaded.out);
         }
         CHECK(our_failing(repo).empty());
     }
@@ -406,12 +407,12 @@ TEST_SUITE("repository runs appended event by event") {
                 CAPTURE(id);
                 CHECK(ok(repo::read_run(repos[k], id)).view() == ok(repo::read_run(repos[0], id)).view());
                 CHECK(ok(repo::read_failing(repos[k])) == ok(repo::read_failing(repos[0])));
-                CHECK(read_bytes(repos[k].file("times.tsv")) == read_bytes(repos[0].file("times.tsv")));
+                CHECK(read_file(repos[k].file("times.tsv")) == read_file(repos[0].file("times.tsv")));
             }
         }
         // Non-trivial: something failed, and durations were recorded.
         CHECK(our_failing(repos[1]) == std::vector<std::string>{"A", "U", "bad.y"});
-        CHECK(read_bytes(repos[1].file("times.tsv")).find("\tT\n") != std::string::npos);
+        CHECK(read_file(repos[1].file("times.tsv")).find("\tT\n") != std::string::npos);
     }
 }
 
@@ -422,7 +423,7 @@ TEST_SUITE("repository concurrency and crashes") {
         constexpr int writers = 8;
         int go[2];
         REQUIRE(::pipe(go) == 0);
-        std::vector<std::future<timesdb_test::child_outcome>> children;
+        std::vector<std::future<test_support::child_outcome>> children;
         for (int i = 0; i < writers; ++i) {
             children.push_back(std::async(std::launch::async, [&, i] {
                 return run_in_child([&, i]() -> std::string {
@@ -448,7 +449,7 @@ TEST_SUITE("repository concurrency and crashes") {
         ::close(go[1]);  // every child's read returns: they start together
         for (auto& child : children) {
             const auto outcome = child.get();
-            CHECK(timesdb_test::exited_cleanly(outcome));
+            CHECK(test_support::exited_cleanly(outcome));
             CHECK_MESSAGE(outcome.report.empty(), outcome.report);
         }
         ::close(go[0]);
@@ -552,7 +553,7 @@ TEST_SUITE("repository concurrency and crashes") {
             if (!w || !w->append("half a run")) return "cannot start run";
             ::_exit(0);
         });
-        REQUIRE(timesdb_test::exited_cleanly(dead));
+        REQUIRE(test_support::exited_cleanly(dead));
         CHECK(list_dir(repo.path()).size() == 4);  // format, next-stream, two temporaries
         CHECK(ok(repo::run_ids(repo)).empty());    // readers ignore temporaries
 
@@ -613,7 +614,7 @@ TEST_SUITE("repository concurrency and crashes") {
             return std::string();
         });
         ::chmod(repo.path().c_str(), 0755);
-        CHECK(timesdb_test::exited_cleanly(child));
+        CHECK(test_support::exited_cleanly(child));
         CHECK_MESSAGE(child.report.empty(), child.report);
     }
 
@@ -665,12 +666,12 @@ TEST_SUITE("repository concurrency and crashes") {
             CHECK(ok(repo::read_summary(repo, id)).failures() == 2);
             REQUIRE(std::filesystem::exists(path));
             // Damaged (one byte flipped, or cut): rebuilt the same way.
-            std::string saved = read_bytes(path);
+            std::string saved = read_file(path);
             saved[saved.size() / 2] ^= 0x20;
-            write_bytes(path, saved);
+            write_file(path, saved);
             CHECK(ok(repo::read_summary(repo, id)).total({}) == 4);
-            CHECK(parse_digest(read_bytes(path)).has_value());
-            write_bytes(path, read_bytes(path).substr(0, 30));
+            CHECK(parse_digest(read_file(path)).has_value());
+            write_file(path, read_file(path).substr(0, 30));
             CHECK(ok(repo::read_summary(repo, id)).skips() == 1);
         }
     }
@@ -685,7 +686,7 @@ TEST_SUITE("repository concurrency and crashes") {
         CHECK(commit_stream(repo, run) == 1u);
         const std::string path = repo.file("1");
 
-        write_bytes(path, "");
+        write_file(path, "");
         for (auto e : {repo::read_summary(repo, 1).error(), repo::read_run(repo, 1).error()}) {
             CHECK(e.code == repo::repo_errc::damaged);
             CHECK(e.message == "run 1 (" + path + ") is damaged: its file is empty where its commit recorded " +
@@ -693,7 +694,7 @@ TEST_SUITE("repository concurrency and crashes") {
         }
         std::string changed = run;
         changed[changed.size() / 2] ^= 1;
-        write_bytes(path, changed);
+        write_file(path, changed);
         CHECK(repo::read_summary(repo, 1).has_value());  // the length is all a summary reader checks
         auto bad = repo::read_run(repo, 1);
         REQUIRE_FALSE(bad.has_value());
@@ -714,11 +715,11 @@ TEST_SUITE("repository concurrency and crashes") {
         const auto repo = init_ok(dir.path());
         commit_stream(repo, spec_stream({"A=fail", "B=fail", "C=success"}));
         const std::string path = repo.file("failing");
-        const std::string whole = read_bytes(path);
+        const std::string whole = read_file(path);
         const std::string one = spec_stream({"A=fail"});
         REQUIRE(whole.starts_with(one));
         CHECK(ok(repo::read_failing(repo)) == whole);
-        write_bytes(path, one);  // still a valid stream: only the length tells
+        write_file(path, one);  // still a valid stream: only the length tells
         auto cut = repo::read_failing(repo);
         REQUIRE_FALSE(cut.has_value());
         CHECK(cut.error().code == repo::repo_errc::damaged);
@@ -730,7 +731,7 @@ TEST_SUITE("repository concurrency and crashes") {
         REQUIRE(::symlink("/etc/passwd", path.c_str()) == 0);
         CHECK(repo::read_failing(repo).error().message.find("is a symbolic link") != std::string::npos);
         REQUIRE(::unlink(path.c_str()) == 0);
-        write_bytes(path, whole);
+        write_file(path, whole);
         CHECK(ok(repo::read_failing(repo)) == whole);
         // The next commit records its own failing file.
         commit_stream(repo, spec_stream({"A=success"}), true);
@@ -742,21 +743,21 @@ TEST_SUITE("repository concurrency and crashes") {
         const auto repo = init_ok(dir.path());
         CHECK(repo::history_size(repo) == 0u);  // no store yet
         commit_stream(repo, small_run("a"));
-        CHECK(read_bytes(repo.file("history-count")).ends_with(" 2\n"));  // the commit counted
+        CHECK(read_file(repo.file("history-count")).ends_with(" 2\n"));  // the commit counted
         commit_stream(repo, small_run("b"));
         const auto db = timesdb::open(repo.file(timesdb::file_name));
         REQUIRE(db.has_value());
         CHECK(repo::history_size(repo) == db->size());
         CHECK(db->size() == 4);
         // A stale count is not believed: the key is the store's inode, size and mtime.
-        write_bytes(repo.file("history-count"), read_bytes(repo.file("history-count")).substr(0, 10) + "99\n");
+        write_file(repo.file("history-count"), read_file(repo.file("history-count")).substr(0, 10) + "99\n");
         CHECK(repo::history_size(repo) == 4u);
-        const std::string store = read_bytes(repo.file(timesdb::file_name));
-        write_bytes(repo.file(timesdb::file_name), store.substr(0, store.rfind('\n', store.size() - 2) + 1));
+        const std::string store = read_file(repo.file(timesdb::file_name));
+        write_file(repo.file(timesdb::file_name), store.substr(0, store.rfind('\n', store.size() - 2) + 1));
         const auto cut = timesdb::open(repo.file(timesdb::file_name));
         REQUIRE(cut.has_value());
         CHECK(repo::history_size(repo) == cut->size());  // whatever the store itself reads
-        write_bytes(repo.file(timesdb::file_name), "# testr-mini times v9\n");
+        write_file(repo.file(timesdb::file_name), "# testr-mini times v9\n");
         CHECK_FALSE(repo::history_size(repo).has_value());  // a newer store: not ours to count
     }
 }

@@ -43,14 +43,14 @@ std::vector<std::string> failing_ids(const run_summary& s) {
 void check_against_testr(const std::string& bytes, const std::string& filter_tag, bool all_timed) {
     real_testr testr(filter_tag);
     const auto out = testr.load(bytes);
-    const auto theirs = repo_test::parse_summary(out.text);
+    const auto theirs = repo_test::parse_summary(out.out);
     const auto ours = summary_of(bytes, filter_tag.empty() ? std::vector<std::string>{} : std::vector{filter_tag});
-    INFO("testr said:\n" << out.text);
+    INFO("testr said:\n" << out.out);
     CHECK(ours.total() == theirs.ran);
     CHECK(ours.failures() == theirs.failures);
     CHECK(ours.skips() == theirs.skips);
     CHECK(ours.passed() == theirs.passed);
-    CHECK(out.exit == (ours.passed() ? 0 : 1));
+    CHECK(out.exit_code == (ours.passed() ? 0 : 1));
     if (all_timed) {
         // testr stamps events that carry no time with the current time, so
         // only fully timestamped streams have a comparable wall time.

@@ -37,8 +37,8 @@ std::vector<std::string> reference(const fs::path& file) {
 
 std::vector<std::string> reference_text(std::string_view v1) {
     temp_dir t;
-    write_file(t.path / "stream", v1);
-    return reference(t.path / "stream");
+    write_file(t / "stream", v1);
+    return reference(t / "stream");
 }
 
 bool has_parser_error(const std::vector<std::string>& lines) {
@@ -174,9 +174,9 @@ TEST_CASE("input the reference raises on is reported with its line and offset, a
         // The reference gives up on each of these; it must really raise, or
         // the case tests nothing.
         temp_dir t;
-        write_file(t.path / "s", c.stream);
+        write_file(t / "s", c.stream);
         const auto r = run(python() + " " + shell_quote(helper("v1_oracle.py").string()) + " cuts " +
-                           shell_quote((t.path / "s").string()) + " | tail -1");
+                           shell_quote(t / "s") + " | tail -1");
         CHECK(r.out.starts_with("ERROR "));
     }
     // After a broken detail, the test still gets its outcome at "]", and

@@ -142,7 +142,7 @@ struct generator {
 
 TEST_CASE("a python-written stream decodes to the events python's reader gives") {
     temp_dir tmp;
-    const fs::path stream_file = tmp.path / "python.subunit";
+    const fs::path stream_file = tmp / "python.subunit";
     REQUIRE(run(python() + " " + shell_quote(helper("write_fixture.py")) + " " + shell_quote(stream_file)).exit_code == 0);
     const std::string stream = read_file(stream_file);
     const auto reference = run(python() + " " + shell_quote(helper("dump.py")) + " " + shell_quote(stream_file));
@@ -170,7 +170,7 @@ TEST_CASE("a python-written stream decodes to the events python's reader gives")
 
 TEST_CASE("the encoder writes the bytes python-subunit's writer writes") {
     temp_dir tmp;
-    const fs::path stream_file = tmp.path / "python.subunit";
+    const fs::path stream_file = tmp / "python.subunit";
     REQUIRE(run(python() + " " + shell_quote(helper("write_fixture.py")) + " " + shell_quote(stream_file)).exit_code == 0);
     const std::string stream = read_file(stream_file);
     std::size_t packets = 0;
@@ -202,9 +202,9 @@ TEST_CASE("python's reader and the subunit tools read what the encoder writes") 
         for (std::size_t i = 0; i < 9 * 1024 * 1024; ++i) big.file_bytes += static_cast<char>('a' + i % 26);
         events.insert(events.begin() + 200, big);
         const std::string stream = encode_all(events);
-        write_file(tmp.path / "ours.subunit", stream);
+        write_file(tmp / "ours.subunit", stream);
         const auto reference = run(python() + " " + shell_quote(helper("dump.py")) + " " +
-                                   shell_quote(tmp.path / "ours.subunit"));
+                                   shell_quote(tmp / "ours.subunit"));
         REQUIRE(reference.exit_code == 0);
         const auto decoded = decode_exact(stream);
         check_same_lines(canonical(decoded), lines_of(reference.out));
@@ -259,7 +259,7 @@ TEST_CASE("python's reader and the subunit tools read what the encoder writes") 
             }
             ++counts[std::string(su::to_string(st))];
         }
-        const fs::path file = tmp.path / "tools.subunit";
+        const fs::path file = tmp / "tools.subunit";
         write_file(file, encode_all(events));
         const std::string in = " < " + shell_quote(file);
 

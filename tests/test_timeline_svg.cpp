@@ -2,6 +2,9 @@
 // escaping mistakes fail), bars checked one by one, and 10,000 bars.
 #include "timeline_svg.hpp"
 #include "process.hpp"
+#include "support/command.hpp"
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -93,16 +96,12 @@ print(json.dumps(out))
 )";
 
 nlohmann::json parse_with_python(const std::string& svg, const std::string& probes = "") {
-    char path[] = "/tmp/testr-timeline-XXXXXX";
-    int fd = mkstemp(path);
-    REQUIRE(fd >= 0);
-    ::close(fd);
-    std::ofstream(path, std::ios::binary) << svg;
-    const char* py = std::getenv("PYTHON");
-    std::vector<std::string> argv{py ? py : "/usr/bin/python3", "-c", reader, path};
+    test_support::temp_dir dir;
+    const std::string path = dir / "timeline.svg";
+    test_support::write_file(path, svg);
+    std::vector<std::string> argv{test_support::python(), "-c", reader, path};
     if (!probes.empty()) argv.push_back(probes);
     auto got = testr::process::run_capture(argv);
-    ::unlink(path);
     REQUIRE(got.has_value());
     INFO(got->err);
     REQUIRE(got->status.success());

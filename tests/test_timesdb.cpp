@@ -21,13 +21,15 @@
 #include "file_bytes.hpp"
 #include "file_lock.hpp"
 #include "timesdb.hpp"
-#include "timesdb_support.hpp"
+#include "support/child.hpp"
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace testr;
-using timesdb_test::temp_dir;
-using timesdb_test::read_bytes;
-using timesdb_test::write_bytes;
-using timesdb_test::run_in_child;
+using test_support::read_file;
+using test_support::run_in_child;
+using test_support::temp_dir;
+using test_support::write_file;
 
 namespace {
 
@@ -192,7 +194,7 @@ TEST_SUITE("timesdb escaping") {
         const auto run = samples_for(ids);
         record_ok(db_path(dir), run);
 
-        const std::string bytes = read_bytes(db_path(dir));
+        const std::string bytes = read_file(db_path(dir));
         CHECK(bytes.starts_with("# testr-mini times v2\n"));
         // signature, columns, layout, a line each, fence comment, 128 + 1 fences, log comment
         CHECK(count_lines(bytes) == 3 + ids.size() + 1 + 129 + 1);
@@ -367,7 +369,7 @@ TEST_SUITE("timesdb damaged files") {
             CHECK(db->warnings().size() == (v1_seen ? 1u : 0u) + (at_line_end ? 0u : 1u));
         }
         temp_dir dir;
-        write_bytes(db_path(dir), full.substr(0, full.size() - 3));
+        write_file(db_path(dir), full.substr(0, full.size() - 3));
         const auto db = open_ok(db_path(dir));
         CHECK(db.size() == ids.size() - 1);
         REQUIRE(db.warnings().size() == 2);
@@ -383,11 +385,11 @@ TEST_SUITE("timesdb damaged files") {
         temp_dir dir;
         const std::vector<std::string> base = {"pkg.A.test_one", "tab\tid", "caf\xc3\xa9", "x", "back\\slash"};
         record_ok(db_path(dir), samples_for(base));
-        const std::size_t base_size = read_bytes(db_path(dir)).size();
+        const std::size_t base_size = read_file(db_path(dir)).size();
         record_ok(db_path(dir), samples_for({"pkg.A.test_one", "second.batch"}, 2.0));
-        const std::size_t first_batch_end = read_bytes(db_path(dir)).size();
+        const std::size_t first_batch_end = read_file(db_path(dir)).size();
         record_ok(db_path(dir), samples_for({"x", "third.batch"}, 3.0));
-        const std::string full = read_bytes(db_path(dir));
+        const std::string full = read_file(db_path(dir));
         REQUIRE(full.size() > first_batch_end);
         REQUIRE(full.ends_with("\n"));
 
@@ -416,7 +418,7 @@ TEST_SUITE("timesdb damaged files") {
         temp_dir dir;
         const std::string good1 = "1.500000\t1.000000\t3\tpass\tgood.one\n";
         const std::string good2 = "0.250000\t0.250000\t1\tfail\tgood\\ttwo\n";
-        write_bytes(db_path(dir), "# testr-mini times v1\n"            // 1
+        write_file(db_path(dir), "# testr-mini times v1\n"            // 1
                                   + good1 +                            // 2
                                   "abc\t1.0\t1\tpass\tbad.estimate\n"  // 3
                                   "1.0\t-1\t1\tpass\tbad.last\n"       // 4
@@ -457,12 +459,12 @@ TEST_SUITE("timesdb damaged files") {
         CHECK(after.warnings().empty());
         CHECK(after.size() == 4);
         CHECK(after.find("good.one")->estimate == 1.5);
-        CHECK(read_bytes(db_path(dir)).find("2.000000\t0.001000\t7\tpass\thand.typed\n") != std::string::npos);
+        CHECK(read_file(db_path(dir)).find("2.000000\t0.001000\t7\tpass\thand.typed\n") != std::string::npos);
     }
 
     TEST_CASE("a v1 file is read in full with a note, and the next record rewrites it as v2") {
         temp_dir dir;
-        write_bytes(db_path(dir), v1_file({"one", "two\tthree"}, 1.5));
+        write_file(db_path(dir), v1_file({"one", "two\tthree"}, 1.5));
         {
             const auto db = open_ok(db_path(dir));
             REQUIRE(db.warnings().size() == 1);
@@ -473,7 +475,7 @@ TEST_SUITE("timesdb damaged files") {
         auto r = timesdb::record(db_path(dir), samples_for({"one"}));
         REQUIRE(r.has_value());
         CHECK(r->compacted);
-        CHECK(read_bytes(db_path(dir)).starts_with("# testr-mini times v2\n"));
+        CHECK(read_file(db_path(dir)).starts_with("# testr-mini times v2\n"));
         const auto db = open_ok(db_path(dir));
         CHECK(db.warnings().empty());
         CHECK(db.size() == 2);
@@ -484,11 +486,11 @@ TEST_SUITE("timesdb damaged files") {
     TEST_CASE("a v2 file edited by hand is read in full with a warning and rewritten by the next record") {
         temp_dir dir;
         record_ok(db_path(dir), samples_for({"alpha", "beta", "gamma"}));
-        std::string bytes = read_bytes(db_path(dir));
+        std::string bytes = read_file(db_path(dir));
         const std::size_t at = bytes.find("\tbeta\n");
         REQUIRE(at != std::string::npos);
         bytes.replace(at, 6, "\tbeta.renamed\n");  // the sections no longer start where line 3 says
-        write_bytes(db_path(dir), bytes);
+        write_file(db_path(dir), bytes);
         {
             const auto db = open_ok(db_path(dir));
             REQUIRE(db.warnings().size() == 1);
@@ -510,11 +512,11 @@ TEST_SUITE("timesdb damaged files") {
         temp_dir dir;
         record_ok(db_path(dir), samples_for({"kept", "changed"}));
         record_ok(db_path(dir), samples_for({"changed"}, 7.0));
-        std::string bytes = read_bytes(db_path(dir));
+        std::string bytes = read_file(db_path(dir));
         const std::size_t at = bytes.rfind("7.000000\t");
         REQUIRE(at != std::string::npos);
         bytes[at] = '8';  // same length: only the CRC can tell
-        write_bytes(db_path(dir), bytes);
+        write_file(db_path(dir), bytes);
         {
             const auto db = open_ok(db_path(dir));
             REQUIRE(db.warnings().size() == 1);
@@ -549,12 +551,12 @@ TEST_SUITE("timesdb damaged files") {
         CHECK(missing.size() == 0);
         CHECK(missing.warnings().empty());
 
-        write_bytes(db_path(dir), "");
+        write_file(db_path(dir), "");
         auto empty = open_ok(db_path(dir));
         CHECK(empty.size() == 0);
         CHECK(empty.warnings().empty());
         record_ok(db_path(dir), samples_for({"a"}));
-        CHECK(read_bytes(db_path(dir)).starts_with("# testr-mini times v2\n"));
+        CHECK(read_file(db_path(dir)).starts_with("# testr-mini times v2\n"));
 
         const std::string gone = dir / "no-such-dir";
         auto r = timesdb::open(gone + "/times.tsv");
@@ -579,7 +581,7 @@ TEST_SUITE("timesdb damaged files") {
         for (const std::string content : {"# testr-mini times v3\n1\t2\t3\n", "# testr-mini times v10\n",
                                           "some other file\n1.0\t1.0\t1\tpass\tx\n", "# testr-mini times v1x\n"}) {
             CAPTURE(content);
-            write_bytes(db_path(dir), content);
+            write_file(db_path(dir), content);
             auto r = timesdb::open(db_path(dir));
             REQUIRE_FALSE(r.has_value());
             CHECK(r.error().code == 0);
@@ -589,7 +591,7 @@ TEST_SUITE("timesdb damaged files") {
             auto w = timesdb::record(db_path(dir), samples_for({"a"}));
             REQUIRE_FALSE(w.has_value());
             CHECK(w.error().message() == r.error().message());
-            CHECK(read_bytes(db_path(dir)) == content);
+            CHECK(read_file(db_path(dir)) == content);
         }
         // A signature cut short is a file cut short, not a foreign one.
         const auto cut = timesdb::parse("# testr-mini ti", "p");
@@ -611,8 +613,8 @@ TEST_SUITE("timesdb durability") {
         for (const auto& c : cases) {
             CAPTURE(static_cast<int>(c.stage));
             temp_dir dir;
-            write_bytes(db_path(dir), v1_file({"old.one", "old.two"}));  // so record() rewrites
-            const std::string old_bytes = read_bytes(db_path(dir));
+            write_file(db_path(dir), v1_file({"old.one", "old.two"}));  // so record() rewrites
+            const std::string old_bytes = read_file(db_path(dir));
 
             static write_stage kill_at;
             kill_at = c.stage;
@@ -627,19 +629,19 @@ TEST_SUITE("timesdb durability") {
             REQUIRE(WIFSIGNALED(child.status));
             CHECK(WTERMSIG(child.status) == SIGKILL);
 
-            const std::string now = read_bytes(db_path(dir));
+            const std::string now = read_file(db_path(dir));
             if (c.new_content) {
                 CHECK(now != old_bytes);
                 CHECK(open_ok(db_path(dir)).find("new.one") != nullptr);
             } else {
                 CHECK(now == old_bytes);
                 // The dead writer's temporary is litter until the next writer.
-                CHECK(timesdb_test::list_dir(dir.path()).size() == 3);
+                CHECK(test_support::list_dir(dir.path()).size() == 3);
             }
             // The kernel released the dead writer's lock; the next writer
             // proceeds and sweeps the temporary away.
             record_ok(db_path(dir), samples_for({"after"}));
-            CHECK(timesdb_test::list_dir(dir.path()) == std::vector<std::string>{"times.tsv", "times.tsv.lock"});
+            CHECK(test_support::list_dir(dir.path()) == std::vector<std::string>{"times.tsv", "times.tsv.lock"});
             const auto db = open_ok(db_path(dir));
             CHECK(db.find("old.one") != nullptr);
             CHECK(db.find("after") != nullptr);
@@ -648,8 +650,8 @@ TEST_SUITE("timesdb durability") {
 
     TEST_CASE("a writer that _exits between write and rename leaves the old file") {
         temp_dir dir;
-        write_bytes(db_path(dir), v1_file({"old"}));
-        const std::string old_bytes = read_bytes(db_path(dir));
+        write_file(db_path(dir), v1_file({"old"}));
+        const std::string old_bytes = read_file(db_path(dir));
         const auto child = run_in_child([&] {
             detail::atomic_write_fault_hook = [](detail::write_stage stage, int) {
                 if (stage == detail::write_stage::temp_synced) ::_exit(3);
@@ -659,7 +661,7 @@ TEST_SUITE("timesdb durability") {
         });
         REQUIRE(WIFEXITED(child.status));
         CHECK(WEXITSTATUS(child.status) == 3);
-        CHECK(read_bytes(db_path(dir)) == old_bytes);
+        CHECK(read_file(db_path(dir)) == old_bytes);
     }
 
     TEST_CASE("a writer killed at any point of an append leaves the old records or the new") {
@@ -672,7 +674,7 @@ TEST_SUITE("timesdb durability") {
             CAPTURE(static_cast<int>(c.stage));
             temp_dir dir;
             record_ok(db_path(dir), samples_for({"old.one", "old.two"}));
-            const std::string old_bytes = read_bytes(db_path(dir));
+            const std::string old_bytes = read_file(db_path(dir));
 
             static append_stage kill_at;
             kill_at = c.stage;
@@ -686,7 +688,7 @@ TEST_SUITE("timesdb durability") {
             CHECK_MESSAGE(child.report.empty(), child.report);
             REQUIRE(WIFSIGNALED(child.status));
 
-            const std::string now = read_bytes(db_path(dir));
+            const std::string now = read_file(db_path(dir));
             CHECK(now.starts_with(old_bytes));  // appends never touch what is there
             {
                 const auto db = open_ok(db_path(dir));
@@ -699,7 +701,7 @@ TEST_SUITE("timesdb durability") {
             auto r = timesdb::record(db_path(dir), samples_for({"after"}));
             REQUIRE(r.has_value());
             CHECK(r->compacted == (now.size() > old_bytes.size() && !c.new_content));
-            CHECK(timesdb_test::list_dir(dir.path()) == std::vector<std::string>{"times.tsv", "times.tsv.lock"});
+            CHECK(test_support::list_dir(dir.path()) == std::vector<std::string>{"times.tsv", "times.tsv.lock"});
             const auto db = open_ok(db_path(dir));
             CHECK(db.warnings().empty());
             CHECK(db.find("old.two") != nullptr);
@@ -810,7 +812,7 @@ TEST_SUITE("timesdb durability") {
                 }
         // Every read-modify-write saw the previous one's result.
         CHECK(db.find("shared")->runs == processes * batches);
-        CHECK(timesdb_test::list_dir(dir.path()) == std::vector<std::string>{"times.tsv", "times.tsv.lock"});
+        CHECK(test_support::list_dir(dir.path()) == std::vector<std::string>{"times.tsv", "times.tsv.lock"});
     }
 }
 
@@ -823,7 +825,7 @@ TEST_SUITE("timesdb errors") {
                 ::mount("tmpfs", dir.path().c_str(), "tmpfs", 0, "size=64k") != 0)
                 return "SKIP: cannot mount a tmpfs here: " + std::string(std::strerror(errno));
             if (!timesdb::record(db_path(dir), samples_for({"small.one", "small.two"}))) return "first record failed";
-            const auto before = timesdb_test::try_read(db_path(dir));
+            const auto before = test_support::try_read(db_path(dir));
             std::vector<std::string> ids;
             for (int i = 0; i < 2000; ++i) ids.push_back("a.rather.long.test.module.name.TestCase.test_" + std::to_string(i));
             auto r = timesdb::record(db_path(dir), samples_for(ids));
@@ -831,8 +833,8 @@ TEST_SUITE("timesdb errors") {
             if (r.error().code != ENOSPC) return "wrong error: " + r.error().message();
             if (r.error().message().find("No space left on device") == std::string::npos) return "bad message: " + r.error().message();
             if (r.error().path.find(db_path(dir)) != 0) return "error does not name the file: " + r.error().message();
-            if (!before || timesdb_test::try_read(db_path(dir)) != before) return "old content changed";
-            if (timesdb_test::list_dir(dir.path()) != std::vector<std::string>{"times.tsv", "times.tsv.lock"})
+            if (!before || test_support::try_read(db_path(dir)) != before) return "old content changed";
+            if (test_support::list_dir(dir.path()) != std::vector<std::string>{"times.tsv", "times.tsv.lock"})
                 return "temporary left behind";
             if (!timesdb::open(db_path(dir))) return "reopen failed";
             return "";
@@ -840,15 +842,15 @@ TEST_SUITE("timesdb errors") {
         if (child.report.starts_with("SKIP")) {
             MESSAGE(child.report);
         } else {
-            CHECK(timesdb_test::exited_cleanly(child));
+            CHECK(test_support::exited_cleanly(child));
             CHECK_MESSAGE(child.report.empty(), child.report);
         }
     }
 
     TEST_CASE("disk full injected with /dev/full: error names the temporary, nothing changes") {
         temp_dir dir;
-        write_bytes(db_path(dir), v1_file({"old"}));  // so record() rewrites
-        const std::string before = read_bytes(db_path(dir));
+        write_file(db_path(dir), v1_file({"old"}));  // so record() rewrites
+        const std::string before = read_file(db_path(dir));
         fault_hook_guard guard([](detail::write_stage stage, int fd) {
             if (stage != detail::write_stage::temp_opened) return;
             const int full = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
@@ -860,14 +862,14 @@ TEST_SUITE("timesdb errors") {
         CHECK(r.error().code == ENOSPC);
         CHECK(r.error().message().starts_with("cannot write temporary file '" + db_path(dir) + ".tmp."));
         CHECK(r.error().message().ends_with("': No space left on device"));
-        CHECK(read_bytes(db_path(dir)) == before);
-        CHECK(timesdb_test::list_dir(dir.path()) == std::vector<std::string>{"times.tsv", "times.tsv.lock"});
+        CHECK(read_file(db_path(dir)) == before);
+        CHECK(test_support::list_dir(dir.path()) == std::vector<std::string>{"times.tsv", "times.tsv.lock"});
     }
 
     TEST_CASE("disk full during an append: error names the store, the records stay, the next record compacts") {
         temp_dir dir;
         record_ok(db_path(dir), samples_for({"old.one", "old.two"}));
-        const std::string before = read_bytes(db_path(dir));
+        const std::string before = read_file(db_path(dir));
         timesdb::detail::append_fault_hook = [](timesdb::detail::append_stage stage, int fd) {
             if (stage != timesdb::detail::append_stage::half_written) return;
             const int full = ::open("/dev/full", O_WRONLY | O_CLOEXEC);
@@ -879,7 +881,7 @@ TEST_SUITE("timesdb errors") {
         REQUIRE_FALSE(r.has_value());
         CHECK(r.error().code == ENOSPC);
         CHECK(r.error().message() == "cannot append to times database '" + db_path(dir) + "': No space left on device");
-        const std::string after = read_bytes(db_path(dir));
+        const std::string after = read_file(db_path(dir));
         REQUIRE(after.size() > before.size());  // half a batch went in before the disk "filled"
         CHECK(after.starts_with(before));
         {
@@ -893,7 +895,7 @@ TEST_SUITE("timesdb errors") {
         CHECK(next->compacted);
         const auto db = open_ok(db_path(dir));
         CHECK(db.size() == 3);
-        CHECK(read_bytes(db_path(dir)).find("\n# end ") == std::string::npos);
+        CHECK(read_file(db_path(dir)).find("\n# end ") == std::string::npos);
     }
 
     TEST_CASE("disk full on a 64 KiB tmpfs during an append: the records stay") {
@@ -932,7 +934,7 @@ TEST_SUITE("timesdb errors") {
         if (child.report.starts_with("SKIP")) {
             MESSAGE(child.report);
         } else {
-            CHECK(timesdb_test::exited_cleanly(child));
+            CHECK(test_support::exited_cleanly(child));
             CHECK_MESSAGE(child.report.empty(), child.report);
         }
     }
@@ -943,7 +945,7 @@ TEST_SUITE("timesdb errors") {
         REQUIRE(::mkdir(repo.c_str(), 0755) == 0);
         const std::string path = repo + "/times.tsv";
         record_ok(path, samples_for({"kept"}));
-        const std::string before = read_bytes(path);
+        const std::string before = read_file(path);
         REQUIRE(::chmod(dir.path().c_str(), 0755) == 0);
         REQUIRE(::chmod(repo.c_str(), 0555) == 0);
 
@@ -967,9 +969,9 @@ TEST_SUITE("timesdb errors") {
                 return "bad fresh-file error: " + (f ? std::string("none") : f.error().message());
             return "";
         });
-        CHECK(timesdb_test::exited_cleanly(child));
+        CHECK(test_support::exited_cleanly(child));
         CHECK_MESSAGE(child.report.empty(), child.report);
-        CHECK(read_bytes(path) == before);
+        CHECK(read_file(path) == before);
         ::chmod(repo.c_str(), 0755);  // so a non-root run can clean up
     }
 }
@@ -993,7 +995,7 @@ TEST_SUITE("file helpers") {
         held->release();
         REQUIRE(other.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
         const auto outcome = other.get();
-        CHECK(timesdb_test::exited_cleanly(outcome));
+        CHECK(test_support::exited_cleanly(outcome));
         CHECK_MESSAGE(outcome.report.empty(), outcome.report);
     }
 
@@ -1002,8 +1004,8 @@ TEST_SUITE("file helpers") {
         const std::string path = dir / "f";
         REQUIRE(write_file_atomically(path, "one").has_value());
         REQUIRE(write_file_atomically(path, "two").has_value());
-        CHECK(read_bytes(path) == "two");
-        CHECK(timesdb_test::list_dir(dir.path()) == std::vector<std::string>{"f"});
+        CHECK(read_file(path) == "two");
+        CHECK(test_support::list_dir(dir.path()) == std::vector<std::string>{"f"});
 
         const std::string gone = dir / "missing/f";
         auto r = write_file_atomically(gone, "x");
@@ -1015,7 +1017,7 @@ TEST_SUITE("file helpers") {
     TEST_CASE("read_file_bytes maps files, falls back to read, and names the path on errors") {
         temp_dir dir;
         const std::string path = dir / "f";
-        write_bytes(path, "first\tversion\n");
+        write_file(path, "first\tversion\n");
         auto bytes = read_file_bytes(path);
         REQUIRE(bytes.has_value());
         CHECK(bytes->view() == "first\tversion\n");
@@ -1025,7 +1027,7 @@ TEST_SUITE("file helpers") {
         testr::file_bytes moved = std::move(bytes).value();
         CHECK(moved.view() == "first\tversion\n");
 
-        write_bytes(path, "");
+        write_file(path, "");
         auto empty = read_file_bytes(path);
         REQUIRE(empty.has_value());
         CHECK(empty->view().empty());
@@ -1045,8 +1047,8 @@ TEST_SUITE("file helpers") {
 
     TEST_CASE("remove_stale_temporaries removes only this file's temporaries") {
         temp_dir dir;
-        for (const char* name : {"f", "f.tmp.1.0", "f.tmp.99.3", "g.tmp.1.0", "f.tmpx", "ff.tmp.1.0"}) write_bytes(dir / name, "x");
+        for (const char* name : {"f", "f.tmp.1.0", "f.tmp.99.3", "g.tmp.1.0", "f.tmpx", "ff.tmp.1.0"}) write_file(dir / name, "x");
         remove_stale_temporaries(dir / "f");
-        CHECK(timesdb_test::list_dir(dir.path()) == std::vector<std::string>{"f", "f.tmpx", "ff.tmp.1.0", "g.tmp.1.0"});
+        CHECK(test_support::list_dir(dir.path()) == std::vector<std::string>{"f", "f.tmpx", "ff.tmp.1.0", "g.tmp.1.0"});
     }
 }

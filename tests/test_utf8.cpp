@@ -5,7 +5,9 @@
 #include <testr/command_template.hpp>
 #include <testr/detail/utf8.hpp>
 
-#include "config/test_support.hpp"
+#include "support/command.hpp"
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 
@@ -127,11 +129,11 @@ TEST_CASE("random strings: the first invalid byte is where Python's codec stops"
         if (!s.empty() && std::bernoulli_distribution(0.2)(rng)) s.pop_back();  // truncate a character
         cases.push_back(std::move(s));
     }
-    config_test::temp_dir dir;
+    test_support::temp_dir dir;
     std::string input;
     for (const auto& s : cases) input += hex(s) + "\n";
-    config_test::write_bytes(dir / "cases.hex", input);
-    const auto out = config_test::run(config_test::python() + " " + config_test::helper("utf8_oracle.py") + " < " +
+    test_support::write_file(dir / "cases.hex", input);
+    const auto out = test_support::run(test_support::python() + " " + test_support::source_file("tests/config/utf8_oracle.py") + " < " +
                                       testr::shell_quote(dir / "cases.hex"));
     REQUIRE(out.exit_code == 0);
     std::istringstream lines(out.out);

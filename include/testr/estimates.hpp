@@ -128,10 +128,7 @@ public:
             for (double x : v) sum += x;
             return sum / static_cast<double>(v.size());
         }
-        auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-        std::nth_element(v.begin(), mid, v.end());
-        if (v.size() % 2) return *mid;
-        return (*mid + *std::max_element(v.begin(), mid)) / 2;
+        return median_in_place(v);
     }
 
     static constexpr std::uint32_t none = UINT32_MAX;

@@ -285,13 +285,17 @@ inline schedule compat_schedule_ranked(const std::vector<double>& ranked_weight,
     return out;
 }
 
-inline double median(std::vector<double> v) {
-    if (v.empty()) return 1.0;
-    auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+/// The median of `v`, which it reorders: the middle value, or the mean of
+/// the two middle ones for an even count (Python's statistics.median). `v`
+/// must not be empty.
+inline double median_in_place(std::span<double> v) {
+    const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
     std::nth_element(v.begin(), mid, v.end());
     if (v.size() % 2) return *mid;
     return (*mid + *std::max_element(v.begin(), mid)) / 2;
 }
+
+inline double median(std::vector<double> v) { return v.empty() ? 1.0 : median_in_place(v); }
 
 // The plan for a schedule whose item r is group group_of_item[r] (or group
 // r when that is empty).

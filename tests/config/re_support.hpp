@@ -4,7 +4,9 @@
 // UTF-8), and Python's verdict on them from tests/config/re_oracle.py.
 #pragma once
 
-#include "test_support.hpp"
+#include "../support/command.hpp"
+#include "../support/files.hpp"
+#include "../support/temp_dir.hpp"
 
 #include <testr/command_template.hpp>
 
@@ -103,9 +105,9 @@ inline std::vector<verdict> python_verdicts(const char* mode, const std::vector<
     json request{{"mode", mode}, {"patterns_hex", json::array()}, {"ids_hex", json::array()}};
     for (const auto& p : pats) request["patterns_hex"].push_back(hex(p));
     for (const auto& id : ids) request["ids_hex"].push_back(hex(id));
-    config_test::temp_dir dir;
-    config_test::write_bytes(dir / "case.json", request.dump());
-    const auto out = config_test::run(config_test::python() + " " + config_test::helper("re_oracle.py") + " < " +
+    test_support::temp_dir dir;
+    test_support::write_file(dir / "case.json", request.dump());
+    const auto out = test_support::run(test_support::python() + " " + test_support::source_file("tests/config/re_oracle.py") + " < " +
                                       testr::shell_quote(dir / "case.json"));
     REQUIRE(out.exit_code == 0);
     std::vector<verdict> verdicts;

@@ -1,10 +1,13 @@
 // tests/subunit/support.hpp - shared by the codec tests (v2 and v1): the
-// environment, shell commands, temporary directories, whole files, and the
+// general test support (tests/support/) under short names, and the
 // canonical event lines of tests/subunit/canonical.py that our events and
 // python-subunit's are compared in.
 #pragma once
 
 #include "subunit_v2.hpp"
+#include "../support/command.hpp"
+#include "../support/files.hpp"
+#include "../support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 #include <sys/wait.h>
@@ -28,63 +31,16 @@ namespace subunit_test {
 
 namespace fs = std::filesystem;
 
-inline std::string env_or(const char* name, const char* fallback) {
-    const char* v = std::getenv(name);
-    return v && *v ? v : fallback;
-}
-inline fs::path source_root() { return env_or("TESTR_SOURCE_ROOT", "."); }
-inline fs::path build_root() { return env_or("TESTR_BUILD_ROOT", "."); }
-inline std::string python() { return env_or("PYTHON", "/usr/bin/python3"); }
-
-inline std::string shell_quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
-
-struct run_result {
-    int exit_code = -1;
-    std::string out;
-};
-
-/// A shell command line; stdout captured, stderr to the test log.
-inline run_result run(const std::string& command) {
-    run_result r;
-    FILE* p = ::popen(command.c_str(), "r");
-    REQUIRE_MESSAGE(p != nullptr, command);
-    std::array<char, 65536> buf{};
-    for (std::size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;) r.out.append(buf.data(), n);
-    const int st = ::pclose(p);
-    r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
-}
-
-/// A fresh directory under $TMPDIR, removed with everything in it.
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        std::string tmpl = (fs::temp_directory_path() / "testr-subunit-XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-};
-
-inline std::string read_file(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
-
-inline void write_file(const fs::path& p, std::string_view bytes) {
-    std::ofstream out(p, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    REQUIRE(out.good());
-}
+using test_support::build_root;
+using test_support::env_or;
+using test_support::python;
+using test_support::read_file;
+using test_support::run;
+using test_support::run_result;
+using test_support::shell_quote;
+using test_support::source_root;
+using test_support::temp_dir;
+using test_support::write_file;
 
 // --- canonical lines: the format of tests/subunit/canonical.py ------------
 

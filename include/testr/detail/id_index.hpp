@@ -1,29 +1,123 @@
-// testr/detail/id_index.hpp - an insert-only hash index from string keys to
-// dense numbers, used to find duplicate ids and to gather groups.
+// testr/detail/id_index.hpp - the string hash tables of the project: a
+// table of slots that index keys kept by their owner (slot_table, also under
+// the adapters' run summary and duration store), an insert-only index from
+// string keys to dense numbers built on it (id_index), and a duplicate check.
 //
-// Open addressing over 32-bit slots with a cached hash fragment: one
-// allocation, no per-key nodes, so indexing a million ids stays within a
-// few tens of milliseconds.
+// Open addressing over 8-byte slots, each a key's number and 32 bits of its
+// hash: one allocation, no per-key node or copy, so indexing a million ids
+// stays within a few tens of milliseconds.
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace testr::detail {
 
+/// Linear probing, at most half full. A slot's place comes from the hash bits
+/// it stores, so growing reads no key; keys are compared only when those 32
+/// bits agree, so most probes that miss never touch one. The owner keeps the
+/// keys and says, through `same(number)`, whether key `number` is the one
+/// sought.
+class slot_table {
+public:
+    static constexpr std::uint32_t npos = static_cast<std::uint32_t>(-1);
+
+    /// Empty, allocating nothing until the first insert.
+    slot_table() = default;
+    /// Room for `expected` keys before the first growth.
+    explicit slot_table(std::size_t expected) : slots_(capacity_for(expected)) {}
+
+    /// Empties the table, sized for `expected` keys. `allocated(data, bytes)`
+    /// sees the memory before it is first touched (for madvise).
+    template <class Allocated>
+    void reset(std::size_t expected, Allocated&& allocated) {
+        const std::size_t capacity = capacity_for(expected);
+        std::vector<slot>().swap(slots_);
+        slots_.reserve(capacity);
+        allocated(static_cast<const void*>(slots_.data()), capacity * sizeof(slot));
+        slots_.resize(capacity);
+        size_ = 0;
+    }
+
+    std::size_t size() const noexcept { return size_; }
+    /// True when `keys` keys would fill more than half the slots.
+    bool full(std::size_t keys) const noexcept { return keys * 2 > slots_.size(); }
+
+    /// A hint that the key with hash `h` is probed soon: issued some keys
+    /// ahead, it lets the cache misses overlap.
+    void prefetch(std::uint64_t h) const noexcept {
+        if (!slots_.empty()) __builtin_prefetch(&slots_[tag(h) & (slots_.size() - 1)]);
+    }
+
+    /// The number of the key with hash `h` for which `same` holds, or npos.
+    template <class Same>
+    std::uint32_t find(std::uint64_t h, Same&& same) const {
+        if (slots_.empty()) return npos;
+        const slot& s = slots_[probe(tag(h), same)];
+        return s.number == 0 ? npos : s.number - 1;
+    }
+
+    /// {the number of the key with hash `h` for which `same` holds, false},
+    /// or, when there is none, {`number`, true} after indexing it as that.
+    template <class Same>
+    std::pair<std::uint32_t, bool> insert(std::uint64_t h, std::uint32_t number, Same&& same) {
+        if (full(size_ + 1)) grow();
+        slot& s = slots_[probe(tag(h), same)];
+        if (s.number != 0) return {s.number - 1, false};
+        s = {number + 1, tag(h)};
+        ++size_;
+        return {number, true};
+    }
+
+private:
+    struct slot {
+        std::uint32_t number = 0;  // key number + 1; 0 = empty
+        std::uint32_t tag = 0;
+    };
+
+    static std::size_t capacity_for(std::size_t keys) { return std::bit_ceil(std::max<std::size_t>(16, keys * 2)); }
+    static std::uint32_t tag(std::uint64_t h) noexcept { return static_cast<std::uint32_t>(h >> 32); }
+
+    /// The slot holding the key, or the empty one where it belongs.
+    template <class Same>
+    std::size_t probe(std::uint32_t t, Same& same) const {
+        const std::size_t mask = slots_.size() - 1;
+        std::size_t i = t & mask;
+        for (; slots_[i].number != 0; i = (i + 1) & mask) {
+            const slot& s = slots_[i];
+            if (s.tag == t && same(s.number - 1)) break;
+        }
+        return i;
+    }
+
+    // Out of line: rare, and kept out of the probing loops it would crowd.
+    [[gnu::noinline, gnu::cold]] void grow() {
+        std::vector<slot> old(std::max<std::size_t>(16, slots_.size() * 2));
+        old.swap(slots_);
+        const std::size_t mask = slots_.size() - 1;
+        for (const slot& s : old) {
+            if (s.number == 0) continue;
+            std::size_t i = s.tag & mask;
+            while (slots_[i].number != 0) i = (i + 1) & mask;
+            slots_[i] = s;
+        }
+    }
+
+    std::vector<slot> slots_;
+    std::size_t size_ = 0;
+};
+
+/// Numbers string keys 0, 1, 2... in the order they are first inserted.
 class id_index {
 public:
-    /// Reserve room for `expected` keys without rehashing.
-    explicit id_index(std::size_t expected) {
-        std::size_t cap = 16;
-        while (cap < expected * 2) cap <<= 1;
-        slots_.assign(cap, slot{});
-        keys_.reserve(expected);
-    }
+    /// Reserve room for `expected` keys without growing.
+    explicit id_index(std::size_t expected) : slots_(expected) { keys_.reserve(expected); }
 
     /// The number of `key` if already present, else assigns the next number.
     /// Returns {number, inserted}. Keys must outlive the index.
@@ -31,22 +125,14 @@ public:
 
     /// The same with `h == hash(key)` already computed.
     std::pair<std::uint32_t, bool> insert(std::string_view key, std::uint64_t h) {
-        if ((keys_.size() + 1) * 2 > slots_.size()) grow();
-        const auto tag = static_cast<std::uint32_t>(h >> 32);
-        std::size_t mask = slots_.size() - 1;
-        for (std::size_t i = h & mask;; i = (i + 1) & mask) {
-            slot& s = slots_[i];
-            if (s.number == 0) {
-                keys_.push_back(key);
-                s = {static_cast<std::uint32_t>(keys_.size()), tag};
-                return {s.number - 1, true};
-            }
-            if (s.tag == tag && keys_[s.number - 1] == key) return {s.number - 1, false};
-        }
+        const auto r = slots_.insert(h, static_cast<std::uint32_t>(keys_.size()),
+                                     [&](std::uint32_t n) { return keys_[n] == key; });
+        if (r.second) keys_.push_back(key);
+        return r;
     }
 
     /// A hint that the key with hash `h` will be inserted soon.
-    void prefetch(std::uint64_t h) const noexcept { __builtin_prefetch(&slots_[h & (slots_.size() - 1)]); }
+    void prefetch(std::uint64_t h) const noexcept { slots_.prefetch(h); }
 
     std::size_t size() const noexcept { return keys_.size(); }
     std::string_view key(std::uint32_t number) const { return keys_[number]; }
@@ -95,25 +181,7 @@ private:
         return v;
     }
 
-    struct slot {
-        std::uint32_t number = 0;  // key number + 1; 0 = empty
-        std::uint32_t tag = 0;
-    };
-
-    void grow() {
-        std::vector<slot> old(slots_.size() * 2);
-        old.swap(slots_);
-        const std::size_t mask = slots_.size() - 1;
-        for (const slot& s : old) {
-            if (s.number == 0) continue;
-            const std::uint64_t h = hash(keys_[s.number - 1]);
-            std::size_t i = h & mask;
-            while (slots_[i].number != 0) i = (i + 1) & mask;
-            slots_[i] = s;
-        }
-    }
-
-    std::vector<slot> slots_;
+    slot_table slots_;
     std::vector<std::string_view> keys_;
 };
 
