@@ -303,7 +303,7 @@ TEST_SUITE("timesdb model") {
         auto r = timesdb::record(db_path(dir), samples_for(ids, 2.0));
         REQUIRE(r.has_value());
         CHECK_FALSE(r->compacted);
-        const std::string bytes = read_bytes(db_path(dir));
+        const std::string bytes = read_file(db_path(dir));
         CHECK(bytes.size() > 2 * ids.size() * 60);  // the log: > 1 MiB
         const auto db = open_ok(db_path(dir));
         CHECK(db.warnings().empty());

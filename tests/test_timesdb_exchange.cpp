@@ -11,12 +11,13 @@
 #include <vector>
 
 #include "timesdb.hpp"
-#include "timesdb_support.hpp"
+#include "support/files.hpp"
+#include "support/temp_dir.hpp"
 
 namespace timesdb = testr::timesdb;
-using timesdb_test::read_bytes;
-using timesdb_test::temp_dir;
-using timesdb_test::write_bytes;
+using test_support::read_file;
+using test_support::temp_dir;
+using test_support::write_file;
 
 namespace {
 
@@ -68,24 +69,24 @@ TEST_SUITE("timesdb exchange") {
 
     TEST_CASE("read_for_import takes v1 and v2 files and refuses anything lossy, naming the line") {
         temp_dir dir;
-        write_bytes(dir / "v1.tsv", "# testr-mini times v1\n# c\n1.5\t1.5\t2\tpass\tt.a\n");
+        write_file(dir / "v1.tsv", "# testr-mini times v1\n# c\n1.5\t1.5\t2\tpass\tt.a\n");
         auto v1 = timesdb::read_for_import(dir / "v1.tsv");
         REQUIRE_MESSAGE(v1.has_value(), (v1 ? std::string() : v1.error().message()));
         CHECK(v1->find("t.a")->runs == 2);
-        write_bytes(dir / "v2.tsv", v1->serialize());
+        write_file(dir / "v2.tsv", v1->serialize());
         CHECK(timesdb::read_for_import(dir / "v2.tsv").has_value());
 
-        write_bytes(dir / "bad.tsv", "# testr-mini times v1\n# c\n1.5\t1.5\t2\tpass\tt.a\n1\t1\t0\tpass\tt.b\nx\n");
+        write_file(dir / "bad.tsv", "# testr-mini times v1\n# c\n1.5\t1.5\t2\tpass\tt.a\n1\t1\t0\tpass\tt.b\nx\n");
         auto bad = timesdb::read_for_import(dir / "bad.tsv");
         REQUIRE_FALSE(bad.has_value());
         CHECK(bad.error().message() == "cannot import times from '" + (dir / "bad.tsv") +
                                            "': line 4: bad run count (field 3) (and 1 more problem)");
-        const std::string v2 = read_bytes(dir / "v2.tsv");
-        write_bytes(dir / "cut.tsv", v2.substr(0, v2.size() - 3));
+        const std::string v2 = read_file(dir / "v2.tsv");
+        write_file(dir / "cut.tsv", v2.substr(0, v2.size() - 3));
         auto cut = timesdb::read_for_import(dir / "cut.tsv");
         REQUIRE_FALSE(cut.has_value());
         CHECK(cut.error().reason.starts_with("line 3: the layout line does not match the file (cut short"));
-        write_bytes(dir / "empty.tsv", "");
+        write_file(dir / "empty.tsv", "");
         CHECK_FALSE(timesdb::read_for_import(dir / "empty.tsv").has_value());
         CHECK(timesdb::read_for_import(dir / "missing.tsv").error().code == ENOENT);
     }
@@ -112,7 +113,7 @@ TEST_SUITE("timesdb exchange") {
         CHECK(db.find("t.same")->estimate == 3);
         CHECK(db.find("t.new")->estimate == 4);
         CHECK(db.warnings().empty());
-        CHECK(timesdb_test::list_dir(dir.path()) == std::vector<std::string>{"times.tsv", "times.tsv.lock"});
+        CHECK(test_support::list_dir(dir.path()) == std::vector<std::string>{"times.tsv", "times.tsv.lock"});
     }
 
     TEST_CASE("merge and record at once: every merged record and every recorded run is there") {
