@@ -38,10 +38,15 @@ std::vector<double> batch_seconds(const std::vector<std::vector<std::size_t>>& b
 bool plan_dynamic(const prepared& p, const estimates& e, schedule& s) {
     dynamic_options opts;
     opts.start_cost = *s.start_cost;
-    if (s.handoff_cost) {
+    if (s.handoff_cost && s.known()) {
         // A chunk costs its hand-out; but the slot's next runner starts
         // warming up only when this one is handed out, so a chunk shorter
         // than a start would leave the next one waiting for its imports.
+        // Without any history the chunks are cut from guesses, and a first
+        // batch shorter than a start leaves its slot waiting all the same:
+        // measured (bench/adaptive.py --imports slow_start, cold), such a
+        // queue lost to the static plan, so a first run is judged by the
+        // whole start, as without pre-start.
         opts.start_cost = *s.handoff_cost + s.start_cpu;
         opts.min_chunk = std::max(*s.start_cost, 0.05);
     }
@@ -83,7 +88,10 @@ std::string schedule::predicted_text() const {
 std::string schedule::cost_model() const {
     if (!start_cost) return {};
     std::string out = "Runner start: " + seconds_text(*start_cost) + "s (" + start_source + ")";
-    if (handoff_cost)
+    if (handoff_cost && !known())
+        out += "; runners pre-started, reading their ids from a pipe, so the start overlaps the listing; with no "
+               "history yet a queue's chunk is judged by the whole start";
+    else if (handoff_cost)
         out += "; runners pre-started, reading their ids from a pipe, so a start overlaps the listing and the "
                "runner before it: each costs its hand-out, " + seconds_text(*handoff_cost) + "s (" + handoff_source +
                "), and " + seconds_text(start_cpu) + "s of CPU its start takes from the tests; a chunk is at least "
