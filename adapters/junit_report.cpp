@@ -141,10 +141,12 @@ void junit_report::on(const events::stream_event& ev) {
     if (!e.test_id) return;  // runner output outside any test
     if (e.test_status == status::exists && !e.file_name) return;  // a listing, not a run
     auto [it, added] = index_.try_emplace(std::string(*e.test_id), tests_.size());
-    if (added) tests_.push_back(testcase{std::string(*e.test_id), {}, {}, false});
+    if (added) tests_.push_back(testcase{std::string(*e.test_id), {}, {}, {}, false});
     testcase& t = tests_[it->second];
-    for (auto tag : e.tags)
+    for (auto tag : e.tags) {
         if (tag.rfind("worker-", 0) == 0) t.worker = std::string(tag);
+        if (tag.rfind("shard-", 0) == 0) t.shard = std::string(tag);
+    }
     attempt_record& a = open_attempt(t);
     if (e.time) {
         if (!a.start || e.test_status == status::inprogress) a.start = *e.time;
@@ -276,11 +278,17 @@ std::string junit_report::render() const {
             attr(out, "time", seconds_text(seconds_between(a.start, a.last)));
             if (const std::string& file = file_for(classname); !file.empty()) attr(out, "file", file);
             out += ">\n";
-            if (!t.worker.empty() || t.attempts.size() > 1) {
+            const std::string& shard = t.shard.empty() ? shard_ : t.shard;
+            if (!t.worker.empty() || !shard.empty() || t.attempts.size() > 1) {
                 out += "<properties>";
                 if (!t.worker.empty()) {
                     out += "<property name=\"worker\"";
                     attr(out, "value", t.worker);
+                    out += "/>";
+                }
+                if (!shard.empty()) {
+                    out += "<property name=\"shard\"";
+                    attr(out, "value", shard);
                     out += "/>";
                 }
                 if (t.attempts.size() > 1)

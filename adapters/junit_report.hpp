@@ -43,6 +43,10 @@ public:
     void on(const events::stream_event& e) override;
     void on(const events::interrupted&) override;
 
+    /// Every testcase is of this CI shard (`shard-K`): a run's own events
+    /// get the tag only as they are stored, after observers see them.
+    void set_shard(std::string tag) { shard_ = std::move(tag); }
+
     /// The whole document, as it stands.
     std::string render() const;
     /// Writes render() to the path atomically.
@@ -60,6 +64,7 @@ private:
     struct testcase {
         std::string id;
         std::string worker;
+        std::string shard;  ///< the shard-K tag of a CI shard's events
         std::vector<attempt_record> attempts;  // the last one may be open
         bool open = false;
     };
@@ -74,6 +79,7 @@ private:
     std::string hostname_;
     std::chrono::steady_clock::time_point last_write_{};
     bool written_ = false;  // the first result writes at once
+    std::string shard_;
     std::optional<std::string> rewrite_error_;
     mutable std::unordered_map<std::string, std::string> files_;  // classname -> file ("" none)
 };

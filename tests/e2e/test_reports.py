@@ -137,6 +137,18 @@ def fake_project(testcase, tests):
     return p
 
 
+class ShardProperty(unittest.TestCase):
+    def test_a_ci_shards_testcases_name_their_shard(self):
+        p = fake_project(self, [("pkg.mod.A.test_%d" % i, "pass") for i in range(6)])
+        p.run("run", "--parallel", "--concurrency", "2", "--shard", "2/2", "--junit", "run.xml", check_rc=0)
+        xmllint(p.path("run.xml"))
+        found = [c for c in ET.parse(p.path("run.xml")).getroot().iter("testcase")]
+        self.assertTrue(found)
+        for c in found:
+            shards = [pr.get("value") for pr in c.iter("property") if pr.get("name") == "shard"]
+            self.assertEqual(shards, ["shard-2"], ET.tostring(c))
+
+
 class AgainstConsumers(unittest.TestCase):
     TESTS = [("pkg.mod.A.test_%d" % i, "pass") for i in range(6)] + \
             [("pkg.mod.B.test_fail", "fail"), ("pkg.other.C.test_skip", "skip"), ("top_level", "pass")]
@@ -157,6 +169,8 @@ class AgainstConsumers(unittest.TestCase):
         workers = {c.get("name"): [pr.get("value") for pr in c.iter("property") if pr.get("name") == "worker"]
                    for c in ET.parse(p.path("run.xml")).getroot().iter("testcase")}
         self.assertTrue(all(len(w) == 1 and re.fullmatch(r"worker-[01]", w[0]) for w in workers.values()), workers)
+        self.assertFalse([pr for pr in ET.parse(p.path("run.xml")).getroot().iter("property")
+                          if pr.get("name") == "shard"])  # not a CI shard: no shard property
         # `last --junit` writes the same testcases as the run did.
         p.run("last", "--junit", "last.xml", check_rc=1)
         strip = lambda path: sorted((k, v.get("time"), [ch.tag for ch in v]) for k, v in cases(path).items())

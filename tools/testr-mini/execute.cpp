@@ -32,11 +32,13 @@ engine_report execute(const app& a, const run_options& o, const prepared& p, con
                            std::max(0.0, s.fixed_cost() - s.listing));
     progress.phase("starting runners");
 
-    stream_sink sink(writer, &summary, o.subunit, p.shard ? "shard-" + std::to_string(p.shard->spec.index) : "");
+    const std::string shard_tag = p.shard ? "shard-" + std::to_string(p.shard->spec.index) : "";
+    stream_sink sink(writer, &summary, o.subunit, shard_tag);
     console screen(show, summary, ids, s.estimates, progress);
     observer_list observers;
     observers.add(sink);  // stored and folded before anyone reads the summary
     auto junit = o.junit.empty() ? nullptr : make_junit(a, o.junit, true);
+    if (junit) junit->set_shard(shard_tag);
     if (junit) observers.add(*junit);
     std::optional<events_output> lines;
     if (!o.events.empty()) observers.add(lines.emplace(o.events, ids));
