@@ -3,6 +3,7 @@
 #include "fd_io.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <charconv>
 #include <csignal>
 #include <dirent.h>
@@ -98,6 +99,11 @@ bool dead_pid(std::string_view digits) {
     const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
     if (ec != std::errc() || pid <= 0) return true;
     return pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+std::string temp_root() {
+    const char* tmp = std::getenv("TMPDIR");
+    return tmp && *tmp ? tmp : "/tmp";
 }
 
 std::vector<std::string> remove_dead_private_dirs(const std::string& parent, std::string_view prefix) {

@@ -43,6 +43,9 @@ bool dead_pid(std::string_view digits);
 /// alone and never followed; a live pid's directory is its own. A named
 /// pipe in one is opened for writing and closed first, so that a process
 /// blocked reading it (a pre-started runner) gets an empty list and ends.
+/// Where this process's private temporary directories go: $TMPDIR, else /tmp.
+std::string temp_root();
+
 std::vector<std::string> remove_dead_private_dirs(const std::string& parent, std::string_view prefix);
 
 namespace detail {

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic_file.hpp"
 #include "fd_io.hpp"
 
 namespace testr {
@@ -108,8 +109,7 @@ result<void> prestart_backend::prestart() {
                         " open, a limit of " + std::to_string(limit.rlim_cur) + ")");
     }
     if (dir_.path.empty()) {
-        const char* tmp = std::getenv("TMPDIR");
-        std::string root = !opts_.temp_root.empty() ? opts_.temp_root : tmp && *tmp ? tmp : "/tmp";
+        const std::string root = temp_root();
         std::string templ = root + "/" + std::string(pipe_dir_prefix) + std::to_string(::getpid()) + "-XXXXXX";
         if (!::mkdtemp(templ.data()))
             return fail("cannot create a directory for the runners' id pipes in '" + root + "': " + std::strerror(errno));
@@ -150,7 +150,6 @@ prestart_backend::runner* prestart_backend::spawn_spare(unsigned slot) {
     runner* raw = r.get();
     by_pool_.emplace(*pool_id, std::move(r));
     spare_[slot] = raw;
-    ++report_.started;
     return raw;
 }
 
@@ -193,7 +192,6 @@ result<runner_id, start_error> prestart_backend::start_plain(unsigned slot, std:
     r->whole_suite = whole_suite;
     if (!as) ++active_;
     pool_of_[r->id] = *pool_id;
-    ++report_.plain;
     const runner_id id = r->id;
     by_pool_.emplace(*pool_id, std::move(r));
     return id;
@@ -214,7 +212,6 @@ result<runner_id, start_error> prestart_backend::start(unsigned slot, std::span<
     r->ids = std::move(*text);
     pool_of_[r->id] = r->pool_id;
     ++active_;
-    ++report_.handed;
     if (r->writer >= 0) {
         replace_by_file(*r);
         feed_pipe(*r);

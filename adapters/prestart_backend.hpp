@@ -57,15 +57,10 @@ struct prestart_options {
     bool spares = false;
     /// Seconds a runner given tests may take to open its pipe.
     double patience = 10;
-    /// Where the pipes go (a private directory is made in it); empty: $TMPDIR or /tmp.
-    std::string temp_root;
 };
 
 /// What the pre-starting did, for the summary and the repository.
 struct prestart_report {
-    std::size_t started = 0;  ///< runners pre-started
-    std::size_t handed = 0;   ///< ...of them given tests
-    std::size_t plain = 0;    ///< runners given a plain id file instead
     /// Why the pipes were given up for this run (empty: they were not).
     std::string refused;
     /// Seconds from spawning a pre-started runner to its opening the pipe:

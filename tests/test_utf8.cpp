@@ -7,6 +7,7 @@
 
 #include "support/command.hpp"
 #include "support/files.hpp"
+#include "support/hex.hpp"
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -51,16 +52,7 @@ std::size_t reference_first_invalid(std::string_view s) {
     return std::string_view::npos;
 }
 
-std::string hex(std::string_view s) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        out += digits[u >> 4];
-        out += digits[u & 15];
-    }
-    return out;
-}
+using test_support::hex;
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 
 #include "../support/command.hpp"
 #include "../support/files.hpp"
+#include "../support/hex.hpp"
 #include "../support/temp_dir.hpp"
 
 #include <testr/command_template.hpp>
@@ -78,16 +79,7 @@ inline std::vector<std::string> random_ids(std::uint32_t seed, std::size_t count
     return ids;
 }
 
-inline std::string hex(std::string_view s) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        out += digits[u >> 4];
-        out += digits[u & 15];
-    }
-    return out;
-}
+using test_support::hex;
 
 using span = std::optional<std::pair<std::size_t, std::size_t>>;
 

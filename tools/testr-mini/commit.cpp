@@ -2,7 +2,6 @@
 #include "commit.hpp"
 
 #include <cstdio>
-#include <cstdlib>
 
 #include "app.hpp"
 #include "atomic_file.hpp"
@@ -18,8 +17,7 @@ void clean_leftovers(bool quiet, const repo::repository& r) {
     }
     for (const std::string& dir : remove_dead_id_dirs())
         notes->push_back("removed the id files of a run killed before it could (" + dir + ")");
-    const char* tmp = std::getenv("TMPDIR");
-    for (const std::string& dir : remove_dead_private_dirs(tmp && *tmp ? tmp : "/tmp", pipe_dir_prefix))
+    for (const std::string& dir : remove_dead_private_dirs(temp_root(), pipe_dir_prefix))
         notes->push_back("removed the id pipes of a run killed before it could (" + dir + ")");
     if (quiet) return;
     for (const std::string& note : *notes) std::fprintf(stderr, "testr-mini: note: %s\n", note.c_str());

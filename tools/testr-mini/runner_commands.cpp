@@ -24,14 +24,10 @@ std::string lines_of(const std::vector<std::string_view>& ids) {
 
 constexpr std::string_view id_dir_prefix = "testr-mini-ids-";  // testr-mini-ids-<pid>-XXXXXX
 
-std::string id_dir_parent() {
-    const char* tmp = std::getenv("TMPDIR");
-    return tmp && *tmp ? tmp : "/tmp";
-}
 
 }  // namespace
 
-std::vector<std::string> remove_dead_id_dirs() { return remove_dead_private_dirs(id_dir_parent(), id_dir_prefix); }
+std::vector<std::string> remove_dead_id_dirs() { return remove_dead_private_dirs(temp_root(), id_dir_prefix); }
 
 runner_commands::runner_commands(const app& a, const prepared& p, const ids_t& ids) : a_(a), p_(p), ids_(ids) {}
 
@@ -43,7 +39,7 @@ runner_commands::~runner_commands() {
 result<std::string> runner_commands::write_id_file(std::string_view text) {
     if (dir_.empty()) {
         // The pid in the name lets a later run remove what a killed one left.
-        std::string templ = id_dir_parent() + "/" + std::string(id_dir_prefix) + std::to_string(::getpid()) + "-XXXXXX";
+        std::string templ = temp_root() + "/" + std::string(id_dir_prefix) + std::to_string(::getpid()) + "-XXXXXX";
         if (!::mkdtemp(templ.data()))
             return fail("cannot create a directory for the id files in '" + templ.substr(0, templ.rfind('/')) +
                         "': " + std::strerror(errno));
