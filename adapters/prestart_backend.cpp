@@ -37,6 +37,7 @@ struct prestart_backend::runner {
     std::size_t sent = 0;
     bool written = false;   ///< every id in the pipe, or the reader gone
     bool replaced = false;  ///< a regular file holds the ids at `fifo` now
+    bool sample_cpu = false;  ///< opened: its start's CPU is still to be read
     double spawned = 0, opened = -1, handed = -1;
     std::vector<std::size_t> tests;
     bool whole_suite = false;
@@ -273,7 +274,9 @@ void prestart_backend::service(runner& r, double t) {
             r.writer = fd;
             r.opened = t;
             report_.ready_after.push_back(t - r.spawned);
-            if (auto cpu = pool_.cpu_seconds(r.pool_id)) report_.ready_cpu.push_back(*cpu);
+            // Read after its ids are on their way, not before: /proc costs
+            // a little, and the runner waits for nothing.
+            r.sample_cpu = true;
         } else if (errno != ENXIO && errno != EINTR) {
             r.late = true;  // the path is gone or not ours: nothing can reach this runner
             pool_.stop(r.pool_id);
@@ -287,6 +290,10 @@ void prestart_backend::service(runner& r, double t) {
     if (r.writer >= 0 && r.id) {
         replace_by_file(r);
         feed_pipe(r);
+    }
+    if (r.sample_cpu) {
+        r.sample_cpu = false;
+        if (auto cpu = pool_.cpu_seconds(r.pool_id)) report_.ready_cpu.push_back(*cpu);
     }
 }
 

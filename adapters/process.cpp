@@ -312,9 +312,9 @@ std::optional<timing> loop::times(child_id id) const {
 namespace {
 
 /// utime + stime (clock ticks) of /proc/<pid>/stat when its process group is `group`.
-std::optional<unsigned long long> group_member_ticks(const char* pid, long group) {
+std::optional<unsigned long long> group_member_ticks(long pid, long group) {
     char path[64];
-    std::snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    std::snprintf(path, sizeof path, "/proc/%ld/stat", pid);
     FILE* f = std::fopen(path, "re");
     if (!f) return std::nullopt;
     char buf[1024];
@@ -333,25 +333,47 @@ std::optional<unsigned long long> group_member_ticks(const char* pid, long group
     return utime + stime;
 }
 
+/// Appends the children of every thread of `pid` (/proc/<pid>/task/*/children).
+void append_children(long pid, std::vector<long>& out) {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%ld/task", pid);
+    DIR* d = ::opendir(path);
+    if (!d) return;
+    while (auto* entry = ::readdir(d)) {
+        if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+        char children[320];
+        std::snprintf(children, sizeof children, "/proc/%ld/task/%s/children", pid, entry->d_name);
+        FILE* f = std::fopen(children, "re");
+        if (!f) continue;
+        long child = 0;
+        while (std::fscanf(f, "%ld", &child) == 1) out.push_back(child);
+        std::fclose(f);
+    }
+    ::closedir(d);
+}
+
 }  // namespace
 
 std::optional<double> loop::cpu_seconds(child_id id) const {
     auto it = children_.find(id);
     if (it == children_.end() || it->second->reported || it->second->exited) return std::nullopt;
-    // The whole process group: the command runs under /bin/sh, which may
-    // or may not exec it.
-    DIR* d = ::opendir("/proc");
-    if (!d) return std::nullopt;
+    // The command's group, walked down from the child rather than found
+    // among every process on the machine: this is read when a runner is
+    // handed its tests, and a scan of /proc there costs milliseconds a
+    // runner. The command runs under /bin/sh, which may or may not exec it.
+    const long group = static_cast<long>(it->second->pid);
+    std::vector<long> pending{group};
     unsigned long long ticks = 0;
     bool found = false;
-    while (auto* entry = ::readdir(d)) {
-        if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
-        if (auto t = group_member_ticks(entry->d_name, static_cast<long>(it->second->pid))) {
+    while (!pending.empty()) {
+        const long pid = pending.back();
+        pending.pop_back();
+        if (auto t = group_member_ticks(pid, group)) {
             ticks += *t;
             found = true;
+            append_children(pid, pending);
         }
     }
-    ::closedir(d);
     const long per_second = ::sysconf(_SC_CLK_TCK);
     if (!found || per_second <= 0) return std::nullopt;
     return static_cast<double>(ticks) / static_cast<double>(per_second);

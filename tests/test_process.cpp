@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -636,4 +638,47 @@ TEST_CASE("children get default signal dispositions and an empty mask") {
     CHECK(killed->status.signal == SIGUSR2);
     REQUIRE(mask);
     CHECK(mask->out == "SigBlk:\t0000000000000000\n");
+}
+
+TEST_CASE("cpu_seconds counts the child's whole process group, and nothing outside it") {
+    const long per_second = ::sysconf(_SC_CLK_TCK);
+    auto ticks_of = [&](pid_t pid) {
+        std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+        std::string text((std::istreambuf_iterator<char>(stat)), {});
+        std::istringstream rest(text.substr(text.rfind(')') + 2));
+        std::string field;
+        unsigned long long utime = 0, stime = 0;
+        for (int i = 0; i < 11 && rest >> field; ++i) {}
+        rest >> utime >> stime;
+        return static_cast<double>(utime + stime) / static_cast<double>(per_second);
+    };
+    SUBCASE("a busy grandchild in the group") {
+        loop l;
+        collector col;
+        auto [id, grandchild] = spawn_with_grandchild(l, col, "sh -c 'while :; do :; done' & echo $!; wait");
+        std::optional<double> cpu;
+        for (int i = 0; i < 2000 && !(cpu && *cpu >= 0.2); ++i) {
+            REQUIRE(l.poll_once(10ms));
+            cpu = l.cpu_seconds(id);
+        }
+        REQUIRE(cpu);
+        CHECK(*cpu >= 0.2);
+        CHECK(*cpu <= ticks_of(grandchild) + 0.5);  // the shell above it spends next to nothing
+        l.stop(id);
+        REQUIRE(l.run());
+        CHECK_FALSE(l.cpu_seconds(id));  // reported: nothing to read
+    }
+    SUBCASE("a busy grandchild that left for a session of its own") {
+        loop l;
+        collector col;
+        auto [id, grandchild] = spawn_with_grandchild(l, col, "setsid sh -c 'while :; do :; done' & echo $!; wait");
+        for (int i = 0; i < 2000 && ticks_of(grandchild) < 0.2; ++i) REQUIRE(l.poll_once(10ms));
+        REQUIRE(ticks_of(grandchild) >= 0.2);
+        auto cpu = l.cpu_seconds(id);
+        REQUIRE(cpu);
+        CHECK(*cpu < 0.1);
+        ::kill(grandchild, SIGKILL);
+        l.stop(id);
+        REQUIRE(l.run());
+    }
 }

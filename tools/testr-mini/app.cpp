@@ -78,19 +78,6 @@ run_summary stored_summary(const repo::repository& r, unsigned id) {
     return std::move(*s);
 }
 
-std::optional<run_summary> comparison_run(const repo::repository& r, std::optional<unsigned> id) {
-    if (!id) {
-        auto latest = repo::latest_id(r);
-        if (!latest || !*latest) return std::nullopt;
-        id = **latest;
-    }
-    auto bytes = repo::read_run(r, *id);
-    if (!bytes) return std::nullopt;
-    auto s = summarize(bytes->view());
-    if (!s) return std::nullopt;
-    return std::move(*s);
-}
-
 std::vector<std::string> split_words(std::string_view text) {
     std::vector<std::string> words;
     for (auto w : detail::py_split(text)) words.emplace_back(w);

@@ -53,9 +53,6 @@ int put_stdout(std::string_view bytes) noexcept;
 unsigned latest_run(const repo::repository& r);
 /// Stored run `id`, summarised; errors name the run.
 run_summary stored_summary(const repo::repository& r, unsigned id);
-/// Stored run `id` (default: the latest) to compare a new one with, or
-/// nullopt when there is none or it cannot be read.
-std::optional<run_summary> comparison_run(const repo::repository& r, std::optional<unsigned> id = std::nullopt);
 /// Whitespace-separated words, as Python's str.split() finds them
 /// (filter_tags, instance ids).
 std::vector<std::string> split_words(std::string_view text);

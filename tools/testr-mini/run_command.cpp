@@ -17,6 +17,7 @@
 #include "execute.hpp"
 #include "prepare.hpp"
 #include "prestart.hpp"
+#include "stored_counts.hpp"
 #include "schedule.hpp"
 #include "stestr_options.hpp"
 #include "timeline_command.hpp"
@@ -51,7 +52,9 @@ int run_once(const app& a, const run_options& o, const prepared& p, std::unique_
     schedule s = p.ids ? plan_schedule(p, dynamic_mode(o, p) && !o.random) : whole_suite_schedule();
     if (o.random) shuffle_batches(s);
     const repo::repository& repository = *p.repository;
-    const std::optional<run_summary> previous = comparison_run(repository);
+    // The deltas need the last run's counts: its summary file, not its stream.
+    const auto latest = repo::latest_id(repository);
+    const std::optional<run_counts> previous = previous_counts(repository, latest ? *latest : std::nullopt);
     auto writer = repo::begin_run(repository);
     if (!writer) throw cli_error(writer.error().message);
     run_summary summary;
@@ -74,7 +77,7 @@ int run_once(const app& a, const run_options& o, const prepared& p, std::unique_
         remember_refusal(p, pre->refused, ran);
     }
 
-    const run_facts facts{summary,   previous ? &*previous : nullptr, committed.id, report, ids,
+    const run_facts facts{summary,   previous, committed.id, report, ids,
                           std::string(to_string(p.concurrency.source)), s.predicted_text(), s.predicted, took};
     const summary_values values = run_summary_values(facts);
     if (!o.subunit && !a.quiet) {

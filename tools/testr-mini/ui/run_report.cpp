@@ -32,7 +32,7 @@ std::string worker_line(std::size_t j, const slot_report& st, double wall, const
 }  // namespace
 
 summary_values run_summary_values(const run_facts& f) {
-    summary_values v = summarize_against(f.summary, f.previous, f.id);
+    summary_values v = summarize_against(counts_of(f.summary), f.previous, f.id);
     if (f.engine.retried() == 0) return v;
     // A retried test is one test, judged by its last attempt.
     std::size_t tests = 0, failures = 0, skips = 0;
@@ -47,7 +47,7 @@ summary_values run_summary_values(const run_facts& f) {
     v.skips = skips;
     v.successful = failures == 0;
     v.failures_delta.reset();
-    if (f.previous) v.tests_delta = static_cast<long>(tests) - static_cast<long>(f.previous->total());
+    if (f.previous) v.tests_delta = static_cast<long>(tests) - static_cast<long>(f.previous->tests);
     return v;
 }
 

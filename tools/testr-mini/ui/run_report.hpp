@@ -16,7 +16,7 @@ namespace testr::cli {
 /// Everything the report is made of. Views: valid during the call.
 struct run_facts {
     const run_summary& summary;          ///< the stored stream, folded
-    const run_summary* previous;         ///< the run before, for the deltas; may be null
+    std::optional<run_counts> previous;  ///< the run before, for the deltas
     unsigned id;                         ///< the stored run's id
     const engine_report& engine;
     const std::vector<std::string>& ids;  ///< by position
