@@ -154,6 +154,29 @@ def overhead(root, tool, testr_mini, workers, schedule_option, tests, repeat, im
     return min(run(cmd, directory)[0] for _ in range(max(2, repeat)))
 
 
+def runner_alone(root, tests, imports, repeat):
+    """The shortest wall time of the runner listing `tests` instant tests,
+    and of one runner started with an empty id list: the fixed overhead's
+    target is the larger of the two plus 0.05 s."""
+    directory = os.path.join(root, "runner-alone")
+    write_project(directory, None)
+    spec = {"tests": [["pkg.mod.Class%d.test_%d" % (i // 10, i), 0.0] for i in range(tests)], "start_delay": 0,
+            "imports": imports}
+    write_spec(directory, spec)
+    with open(os.path.join(directory, "none.ids"), "w"):
+        pass
+    base = [PYTHON, RUNNER, "--spec", "spec.json"]
+
+    def timed(cmd):
+        began = time.monotonic()
+        subprocess.run(cmd, cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        return time.monotonic() - began
+
+    listing = min(timed(base + ["--list"]) for _ in range(max(2, repeat)))
+    start = min(timed(base + ["--load-list", "none.ids"]) for _ in range(max(2, repeat)))
+    return listing, start
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--families", default=",".join(families.FAMILIES))
@@ -186,7 +209,9 @@ def main():
     try:
         imports = [m for m in args.imports.split(",") if m]
         fixed = {}
+        alone = {}
         for workers in worker_counts:
+            alone[workers] = runner_alone(root, 40 * workers, imports, args.repeat)
             for tool in tools:
                 tests = 40 * workers
                 fixed[(tool, workers)] = overhead(root, tool, testr_mini, workers, schedule_option, tests,
@@ -228,8 +253,11 @@ def main():
     print()
     print("Fixed overhead (instant tests, same count, warm): " + ", ".join(
         "%s %d workers %.2f s" % (t, w, s) for (t, w), s in sorted(fixed.items(), key=lambda kv: (kv[0][1], kv[0][0]))))
+    print("Alone (same tests): " + ", ".join(
+        "%d workers: listing %.2f s, one runner start %.2f s, target max + 0.05 = %.2f s" %
+        (w, listing, start, max(listing, start) + 0.05) for w, (listing, start) in sorted(alone.items())))
     figures = {"schedule_option": schedule_option, "fixed_overhead": {"%s-%d" % k: v for k, v in fixed.items()},
-               "results": results}
+               "alone": {str(w): {"listing": l, "start": st} for w, (l, st) in alone.items()}, "results": results}
     if args.json:
         with open(args.json, "w") as f:
             json.dump(figures, f, indent=2)
