@@ -267,6 +267,15 @@ class EventLines(unittest.TestCase):
         self.assertLess(kinds.index("test_started"), kinds.index("test_finished"))
         self.assertIn("runner_ended", kinds)
         self.assertEqual((events[-1]["tests"], events[-1]["failed"]), (2, 1))
+        # Each line says when: seconds since run_started, in order, the
+        # 0.2 s test between its start and its end; run_started says when
+        # in UTC.
+        at = [e["at"] for e in events]
+        self.assertEqual(at, sorted(at))
+        ok = [e["at"] for e in events if e.get("id") == "a.T.ok"]
+        self.assertGreaterEqual(ok[-1] - ok[0], 0.2)
+        began = datetime.datetime.strptime(events[0]["began"], "%Y-%m-%dT%H:%M:%S.%fZ")
+        self.assertLess(abs((datetime.datetime.utcnow() - began).total_seconds()), 600)
 
     def test_a_retry_is_an_event_and_the_file_form_matches(self):
         p = faulty(self, [("t.flaky", "flaky")])

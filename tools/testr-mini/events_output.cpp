@@ -2,6 +2,9 @@
 #include "events_output.hpp"
 
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <cmath>
 #include <cstring>
 #include <fcntl.h>
@@ -24,6 +27,18 @@ double ms(double seconds) { return std::isfinite(seconds) ? std::round(seconds *
 
 json event(const char* name) { return json{{"event", name}}; }
 
+// RFC 3339 in UTC to the millisecond, as subunit's timestamps are read.
+std::string utc_text(std::chrono::system_clock::time_point t) {
+    const auto ms_since = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    const std::time_t secs = static_cast<std::time_t>(ms_since / 1000);
+    std::tm utc{};
+    ::gmtime_r(&secs, &utc);
+    char text[64];
+    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                  utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms_since % 1000));
+    return text;
+}
+
 }  // namespace
 
 events_output::events_output(const std::string& path, const std::vector<std::string>& ids) : ids_(ids) {
@@ -40,8 +55,10 @@ events_output::~events_output() {
     if (owned_) ::close(fd_);
 }
 
-void events_output::line(std::string text) {
+void events_output::emit(json j) {
     if (error_) return;
+    j["at"] = ms(std::chrono::duration<double>(std::chrono::steady_clock::now() - began_).count());
+    std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
     text += '\n';
     if (int err = fd_io::write_all(fd_, text)) error_ = std::string("cannot write --events: ") + std::strerror(err);
 }
@@ -49,10 +66,11 @@ void events_output::line(std::string text) {
 void events_output::on(const events::run_started& e) {
     json j = event("run_started");
     j["version"] = 1;
+    j["began"] = utc_text(std::chrono::system_clock::now());
     j["tests"] = e.tests;
     j["workers"] = e.slots;
     j["predicted_seconds"] = ms(e.predicted_seconds);
-    line(j.dump(-1, ' ', false, json::error_handler_t::replace));
+    emit(std::move(j));
 }
 
 void events_output::on(const events::stream_event& e) {
@@ -62,7 +80,7 @@ void events_output::on(const events::stream_event& e) {
         json j = event("test_started");
         j["id"] = std::string(*e.event.test_id);
         j["worker"] = e.slot;
-        line(j.dump(-1, ' ', false, json::error_handler_t::replace));
+        emit(std::move(j));
     } else if (auto it = started_.find(std::string(*e.event.test_id)); it != started_.end()) {
         const double took = std::chrono::duration<double>(subunit::elapsed(it->second, *e.event.time)).count();
         stream_seconds_[it->first] = took > 0 ? took : 0;
@@ -74,7 +92,7 @@ void events_output::on(const events::runner_started& e) {
     json j = event("runner_started");
     j["worker"] = e.slot;
     j["tests"] = e.tests;
-    line(j.dump());
+    emit(std::move(j));
 }
 
 void events_output::on(const events::runner_ended& e) {
@@ -83,14 +101,14 @@ void events_output::on(const events::runner_ended& e) {
     j["status"] = process::describe(e.status);
     j["success"] = e.status.success();
     j["requeued"] = e.requeued;
-    line(j.dump(-1, ' ', false, json::error_handler_t::replace));
+    emit(std::move(j));
 }
 
 void events_output::on(const events::test_started& e) {
     json j = event("test_started");
     j["id"] = e.test < ids_.size() ? ids_[e.test] : std::string();
     j["worker"] = e.slot;
-    line(j.dump(-1, ' ', false, json::error_handler_t::replace));
+    emit(std::move(j));
 }
 
 void events_output::on(const events::test_finished& e) {
@@ -106,20 +124,20 @@ void events_output::on(const events::test_finished& e) {
     }
     j["seconds"] = ms(seconds);
     j["attempt"] = e.attempt;
-    line(j.dump(-1, ' ', false, json::error_handler_t::replace));
+    emit(std::move(j));
 }
 
 void events_output::on(const events::test_will_retry& e) {
     json j = event("test_retried");
     j["id"] = e.test < ids_.size() ? ids_[e.test] : std::string();
     j["attempt"] = e.attempt;
-    line(j.dump(-1, ' ', false, json::error_handler_t::replace));
+    emit(std::move(j));
 }
 
 void events_output::on(const events::interrupted& e) {
     json j = event("interrupted");
     j["count"] = e.count;
-    line(j.dump());
+    emit(std::move(j));
 }
 
 void events_output::finished(const engine_report& report) {
@@ -136,7 +154,7 @@ void events_output::finished(const engine_report& report) {
     j["flaky"] = report.flaky().size();
     j["retried"] = report.retried();
     j["interrupted"] = report.interrupts > 0;
-    line(j.dump());
+    emit(std::move(j));
 }
 
 }  // namespace testr::cli

@@ -3,10 +3,13 @@
 // editors and dashboards. Fields: docs/reports.md.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <unordered_map>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "run_engine.hpp"
 #include "run_events.hpp"
@@ -36,7 +39,8 @@ public:
     const std::optional<std::string>& error() const noexcept { return error_; }
 
 private:
-    void line(std::string text);
+    /// Writes one line, stamped with "at": seconds since the output began.
+    void emit(nlohmann::json j);
 
     int fd_ = -1;
     bool owned_ = false;
@@ -47,6 +51,7 @@ private:
     std::unordered_map<std::string, double> stream_seconds_;
     std::unordered_map<std::string, subunit::status> final_;  // last status by id
     std::optional<std::string> error_;
+    std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace testr::cli
