@@ -3,13 +3,14 @@
 The doctest programs run as one suite through testr-mini (meson test
 doctest_via_testr, tests/test_self_via_testr.py), which closes with
 "doctest via testr-mini: P passed, F failed, S skipped" after a line
-"skipped in <case>: <why>" per case that could not run here (below); its
+"skipped in <program>: <case>: <why>" per case that could not run here; its
 counts are used and those lines echoed. doctest programs run alone print
 "[doctest] test cases: N | P passed | F failed | S skipped"; Python
 unittest programs print "Ran N tests" and "OK (skipped=S)" or "FAILED
-(failures=F, errors=E, skipped=S)"; their counts are used. Any other program counts as one test, passed or failed by its exit status. A
-program that failed without a failing case in its summary (a crash, a
-timeout) counts as one failure more, so a crash is never a pass.
+(failures=F, errors=E, skipped=S)"; their counts are used. Any other
+program counts as one test, passed or failed by its exit status. A program
+that failed without a failing case in its summary (a crash, a timeout)
+counts as one failure more, so a crash is never a pass.
 
 Skips decided at run time. doctest 2.4.9 cannot skip a case once it runs,
 so a doctest case that cannot run on this host (no right to create a cgroup

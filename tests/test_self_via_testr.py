@@ -15,14 +15,17 @@ planned from the durations of the last. `testr-mini run --parallel` prints
 each failure with its test case (`test_PROGRAM::case`) and the FILE:LINE of
 the failing check.
 
-Then one closing line for scripts/summarize-tests.py, from the stored run
-(`last --subunit`, read with python-subunit):
+Then one closing line for scripts/summarize-tests.py, from the run just
+stored (`last --subunit --id N`, read with python-subunit):
     doctest via testr-mini: P passed, F failed, S skipped
 A case that passed but printed a line "SKIPPED: <case>: <why>" could not run
 on this host (tests/skipped.hpp) and counts as skipped; its reason is echoed.
+A listed case that never ran (`never_ran` of the run's --events) is a failure.
 
 Exit status: testr-mini run's (0 all passed, 1 a case failed or never ran,
-anything else its own error), or 1 when the stored run holds a failure.
+anything else its own error), or 1 when the stored run holds a failure or
+no run was stored (then the closing line counts nothing, and the summary
+counts the failed program as one failure).
 """
 import io
 import json
@@ -76,6 +79,12 @@ class Outcomes(testtools.StreamResult):
             self.status_of[test_id] = test_status
 
 
+def next_run_id(project):
+    """The id the repository gives its next run (docs/repository.md)."""
+    with open(os.path.join(project, ".testrepository", "next-stream"), encoding="ascii") as f:
+        return f.read().strip()
+
+
 def main():
     build = os.environ["TESTR_BUILD_ROOT"]
     tool = os.environ["TESTR_MINI"]
@@ -93,10 +102,20 @@ def main():
     if not os.path.isdir(os.path.join(project, ".testrepository")):
         subprocess.run([tool, "-q", "init"], cwd=project, env=run_env, check=True)
     jobs = os.environ.get("TESTR_TEST_JOBS", "2")
+    run_id = next_run_id(project)
     sys.stdout.flush()
-    code = subprocess.run([tool, "run", "--parallel", "--concurrency", jobs], cwd=project, env=run_env).returncode
+    events = os.path.join(project, "events.jsonl")
+    code = subprocess.run([tool, "run", "--parallel", "--concurrency", jobs, "--events", events],
+                          cwd=project, env=run_env).returncode
+    if next_run_id(project) == run_id:
+        # Nothing stored (a program that cannot list its cases, say): the
+        # last run is an earlier one, whose counts are not this run's.
+        print(f"testr-mini run stored no run (exit {code})")
+        print("doctest via testr-mini: 0 passed, 0 failed, 0 skipped")
+        return code or 1
 
-    stream = subprocess.run([tool, "last", "--subunit"], cwd=project, env=run_env, capture_output=True)
+    stream = subprocess.run([tool, "last", "--subunit", "--id", run_id], cwd=project, env=run_env,
+                            capture_output=True)
     if stream.returncode != 0:
         sys.exit(f"testr-mini last --subunit: exit {stream.returncode}\n"
                  f"{stream.stderr.decode(errors='replace')}")
@@ -116,6 +135,14 @@ def main():
             skipped += 1
         else:
             failed += 1
+    # Listed but not in the stream (their runner died before them, twice):
+    # failures too, so every listed case is counted.
+    with open(events, encoding="utf-8") as f:
+        finished = [json.loads(line) for line in f if '"run_finished"' in line]
+    never_ran = finished[-1]["never_ran"] if finished else 0
+    if never_ran:
+        print(f"{never_ran} test cases never ran")
+        failed += never_ran
     print(f"doctest via testr-mini: {passed} passed, {failed} failed, {skipped} skipped")
     return code if code != 0 else (1 if failed else 0)
 
