@@ -1,11 +1,16 @@
 """Sum the results of every test program in a meson test log.
 
-doctest programs print "[doctest] test cases: N | P passed | F failed | S
-skipped"; Python unittest programs print "Ran N tests" and "OK (skipped=S)"
-or "FAILED (failures=F, errors=E, skipped=S)"; their counts are used. Any
-other program counts as one test, passed or failed by its exit status. A
-program that failed without a failing case in its summary (a crash, a
-timeout) counts as one failure more, so a crash is never a pass.
+The doctest programs run as one suite through testr-mini (meson test
+doctest_via_testr, tests/test_self_via_testr.py), which closes with
+"doctest via testr-mini: P passed, F failed, S skipped" after a line
+"skipped in <program>: <case>: <why>" per case that could not run here; its
+counts are used and those lines echoed. doctest programs run alone print
+"[doctest] test cases: N | P passed | F failed | S skipped"; Python
+unittest programs print "Ran N tests" and "OK (skipped=S)" or "FAILED
+(failures=F, errors=E, skipped=S)"; their counts are used. Any other
+program counts as one test, passed or failed by its exit status. A program
+that failed without a failing case in its summary (a crash, a timeout)
+counts as one failure more, so a crash is never a pass.
 
 Skips decided at run time. doctest 2.4.9 cannot skip a case once it runs,
 so a doctest case that cannot run on this host (no right to create a cgroup
@@ -23,6 +28,9 @@ SUMMARY = re.compile(
     r"(?: \|\s*(\d+) skipped)?")
 
 SKIP_MARKER = re.compile(r"^SKIPPED: (.+)$", re.M)
+
+VIA_TESTR = re.compile(r"^doctest via testr-mini: (\d+) passed, (\d+) failed, (\d+) skipped$", re.M)
+VIA_TESTR_SKIP = re.compile(r"^skipped in .+$", re.M)
 
 UNITTEST_RAN = re.compile(r"^Ran (\d+) tests? in ", re.M)
 UNITTEST_END = re.compile(r"^(OK|FAILED)(?: \((.*)\))?\s*$", re.M)
@@ -56,9 +64,19 @@ for line in lines:
         skipped += 1
         continue
     out = (t.get("stdout") or "") + "\n" + (t.get("stderr") or "")
-    found = SUMMARY.findall(out)
-    py = None if found else unittest_counts(out)
-    if py:
+    via = VIA_TESTR.findall(out)
+    found = None if via else SUMMARY.findall(out)
+    py = None if via or found else unittest_counts(out)
+    if via:
+        for why in VIA_TESTR_SKIP.findall(out):
+            print(why)
+        p, f, s = (int(n) for n in via[-1])
+        passed += p
+        failed += f
+        skipped += s
+        if not ok and f == 0:
+            failed += 1  # testr-mini failed without a failing case: count it
+    elif py:
         passed += py[0]
         failed += py[1]
         skipped += py[2]

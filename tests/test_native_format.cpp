@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -16,6 +17,7 @@
 #include <set>
 #include <sstream>
 #include <unistd.h>
+#include <utility>
 
 namespace native = testr::native;
 namespace subunit = testr::subunit;
@@ -356,6 +358,53 @@ TEST_CASE("gtest: selection escaping and splitting") {
     CHECK(native::select(framework::gtest, std::vector<std::string>{}).value().empty());
     CHECK(native::select(framework::doctest, std::vector<std::string>{"a,b", "c\\d"}).value()[0].args ==
           std::vector<std::string>{"--test-case=a\\,b,c\\\\d"});
+}
+
+TEST_CASE("doctest and Catch2: a long selection is split, or goes through Catch2's file") {
+    using native::framework;
+    std::vector<std::string> ids;
+    for (int i = 0; i < 3000; ++i) ids.push_back("case, with\\ escapes " + std::to_string(i));
+    // doctest: several --test-case= arguments, each within the limit, that
+    // together give every name back once (no escape cut in two).
+    auto split = native::select(framework::doctest, ids, 1000).value();
+    CHECK(split.size() > 50);
+    std::vector<std::string> back;
+    for (auto& inv : split) {
+        REQUIRE(inv.args.size() == 1);
+        CHECK(inv.args[0].size() <= 1000);
+        REQUIRE(inv.args[0].starts_with("--test-case="));
+        std::string name;
+        const std::string& a = inv.args[0];
+        for (std::size_t i = std::string_view("--test-case=").size(); i < a.size(); ++i) {
+            if (a[i] == '\\' && i + 1 < a.size()) name += a[++i];
+            else if (a[i] == ',') back.push_back(std::exchange(name, {}));
+            else name += a[i];
+        }
+        back.push_back(name);
+    }
+    CHECK(back == ids);
+    // Catch2: one process whatever the number, the names in its --input-file.
+    auto one = native::select(framework::catch2, ids, 1000).value();
+    REQUIRE(one.size() == 1);
+    CHECK(one[0].args.empty());
+    CHECK(std::count(one[0].file_contents.begin(), one[0].file_contents.end(), '\n') == 3000);
+
+    // The real doctest binary with a 40-byte limit: a process per test or
+    // two, each test run once with the outcome of the whole selection.
+    auto all = bins("NATIVE_DOCTEST_BINS");
+    REQUIRE(all.size() == 1);
+    auto listed = ids_of(list(framework::doctest, all[0]));
+    std::size_t invocations = 0;
+    auto c = run_through(framework::doctest, all[0], listed, 40, &invocations);
+    CHECK(invocations >= 4);
+    CHECK(c.tests.size() == listed.size());
+    for (auto& [id, o] : c.tests) {
+        CAPTURE(id);
+        CHECK(o.finals == 1);
+    }
+    CHECK(c.tests["passes, with a comma"].final == status::success);
+    CHECK(c.tests["fails"].final == status::fail);
+    CHECK(c.tests["after"].final == status::success);
 }
 
 TEST_CASE("gtest: a listing that is not one is an error naming its line") {

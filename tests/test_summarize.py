@@ -56,6 +56,19 @@ class Summarize(unittest.TestCase):
         self.assertEqual(code, 1)
         self.assertEqual(lines[-1], '3 passed, 3 failed, 2 skipped')
 
+    def test_the_doctest_suite_through_testr_mini(self):
+        via = ('FAIL: test_x::a case\n../tests/test_x.cpp:12: CHECK( 1 == 2 ) is NOT correct!\n'
+               'Ran 40 tests in 1.0s\nFAILED (id=3, failures=2)\n'
+               'skipped in test_c: cgroup: cannot create a cgroup: EACCES\n'
+               'doctest via testr-mini: 37 passed, 2 failed, 1 skipped\n')
+        code, lines = summarize(('doctest_via_testr', 'FAIL', via), ('b', 'OK', 'Ran 4 tests in 0.1s\n\nOK\n'))
+        self.assertEqual(code, 1)
+        self.assertEqual(lines[-1], '41 passed, 2 failed, 1 skipped')
+        self.assertIn('skipped in test_c: cgroup: cannot create a cgroup: EACCES', lines)
+        # testr-mini failing with no case failed (a program that cannot list) is a failure.
+        code, lines = summarize(('doctest_via_testr', 'FAIL', 'doctest via testr-mini: 0 passed, 0 failed, 0 skipped\n'))
+        self.assertEqual((code, lines[-1]), (1, '0 passed, 1 failed'))
+
 
 if __name__ == '__main__':
     unittest.main()
