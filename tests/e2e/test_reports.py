@@ -174,8 +174,10 @@ class ShardProperty(unittest.TestCase):
             self.assertEqual(shards, ["shard-2"], ET.tostring(c))
 
 
-class JenkinsSchema(unittest.TestCase):
-    """Reports judged by Jenkins' own schema (junit-4.xsd) with xmllint."""
+class EveryOutcome(unittest.TestCase):
+    """Two CI shards' streams with every outcome, output, worker tags and
+    hostile bytes, loaded as one run; its reports judged by Jenkins' own
+    schema (junit-4.xsd) with xmllint, by junitparser and subunit-stats."""
 
     def shard_streams(self):
         nasty = 'pkg.mod.A.test_<&">\x01\x1b\'end'
@@ -193,10 +195,11 @@ class JenkinsSchema(unittest.TestCase):
             (nasty, "fail", {"timestamp": at(2), "file_name": "traceback", "file_bytes": tb,
                              "mime_type": "text/plain", "eof": True, "test_tags": {"worker-1"}}),
             ("pkg.mod.A.test_skip", "skip", {"timestamp": at(2), "file_name": "reason",
-                                             "file_bytes": b"no <network>", "eof": True, "test_tags": {"worker-0"}}),
+                                             "file_bytes": b"no <network>", "mime_type": "text/plain; charset=utf8",
+                                             "eof": True, "test_tags": {"worker-0"}}),
             ("pkg.mod.A.test_xfail", "xfail", {"timestamp": at(2), "file_name": "traceback",
                                                "file_bytes": b"AssertionError: known\n", "eof": True,
-                                               "test_tags": {"worker-0"}}),
+                                               "mime_type": "text/plain", "test_tags": {"worker-0"}}),
             ("pkg.mod.A.test_ux", "uxsuccess", {"timestamp": at(2), "test_tags": {"worker-0"}}),
             ("pkg.mod.A.test_hung", "inprogress", {"timestamp": at(3), "test_tags": {"worker-1"}}),
         ])
@@ -240,6 +243,57 @@ class JenkinsSchema(unittest.TestCase):
                  for s in ET.parse(p.path("strict.xml")).getroot().iter("testsuite")}
         self.assertEqual(props["pkg.mod.A"], [("worker", "worker-0"), ("shard", "shard-1"), ("worker", "worker-1")])
         self.assertEqual(props["other.B"], [("worker", "worker-0"), ("shard", "shard-2")])
+
+    def test_junitparser_counts_are_subunit_stats_but_for_xfail_and_uxsuccess(self):
+        p = self.loaded()
+        stream = p.run("last", "--subunit", check_rc=0).stdout
+        r = subprocess.run(["subunit-stats"], input=stream, capture_output=True)
+        fields = dict(re.findall(r"^(.*?) tests\s*:\s*(\d+)$", r.stdout.decode(), re.M))
+        self.assertEqual(set(fields), {"Total", "Passed", "Failed", "Skipped"}, r.stderr.decode(errors="replace"))
+        for name in ("full.xml", "strict.xml"):
+            xml = junitparser.JUnitXml.fromfile(p.path(name))
+            self.assertEqual(xml.tests, int(fields["Total"]))
+            # subunit-stats counts an expected failure and an unexpected
+            # success as passed; here they are a skip and a failure (one each).
+            self.assertEqual(xml.failures + xml.errors - 1, int(fields["Failed"]), name)
+            skipped = sum(int(s.get("skipped")) for s in ET.parse(p.path(name)).getroot().iter("testsuite"))
+            self.assertEqual(skipped - 1, int(fields["Skipped"]), name)
+            self.assertEqual(xml.tests - xml.failures - xml.errors - skipped + 2, int(fields["Passed"]), name)
+
+    def test_json_documents_of_the_run_carry_hostile_ids_exactly(self):
+        p = self.loaded()
+        nasty = 'pkg.mod.A.test_<&">\x01\x1b\'end'
+        for args, schema in ((("last", "--json"), "run.json"), (("failing", "--json"), "run.json")):
+            document = json.loads(p.out(*args, rc=1))
+            validate(document, schema)
+            self.assertIn(nasty, [f["id"] for f in document["failing"]], args)
+        slowest = json.loads(p.out("slowest", "--json", "--all"))
+        validate(slowest, "slowest.json")
+        self.assertIn(nasty, [t["id"] for t in slowest["tests"]])
+
+    def test_testcase_by_testcase_beside_subunit2junitxml_the_differences_as_documented(self):
+        p = self.loaded()
+        stream = p.run("last", "--subunit", check_rc=0).stdout
+        r = subprocess.run(["subunit2junitxml"], input=stream, capture_output=True)
+        self.assertIn(r.returncode, (0, 1), r.stderr.decode(errors="replace"))
+        with open(p.path("theirs.xml"), "wb") as f:
+            f.write(r.stdout)
+        # Control bytes: deleted there, U+FFFD here.
+        ours = {(k[0], k[1].replace("\ufffd", "")): v for k, v in cases(p.path("full.xml")).items()}
+        theirs = cases(p.path("theirs.xml"))
+        self.assertEqual(sorted(ours), sorted(theirs))
+        verdict = lambda c: [ch.tag for ch in c if ch.tag in ("failure", "error", "skipped")]
+        differ = {("pkg.mod.A", "test_xfail"): ([], ["skipped"]),  # a pass there
+                  ("pkg.mod.A", "test_hung"): (["failure"], ["error"])}  # no end event
+        for key in theirs:
+            self.assertEqual((verdict(theirs[key]), verdict(ours[key])),
+                             differ.get(key, (verdict(theirs[key]),) * 2), key)
+            self.assertAlmostEqual(float(ours[key].get("time")), float(theirs[key].get("time")), delta=0.0015)
+        ux = ("pkg.mod.A", "test_ux")
+        self.assertEqual((theirs[ux].find("failure").get("type"), ours[ux].find("failure").get("type")),
+                         ("unittest.case._UnexpectedSuccess", "uxsuccess"))
+        self.assertIsNone(theirs[("pkg.mod.A", "test_pass")].find("system-out"))
+        self.assertIsNotNone(ours[("pkg.mod.A", "test_pass")].find("system-out"))
 
     def test_full_files_break_the_schema_only_where_gitlab_and_circleci_read_more(self):
         xsd = jenkins_xsd(self)
@@ -398,6 +452,25 @@ class AgainstConsumers(unittest.TestCase):
             except ProcessLookupError:
                 pass
 
+    def test_an_interrupted_run_leaves_a_valid_report_its_test_in_progress_an_error(self):
+        p = fake_project(self, [("a.T.quick", "pass"), ("a.T.slow", "pass", 60)])
+        proc = p.popen("run", "--junit", "j.xml", "--junit-schema", "jenkins")
+        try:
+            self.assertTrue(wait_for(lambda: os.path.exists(p.path("j.xml")), timeout=30))
+            os.kill(proc.pid, signal.SIGINT)
+            proc.communicate(timeout=30)
+        finally:
+            proc.kill()
+            proc.communicate()
+        self.assertEqual(proc.returncode, 130)
+        xmllint(p.path("j.xml"))
+        c = cases(p.path("j.xml"))
+        self.assertEqual(sorted(c), [("a.T", "quick"), ("a.T", "slow")])
+        self.assertEqual([ch.tag for ch in c[("a.T", "quick")]], [])
+        self.assertEqual(c[("a.T", "slow")].find("error").get("type"), "incomplete")
+        xsd = jenkins_xsd(self)
+        self.assertEqual(schema_errors(p.path("j.xml"), xsd), [])
+
     def test_file_attributes_name_the_module_that_exists(self):
         p = fake_project(self, [("pkg.mod.A.test_x", "pass"), ("nowhere.B.test_y", "pass")])
         os.makedirs(p.path("pkg"))
@@ -438,6 +511,14 @@ class EventLines(unittest.TestCase):
         self.assertIn("runner_ended", kinds)
         self.assertEqual((events[-1]["tests"], events[-1]["failed"]), (2, 1))
 
+    def test_hostile_ids_are_escaped_json_not_broken_lines(self):
+        nasty = 'a.T.<&">\x01\x1b\'\u00e9'
+        p = fake_project(self, [(nasty, "fail"), ("a.T.ok", "pass")])
+        r = p.run("run", "--events", "-", check_rc=1)
+        events = self.lines(r.stdout.decode())
+        self.assertEqual({e["id"]: e["status"] for e in events if e["event"] == "test_finished"},
+                         {nasty: "fail", "a.T.ok": "success"})
+
     def test_a_retry_is_an_event_and_the_file_form_matches(self):
         p = faulty(self, [("t.flaky", "flaky")])
         p.run("run", "--retries", "1", "--events", "ev.jsonl", check_rc=0)
@@ -449,6 +530,36 @@ class EventLines(unittest.TestCase):
 
 
 class JsonDocuments(unittest.TestCase):
+    def test_every_json_output_matches_its_schema(self):
+        p = fake_project(self, [("a.T.ok", "pass"), ("a.T.bad", "fail"), ("b.T.skip", "skip")])
+        p.run("run", check_rc=1)
+        overview = p.out("commands")
+        names = re.findall(r"^  ([a-z-]+)  ", overview.split("Commands:")[1], re.M)
+        self.assertIn("list-tests", names)
+        takes_json = sorted(n for n in names if re.search(r"^\s*--json\b", p.out("help", n), re.M))
+        documents = {  # command line -> (exit status, schema)
+            ("last", "--json"): (1, "run.json"),
+            ("failing", "--json"): (1, "run.json"),
+            ("slowest", "--json"): (0, "slowest.json"),
+            ("slowest", "--json", "--all"): (0, "slowest.json"),
+            ("stats", "--json"): (0, "stats.json"),
+            ("list-tests", "--json"): (0, "list-tests.json"),
+            ("plan", "--json"): (0, "plan.json"),
+            ("plan", "--json", "--shards", "2"): (0, "plan-shards.json"),
+        }
+        # A command that learns --json without a schema and a test here fails this.
+        self.assertEqual(takes_json, sorted({args[0] for args in documents}))
+        for args, (rc, schema) in documents.items():
+            text = p.out(*args, rc=rc)
+            # Rounded, never a float's noise (2.2006069999999998): plan keeps microseconds.
+            self.assertIsNone(re.search(r"\d\.\d{7,}", text), (args, text))
+            document = json.loads(text)
+            self.assertEqual(document["version"], 1, args)
+            validate(document, schema)
+        # Every schema in docs/schema is one a test here validates against.
+        used = {schema for _, schema in documents.values()} | {"run-events.json"}
+        self.assertEqual(sorted(os.listdir(SCHEMA_DIR)), sorted(used))
+
     def test_plan_json_has_a_version_and_matches_its_schema(self):
         p = fake_project(self, [("a.T.one", "pass"), ("a.T.two", "pass")])
         p.out("run")
