@@ -49,6 +49,10 @@ int create_temporary(const std::string& path, std::string& temp_path) {
 }  // namespace
 
 result<void, io_error> write_file_atomically(const std::string& path, std::string_view contents) {
+    return write_file_atomically(path, [contents](int fd) { return write_all(fd, contents); });
+}
+
+result<void, io_error> write_file_atomically(const std::string& path, const std::function<int(int fd)>& fill) {
     std::string temp_path;
     int fd = create_temporary(path, temp_path);
     if (fd < 0) return unexpected{errno_error(temp_path, "create temporary file", errno)};
@@ -61,7 +65,7 @@ result<void, io_error> write_file_atomically(const std::string& path, std::strin
         return unexpected{errno_error(temp_path, action, err)};
     };
     fault_point(detail::write_stage::temp_opened, fd);
-    if (int err = write_all(fd, contents)) return abandon("write temporary file", err);
+    if (int err = fill(fd)) return abandon("write temporary file", err);
     fault_point(detail::write_stage::temp_written, fd);
     if (int err = fsync_retrying(fd)) return abandon("sync temporary file", err);
     fault_point(detail::write_stage::temp_synced, fd);

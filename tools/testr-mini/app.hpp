@@ -36,6 +36,7 @@ struct cli_error : std::runtime_error {
 struct app {
     std::string here;    ///< -d/--here: the project directory
     bool quiet = false;  ///< -q: only primary output and errors
+    std::string junit_schema = "full";  ///< --junit-schema of run, last, load: full or jenkins
 
     repo::repository open_repository() const;
     repo::repository open_or_init_repository(bool force_init) const;

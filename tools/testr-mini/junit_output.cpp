@@ -12,6 +12,7 @@ std::unique_ptr<junit_report> make_junit(const app& a, const std::string& path, 
     o.path = path;
     o.source_root = a.here;
     o.rewrite_every = live ? 2.0 : 0;
+    o.schema = a.junit_schema == "jenkins" ? junit_schema::jenkins : junit_schema::full;
     return std::make_unique<junit_report>(std::move(o));
 }
 

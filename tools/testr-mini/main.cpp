@@ -66,6 +66,14 @@ constexpr const char* quickstart = R"(Quick start
 5. testr-mini slowest         (where the time goes), testr-mini plan (the schedule)
 )";
 
+// Beside each --junit.
+void add_junit_schema(CLI::App* cmd, app& a) {
+    cmd->add_option("--junit-schema", a.junit_schema,
+                    "full (default: what GitLab, CircleCI and Jenkins read) or jenkins (strictly valid under "
+                    "Jenkins' JUnit schema; docs/reports.md)")
+        ->check(CLI::IsMember({"full", "jenkins"}));
+}
+
 void add_common(CLI::App* cmd, app& a) {
     cmd->add_option("-d,--here", a.here, "Directory the command runs from (default: the current one)");
     cmd->add_flag("-q,--quiet", a.quiet, "Only the primary output and errors");
@@ -108,6 +116,7 @@ int main(int argc, char** argv) {
                                            "(instead of the usual output), as they happen (docs/reports.md)");
     run->add_option("--junit", ro.junit, "Write a JUnit XML report to this file, rewritten during the run "
                                          "(docs/reports.md)");
+    add_junit_schema(run, a);
     run->footer("Arguments after `--` are appended to test_command, each shell-quoted.\n"
                 "Exit status: 0 all passed, 1 a test failed or never ran, 4 stored but its durations not\n"
                 "saved (a warning says why), 130 interrupted (the completed tests are kept as a partial run);\n"
@@ -132,6 +141,7 @@ int main(int argc, char** argv) {
     std::string junit;
     last->add_flag("--json", json, "One JSON document: counts and failures (docs/schema/run.json)");
     last->add_option("--junit", junit, "Write the run as a JUnit XML report to this file (docs/reports.md)");
+    add_junit_schema(last, a);
     last->add_option("--id", run_id, "The stored run to show, draw or report (default: the latest)");
     auto* failing = cli.add_subcommand("failing", "Show the current failures known by the repository");
     failing->add_flag("--subunit", subunit, "Show output as a subunit v2 stream");
@@ -143,6 +153,7 @@ int main(int argc, char** argv) {
     load->add_flag("--subunit", subunit, "Display results as a subunit v2 stream");
     load->add_flag("--full-results", full_results, "No-op, kept for compatibility");
     load->add_option("--junit", junit, "Write what is loaded as a JUnit XML report to this file");
+    add_junit_schema(load, a);
     shard_options shard;
     load->add_flag("--shards", shard.shards,
                    "Each input is one shard: a stream file (a CI job's `run --subunit`) or a project directory "
