@@ -215,19 +215,32 @@ const std::string& junit_report::file_for(std::string_view classname) const {
     if (!added || options_.source_root.empty() || classname.empty()) return it->second;
     // The longest dotted prefix that names a module file: pkg/mod.py for
     // pkg.mod.Class.
-    std::string path(classname);
-    for (char& c : path)
+    std::string whole(classname);
+    for (char& c : whole)
         if (c == '.') c = '/';
-    for (;;) {
+    const std::string dir = options_.module_dir.empty() ? "" : options_.module_dir + "/";
+    for (std::string path = whole;;) {
         struct stat st{};
-        const std::string candidate = path + ".py";
+        const std::string candidate = dir + path + ".py";
         if (::stat((options_.source_root + "/" + candidate).c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
             it->second = candidate;
-            break;
+            return it->second;
         }
         const std::size_t slash = path.rfind('/');
         if (slash == std::string::npos) break;
         path.resize(slash);
+    }
+    const std::string_view t = options_.file_template;
+    for (std::size_t i = 0; i < t.size();) {
+        if (t.substr(i, 11) == "{classname}") {
+            it->second += classname;
+            i += 11;
+        } else if (t.substr(i, 6) == "{path}") {
+            it->second += whole;
+            i += 6;
+        } else {
+            it->second += t[i++];
+        }
     }
     return it->second;
 }

@@ -51,6 +51,14 @@ struct junit_options {
     /// Where `file` attributes are looked up (a Python module path that
     /// exists under it); empty: no `file` attributes.
     std::string source_root;
+    /// A directory under source_root the modules live in ("src"): looked up
+    /// there, and named with it ("src/pkg/mod.py"), as CI systems read
+    /// paths from the checkout's top.
+    std::string module_dir;
+    /// For a classname no module file is found for: the file, with
+    /// `{classname}` and `{path}` (the classname, dots as slashes) filled
+    /// in; empty: no `file` attribute.
+    std::string file_template;
     junit_schema schema = junit_schema::full;
 };
 

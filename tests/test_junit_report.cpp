@@ -187,3 +187,29 @@ TEST_CASE("the jenkins schema: no file, testcase properties or skipped attribute
     CHECK_FALSE(has(s, "flakyFailure"));
     CHECK(has(s, "<system-out>[attempt 1 of 2: fail] AssertionError: once\nAssertionError: once\n[attempt 2]\nsecond</system-out>"));
 }
+
+TEST_CASE("file: a module found under module_dir is named with it; others take the template, or have none") {
+    test_support::temp_dir dir;
+    std::filesystem::create_directories(dir.path() + "/src/pkg");
+    {
+        std::ofstream(dir.path() + "/src/pkg/mod.py") << "";
+        std::ofstream(dir / "top.py") << "";
+    }
+    junit_options o;
+    o.source_root = dir.path();
+    o.module_dir = "src";
+    junit_report plain(o);
+    o.file_template = "tests/{path}_test.cpp ({classname})";
+    junit_report templated(o);
+    for (junit_report* r : {&plain, &templated}) {
+        feed(*r, "pkg.mod.Case.test_a", status::success);
+        feed(*r, "top.Case.test_b", status::success);  // top.py is not under src/
+        feed(*r, "suite::Fixture.Test", status::success);
+    }
+    const std::string p = plain.render(), t = templated.render();
+    CHECK(has(p, "classname=\"pkg.mod.Case\" name=\"test_a\" time=\"0.000\" file=\"src/pkg/mod.py\""));
+    CHECK_FALSE(has(p, "file=\"top.py\""));
+    CHECK(p.find("file=") == p.rfind("file="));  // only the module under src/
+    CHECK(has(t, "file=\"src/pkg/mod.py\""));
+    CHECK(has(t, "file=\"tests/top/Case_test.cpp (top.Case)\""));
+}

@@ -174,6 +174,18 @@ class ShardProperty(unittest.TestCase):
             self.assertEqual(shards, ["shard-2"], ET.tostring(c))
 
 
+class FileAttribute(unittest.TestCase):
+    def test_junit_module_dir_and_junit_file_come_from_testr_conf(self):
+        p = fake_project(self, [("pkg.mod.A.test_a", "pass"), ("other.B.test_b", "pass")])
+        os.makedirs(p.path("src", "pkg"))
+        p.write("src/pkg/mod.py", "")
+        with open(p.path(".testr.conf"), "a") as conf:
+            conf.write("junit_module_dir=src/\njunit_file=tests/{path}.txt\n")
+        p.run("run", "--junit", "run.xml", check_rc=0)
+        files = {c.get("classname"): c.get("file") for c in ET.parse(p.path("run.xml")).getroot().iter("testcase")}
+        self.assertEqual(files, {"pkg.mod.A": "src/pkg/mod.py", "other.B": "tests/other/B.txt"})
+
+
 class EveryOutcome(unittest.TestCase):
     """Two CI shards' streams with every outcome, output, worker tags and
     hostile bytes, loaded as one run; its reports judged by Jenkins' own

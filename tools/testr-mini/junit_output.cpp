@@ -11,6 +11,12 @@ std::unique_ptr<junit_report> make_junit(const app& a, const std::string& path, 
     junit_options o;
     o.path = path;
     o.source_root = a.here;
+    // Optional: a report can be written where .testr.conf is unreadable.
+    if (auto conf = config::load_project(a.here)) {
+        o.module_dir = conf->conf.get("junit_module_dir").value_or("");
+        while (o.module_dir.size() > 1 && o.module_dir.back() == '/') o.module_dir.pop_back();
+        o.file_template = conf->conf.get("junit_file").value_or("");
+    }
     o.rewrite_every = live ? 2.0 : 0;
     o.schema = a.junit_schema == "jenkins" ? junit_schema::jenkins : junit_schema::full;
     return std::make_unique<junit_report>(std::move(o));
