@@ -74,7 +74,7 @@ def ids(n, prefix="pkg.mod.Case.test_"):
 
 class Overlap(unittest.TestCase):
     def test_runners_start_while_the_tests_are_listed_and_take_their_ids_from_a_pipe(self):
-        p = PipeProject(self, ids(12), list_delay=1.0, start=0.5)
+        p = PipeProject(self, ids(12), list_delay=3.0, start=0.5)  # long enough for a loaded machine
         out = p.out("run", "--parallel", "--concurrency", "2")
         self.assertEqual(summary_counts(out), (12, 0, 0, "PASSED"), out)
         self.assertEqual(p.ran_ids(), sorted(p.tests))  # each exactly once
