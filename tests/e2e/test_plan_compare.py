@@ -14,8 +14,11 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_support import Project  # noqa: E402
 
+import jsonschema  # noqa: E402
 import subunit  # noqa: E402
 import testtools  # noqa: E402
+
+SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "schema", "plan-compare.json")
 
 ALGORITHMS = ["compat", "lpt", "karmarkar-karp", "multifit", "balanced", "dynamic (simulated)"]
 # Sleeps of 2.4 s in all, over 2 workers: uneven, so the algorithms differ.
@@ -74,6 +77,8 @@ class PlanCompare(unittest.TestCase):
 
     def test_the_table_scores_every_algorithm_against_the_optimum(self):
         c = self.compare()
+        with open(SCHEMA, encoding="utf-8") as f:
+            jsonschema.Draft202012Validator(json.load(f)).validate(c)
         self.assertEqual([a["name"] for a in c["algorithms"]], ALGORITHMS)
         self.assertEqual((c["tests"], c["workers"], c["history"], c["guessed_estimates"]), (12, 2, True, 0))
         self.assertIsNotNone(c["optimum"], "12 tests on 2 workers: the exact search settles it")

@@ -139,9 +139,11 @@ int plan_compare(const app& a, const run_options& o, bool json, double noise) {
     for (const auto& r : rows) {
         char us[32] = "";
         if (r.us_per_call) std::snprintf(us, sizeof us, "%.1f", *r.us_per_call);
-        std::snprintf(line, sizeof line, "%-20s %11ss %8.4f %11ss %10s\n", r.name.c_str(),
+        std::snprintf(line, sizeof line, "%-20s %11ss %8.4f %11ss %10s", r.name.c_str(),
                       seconds_text(r.predicted).c_str(), r.ratio, seconds_text(r.noisy).c_str(), us);
-        out += line;
+        std::string_view shown = line;
+        shown.remove_suffix(shown.size() - (shown.find_last_not_of(' ') + 1));  // no trailing blanks
+        (out += shown) += '\n';
     }
     out += "run uses: " + chosen.method + (chosen.queued ? " (" + std::to_string(chosen.queued) + " tests queued)" : "") +
            ", predicted " + chosen.predicted_text() + "\n";
