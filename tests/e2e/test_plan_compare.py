@@ -113,6 +113,22 @@ class PlanCompare(unittest.TestCase):
         self.p.out("run", "--parallel", "--concurrency", "2")
         self.assert_agrees(self.measured_makespan(), c["chosen"]["predicted_seconds"], "dynamic")
 
+    def test_groups_stay_whole_as_run_keeps_them(self):
+        conf = self.p.read(".testr.conf")
+        self.addCleanup(self.p.write, ".testr.conf", conf)
+        self.p.write(".testr.conf", conf + "group_regex=suite\\.mod\\d\n")
+        c = self.compare("--schedule", "static")
+        rows = {a["name"]: a for a in c["algorithms"]}
+        self.assertAlmostEqual(c["chosen"]["predicted_seconds"], rows["balanced"]["predicted_seconds"], places=5)
+        # Four modules of at least 0.8, 0.65, 0.5 and 0.45 s kept whole: no
+        # split of them beats 0.8 + 0.45; the tests alone could do 1.2.
+        sums = [sum(SLEEPS[i] for i in range(len(SLEEPS)) if i % 4 == k) for k in range(4)]
+        best = min(max(sum(x for k, x in enumerate(sums) if mask >> k & 1),
+                       sum(x for k, x in enumerate(sums) if not mask >> k & 1)) for mask in range(16))
+        self.assertGreaterEqual(c["optimum"], best - 1e-3)
+        self.p.write(".testr.conf", conf)
+        self.assertLess(self.compare("--schedule", "static")["optimum"], c["optimum"] - 0.01)
+
     def test_bad_noise_and_shards_are_usage_errors(self):
         for cmd in (["plan", "--compare", "--noise", "-1"], ["plan", "--compare", "--shards", "2"],
                     ["plan", "--noise", "0.2"]):

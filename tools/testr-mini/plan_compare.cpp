@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -84,7 +85,7 @@ int plan_compare(const app& a, const run_options& o, bool json, double noise) {
         double sum = 0;
         for (int seed = 1; seed <= noisy_seeds; ++seed) {
             const auto r = bench::simulate_noise(in, plan, noise, static_cast<std::uint64_t>(seed), start);
-            sum += (dynamic ? r.dynamic_makespan : r.static_makespan) - start;
+            sum += std::max(0.0, (dynamic ? r.dynamic_makespan : r.static_makespan) - start);
         }
         return sum / noisy_seeds;
     };
@@ -97,7 +98,7 @@ int plan_compare(const app& a, const run_options& o, bool json, double noise) {
     }
     const auto noiseless = bench::simulate_noise(in, balanced, 0, 1, start);
     const double bound = first.optimum.value_or(first.lower_bound);
-    const double dyn = noiseless.dynamic_makespan - start;
+    const double dyn = std::max(0.0, noiseless.dynamic_makespan - start);  // no tests: no runner started
     rows.push_back({"dynamic (simulated)", dyn, bound > 0 ? dyn / bound : 1.0, noisy_mean(balanced, true), {}});
 
     if (json) {
@@ -127,7 +128,7 @@ int plan_compare(const app& a, const run_options& o, bool json, double noise) {
     std::string out = "Compare: " + std::to_string(in.seconds.size()) + " tests on " + std::to_string(in.workers) +
                       (in.workers == 1 ? " worker" : " workers") + ", lower bound " + seconds_text(first.lower_bound) +
                       "s" + (first.optimum ? ", optimum " + seconds_text(*first.optimum) + "s" : std::string()) + "\n";
-    if (!fixed.known()) out += "No history yet: every estimate is a guess, and so is every figure below.\n";
+    if (!fixed.known() && !in.seconds.empty()) out += "No history yet: every estimate is a guess, and so is every figure below.\n";
     else if (fixed.guessed)
         out += std::to_string(fixed.guessed) + " tests have no recorded time; each is estimated from its neighbours.\n";
     char line[160];
