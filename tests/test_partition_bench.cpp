@@ -116,3 +116,25 @@ TEST_CASE("the dynamic schedule under noise beats a static plan made from the sa
     MESSAGE("sigma 1 noise: static " << static_sum << " s, dynamic " << dynamic_sum << " s");
     CHECK(dynamic_sum < static_sum);
 }
+
+TEST_CASE("a real-suite shape is the recording at seed 0 and a rerun of it at any other") {
+    std::vector<double> recorded;
+    for (int i = 0; i < 4000; ++i) recorded.push_back(0.001 * (1 + i % 97));
+    auto zero = testr::bench::shaped("suite:x", recorded, 4, 0);
+    CHECK(zero.seconds == recorded);
+    CHECK(zero.workers == 4);
+    CHECK(zero.group.empty());
+    auto one = testr::bench::shaped("suite:x", recorded, 4, 1);
+    CHECK(one.seconds == testr::bench::shaped("suite:x", recorded, 16, 1).seconds);  // the suite's tests, any m
+    CHECK(one.seconds != testr::bench::shaped("suite:x", recorded, 4, 2).seconds);
+    // Each test its recorded time x exp(N(0, 0.25)).
+    double sum = 0, squares = 0;
+    for (std::size_t i = 0; i < recorded.size(); ++i) {
+        const double l = std::log(one.seconds[i] / recorded[i]);
+        sum += l;
+        squares += l * l;
+    }
+    const double n = static_cast<double>(recorded.size()), mean = sum / n;
+    CHECK(std::abs(mean) < 0.02);
+    CHECK(std::sqrt(squares / n - mean * mean) == doctest::Approx(0.25).epsilon(0.06));
+}

@@ -111,6 +111,21 @@ inline instance family(std::string_view name, std::size_t workers, std::uint64_t
     return in;
 }
 
+/// The "real-suite shapes" family: an instance shaped like a recorded
+/// suite. `recorded` is its tests' durations (bench/data/suites/ holds
+/// some, from Debian's Python suites: testtools, fixtures, stestr...).
+/// Seed 0 is the recording itself; any other seed is another run of the
+/// same suite, each test taking its recorded time x exp(N(0, 0.25)), so
+/// the seeds vary the instance and keep its shape. Ungrouped; any worker
+/// count (the tests stay the suite's).
+inline instance shaped(std::string name, std::span<const double> recorded, std::size_t workers, std::uint64_t seed) {
+    instance in{std::move(name), std::max<std::size_t>(workers, 1), {recorded.begin(), recorded.end()}, {}};
+    if (seed == 0) return in;
+    rng r(seed * 0x9E3779B97F4A7C15ull ^ recorded.size());
+    for (double& s : in.seconds) s *= std::exp(0.25 * r.normal());
+    return in;
+}
+
 /// Group weights (the items a schedule places) and, per group, its tests.
 /// Ungrouped, item i is test i.
 struct items {

@@ -5,11 +5,14 @@
 // command line: instances from families or files, a table, JSON.
 #include <testr/partition_bench.hpp>
 
-#include "timesdb.hpp"
+#include "inputs.hpp"
+#include "rows.hpp"
+#include "svg.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -20,30 +23,33 @@
 
 namespace {
 
+using partition_bench::row;
+
 const char* usage =
-    "usage: partition-bench [--family NAME]... [--times FILE | --durations FILE]\n"
-    "                       [--workers M[,M...]] [--seeds N] [--noise SIGMA] [--start-cost S] [--json FILE|-]\n"
+    "usage: partition-bench [--family NAME]... [--suites DIR] [--times FILE | --durations FILE]\n"
+    "                       [--workers M[,M...]] [--seeds N] [--noise SIGMA] [--start-cost S]\n"
+    "                       [--json FILE|-] [--svg FILE]\n"
     "  --family NAME      a named family (repeatable; default all): uniform, lognormal, few per worker,\n"
-    "                     lpt worst case, one dominant, grouped\n"
+    "                     lpt worst case, one dominant, grouped; 'real suites' (every recorded suite)\n"
+    "                     or suite:NAME (one): real-suite shapes, a suite's recorded durations (seed 0)\n"
+    "                     and reruns of it (each test x exp(N(0, 0.25)))\n"
+    "  --suites DIR       the recorded suites, NAME.json each (default: the source tree's\n"
+    "                     bench/data/suites, else the installed share/testr/suites)\n"
     "  --times FILE       one instance: the estimates of a times.tsv (testr-mini's duration store)\n"
-    "  --durations FILE   one instance: a JSON list of seconds, e.g. [1.5, 0.2, 3]\n"
+    "  --durations FILE   one instance: a JSON list of seconds, e.g. [1.5, 0.2, 3], or an object\n"
+    "                     with one as \"seconds\" (a recorded suite's file)\n"
     "  --workers M,...    worker counts (default 4,16,64)\n"
     "  --seeds N          instances per family and worker count (default 10)\n"
     "  --noise SIGMA      real duration = estimate x exp(N(0, SIGMA)) for the noisy columns (default 0.3)\n"
     "  --start-cost S     seconds per runner start in the dynamic simulation (default 0)\n"
-    "  --json FILE        also write the results as JSON ('-': stdout, no table)\n";
+    "  --json FILE        also write the results as JSON ('-': stdout, no table)\n"
+    "  --svg FILE         also draw them: grouped bars per worker count, exact and noisy\n";
 
 double cpu_seconds() {
     timespec t;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
     return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
 }
-
-struct row {
-    std::string source, algorithm;
-    std::size_t workers = 0, instances = 0, exact = 0, invalid = 0;
-    double mean_ratio = 0, max_ratio = 0, mean_us = 0, noisy_ratio = 0;
-};
 
 int fail(const std::string& message) {
     std::fprintf(stderr, "partition-bench: %s\n", message.c_str());
@@ -54,7 +60,7 @@ int fail(const std::string& message) {
 
 int main(int argc, char** argv) {
     std::vector<std::string> families;
-    std::string times_path, durations_path, json_path;
+    std::string times_path, durations_path, json_path, svg_path, suites_dir;
     std::vector<std::size_t> worker_counts{4, 16, 64};
     int seeds = 10;
     double noise = 0.3, start_cost = 0;
@@ -71,6 +77,8 @@ int main(int argc, char** argv) {
         else if (a == "--noise") noise = std::atof(value().c_str());
         else if (a == "--start-cost") start_cost = std::atof(value().c_str());
         else if (a == "--json") json_path = value();
+        else if (a == "--svg") svg_path = value();
+        else if (a == "--suites") suites_dir = value();
         else if (a == "--workers") {
             worker_counts.clear();
             std::stringstream list(value());
@@ -80,32 +88,47 @@ int main(int argc, char** argv) {
         } else if (a == "--help" || a == "-h") { std::fputs(usage, stdout); return 0; }
         else { std::fprintf(stderr, "partition-bench: unknown argument '%s'\n%s", a.c_str(), usage); return 2; }
     }
-    for (auto& f : families)
-        if (testr::bench::family(f, 2, 0).seconds.empty()) return fail("no family named '" + f + "'");
+    // The recorded suites: asked for by --suites, else wherever they are.
+    std::vector<partition_bench::suite> suites;
+    const bool suites_asked = !suites_dir.empty();
+    if (!suites_asked)
+        for (const char* dir : {PARTITION_BENCH_SOURCE_SUITES, PARTITION_BENCH_INSTALLED_SUITES})
+            if (std::filesystem::is_directory(dir)) { suites_dir = dir; break; }
+    if (!suites_dir.empty()) {
+        std::string error;
+        suites = partition_bench::read_suites(suites_dir, error);
+        if (!error.empty()) return fail(error);
+    }
+    auto recorded = [&](const std::string& name) -> const partition_bench::suite* {
+        for (const auto& s : suites)
+            if ("suite:" + s.name == name) return &s;
+        return nullptr;
+    };
+    std::vector<std::string> named;
+    for (auto& f : families) {
+        if (f == "real suites") {
+            if (suites.empty()) return fail("no recorded suites (in '" + suites_dir + "'; --suites DIR)");
+            for (const auto& s : suites) named.push_back("suite:" + s.name);
+        } else if (recorded(f) || !testr::bench::family(f, 2, 0).seconds.empty()) {
+            named.push_back(f);
+        } else {
+            return fail("no family named '" + f + "'" + (f.rfind("suite:", 0) == 0 ? " in '" + suites_dir + "'" : ""));
+        }
+    }
+    families = named;
 
     // Each source: a name and, per (workers, seed), an instance.
     std::vector<double> file_seconds;
     std::string file_source;
     if (!times_path.empty()) {
-        auto db = testr::timesdb::open(times_path);
-        if (!db) return fail(db.error().message());
-        for (const auto& e : db->entries()) file_seconds.push_back(e.times.estimate);
-        if (file_seconds.empty()) return fail(times_path + ": no recorded tests");
+        if (auto e = partition_bench::read_times(times_path, file_seconds); !e.empty()) return fail(e);
         file_source = times_path;
     } else if (!durations_path.empty()) {
-        std::ifstream in(durations_path);
-        if (!in) return fail("cannot read '" + durations_path + "'");
-        auto j = nlohmann::json::parse(in, nullptr, false);
-        if (j.is_discarded() || !j.is_array()) return fail(durations_path + ": not a JSON list of numbers");
-        for (std::size_t k = 0; k < j.size(); ++k) {
-            if (!j[k].is_number() || !(j[k].get<double>() >= 0) || !std::isfinite(j[k].get<double>()))
-                return fail(durations_path + ": element " + std::to_string(k) + " is not a duration in seconds (>= 0)");
-            file_seconds.push_back(j[k].get<double>());
-        }
-        if (file_seconds.empty()) return fail(durations_path + ": empty list");
+        if (auto e = partition_bench::read_durations(durations_path, file_seconds); !e.empty()) return fail(e);
         file_source = durations_path;
     } else if (families.empty()) {
         families = testr::bench::family_names();
+        for (const auto& s : suites) families.push_back("suite:" + s.name);
     }
 
     const auto algorithms = testr::bench::builtin_partitioners();
@@ -113,7 +136,7 @@ int main(int argc, char** argv) {
     auto run_source = [&](const std::string& source, std::size_t m, auto make) {
         std::vector<row> r(algorithms.size() + 1);
         for (std::size_t a = 0; a <= algorithms.size(); ++a)
-            r[a] = {source, a < algorithms.size() ? algorithms[a].first : "dynamic (simulated)", m};
+            r[a] = {source, a < algorithms.size() ? algorithms[a].first : partition_bench::dynamic_name, m};
         const int n = file_seconds.empty() ? seeds : 1;
         for (int seed = 0; seed < n; ++seed) {
             const testr::bench::instance in = make(static_cast<std::uint64_t>(seed));
@@ -152,17 +175,25 @@ int main(int argc, char** argv) {
             continue;
         }
         for (const auto& f : families)
-            run_source(f, m, [&](std::uint64_t seed) { return testr::bench::family(f, m, seed); });
+            run_source(f, m, [&](std::uint64_t seed) {
+                if (const auto* s = recorded(f)) return testr::bench::shaped(f, s->seconds, m, seed);
+                return testr::bench::family(f, m, seed);
+            });
     }
 
     nlohmann::json out = nlohmann::json::array();
     for (const auto& x : rows) {
         nlohmann::json j{{"source", x.source}, {"workers", x.workers}, {"algorithm", x.algorithm},
                          {"instances", x.instances}, {"noisy_makespan_over_bound", x.noisy_ratio}};
-        if (x.algorithm != "dynamic (simulated)")
+        if (x.algorithm != partition_bench::dynamic_name)
             j.update({{"mean_ratio", x.mean_ratio}, {"max_ratio", x.max_ratio}, {"mean_us_per_call", x.mean_us},
                       {"exact_optimum_known", x.exact}, {"invalid", x.invalid}});
         out.push_back(j);
+    }
+    if (!svg_path.empty()) {
+        std::ofstream f(svg_path);
+        f << partition_bench::render_svg(rows, noise, file_seconds.empty() ? seeds : 1);
+        if (!f) return fail("cannot write '" + svg_path + "'");
     }
     if (json_path == "-") {
         std::cout << out.dump(2) << "\n";
@@ -170,14 +201,14 @@ int main(int argc, char** argv) {
     }
     std::printf("ratio: makespan / exact optimum where known (exact column), else / lower bound; "
                 "noisy: real = estimate x exp(N(0, %g)), makespan / bound\n", noise);
-    std::printf("%-16s %4s %-20s | %7s %7s | %10s | %6s | %7s\n", "source", "m", "algorithm", "mean", "max",
+    std::printf("%-20s %4s %-20s | %7s %7s | %10s | %6s | %7s\n", "source", "m", "algorithm", "mean", "max",
                 "us/call", "exact", "noisy");
     for (const auto& x : rows) {
-        if (x.algorithm == "dynamic (simulated)")
-            std::printf("%-16.16s %4zu %-20s | %7s %7s | %10s | %6s | %7.4f\n", x.source.c_str(), x.workers,
+        if (x.algorithm == partition_bench::dynamic_name)
+            std::printf("%-20.20s %4zu %-20s | %7s %7s | %10s | %6s | %7.4f\n", x.source.c_str(), x.workers,
                         x.algorithm.c_str(), "", "", "", "", x.noisy_ratio);
         else
-            std::printf("%-16.16s %4zu %-20s | %7.4f %7.4f | %10.1f | %3zu/%-2zu | %7.4f%s\n", x.source.c_str(),
+            std::printf("%-20.20s %4zu %-20s | %7.4f %7.4f | %10.1f | %3zu/%-2zu | %7.4f%s\n", x.source.c_str(),
                         x.workers, x.algorithm.c_str(), x.mean_ratio, x.max_ratio, x.mean_us, x.exact, x.instances,
                         x.noisy_ratio, x.invalid ? "  INVALID" : "");
     }

@@ -14,6 +14,7 @@
 #include "isolation.hpp"
 #include "report_commands.hpp"
 #include "plan_command.hpp"
+#include "plan_compare.hpp"
 #include "run_command.hpp"
 #include "timeline_command.hpp"
 #include "times_command.hpp"
@@ -132,6 +133,9 @@ int main(int argc, char** argv) {
     bool verbose = false;
     plan->add_flag("-v,--verbose", verbose, "Also the internal names: partition method, the limit that kept no "
                                             "queue, how the CPUs were counted");
+    bool compare = false;
+    double noise = 0.3;
+    add_compare_options(plan, compare, noise);
     auto* last = cli.add_subcommand("last", "Show the last run loaded into the repository");
     last->add_flag("--subunit", subunit, "Show output as a subunit v2 stream");
     std::string timeline;
@@ -231,6 +235,7 @@ int main(int argc, char** argv) {
         if (*run) offer_upgrade(a);
         if (*run && ro.analyze_isolation) { testr::process::interrupt_guard guard; return analyze_isolation(a, ro); }
         if (*run) { testr::process::interrupt_guard guard; return run_tests(a, ro); }
+        if (*plan && compare) { testr::process::interrupt_guard guard; return plan_compare(a, ro, json, noise); }
         if (*plan) { testr::process::interrupt_guard guard; return plan_tests(a, ro, json, shards, verbose); }
         if (*last && !timeline.empty()) return timeline_command(a, timeline, run_id);
         if (*last) return last_command(a, subunit, junit, run_id, json);

@@ -49,4 +49,16 @@ void add_run_options(CLI::App* cmd, run_options& o, bool& full_results) {
                   "to the one that makes it fail (testr's search; prints a table, exit 3 when it finds any)");
 }
 
+
+void add_compare_options(CLI::App* plan, bool& compare, double& noise) {
+    auto* c = plan->add_flag("--compare", compare,
+                             "Instead of the plan: compat, LPT, Karmarkar-Karp, MULTIFIT, balanced and the dynamic "
+                             "schedule on this suite's estimates, predicted and under noise (docs/api.md)");
+    c->excludes("--shards")->excludes("--verbose");
+    plan->add_option("--noise", noise, "With --compare: each test really takes its estimate x exp(N(0, SIGMA)) in "
+                                       "the noisy column (default 0.3)")
+        ->check(CLI::NonNegativeNumber)
+        ->needs(c);
+}
+
 }  // namespace testr::cli

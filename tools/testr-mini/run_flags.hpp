@@ -15,4 +15,7 @@ void add_selection_options(CLI::App* cmd, run_options& o, stestr_selection& stes
 /// What only `run` takes: how to run, retry, report.
 void add_run_options(CLI::App* cmd, run_options& o, bool& full_results);
 
+/// `plan --compare [--noise SIGMA]`.
+void add_compare_options(CLI::App* plan, bool& compare, double& noise);
+
 }  // namespace testr::cli
