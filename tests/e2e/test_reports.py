@@ -567,6 +567,7 @@ class JsonDocuments(unittest.TestCase):
             ("list-tests", "--json"): (0, "list-tests.json"),
             ("plan", "--json"): (0, "plan.json"),
             ("plan", "--json", "--shards", "2"): (0, "plan-shards.json"),
+            ("plan", "--json", "--compare"): (0, "plan-compare.json"),
         }
         # A command that learns --json without a schema and a test here fails this.
         self.assertEqual(takes_json, sorted({args[0] for args in documents}))
