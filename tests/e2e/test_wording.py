@@ -5,10 +5,13 @@ bundled example runnable without PYTHON, "No repository found" naming the
 directory, and scripts/demo without the compiler's output.
 """
 import os
+import pty
 import re
+import select
 import shutil
 import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -65,6 +68,72 @@ class SeparateFailures(unittest.TestCase):
                            capture_output=True)
             theirs = subprocess.run(["testr", "last"], cwd=t.dir, env=env, capture_output=True).stdout.decode()
             self.assertEqual(theirs.count("FAIL: process-returncode"), len(blocks))
+
+
+def terminal_output(argv, cwd, env, timeout=60):
+    """Everything a terminal shows while argv runs with a pseudo-terminal as
+    its stdin, stdout and stderr, and its exit status."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(cwd)
+        os.execve(argv[0], argv, env)
+    raw = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        raw += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return raw.decode(errors="replace").replace("\r\n", "\n"), os.waitstatus_to_exitcode(status)
+
+
+class LiveFailures(unittest.TestCase):
+    """While `run` goes on, each failed life of a test is its own block, as
+    testr prints them: four runners that each exit 1 are four blocks of
+    "returncode 1", not one that reads "returncode 1returncode 1..."."""
+
+    def test_each_runners_returncode_is_its_own_block_on_the_terminal(self):
+        p = Project(self)
+        p.fake([("t.%d" % i, "pass") for i in range(8)])
+        # The listing exits 0, every runner 1 after passing its tests.
+        conf = p.read(".testr.conf").replace("$IDOPTION\n", '$IDOPTION; test "x$LISTOPT" = "x--list"\n')
+        p.write(".testr.conf", conf)
+        p.out("init")
+        env = dict(os.environ, PYTHON=PY, TERM="xterm")
+        shown, rc = terminal_output([p.bin, "run", "--parallel", "--concurrency", "4", "--schedule", "static"],
+                                    p.dir, env)
+        self.assertEqual(rc, 1, shown)
+        blocks = re.findall(r"FAIL: process-returncode\ntags: (worker-\d)\n-+\n(.*?)\n", shown)
+        self.assertEqual(sorted(w for w, _ in blocks), ["worker-%d" % i for i in range(4)], shown)
+        for _, body in blocks:
+            self.assertEqual(body, "returncode 1", shown)
+        self.assertNotIn("returncode 1returncode", shown)
+        # `last` reads the same four from the stored run.
+        last = p.out("last", rc=1)
+        self.assertEqual(last.count("FAIL: process-returncode"), 4, last)
+        self.assertNotIn("returncode 1returncode", last)
+        # And so does `load` as the stream comes in.
+        q = Project(self)
+        q.out("init")
+        loaded = q.out("load", input=p.run("last", "--subunit").stdout, rc=1)
+        self.assertEqual(re.findall(r"FAIL: process-returncode\n.*\n-+\n(.*?)\n", loaded), ["returncode 1"] * 4, loaded)
+        if shutil.which("testr", path="/usr/bin"):
+            t = Project(self)
+            t.write("spec.json", p.read("spec.json"))
+            t.write(".testr.conf", conf)
+            subprocess.run(["testr", "init"], cwd=t.dir, env=env, capture_output=True)
+            theirs = subprocess.run(["testr", "run", "--parallel", "--concurrency", "4"], cwd=t.dir, env=env,
+                                    capture_output=True).stdout.decode()
+            self.assertEqual(re.findall(r"FAIL: process-returncode\ntags: worker-\d\n-+\n(.*?)\n", theirs),
+                             [b for _, b in blocks], theirs)
 
 
 class Example(unittest.TestCase):
