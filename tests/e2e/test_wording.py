@@ -36,6 +36,12 @@ class PlanWords(unittest.TestCase):
         verbose = p.out("plan", "--concurrency", "2", "--verbose")
         self.assertIn("no queue: a runner start above max_start_share", verbose)
         self.assertRegex(verbose, r"Method: \w+")
+        # The CI split too.
+        shards = p.out("plan", "--shards", "2")
+        self.assertIn("Shards: 6 tests over 2 shards", shards)
+        for word in INTERNAL:
+            self.assertNotIn(word, shards)
+        self.assertRegex(p.out("plan", "--shards", "2", "--verbose"), r"\(method: [\w+]+\)")
         # No history: said in words, and which tests are guesses.
         q = Project(self)
         q.fake([("n.%d" % i, "pass") for i in range(3)])
@@ -116,6 +122,10 @@ class LiveFailures(unittest.TestCase):
         for _, body in blocks:
             self.assertEqual(body, "returncode 1", shown)
         self.assertNotIn("returncode 1returncode", shown)
+        # Four failures in the summary too, as testr counts them.
+        self.assertIn("FAILED (id=0, failures=4)", shown)
+        # The live line's last phase: storing, after the results, before the summary.
+        self.assertRegex(shown, r"(?s)FAIL: process-returncode.*storing the run\.\.\..*Ran \d+ tests")
         # `last` reads the same four from the stored run.
         last = p.out("last", rc=1)
         self.assertEqual(last.count("FAIL: process-returncode"), 4, last)
@@ -134,6 +144,7 @@ class LiveFailures(unittest.TestCase):
                                     capture_output=True).stdout.decode()
             self.assertEqual(re.findall(r"FAIL: process-returncode\ntags: worker-\d\n-+\n(.*?)\n", theirs),
                              [b for _, b in blocks], theirs)
+            self.assertIn("FAILED (id=0, failures=4)", theirs)
 
 
 class Example(unittest.TestCase):
