@@ -23,6 +23,25 @@ TWO_CAUSE_SUITE = "import unittest\nSTATE = {}\n" + "".join(
     "    def test_z(self): pass\n")
 
 
+def testr_table(out):
+    """testr's table in `run --analyze-isolation`'s output."""
+    text = out.decode()
+    return text[text.index("failing test"):].split("\nThe smallest set", 1)[0]
+
+
+def smallest_sets(out):
+    """{failing test: [the tests of its smallest set, in order]} from the
+    report after testr's table."""
+    text = out.decode().split("The smallest set of tests that makes each fail:\n", 1)[1]
+    sets, current = {}, None
+    for line in text.splitlines()[2:]:
+        failing, _, cause = line.partition("  ")
+        if failing.strip():
+            current = failing.strip()
+        sets.setdefault(current, []).append(cause.strip())
+    return sets
+
+
 class AnalyzeIsolation(unittest.TestCase):
     def test_finds_the_polluter_as_testr_does(self):
         testr = tool("testr")
@@ -118,23 +137,25 @@ class AnalyzeIsolation(unittest.TestCase):
         self.assertNotIn(b"caused by test", got.stdout)
 
 
-def testr_table(out):
-    """testr's table in `run --analyze-isolation`'s output."""
-    text = out.decode()
-    return text[text.index("failing test"):].split("\nThe smallest set", 1)[0]
-
-
-def smallest_sets(out):
-    """{failing test: [the tests of its smallest set, in order]} from the
-    report after testr's table."""
-    text = out.decode().split("The smallest set of tests that makes each fail:\n", 1)[1]
-    sets, current = {}, None
-    for line in text.splitlines()[2:]:
-        failing, _, cause = line.partition("  ")
-        if failing.strip():
-            current = failing.strip()
-        sets.setdefault(current, []).append(cause.strip())
-    return sets
+    def test_a_test_that_repairs_the_state_does_not_mislead_it(self):
+        """The victim fails after test_1_pollute unless test_2_repair runs
+        between, or after test_3_c and test_4_b together. Searched from
+        the end, test_4_b looks needed until test_1_pollute is found; the
+        check one test at a time leaves the one that is enough."""
+        p = Project(self)
+        python_project(p, "test_fix", "import unittest\nSTATE = {}\nclass A(unittest.TestCase):\n"
+                       "    def test_1_pollute(self): STATE['p'] = True\n"
+                       "    def test_2_repair(self): STATE.pop('p', None)\n"
+                       "    def test_3_c(self): STATE['c'] = True\n"
+                       "    def test_4_b(self): STATE['b'] = True\n"
+                       "class V(unittest.TestCase):\n"
+                       "    def test_victim(self): self.assertFalse(STATE.get('p') or ('c' in STATE and 'b' in STATE))\n")
+        run_in(p, [p.bin, "init"])
+        self.assertEqual(run_in(p, [p.bin, "run"]).returncode, 1)
+        got = run_in(p, [p.bin, "run", "--analyze-isolation"])
+        self.assertEqual(got.returncode, 3, got.stdout.decode())
+        self.assertIn("pkg.test_fix.V.test_victim  unknown - no conflicts", testr_table(got.stdout))
+        self.assertEqual(smallest_sets(got.stdout), {"pkg.test_fix.V.test_victim": ["pkg.test_fix.A.test_1_pollute"]})
 
 
 if __name__ == "__main__":
