@@ -1,6 +1,8 @@
 """What a user reads: `plan` in plain words (internal names only with
---verbose), each failed life of a test shown on its own in `last` (two
-runners' process-returncode are two failures, as testr shows them), the
+--verbose), each failed life of a test shown on its own, live in `run`
+(read through a pseudo-terminal), in `load` and in `last` (runners'
+process-returncode failures are separate, as testr shows them), the live
+line's last phase (storing the run), the
 bundled example runnable without PYTHON, "No repository found" naming the
 directory, and scripts/demo without the compiler's output.
 """
