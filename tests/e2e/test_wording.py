@@ -208,6 +208,46 @@ class TimelineToTheRunsEnd(unittest.TestCase):
         self.assertLess(float(re.search(r", ([0-9.]+) s\)", said).group(1)), seconds - 0.9)
 
 
+def readme_blocks():
+    """The ```sh blocks of README.md, each a list of lines."""
+    with open(os.path.join(SOURCE_ROOT, "README.md")) as f:
+        text = f.read()
+    return [block.splitlines() for block in re.findall(r"```sh\n(.*?)```", text, re.S)]
+
+
+class ReadmeCommands(unittest.TestCase):
+    """Every command of the README's usage section, pasted into a fresh
+    shell (no PYTHON, nothing on PATH but the system's) from a clone with
+    a build, on the bundled example: each runs (exit 0, or 1 for the
+    example's failing test), none is "not found"."""
+
+    def test_each_pastes_into_a_fresh_shell(self):
+        build = os.path.dirname(os.path.dirname(os.path.dirname(binary())))
+        p = Project(self)
+        os.symlink(build, p.path("build"))  # the clone's build/, as scripts/demo leaves it
+        shutil.copytree(os.path.join(SOURCE_ROOT, "examples"), p.path("examples"),
+                        ignore=shutil.ignore_patterns(".testrepository", "__pycache__", "*.svg", "*.xml"))
+        blocks = readme_blocks()
+        path_block = next(b for b in blocks if any(line.startswith("export PATH=") for line in b))
+        usage = next(b for b in blocks if b and b[0].startswith("testr-mini init"))
+        commands = [line.split("  #")[0].strip() for line in path_block + usage]
+        commands = [c for c in commands if c and not c.startswith("#")]
+        self.assertGreater(len(commands), 10, commands)
+        script = "set -o pipefail\n" + commands[0] + "\ncd examples\n"
+        for c in commands[1:]:
+            script += "%s >/dev/null 2>err.txt; echo \"rc=$? $(tr '\\n' ' ' <err.txt | head -c 300)\"\n" % c
+        env = {"HOME": p.dir, "PATH": "/usr/local/bin:/usr/bin:/bin", "TERM": "dumb", "LANG": "C.UTF-8"}
+        got = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], cwd=p.dir, env=env,
+                             capture_output=True, timeout=240)
+        lines = got.stdout.decode().splitlines()
+        self.assertEqual(len(lines), len(commands) - 1, got.stdout.decode() + got.stderr.decode())
+        for command, line in zip(commands[1:], lines):
+            rc = int(line.split()[0][3:])
+            self.assertIn(rc, (0, 1), (command, line))
+            self.assertNotIn("not found", line, command)
+            self.assertNotIn("No such file", line, command)
+
+
 class Demo(unittest.TestCase):
     def test_no_compiler_output(self):
         # The build the binary under test comes from: build/tools/testr-mini/testr-mini.
