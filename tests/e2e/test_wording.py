@@ -55,6 +55,20 @@ class PlanWords(unittest.TestCase):
             self.assertNotIn(word, text)
 
 
+class Predictions(unittest.TestCase):
+    def test_unknown_at_first_then_with_the_start_up(self):
+        p = Project(self)
+        p.fake([("w.%d" % i, "pass", 0.01) for i in range(4)])
+        p.out("init")
+        first = p.out("run", "--parallel", "--concurrency", "2")
+        self.assertRegex(first, r"Workers: 2 \(--concurrency\); predicted unknown \(no history yet\), took [0-9.]+s")
+        second = p.out("run", "--parallel", "--concurrency", "2")
+        self.assertRegex(second, r"predicted [0-9.]+s \([0-9.]+s of tests \+ [0-9.]+s listing and runner start\)")
+        # Seconds as a person writes them, not 2.2006069999999998.
+        raw = p.out("plan", "--json", "--concurrency", "2")
+        self.assertIsNone(re.search(r"\d\.\d{7,}", raw), raw)
+
+
 class SeparateFailures(unittest.TestCase):
     def test_two_runners_returncode_failures_are_two_blocks(self):
         p = Project(self)
@@ -131,6 +145,7 @@ class LiveFailures(unittest.TestCase):
         # `last` reads the same four from the stored run.
         last = p.out("last", rc=1)
         self.assertEqual(last.count("FAIL: process-returncode"), 4, last)
+        self.assertIn("FAILED (id=0, failures=4)", last)
         self.assertNotIn("returncode 1returncode", last)
         # And so does `load` as the stream comes in.
         q = Project(self)
