@@ -55,6 +55,19 @@ class PlanWords(unittest.TestCase):
             self.assertNotIn(word, text)
 
 
+class OptionsOfAnotherCommand(unittest.TestCase):
+    def test_says_whose_option_it_is(self):
+        p = Project(self)
+        p.fake([("a", "pass")])
+        p.out("init")
+        err = p.run("plan", "--subunit", check_rc=2).stderr.decode()
+        self.assertIn("plan does not take --subunit (an option of run, last, failing, load)", err)
+        err = p.run("plan", "--timeout=1", check_rc=2).stderr.decode()
+        self.assertIn("plan does not take --timeout (an option of run)", err)
+        # An option no command has: the parser's own words.
+        self.assertIn("--frobnicate", p.run("plan", "--frobnicate", check_rc=2).stderr.decode())
+
+
 class Predictions(unittest.TestCase):
     def test_unknown_at_first_then_with_the_start_up(self):
         p = Project(self)
