@@ -1,8 +1,8 @@
 """Switching from stestr and testr: the spellings stestr users type into
 `run` (--exclude-regex, --exclude-list, --include-list, --serial, --random),
-stestr's `history list|show|remove`, testr's `run --analyze-isolation`, and
-the upgrade offer of `run` on a testr/stestr repository. Each compared with
+stestr's `history list|show|remove`, and the upgrade offer of `run` on a testr/stestr repository. Each compared with
 the real stestr (Debian's python3-stestr) or testr where they have an answer.
+`run --analyze-isolation` is in test_isolation.py.
 """
 import json
 import os
@@ -199,36 +199,6 @@ class History(unittest.TestCase):
 
 def got_table(p):
     return run_in(p, [p.bin, "history", "list"]).stdout.decode()
-
-
-class AnalyzeIsolation(unittest.TestCase):
-    def test_finds_the_polluter_as_testr_does(self):
-        testr = tool("testr")
-        ours, theirs = Project(self), Project(self)
-        results = []
-        for p, argv in ((ours, [ours.bin]), (theirs, [testr])):
-            python_project(p, "test_iso", ISOLATION_SUITE)
-            run_in(p, argv + ["init"])
-            self.assertEqual(run_in(p, argv + ["run"]).returncode, 1)
-            got = run_in(p, argv + ["run", "--analyze-isolation"])
-            results.append(got)
-        mine, testrs = results
-        self.assertEqual(mine.returncode, 3)
-        self.assertEqual(mine.returncode, testrs.returncode)
-        table = lambda out: out.decode().split("failing test", 1)[1]
-        self.assertEqual(table(mine.stdout), table(testrs.stdout))
-        self.assertIn("pkg.test_iso.B.test_b2_victim  pkg.test_iso.A.test_a2_pollute\n", mine.stdout.decode())
-        # The same number of probes: the next run id is the same.
-        self.assertEqual(ours.read(".testrepository/next-stream"), theirs.read(".testrepository/next-stream"))
-
-    def test_failures_of_their_own_are_no_isolation_problem(self):
-        p = Project(self)
-        python_project(p, "test_iso", ISOLATION_SUITE.replace("STATE['dirty'] = True", "pass"))
-        p.out("init")
-        p.out("run", rc=1)
-        got = p.run("run", "--analyze-isolation")
-        self.assertEqual(got.returncode, 0)
-        self.assertNotIn(b"caused by test", got.stdout)
 
 
 class UpgradeOffer(unittest.TestCase):

@@ -1,14 +1,19 @@
 """What a user reads: `plan` in plain words (internal names only with
---verbose), each failed life of a test shown on its own in `last` (two
-runners' process-returncode are two failures, as testr shows them), the
+--verbose), each failed life of a test shown on its own, live in `run`
+(read through a pseudo-terminal), in `load` and in `last` (runners'
+process-returncode failures are separate, as testr shows them), the live
+line's last phase (storing the run), the
 bundled example runnable without PYTHON, "No repository found" naming the
 directory, and scripts/demo without the compiler's output.
 """
 import os
+import pty
 import re
+import select
 import shutil
 import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -33,6 +38,12 @@ class PlanWords(unittest.TestCase):
         verbose = p.out("plan", "--concurrency", "2", "--verbose")
         self.assertIn("no queue: a runner start above max_start_share", verbose)
         self.assertRegex(verbose, r"Method: \w+")
+        # The CI split too.
+        shards = p.out("plan", "--shards", "2")
+        self.assertIn("Shards: 6 tests over 2 shards", shards)
+        for word in INTERNAL:
+            self.assertNotIn(word, shards)
+        self.assertRegex(p.out("plan", "--shards", "2", "--verbose"), r"\(method: [\w+]+\)")
         # No history: said in words, and which tests are guesses.
         q = Project(self)
         q.fake([("n.%d" % i, "pass") for i in range(3)])
@@ -42,6 +53,33 @@ class PlanWords(unittest.TestCase):
         self.assertIn("3 tests have no recorded time", text)
         for word in INTERNAL:
             self.assertNotIn(word, text)
+
+
+class OptionsOfAnotherCommand(unittest.TestCase):
+    def test_says_whose_option_it_is(self):
+        p = Project(self)
+        p.fake([("a", "pass")])
+        p.out("init")
+        err = p.run("plan", "--subunit", check_rc=2).stderr.decode()
+        self.assertIn("plan does not take --subunit (an option of run, last, failing, load)", err)
+        err = p.run("plan", "--timeout=1", check_rc=2).stderr.decode()
+        self.assertIn("plan does not take --timeout (an option of run)", err)
+        # An option no command has: the parser's own words.
+        self.assertIn("--frobnicate", p.run("plan", "--frobnicate", check_rc=2).stderr.decode())
+
+
+class Predictions(unittest.TestCase):
+    def test_unknown_at_first_then_with_the_start_up(self):
+        p = Project(self)
+        p.fake([("w.%d" % i, "pass", 0.01) for i in range(4)])
+        p.out("init")
+        first = p.out("run", "--parallel", "--concurrency", "2")
+        self.assertRegex(first, r"Workers: 2 \(--concurrency\); predicted unknown \(no history yet\), took [0-9.]+s")
+        second = p.out("run", "--parallel", "--concurrency", "2")
+        self.assertRegex(second, r"predicted [0-9.]+s \([0-9.]+s of tests \+ [0-9.]+s listing and runner start\)")
+        # Seconds as a person writes them, not 2.2006069999999998.
+        raw = p.out("plan", "--json", "--concurrency", "2")
+        self.assertIsNone(re.search(r"\d\.\d{7,}", raw), raw)
 
 
 class SeparateFailures(unittest.TestCase):
@@ -65,6 +103,78 @@ class SeparateFailures(unittest.TestCase):
                            capture_output=True)
             theirs = subprocess.run(["testr", "last"], cwd=t.dir, env=env, capture_output=True).stdout.decode()
             self.assertEqual(theirs.count("FAIL: process-returncode"), len(blocks))
+
+
+def terminal_output(argv, cwd, env, timeout=60):
+    """Everything a terminal shows while argv runs with a pseudo-terminal as
+    its stdin, stdout and stderr, and its exit status."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(cwd)
+        os.execve(argv[0], argv, env)
+    raw = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        raw += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return raw.decode(errors="replace").replace("\r\n", "\n"), os.waitstatus_to_exitcode(status)
+
+
+class LiveFailures(unittest.TestCase):
+    """While `run` goes on, each failed life of a test is its own block, as
+    testr prints them: four runners that each exit 1 are four blocks of
+    "returncode 1", not one that reads "returncode 1returncode 1..."."""
+
+    def test_each_runners_returncode_is_its_own_block_on_the_terminal(self):
+        p = Project(self)
+        p.fake([("t.%d" % i, "pass") for i in range(8)])
+        # The listing exits 0, every runner 1 after passing its tests.
+        conf = p.read(".testr.conf").replace("$IDOPTION\n", '$IDOPTION; test "x$LISTOPT" = "x--list"\n')
+        p.write(".testr.conf", conf)
+        p.out("init")
+        env = dict(os.environ, PYTHON=PY, TERM="xterm")
+        shown, rc = terminal_output([p.bin, "run", "--parallel", "--concurrency", "4", "--schedule", "static"],
+                                    p.dir, env)
+        self.assertEqual(rc, 1, shown)
+        blocks = re.findall(r"FAIL: process-returncode\ntags: (worker-\d)\n-+\n(.*?)\n", shown)
+        self.assertEqual(sorted(w for w, _ in blocks), ["worker-%d" % i for i in range(4)], shown)
+        for _, body in blocks:
+            self.assertEqual(body, "returncode 1", shown)
+        self.assertNotIn("returncode 1returncode", shown)
+        # Four failures in the summary too, as testr counts them.
+        self.assertIn("FAILED (id=0, failures=4)", shown)
+        # The live line's last phase: storing, after the results, before the summary.
+        self.assertRegex(shown, r"(?s)FAIL: process-returncode.*storing the run\.\.\..*Ran \d+ tests")
+        # `last` reads the same four from the stored run.
+        last = p.out("last", rc=1)
+        self.assertEqual(last.count("FAIL: process-returncode"), 4, last)
+        self.assertIn("FAILED (id=0, failures=4)", last)
+        self.assertNotIn("returncode 1returncode", last)
+        # And so does `load` as the stream comes in.
+        q = Project(self)
+        q.out("init")
+        loaded = q.out("load", input=p.run("last", "--subunit").stdout, rc=1)
+        self.assertEqual(re.findall(r"FAIL: process-returncode\n.*\n-+\n(.*?)\n", loaded), ["returncode 1"] * 4, loaded)
+        if shutil.which("testr", path="/usr/bin"):
+            t = Project(self)
+            t.write("spec.json", p.read("spec.json"))
+            t.write(".testr.conf", conf)
+            subprocess.run(["testr", "init"], cwd=t.dir, env=env, capture_output=True)
+            theirs = subprocess.run(["testr", "run", "--parallel", "--concurrency", "4"], cwd=t.dir, env=env,
+                                    capture_output=True).stdout.decode()
+            self.assertEqual(re.findall(r"FAIL: process-returncode\ntags: worker-\d\n-+\n(.*?)\n", theirs),
+                             [b for _, b in blocks], theirs)
+            self.assertIn("FAILED (id=0, failures=4)", theirs)
 
 
 class Example(unittest.TestCase):
@@ -124,6 +234,46 @@ class TimelineToTheRunsEnd(unittest.TestCase):
         q.run("load", input=p.run("last", "--subunit").stdout, check_rc=1)
         said = q.out("last", "--timeline", q.path("run.svg"))
         self.assertLess(float(re.search(r", ([0-9.]+) s\)", said).group(1)), seconds - 0.9)
+
+
+def readme_blocks():
+    """The ```sh blocks of README.md, each a list of lines."""
+    with open(os.path.join(SOURCE_ROOT, "README.md")) as f:
+        text = f.read()
+    return [block.splitlines() for block in re.findall(r"```sh\n(.*?)```", text, re.S)]
+
+
+class ReadmeCommands(unittest.TestCase):
+    """Every command of the README's usage section, pasted into a fresh
+    shell (no PYTHON, nothing on PATH but the system's) from a clone with
+    a build, on the bundled example: each runs (exit 0, or 1 for the
+    example's failing test), none is "not found"."""
+
+    def test_each_pastes_into_a_fresh_shell(self):
+        build = os.path.dirname(os.path.dirname(os.path.dirname(binary())))
+        p = Project(self)
+        os.symlink(build, p.path("build"))  # the clone's build/, as scripts/demo leaves it
+        shutil.copytree(os.path.join(SOURCE_ROOT, "examples"), p.path("examples"),
+                        ignore=shutil.ignore_patterns(".testrepository", "__pycache__", "*.svg", "*.xml"))
+        blocks = readme_blocks()
+        path_block = next(b for b in blocks if any(line.startswith("export PATH=") for line in b))
+        usage = next(b for b in blocks if b and b[0].startswith("testr-mini init"))
+        commands = [line.split("  #")[0].strip() for line in path_block + usage]
+        commands = [c for c in commands if c and not c.startswith("#")]
+        self.assertGreater(len(commands), 10, commands)
+        script = "set -o pipefail\n" + commands[0] + "\ncd examples\n"
+        for c in commands[1:]:
+            script += "%s >/dev/null 2>err.txt; echo \"rc=$? $(tr '\\n' ' ' <err.txt | head -c 300)\"\n" % c
+        env = {"HOME": p.dir, "PATH": "/usr/local/bin:/usr/bin:/bin", "TERM": "dumb", "LANG": "C.UTF-8"}
+        got = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], cwd=p.dir, env=env,
+                             capture_output=True, timeout=240)
+        lines = got.stdout.decode().splitlines()
+        self.assertEqual(len(lines), len(commands) - 1, got.stdout.decode() + got.stderr.decode())
+        for command, line in zip(commands[1:], lines):
+            rc = int(line.split()[0][3:])
+            self.assertIn(rc, (0, 1), (command, line))
+            self.assertNotIn("not found", line, command)
+            self.assertNotIn("No such file", line, command)
 
 
 class Demo(unittest.TestCase):

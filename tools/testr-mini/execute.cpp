@@ -34,7 +34,7 @@ engine_report execute(const app& a, const run_options& o, const prepared& p, con
 
     const std::string shard_tag = p.shard ? "shard-" + std::to_string(p.shard->spec.index) : "";
     stream_sink sink(writer, &summary, o.subunit, shard_tag);
-    console screen(show, summary, ids, s.estimates, progress);
+    console screen(show, summary, ids, s.estimates, progress, shard_tag);
     observer_list observers;
     observers.add(sink);  // stored and folded before anyone reads the summary
     auto junit = o.junit.empty() ? nullptr : make_junit(a, o.junit, true);

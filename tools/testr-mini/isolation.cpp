@@ -3,6 +3,10 @@
 // the same suite gives the same answer.
 #include "isolation.hpp"
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "prepare.hpp"
 #include "run_command.hpp"
 #include "ui/report_format.hpp"
@@ -49,6 +53,63 @@ struct prober {
     }
 };
 
+/// Whether `failure` fails when `before` runs ahead of it in one runner.
+bool fails_after(const prober& probe, const repo::repository& r, ids_t before, const std::string& failure) {
+    before.push_back(failure);
+    probe(std::move(before));
+    return still_failing(r, failure);
+}
+
+/// `prior` less what `keep` leaves out, in the order they ran.
+ids_t in_order(const ids_t& prior, const std::vector<bool>& keep) {
+    ids_t ids;
+    for (std::size_t i = 0; i < prior.size(); ++i)
+        if (keep[i]) ids.push_back(prior[i]);
+    return ids;
+}
+
+/// The fewest of `prior` that, run before `failure` in one runner in the
+/// order they ran, make it fail, none of which can be left out; nullopt
+/// when even all of them do not. testr's bisection finds one test or
+/// none: two that are needed together sit in different halves, and
+/// neither half alone makes it fail. Here, the shortest head of what is
+/// left that still makes it fail (bisected) ends with a test that is
+/// needed; it is kept, the search goes on in the tests before it, and
+/// stops when those kept are enough. Tests that leave state a later test
+/// repairs make "a longer head fails" untrue, so the kept set is checked
+/// at the end, one test left out at a time.
+std::optional<ids_t> smallest_cause(const prober& probe, const repo::repository& r, const ids_t& prior,
+                                    const std::string& failure) {
+    std::vector<bool> kept(prior.size(), false);
+    auto with_head = [&](std::size_t head) {
+        std::vector<bool> k = kept;
+        for (std::size_t i = 0; i < head; ++i) k[i] = true;
+        return in_order(prior, k);
+    };
+    std::size_t limit = prior.size();  // a head of prior[0, limit) with the kept ones fails
+    if (!fails_after(probe, r, prior, failure)) return std::nullopt;
+    bool any = false;  // nothing kept: it passes alone, as stage one found
+    while (limit > 0) {
+        if (any && fails_after(probe, r, with_head(0), failure)) break;  // the kept ones are enough
+        std::size_t passes = 0, fails = limit;
+        while (fails - passes > 1) {
+            const std::size_t mid = passes + (fails - passes) / 2;
+            (fails_after(probe, r, with_head(mid), failure) ? fails : passes) = mid;
+        }
+        kept[fails - 1] = any = true;
+        limit = fails - 1;
+    }
+    std::size_t count = 0;
+    for (bool k : kept) count += k;
+    for (std::size_t i = 0; i < prior.size() && count > 1; ++i) {
+        if (!kept[i]) continue;
+        kept[i] = false;
+        if (fails_after(probe, r, in_order(prior, kept), failure)) --count;
+        else kept[i] = true;
+    }
+    return in_order(prior, kept);
+}
+
 }  // namespace
 
 int analyze_isolation(const app& a, const run_options& given) {
@@ -74,6 +135,12 @@ int analyze_isolation(const app& a, const run_options& given) {
     if (spurious.empty()) return exit_ok;
 
     std::vector<std::vector<std::string>> table{{"failing test", "caused by test"}};
+    struct found {
+        std::string failure;
+        ids_t prior;
+        std::optional<std::string> cause;
+    };
+    std::vector<found> searched;
     for (const auto& failure : spurious) {
         const ids_t causes = prior_tests(latest, failure);
         std::optional<std::string> cause;
@@ -82,9 +149,7 @@ int analyze_isolation(const app& a, const run_options& given) {
             const std::size_t check = (width + 1) / 2;
             ids_t ids(causes.begin() + static_cast<std::ptrdiff_t>(bottom),
                       causes.begin() + static_cast<std::ptrdiff_t>(bottom + check));
-            ids.push_back(failure);
-            probe(std::move(ids));
-            if (still_failing(r, failure)) {
+            if (fails_after(probe, r, std::move(ids), failure)) {
                 top = bottom + check;  // the cause is in what ran
                 if (width == 1) cause = causes[bottom];
             } else {
@@ -93,8 +158,24 @@ int analyze_isolation(const app& a, const run_options& given) {
             width = width == 1 ? 0 : top - bottom;
         }
         table.push_back({failure, cause.value_or("unknown - no conflicts")});
+        searched.push_back({failure, causes, cause});
     }
-    write_stdout(format_table(table));
+    std::string out = format_table(table);
+    // Beyond testr: the smallest set, also when it takes more than one test.
+    // A cause testr's search found is one already: its last probe was that
+    // test and the failing one, and the failing one passes alone.
+    std::vector<std::vector<std::string>> sets{{"failing test", "fails after, in one runner, in this order"}};
+    for (const auto& f : searched) {
+        std::optional<ids_t> set = f.cause ? std::optional<ids_t>(ids_t{*f.cause}) : smallest_cause(probe, r, f.prior, f.failure);
+        if (!set) {
+            sets.push_back({f.failure, "not reproduced: it passed after all " + std::to_string(f.prior.size()) +
+                                           " tests that ran before it"});
+            continue;
+        }
+        for (std::size_t i = 0; i < set->size(); ++i) sets.push_back({i ? "" : f.failure, (*set)[i]});
+    }
+    out += "\nThe smallest set of tests that makes each fail:\n" + format_table(sets);
+    write_stdout(out);
     return exit_error;
 }
 

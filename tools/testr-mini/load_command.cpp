@@ -20,6 +20,7 @@
 #include "prepare.hpp"
 #include "stored_counts.hpp"
 #include "stream_sink.hpp"
+#include "ui/console.hpp"
 #include "ui/report_format.hpp"
 #include "worker_pool.hpp"
 
@@ -136,12 +137,11 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     auto writer = repo::begin_run(r);
     if (!writer) throw cli_error(writer.error().message);
     // The same sink as `run` (stored as it arrives, whatever stdout does),
-    // without a summary of its own: the writer follows the run, and only
-    // the attachments, which it does not keep, are gathered here for the
-    // failures shown as they come.
+    // without a summary of its own: the writer follows the run, and each
+    // test's life is followed here for the failures shown as they come.
     stream_sink sink(*writer, nullptr, subunit);
     auto report = junit.empty() ? nullptr : make_junit(a, junit, true);
-    std::unordered_map<std::string, std::vector<attachment>> files;
+    test_lives lives;  // each failure shown with its own life's attachments
     const bool show = !subunit && !a.quiet;
     bool stdout_broken = false;
     std::vector<shard_state> shards;
@@ -169,23 +169,12 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
             }
         }
         if (!show || stdout_broken || !e.test_id) return;
-        if (e.file_name && !e.file_bytes.empty()) {
-            auto& mine = files[std::string(*e.test_id)];
-            auto it = std::find_if(mine.begin(), mine.end(), [&](const attachment& f) { return f.name == *e.file_name; });
-            if (it == mine.end()) it = mine.insert(mine.end(), {std::string(*e.file_name), std::string(e.mime_type.value_or("")), {}});
-            it->append(e.file_bytes);
-        }
+        lives.add(0, e);
         // Only outcomes: inprogress and attachment events are not failures yet.
-        if (!is_outcome(e.test_status) || !is_failure(e.test_status)) return;
-        const run_summary* followed = writer->live_summary();
-        const test_record* known = followed ? followed->find(*e.test_id) : nullptr;
-        test_record t = known ? *known : test_record{};
-        if (!known) {
-            t.id = *e.test_id;
-            t.status = e.test_status;
-        }
-        if (auto it = files.find(t.id); it != files.end()) t.attachments = it->second;
-        stdout_broken = put_stdout(format_failure(t)) != 0;
+        if (!is_outcome(e.test_status)) return;
+        std::optional<test_record> t = lives.take(0, *e.test_id);
+        if (!t || !is_failure(e.test_status)) return;
+        stdout_broken = put_stdout(format_failure(*t)) != 0;
     };
     // Each input is one worker, tagged worker-N by position, as the original;
     // a shard keeps its own workers' tags and gains shard-K.

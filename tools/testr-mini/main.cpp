@@ -219,6 +219,25 @@ int main(int argc, char** argv) {
     try {
         std::reverse(args.begin(), args.end());
         cli.parse(args);
+    } catch (const CLI::ExtrasError& e) {
+        // An option of another command: say whose it is, not only that it is unexpected.
+        std::reverse(args.begin(), args.end());
+        for (auto* given : cli.get_subcommands()) {
+            for (const auto& arg : args) {
+                if (arg.rfind("--", 0) != 0 || arg == "--") continue;
+                const std::string name = arg.substr(0, arg.find('='));
+                if (given->get_option_no_throw(name)) continue;
+                std::string owners;
+                for (auto* other : cli.get_subcommands({}))
+                    if (other != given && other->get_option_no_throw(name))
+                        owners += (owners.empty() ? "" : ", ") + other->get_name();
+                if (owners.empty()) continue;
+                std::fprintf(stderr, "testr-mini: %s does not take %s (an option of %s); testr-mini help %s lists its own\n",
+                             given->get_name().c_str(), name.c_str(), owners.c_str(), given->get_name().c_str());
+                return exit_usage;
+            }
+        }
+        return cli.exit(e) == 0 ? exit_ok : exit_usage;
     } catch (const CLI::ParseError& e) {
         // --help: 0; every usage error: 2, as testr (CLI11's own codes are 100+).
         return cli.exit(e) == 0 ? exit_ok : exit_usage;

@@ -118,7 +118,7 @@ std::string plan_text(const prepared& p, const schedule& s, const std::vector<ch
 }
 
 /// `plan --shards N`: the CI split, each shard as one job would run it.
-std::string shards_output(const prepared& p, std::size_t total, bool json) {
+std::string shards_output(const prepared& p, std::size_t total, bool json, bool verbose) {
     std::vector<std::optional<double>> recorded;
     const shard_plan plan = split_shards(p, total, &recorded);
     const ids_t& ids = *p.ids;
@@ -159,7 +159,7 @@ std::string shards_output(const prepared& p, std::size_t total, bool json) {
                       " shards, slowest predicted " + (history ? seconds_text(plan.makespan()) + "s, mean " +
                                                                      seconds_text(mean) + "s"
                                                                : std::string("unknown (no history yet)")) +
-                      " (" + plan.method + ")";
+                      (verbose ? " (method: " + plan.method + ")" : std::string());
     if (plan.unknown_tests)
         out += "; " + std::to_string(plan.unknown_tests) + " without history, each counted as " +
                seconds_text(plan.unknown_estimate) + "s";
@@ -184,7 +184,7 @@ int plan_tests(const app& a, const run_options& o, bool json, unsigned shards, b
     if (shards && o.shard) throw cli_error("plan: --shards shows every shard; it does not go with --shard", exit_usage);
     prepared p = prepare(a, listed, true);
     if (shards) {
-        write_stdout(shards_output(p, shards, json));
+        write_stdout(shards_output(p, shards, json, verbose));
         return exit_ok;
     }
     const schedule s = plan_schedule(p, dynamic_mode(listed, p));

@@ -69,9 +69,11 @@ int run_once(const app& a, const run_options& o, const prepared& p, std::unique_
     const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
     std::optional<prestart_report> pre;
     if (prestarted) pre = prestarted->report();
+    std::optional<phase_line> storing(std::in_place, shows_progress(a, o) && smart_terminal(), "storing the run");
     prestarted.reset();  // its unused runners are stopped before the run is committed
     const stored_run committed = commit_run(o, repository, *writer, report, pre ? &*pre : nullptr);
     record_run_span(repository, committed.id, started, ended);
+    storing.reset();
     if (pre) {
         const bool ran = std::any_of(report.tests.begin(), report.tests.end(), [](const test_outcome& t) { return t.ran(); });
         remember_refusal(p, pre->refused, ran);

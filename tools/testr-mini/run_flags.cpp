@@ -46,7 +46,8 @@ void add_run_options(CLI::App* cmd, run_options& o, bool& full_results) {
     cmd->get_option("--serial")->excludes("--parallel");
     cmd->add_flag("--analyze-isolation", o.analyze_isolation,
                   "For each failing test that passes alone, bisect the tests that ran before it in its worker "
-                  "to the one that makes it fail (testr's search; prints a table, exit 3 when it finds any)");
+                  "to the one that makes it fail (testr's search; prints a table, exit 3 when it finds any), then "
+                  "the smallest set of those tests that makes it fail");
 }
 
 

@@ -1,6 +1,7 @@
 // tools/testr-mini/ui/console.cpp - see console.hpp.
 #include "ui/console.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <unistd.h>
 
@@ -19,17 +20,48 @@ std::string one_decimal(double s) {
 }
 }  // namespace
 
+void test_lives::add(unsigned slot, const subunit::event_view& e) {
+    if (!e.test_id) return;
+    if (slots_.size() <= slot) slots_.resize(slot + 1);
+    auto& open = slots_[slot];
+    auto it = std::find_if(open.begin(), open.end(), [&](const life& l) { return l.id == *e.test_id; });
+    if (it == open.end()) it = open.insert(open.end(), life{std::string(*e.test_id), {}});
+    it->events.add(e);
+}
+
+std::optional<test_record> test_lives::take(unsigned slot, std::string_view id) {
+    if (slots_.size() <= slot) return std::nullopt;
+    auto& open = slots_[slot];
+    auto it = std::find_if(open.begin(), open.end(), [&](const life& l) { return l.id == id; });
+    if (it == open.end()) return std::nullopt;
+    std::optional<test_record> t;
+    if (const test_record* r = it->events.find(id)) t = *r;
+    open.erase(it);
+    return t;
+}
+
 void console::notice(const std::string& text) {
     progress_.clear();
     (void)fd_io::write_all(STDERR_FILENO, "testr-mini: " + text + "\n");
 }
 
+void console::on(const events::stream_event& e) {
+    if (show_failures_) lives_.add(e.slot, e.event);
+}
+
 void console::on(const events::test_finished& e) {
     const bool failure = is_failure(e.status);
+    std::optional<test_record> life = show_failures_ ? lives_.take(e.slot, e.id) : std::nullopt;
     if (show_failures_ && failure && !stdout_broken_) {
-        if (const test_record* t = summary_.find(e.id)) {
+        if (life) {
+            if (!tag_.empty() && std::find(life->tags.begin(), life->tags.end(), tag_) == life->tags.end())
+                life->tags.push_back(tag_);
+        } else if (const test_record* t = summary_.find(e.id)) {
+            life = *t;  // its events never came through here: the whole record is all there is
+        }
+        if (life) {
             progress_.clear();
-            stdout_broken_ = put_stdout(format_failure(*t)) != 0;
+            stdout_broken_ = put_stdout(format_failure(*life)) != 0;
         }
     }
     progress_.finished(e.id, failure, e.test ? estimates_[*e.test] : 0.0);

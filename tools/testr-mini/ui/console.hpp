@@ -5,7 +5,9 @@
 // terminal must not stop the run or its storing.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "run_events.hpp"
@@ -14,14 +16,36 @@
 
 namespace testr::cli {
 
+/// Each life of each test on its own: the events from its first to its
+/// outcome, per worker slot. A run summary keeps one record per id, which
+/// merges every life of an id that ended more than once (two runners'
+/// failed `process-returncode` would read "returncode 1returncode 1").
+class test_lives {
+public:
+    void add(unsigned slot, const subunit::event_view& e);
+    /// The life of `id` on `slot` that just ended, forgotten here; nullopt
+    /// when none of its events passed through add().
+    std::optional<test_record> take(unsigned slot, std::string_view id);
+
+private:
+    struct life {
+        std::string id;
+        run_summary events;
+    };
+    std::vector<std::vector<life>> slots_;  // a slot holds one or two open lives
+};
+
 class console final : public run_observer {
 public:
     /// `show_failures`: print failure blocks (not with --subunit or -q).
     /// `summary` is fed by the stream sink before this observer sees an event.
+    /// `tag`: what the stream sink adds to every stored event (a shard's), or "".
     console(bool show_failures, const run_summary& summary, const std::vector<std::string>& ids,
-            const std::vector<double>& estimates, progress_line& progress)
-        : show_failures_(show_failures), summary_(summary), ids_(ids), estimates_(estimates), progress_(progress) {}
+            const std::vector<double>& estimates, progress_line& progress, std::string tag = {})
+        : show_failures_(show_failures), summary_(summary), ids_(ids), estimates_(estimates), progress_(progress),
+          tag_(std::move(tag)) {}
 
+    void on(const events::stream_event& e) override;
     void on(const events::test_finished& e) override;
     void on(const events::runner_stderr& e) override;
     void on(const events::test_slow& e) override;
@@ -38,6 +62,8 @@ private:
     const std::vector<std::string>& ids_;
     const std::vector<double>& estimates_;
     progress_line& progress_;
+    std::string tag_;
+    test_lives lives_;
     bool stdout_broken_ = false;
 };
 
