@@ -23,6 +23,12 @@ void clean_leftovers(bool quiet, const repo::repository& r) {
     for (const std::string& note : *notes) std::fprintf(stderr, "testr-mini: note: %s\n", note.c_str());
 }
 
+cli_error not_stored(const char* what, const std::string& why, int code) {
+    return cli_error(std::string("the ") + what + " could not be stored (nothing of it was kept; the repository is as it was): " +
+                         why,
+                     code);
+}
+
 stored_run store_run(repo::run_writer& writer, bool partial, const char* what) {
     auto committed = writer.commit(partial);
     if (committed) return {committed->id, false};
@@ -30,7 +36,7 @@ stored_run store_run(repo::run_writer& writer, bool partial, const char* what) {
     if (!id) {
         const repo::repo_error& e = committed.error();
         const int code = e.code == repo::repo_errc::interrupted ? exit_interrupted : exit_error;
-        throw cli_error(std::string("the ") + what + " could not be stored: " + e.message, code);
+        throw not_stored(what, e.message, code);
     }
     // Past the commit point: the run is there, only its durations are not.
     // Storing it again would keep it twice, so the user is told not to.
