@@ -9,6 +9,7 @@ import io
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -396,6 +397,37 @@ class ConcurrentForceInit(unittest.TestCase):
         ids = sorted(int(re.search(rb"id=(\d+)", out).group(1)) for _, out, _ in results)
         self.assertEqual(ids, list(range(8)))
         self.assertEqual([n for n in os.listdir(p.dir) if n.startswith(".testrepository.")], [])
+
+
+class DuplicateIds(unittest.TestCase):
+    """A listing naming a test twice runs as under testr: every copy the
+    runner has, in one runner; testr-mini says it saw the repeat."""
+
+    def test_a_repeated_id_runs_as_under_testr(self):
+        tests = [("t.a", "pass"), ("t.b", "fail"), ("t.a", "pass"), ("t.c", "pass")]
+        ours = faulty(self, tests)
+        proc = ours.run("run", "--parallel", "--concurrency", "2")
+        err = proc.stderr.decode()
+        self.assertEqual(proc.returncode, 1, err)
+        self.assertIn("note: the test listing repeats test ids (1 repeat; the first: 't.a'); each id is given to "
+                      "its runner once, as testr gives every copy to the same runner", err)
+        theirs = faulty(self, tests)
+        shutil.rmtree(theirs.path(".testrepository"))
+        ref = subprocess.run(["testr", "init"], cwd=theirs.dir, capture_output=True)
+        self.assertEqual(ref.returncode, 0, ref.stderr)
+        ref = subprocess.run(["testr", "run", "--parallel", "--concurrency", "2"], cwd=theirs.dir,
+                             capture_output=True, env=dict(os.environ, PYTHON=PY))
+        self.assertEqual(ref.returncode, 1, ref.stderr)
+        # The same tests ran, both copies of t.a by one runner, with the same counts.
+        for p in (ours, theirs):
+            by_runner = {}
+            for pid, tid in (line.split("\t") for line in p.read("ran.log").splitlines()):
+                by_runner.setdefault(pid, []).append(tid)
+            self.assertEqual(sorted(t for ts in by_runner.values() for t in ts), ["t.a", "t.a", "t.b", "t.c"])
+            self.assertEqual([ts.count("t.a") for ts in by_runner.values() if "t.a" in ts], [2])
+        self.assertIn(b"Ran 4 tests", proc.stdout)
+        self.assertIn(b"Ran 4 tests", ref.stdout)
+        self.assertEqual(ours.out("failing", "--list", rc=1).split(), ["t.b"])
 
 
 def _ts(seconds):

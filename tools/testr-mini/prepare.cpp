@@ -8,8 +8,10 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <set>
+#include <unordered_set>
 
 #include "cpu_detect.hpp"
 #include "file_bytes.hpp"
@@ -90,6 +92,34 @@ ids_t failing_ids(const repo::repository& r) {
     for (auto& t : summary->tests())
         if (t.status == subunit::status::fail && t.id != "process-returncode") ids.push_back(t.id);
     return ids;
+}
+
+/// Keeps the first of each id. A listing may name a test twice (a suite
+/// loaded from two paths); testr hands both copies to one runner, whose
+/// --load-list filter runs what it discovered once per copy either way, so
+/// one id in the plan gives the same run. The note says so, once.
+void drop_repeats(const app& a, ids_t& ids) {
+    std::unordered_set<std::string_view> seen;  // views of `kept`'s strings: reserved, never moved
+    seen.reserve(ids.size());
+    std::size_t repeats = 0;
+    std::string first;
+    ids_t kept;
+    kept.reserve(ids.size());
+    for (std::string& id : ids) {
+        if (seen.contains(id)) {
+            if (!repeats++) first = id;
+            continue;
+        }
+        kept.push_back(std::move(id));
+        seen.insert(kept.back());
+    }
+    if (!repeats) return;
+    ids = std::move(kept);
+    if (!a.quiet)
+        std::fprintf(stderr,
+                     "testr-mini: note: the test listing repeats test ids (%zu %s; the first: '%s'); each id is "
+                     "given to its runner once, as testr gives every copy to the same runner\n",
+                     repeats, repeats == 1 ? "repeat" : "repeats", first.c_str());
 }
 
 ids_t read_load_list(const std::string& path) {
@@ -225,6 +255,7 @@ prepared prepare(const app& a, const run_options& o, bool list_for_plan,
     if (settled) settled(p);
     if (listing) p.ids = list_tests(a, p);
     if (p.ids) {
+        drop_repeats(a, *p.ids);
         apply_filters(*p.ids, o.filters);
         exclude_tests(*p.ids, o.exclude);
     }
