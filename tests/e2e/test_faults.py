@@ -399,6 +399,42 @@ class ConcurrentForceInit(unittest.TestCase):
         self.assertEqual([n for n in os.listdir(p.dir) if n.startswith(".testrepository.")], [])
 
 
+class StatsAndLastAgree(unittest.TestCase):
+    """A latest run whose file is missing or damaged is named by every
+    reader alike: `stats` never reports an older run as the latest."""
+
+    def test_missing_and_damaged_latest_runs(self):
+        for harm, said in ((os.unlink, "run 1 (./.testrepository/1) is missing: it was committed, but its file is gone"),
+                           (lambda path: open(path, "w").close(),
+                            "run 1 (./.testrepository/1) is damaged: its file is empty where its commit recorded")):
+            p = faulty(self, [("t.a", "pass")])
+            p.run("run", check_rc=0)
+            p.run("run", check_rc=0)
+            harm(p.path(".testrepository", "1"))
+            last = p.run("last")
+            stats = p.run("stats")
+            for proc in (last, stats):
+                self.assertEqual(proc.returncode, 3, proc.stderr)
+                self.assertIn(said, proc.stderr.decode())
+            self.assertEqual(stats.stdout.decode(), "runs=%d\nlatest=1\n" % (1 if harm is os.unlink else 2))
+            self.assertIn("id=0", p.out("last", "--id", "0"))  # the older run still reads
+
+
+class CalloutDeadline(unittest.TestCase):
+    def test_a_concurrency_callout_past_its_deadline_is_named_so(self):
+        p = faulty(self, [("t.a", "pass")], conf="test_run_concurrency=sleep 300\n")
+        start = time.monotonic()
+        proc = p.run("run", "--parallel", timeout=120)
+        took = time.monotonic() - start
+        err = proc.stderr.decode()
+        self.assertEqual(proc.returncode, 3, err)
+        self.assertGreater(took, 59)
+        self.assertLess(took, 90)
+        self.assertIn("test_run_concurrency 'sleep 300' did not answer within its 60 s deadline; it was stopped "
+                      "(killed by SIGTERM (deadline exceeded))", err)
+        self.assertEqual(p.read("ran.log"), "")
+
+
 class DuplicateIds(unittest.TestCase):
     """A listing naming a test twice runs as under testr: every copy the
     runner has, in one runner; testr-mini says it saw the repeat."""

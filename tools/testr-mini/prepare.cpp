@@ -128,6 +128,9 @@ ids_t read_load_list(const std::string& path) {
     return parse_lines(bytes->view());
 }
 
+/// How long the concurrency callout may take: it should print a number.
+constexpr std::chrono::seconds callout_deadline{60};
+
 concurrency_plan decide_concurrency(const app& a, const run_options& o, const config::testr_conf& conf,
                                     std::string& cpu_source, std::size_t& cpu_count) {
     if (!o.parallel || o.serial) return {concurrency_answer::of(1), concurrency_source::option};
@@ -136,10 +139,14 @@ concurrency_plan decide_concurrency(const app& a, const run_options& o, const co
         if (auto cmd = conf.get("test_run_concurrency")) {
             process::options opts;
             opts.working_directory = a.here;
-            opts.deadline = std::chrono::seconds(60);
+            opts.deadline = callout_deadline;
             auto got = process::run_capture_shell(*cmd, opts);
             if (!got) throw cli_error("cannot run test_run_concurrency '" + *cmd + "': " + got.error().message);
             if (got->status.interrupted) throw cli_error("interrupted while asking test_run_concurrency", exit_interrupted);
+            if (got->status.timed_out)
+                throw cli_error("test_run_concurrency '" + *cmd + "' did not answer within its " +
+                                std::to_string(callout_deadline.count()) + " s deadline; it was stopped (" +
+                                process::describe(got->status) + ")");
             callout = interpret_callout({got->out, got->err, got->status.code, got->status.signal,
                                          process::signal_name(got->status.signal)});
         }
