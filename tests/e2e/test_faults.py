@@ -420,6 +420,22 @@ class StatsAndLastAgree(unittest.TestCase):
             self.assertIn("id=0", p.out("last", "--id", "0"))  # the older run still reads
 
 
+class TinyTimeout(unittest.TestCase):
+    def test_a_tiny_test_timeout_is_honoured_and_shown_as_set(self):
+        p = faulty(self, [("t.a", "sleep:2")], conf="test_timeout=0.0001\n")
+        proc = p.run("run")
+        out = proc.stdout.decode()
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertRegex(out, r"timed out after 0\.[0-9] s on worker-0 \(limit 0\.0001 s, checked every 0\.1 s\); "
+                              r"its runner was stopped")
+        self.assertNotIn("limit 0.0 s", out)
+        for bad in ("inf", "nan", "-1", "1s"):
+            p.write(".testr.conf", p.read(".testr.conf").rsplit("test_timeout=", 1)[0] + "test_timeout=%s\n" % bad)
+            proc = p.run("run")
+            self.assertEqual(proc.returncode, 3, bad)
+            self.assertIn("test_timeout must be a number of seconds >= 0, not '%s'" % bad, proc.stderr.decode())
+
+
 class CalloutDeadline(unittest.TestCase):
     def test_a_concurrency_callout_past_its_deadline_is_named_so(self):
         p = faulty(self, [("t.a", "pass")], conf="test_run_concurrency=sleep 300\n")

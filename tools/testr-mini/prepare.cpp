@@ -7,6 +7,7 @@
 #include "prepare.hpp"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
@@ -113,9 +114,8 @@ void drop_repeats(const app& a, ids_t& ids) {
         kept.push_back(std::move(id));
         seen.insert(kept.back());
     }
-    if (!repeats) return;
     ids = std::move(kept);
-    if (!a.quiet)
+    if (repeats && !a.quiet)
         std::fprintf(stderr,
                      "testr-mini: note: the test listing repeats test ids (%zu %s; the first: '%s'); each id is "
                      "given to its runner once, as testr gives every copy to the same runner\n",
@@ -166,7 +166,7 @@ double effective_timeout(const run_options& o, const config::testr_conf& conf) {
     if (!text || text->empty()) return 0;
     char* end = nullptr;
     const double s = std::strtod(text->c_str(), &end);
-    if (end == text->c_str() || *end != '\0' || !(s >= 0))
+    if (end == text->c_str() || *end != '\0' || !(s >= 0) || !std::isfinite(s))
         throw cli_error(conf.path + ": test_timeout must be a number of seconds >= 0, not '" + *text + "'");
     return s;
 }
