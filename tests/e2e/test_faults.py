@@ -399,6 +399,51 @@ class ConcurrentForceInit(unittest.TestCase):
         self.assertEqual([n for n in os.listdir(p.dir) if n.startswith(".testrepository.")], [])
 
 
+class ChecksBeforeTheTests(unittest.TestCase):
+    """What would keep a run from being stored is found before its tests run."""
+
+    def test_a_broken_next_stream_or_lock_stops_the_run_before_its_tests(self):
+        def garbage(p):
+            p.write(".testrepository/next-stream", "x\n")
+
+        def missing(p):
+            os.unlink(p.path(".testrepository", "next-stream"))
+
+        def directory(name):
+            def make(p):
+                path = p.path(".testrepository", name)
+                if os.path.exists(path):
+                    os.unlink(path)
+                os.mkdir(path)
+            return make
+
+        cases = [(garbage, "corrupt next-stream file './.testrepository/next-stream': expected a run number"),
+                 (missing, "cannot read './.testrepository/next-stream': No such file or directory"),
+                 (directory("next-stream"), "cannot read './.testrepository/next-stream': Is a directory"),
+                 (directory("lock"), "cannot open lock file './.testrepository/lock': Is a directory")]
+        for harm, said in cases:
+            for command in (["run"], ["run", "--parallel"]):
+                p = faulty(self, [("t.a", "pass")])
+                harm(p)
+                proc = p.run(*command)
+                err = proc.stderr.decode()
+                self.assertEqual(proc.returncode, 3, err)
+                self.assertIn("testr-mini: cannot store a run in ./.testrepository: " + said, err)
+                self.assertEqual(p.read("ran.log"), "", "%s: the tests ran before the check" % said)
+
+    def test_durations_that_cannot_be_saved_are_said_before_the_tests(self):
+        p = faulty(self, [("t.a", "pass"), ("t.b", "fail")])
+        os.mkdir(p.path(".testrepository", "times.tsv.lock"))
+        proc = subprocess.run([p.bin, "run"], cwd=p.dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              env=dict(os.environ, PYTHON=PY), timeout=60)
+        out = proc.stdout.decode()
+        self.assertEqual(proc.returncode, 1, out)
+        early = out.index("warning: this run's results can be stored, but not its durations: cannot open lock file "
+                          "'./.testrepository/times.tsv.lock': Is a directory")
+        self.assertLess(early, out.index("FAIL: t.b"))
+        self.assertLess(out.index("FAIL: t.b"), out.index("warning: run 0 was stored"))
+
+
 class StatsAndLastAgree(unittest.TestCase):
     """A latest run whose file is missing or damaged is named by every
     reader alike: `stats` never reports an older run as the latest."""

@@ -252,6 +252,25 @@ class FullDisk(unittest.TestCase):
         self.assertIn("PASSED (id=1)", disk.p.out("run"))
 
 
+class ReadOnlyRepository(unittest.TestCase):
+    def test_a_read_only_repository_is_found_before_the_tests_run(self):
+        disk = SmallDisk(self, [("t.a", "pass"), ("t.b", "fail")])
+        disk.p.run("run", check_rc=1)
+        before = snapshot(disk.repo)
+        subprocess.run(["mount", "-o", "remount,ro", disk.repo], check=True)
+        os.unlink(disk.p.path("ran.log"))
+        for command in (["run"], ["run", "--parallel"], ["load"]):
+            proc = disk.p.run(*command, input=b"")
+            err = proc.stderr.decode()
+            self.assertEqual(proc.returncode, 3, err)
+            self.assertIn("Read-only file system", err)
+            self.assertEqual(disk.p.read("ran.log"), "", "the tests ran before the check")
+        # Reading still works.
+        self.assertEqual(disk.p.out("failing", "--list", rc=1).split(), ["t.b"])
+        self.assertIn("runs=1", disk.p.out("stats"))
+        self.assertEqual(snapshot(disk.repo), before)
+
+
 def _ts(seconds):
     import datetime
     return datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(seconds=seconds)
