@@ -176,6 +176,7 @@ class FullDisk(unittest.TestCase):
             self.assertEqual(outcome(again), "stored", again.stderr.decode(errors="replace"))
             if what == "stored" and "warning" not in err:
                 break
+        print("%s, pages free -> outcome: %s" % (" ".join(command), seen), file=sys.stderr)
         return seen, messages
 
     def test_run_with_every_amount_of_space_left(self):
