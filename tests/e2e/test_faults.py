@@ -122,8 +122,10 @@ class InterruptibleWaits(unittest.TestCase):
         # Taken while the tests run (a run checks the lock before them too).
         self.assertTrue(wait_for(lambda: "t.a" in p.read("ran.log"), 20))
         holder = self.hold_lock(p.path(".testrepository", "lock"))
-        # Both tests ran: the run is now waiting to commit.
+        # Both tests ran and their runner is gone: the run now waits to
+        # commit (a signal before that would interrupt the run itself).
         self.assertTrue(wait_for(lambda: len(p.read("ran.log").splitlines()) == 2, 20))
+        self.assertTrue(wait_for(lambda: processes_in(p.dir) == [proc.pid], 20), processes_in(p.dir))
         time.sleep(0.5)
         self.assertIsNone(proc.poll(), "the run should wait for the lock")
         start = time.monotonic()
