@@ -677,6 +677,12 @@ std::optional<run_digest> recorded_summary(const repository& repo, unsigned id, 
     return std::move(*d);
 }
 
+/// A committed run whose file is not there: damaged, not "no such run",
+/// so that every reader (last, stats, failing) says the same.
+unexpected<repo_error> gone(const repository& repo, unsigned id) {
+    return unexpected{repo_error{repo_errc::damaged, run_label(repo, id) + " is missing: it was committed, but its file is gone"}};
+}
+
 /// The run file's size after the checks every reader makes: committed,
 /// present, not a link, and as long as its summary says (when it has one).
 result<std::uint64_t, repo_error> checked_run_size(const repository& repo, unsigned id,
@@ -690,7 +696,7 @@ result<std::uint64_t, repo_error> checked_run_size(const repository& repo, unsig
     if (id >= *next) return missing();
     auto size = own_file_size(repo.file(std::to_string(id)));
     if (!size) return unexpected{std::move(size).error()};
-    if (!*size) return missing();
+    if (!*size) return gone(repo, id);
     if (recorded && recorded->run_length != **size) {
         const std::string what = **size == 0 ? "is empty" : "has " + std::to_string(**size) + " bytes";
         return damaged(run_label(repo, id) + " is damaged: its file " + what + " where its commit recorded " +
@@ -708,9 +714,7 @@ result<file_bytes, repo_error> read_run(const repository& repo, unsigned id) {
     if (auto size = checked_run_size(repo, id, recorded); !size) return unexpected{std::move(size).error()};
     auto bytes = read_file_bytes(repo.file(std::to_string(id)));
     if (!bytes) {
-        if (bytes.error().code == ENOENT)
-            return unexpected{repo_error{repo_errc::no_such_run, "No run with id " + std::to_string(id) + " in " +
-                                                                     repo.path() + "."}};
+        if (bytes.error().code == ENOENT) return gone(repo, id);
         return io_failure(bytes.error());
     }
     if (recorded && (bytes->view().size() != recorded->run_length || content_checksum(bytes->view()) != recorded->run_checksum))

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 #include "worker_pool.hpp"
 
@@ -13,6 +14,15 @@ namespace {
 std::string fixed(double s) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1f", s);
+    return buf;
+}
+
+/// A limit as the user set it: one decimal when that is exact (1.0, 2.5),
+/// else as many digits as it takes (0.0001, not 0.0).
+std::string limit_text(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", s);
+    if (std::strtod(buf, nullptr) != s) std::snprintf(buf, sizeof buf, "%g", s);
     return buf;
 }
 
@@ -254,8 +264,12 @@ void run_engine::exited(runner_id r, const process::exit_status& status, std::op
             attempt_end how;
             if (st.timed_out == pos) {
                 how = attempt_end::timed_out;
+                // Limits are checked every tick: a smaller one acts as a tick.
+                const double tick = std::chrono::duration<double>(config_.tick).count();
                 why = "testr-mini: timed out after " + fixed(ran) + " s on " + worker + " (limit " +
-                      fixed(config_.timeout) + " s); its runner was stopped (" + process::describe(status) + ").\n";
+                      limit_text(config_.timeout) + " s" +
+                      (config_.timeout < tick ? ", checked every " + limit_text(tick) + " s" : std::string()) +
+                      "); its runner was stopped (" + process::describe(status) + ").\n";
             } else {
                 how = attempt_end::crashed;
                 why = "testr-mini: the runner process on " + worker + " ended (" + process::describe(status) +

@@ -469,6 +469,9 @@ struct database::impl {
             !parse_decimal(line.substr(61, 10), buckets))
             return false;
         if (buckets == 0 || !std::has_single_bit(buckets) || bytes > all.size()) return false;
+        // Every record is a line of its own: a count past the bytes is a lie
+        // that entries() would reserve memory for.
+        if (count > bytes) return false;
         const std::size_t records_at = at + layout_size;
         const std::size_t fence_at = records_at + bytes;
         if (all.size() - records_at < bytes + fence_comment.size()) return false;

@@ -17,6 +17,7 @@ BASE_PACKAGES=(
   libxml2-utils python3-junitparser python3-junitxml python3-jsonschema
   librsvg2-bin
   openssh-server openssh-client
+  clang-14 libclang-rt-14-dev
 )
 
 # ensure_packages PKG...: installs the missing ones (as root) or prints the

@@ -9,6 +9,7 @@ import io
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -121,8 +122,10 @@ class InterruptibleWaits(unittest.TestCase):
         # Taken while the tests run (a run checks the lock before them too).
         self.assertTrue(wait_for(lambda: "t.a" in p.read("ran.log"), 20))
         holder = self.hold_lock(p.path(".testrepository", "lock"))
-        # Both tests ran: the run is now waiting to commit.
+        # Both tests ran and their runner is gone: the run now waits to
+        # commit (a signal before that would interrupt the run itself).
         self.assertTrue(wait_for(lambda: len(p.read("ran.log").splitlines()) == 2, 20))
+        self.assertTrue(wait_for(lambda: processes_in(p.dir) == [proc.pid], 20), processes_in(p.dir))
         time.sleep(0.5)
         self.assertIsNone(proc.poll(), "the run should wait for the lock")
         start = time.monotonic()
@@ -396,6 +399,134 @@ class ConcurrentForceInit(unittest.TestCase):
         ids = sorted(int(re.search(rb"id=(\d+)", out).group(1)) for _, out, _ in results)
         self.assertEqual(ids, list(range(8)))
         self.assertEqual([n for n in os.listdir(p.dir) if n.startswith(".testrepository.")], [])
+
+
+class ChecksBeforeTheTests(unittest.TestCase):
+    """What would keep a run from being stored is found before its tests run."""
+
+    def test_a_broken_next_stream_or_lock_stops_the_run_before_its_tests(self):
+        def garbage(p):
+            p.write(".testrepository/next-stream", "x\n")
+
+        def missing(p):
+            os.unlink(p.path(".testrepository", "next-stream"))
+
+        def directory(name):
+            def make(p):
+                path = p.path(".testrepository", name)
+                if os.path.exists(path):
+                    os.unlink(path)
+                os.mkdir(path)
+            return make
+
+        cases = [(garbage, "corrupt next-stream file './.testrepository/next-stream': expected a run number"),
+                 (missing, "cannot read './.testrepository/next-stream': No such file or directory"),
+                 (directory("next-stream"), "cannot read './.testrepository/next-stream': Is a directory"),
+                 (directory("lock"), "cannot open lock file './.testrepository/lock': Is a directory")]
+        for harm, said in cases:
+            for command in (["run"], ["run", "--parallel"]):
+                p = faulty(self, [("t.a", "pass")])
+                harm(p)
+                proc = p.run(*command)
+                err = proc.stderr.decode()
+                self.assertEqual(proc.returncode, 3, err)
+                self.assertIn("testr-mini: cannot store a run in ./.testrepository: " + said, err)
+                self.assertEqual(p.read("ran.log"), "", "%s: the tests ran before the check" % said)
+
+    def test_durations_that_cannot_be_saved_are_said_before_the_tests(self):
+        p = faulty(self, [("t.a", "pass"), ("t.b", "fail")])
+        os.mkdir(p.path(".testrepository", "times.tsv.lock"))
+        proc = subprocess.run([p.bin, "run"], cwd=p.dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              env=dict(os.environ, PYTHON=PY), timeout=60)
+        out = proc.stdout.decode()
+        self.assertEqual(proc.returncode, 1, out)
+        early = out.index("warning: this run's results can be stored, but not its durations: cannot open lock file "
+                          "'./.testrepository/times.tsv.lock': Is a directory")
+        self.assertLess(early, out.index("FAIL: t.b"))
+        self.assertLess(out.index("FAIL: t.b"), out.index("warning: run 0 was stored"))
+
+
+class StatsAndLastAgree(unittest.TestCase):
+    """A latest run whose file is missing or damaged is named by every
+    reader alike: `stats` never reports an older run as the latest."""
+
+    def test_missing_and_damaged_latest_runs(self):
+        for harm, said in ((os.unlink, "run 1 (./.testrepository/1) is missing: it was committed, but its file is gone"),
+                           (lambda path: open(path, "w").close(),
+                            "run 1 (./.testrepository/1) is damaged: its file is empty where its commit recorded")):
+            p = faulty(self, [("t.a", "pass")])
+            p.run("run", check_rc=0)
+            p.run("run", check_rc=0)
+            harm(p.path(".testrepository", "1"))
+            last = p.run("last")
+            stats = p.run("stats")
+            for proc in (last, stats):
+                self.assertEqual(proc.returncode, 3, proc.stderr)
+                self.assertIn(said, proc.stderr.decode())
+            self.assertEqual(stats.stdout.decode(), "runs=%d\nlatest=1\n" % (1 if harm is os.unlink else 2))
+            self.assertIn("id=0", p.out("last", "--id", "0"))  # the older run still reads
+
+
+class TinyTimeout(unittest.TestCase):
+    def test_a_tiny_test_timeout_is_honoured_and_shown_as_set(self):
+        p = faulty(self, [("t.a", "sleep:2")], conf="test_timeout=0.0001\n")
+        proc = p.run("run")
+        out = proc.stdout.decode()
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertRegex(out, r"timed out after 0\.[0-9] s on worker-0 \(limit 0\.0001 s, checked every 0\.1 s\); "
+                              r"its runner was stopped")
+        self.assertNotIn("limit 0.0 s", out)
+        for bad in ("inf", "nan", "-1", "1s"):
+            p.write(".testr.conf", p.read(".testr.conf").rsplit("test_timeout=", 1)[0] + "test_timeout=%s\n" % bad)
+            proc = p.run("run")
+            self.assertEqual(proc.returncode, 3, bad)
+            self.assertIn("test_timeout must be a number of seconds >= 0, not '%s'" % bad, proc.stderr.decode())
+
+
+class CalloutDeadline(unittest.TestCase):
+    def test_a_concurrency_callout_past_its_deadline_is_named_so(self):
+        p = faulty(self, [("t.a", "pass")], conf="test_run_concurrency=sleep 300\n")
+        start = time.monotonic()
+        proc = p.run("run", "--parallel", timeout=120)
+        took = time.monotonic() - start
+        err = proc.stderr.decode()
+        self.assertEqual(proc.returncode, 3, err)
+        self.assertGreater(took, 59)
+        self.assertLess(took, 90)
+        self.assertIn("test_run_concurrency 'sleep 300' did not answer within its 60 s deadline; it was stopped "
+                      "(killed by SIGTERM (deadline exceeded))", err)
+        self.assertEqual(p.read("ran.log"), "")
+
+
+class DuplicateIds(unittest.TestCase):
+    """A listing naming a test twice runs as under testr: every copy the
+    runner has, in one runner; testr-mini says it saw the repeat."""
+
+    def test_a_repeated_id_runs_as_under_testr(self):
+        tests = [("t.a", "pass"), ("t.b", "fail"), ("t.a", "pass"), ("t.c", "pass")]
+        ours = faulty(self, tests)
+        proc = ours.run("run", "--parallel", "--concurrency", "2")
+        err = proc.stderr.decode()
+        self.assertEqual(proc.returncode, 1, err)
+        self.assertIn("note: the test listing repeats test ids (1 repeat; the first: 't.a'); each id is given to "
+                      "its runner once, as testr gives every copy to the same runner", err)
+        theirs = faulty(self, tests)
+        shutil.rmtree(theirs.path(".testrepository"))
+        ref = subprocess.run(["testr", "init"], cwd=theirs.dir, capture_output=True)
+        self.assertEqual(ref.returncode, 0, ref.stderr)
+        ref = subprocess.run(["testr", "run", "--parallel", "--concurrency", "2"], cwd=theirs.dir,
+                             capture_output=True, env=dict(os.environ, PYTHON=PY))
+        self.assertEqual(ref.returncode, 1, ref.stderr)
+        # The same tests ran, both copies of t.a by one runner, with the same counts.
+        for p in (ours, theirs):
+            by_runner = {}
+            for pid, tid in (line.split("\t") for line in p.read("ran.log").splitlines()):
+                by_runner.setdefault(pid, []).append(tid)
+            self.assertEqual(sorted(t for ts in by_runner.values() for t in ts), ["t.a", "t.a", "t.b", "t.c"])
+            self.assertEqual([ts.count("t.a") for ts in by_runner.values() if "t.a" in ts], [2])
+        self.assertIn(b"Ran 4 tests", proc.stdout)
+        self.assertIn(b"Ran 4 tests", ref.stdout)
+        self.assertEqual(ours.out("failing", "--list", rc=1).split(), ["t.b"])
 
 
 def _ts(seconds):

@@ -1,10 +1,14 @@
 // tools/testr-mini/commit.cpp - see commit.hpp.
 #include "commit.hpp"
 
+#include <cerrno>
 #include <cstdio>
+#include <sys/stat.h>
 
 #include "app.hpp"
 #include "atomic_file.hpp"
+#include "file_lock.hpp"
+#include "timesdb.hpp"
 #include "runner_commands.hpp"
 
 namespace testr::cli {
@@ -19,8 +23,29 @@ void clean_leftovers(bool quiet, const repo::repository& r) {
         notes->push_back("removed the id files of a run killed before it could (" + dir + ")");
     for (const std::string& dir : remove_dead_private_dirs(temp_root(), pipe_dir_prefix))
         notes->push_back("removed the id pipes of a run killed before it could (" + dir + ")");
-    if (quiet) return;
-    for (const std::string& note : *notes) std::fprintf(stderr, "testr-mini: note: %s\n", note.c_str());
+    if (!quiet)
+        for (const std::string& note : *notes) std::fprintf(stderr, "testr-mini: note: %s\n", note.c_str());
+    // The durations are saved after the commit point; a store that cannot
+    // take them is said now, while the user can still stop the run.
+    // Nothing is created here (a missing lock is the commit's to make), and
+    // testr's own repository is never written to.
+    if (r.format == 1) return;
+    const std::string times = r.file(timesdb::file_name), times_lock = times + ".lock";
+    std::string problem;
+    struct stat st {};
+    if (::lstat(times_lock.c_str(), &st) == 0)
+        if (auto lock = lock_file(times_lock); !lock && lock.error().code != EINTR) problem = lock.error().message();
+    if (problem.empty() && ::lstat(times.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        problem = "'" + times + "' is not a regular file";
+    if (!problem.empty())
+        std::fprintf(stderr, "testr-mini: warning: this run's results can be stored, but not its durations: %s\n",
+                     problem.c_str());
+}
+
+cli_error not_stored(const char* what, const std::string& why, int code) {
+    return cli_error(std::string("the ") + what + " could not be stored (nothing of it was kept; the repository is as it was): " +
+                         why,
+                     code);
 }
 
 stored_run store_run(repo::run_writer& writer, bool partial, const char* what) {
@@ -30,7 +55,7 @@ stored_run store_run(repo::run_writer& writer, bool partial, const char* what) {
     if (!id) {
         const repo::repo_error& e = committed.error();
         const int code = e.code == repo::repo_errc::interrupted ? exit_interrupted : exit_error;
-        throw cli_error(std::string("the ") + what + " could not be stored: " + e.message, code);
+        throw not_stored(what, e.message, code);
     }
     // Past the commit point: the run is there, only its durations are not.
     // Storing it again would keep it twice, so the user is told not to.

@@ -6,6 +6,7 @@
 #include "prestart_backend.hpp"
 #include "repository.hpp"
 #include "run_engine.hpp"
+#include "app.hpp"
 #include "run_options.hpp"
 
 namespace testr::cli {
@@ -24,6 +25,10 @@ struct stored_run {
     /// (exit_durations_lost), and storing the run again would keep it twice.
     bool durations_lost = false;
 };
+
+/// The error of a run or stream (`what`) of which nothing was stored: the
+/// repository is as it was before it, and the message says so.
+cli_error not_stored(const char* what, const std::string& why, int code = exit_error);
 
 /// Commits `writer` (`what`: "run" or "stream", for messages). Throws
 /// cli_error only when nothing was stored; a durations failure after the

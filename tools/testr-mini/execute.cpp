@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "commit.hpp"
 #include "events_output.hpp"
 #include "junit_output.hpp"
 #include "process_backend.hpp"
@@ -81,7 +82,7 @@ engine_report execute(const app& a, const run_options& o, const prepared& p, con
     if (junit) finish_junit(*junit, o.junit);  // a report lost is said, the run stored all the same
     if (sink.store_error()) {
         writer.abandon();
-        throw cli_error("the run could not be stored: " + *sink.store_error());
+        throw not_stored("run", *sink.store_error());
     }
     if (sink.stdout_error()) std::fprintf(stderr, "testr-mini: %s; the run is stored all the same\n", sink.stdout_error()->c_str());
     return std::move(*report);

@@ -241,7 +241,7 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     }
     if (sink.store_error()) {
         writer->abandon();
-        throw cli_error("the stream could not be stored: " + *sink.store_error());
+        throw not_stored("stream", *sink.store_error());
     }
     // As `run` does when tests never ran: the failing list keeps what the
     // missing tests had.

@@ -7,9 +7,12 @@
 #include "prepare.hpp"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <set>
+#include <unordered_set>
 
 #include "cpu_detect.hpp"
 #include "file_bytes.hpp"
@@ -92,11 +95,41 @@ ids_t failing_ids(const repo::repository& r) {
     return ids;
 }
 
+/// Keeps the first of each id. A listing may name a test twice (a suite
+/// loaded from two paths); testr hands both copies to one runner, whose
+/// --load-list filter runs what it discovered once per copy either way, so
+/// one id in the plan gives the same run. The note says so, once.
+void drop_repeats(const app& a, ids_t& ids) {
+    std::unordered_set<std::string_view> seen;  // views of `kept`'s strings: reserved, never moved
+    seen.reserve(ids.size());
+    std::size_t repeats = 0;
+    std::string first;
+    ids_t kept;
+    kept.reserve(ids.size());
+    for (std::string& id : ids) {
+        if (seen.contains(id)) {
+            if (!repeats++) first = id;
+            continue;
+        }
+        kept.push_back(std::move(id));
+        seen.insert(kept.back());
+    }
+    ids = std::move(kept);
+    if (repeats && !a.quiet)
+        std::fprintf(stderr,
+                     "testr-mini: note: the test listing repeats test ids (%zu %s; the first: '%s'); each id is "
+                     "given to its runner once, as testr gives every copy to the same runner\n",
+                     repeats, repeats == 1 ? "repeat" : "repeats", first.c_str());
+}
+
 ids_t read_load_list(const std::string& path) {
     auto bytes = read_file_bytes(path);
     if (!bytes) throw cli_error("cannot read --load-list file: " + bytes.error().message());
     return parse_lines(bytes->view());
 }
+
+/// How long the concurrency callout may take: it should print a number.
+constexpr std::chrono::seconds callout_deadline{60};
 
 concurrency_plan decide_concurrency(const app& a, const run_options& o, const config::testr_conf& conf,
                                     std::string& cpu_source, std::size_t& cpu_count) {
@@ -106,10 +139,14 @@ concurrency_plan decide_concurrency(const app& a, const run_options& o, const co
         if (auto cmd = conf.get("test_run_concurrency")) {
             process::options opts;
             opts.working_directory = a.here;
-            opts.deadline = std::chrono::seconds(60);
+            opts.deadline = callout_deadline;
             auto got = process::run_capture_shell(*cmd, opts);
             if (!got) throw cli_error("cannot run test_run_concurrency '" + *cmd + "': " + got.error().message);
             if (got->status.interrupted) throw cli_error("interrupted while asking test_run_concurrency", exit_interrupted);
+            if (got->status.timed_out)
+                throw cli_error("test_run_concurrency '" + *cmd + "' did not answer within its " +
+                                std::to_string(callout_deadline.count()) + " s deadline; it was stopped (" +
+                                process::describe(got->status) + ")");
             callout = interpret_callout({got->out, got->err, got->status.code, got->status.signal,
                                          process::signal_name(got->status.signal)});
         }
@@ -129,7 +166,7 @@ double effective_timeout(const run_options& o, const config::testr_conf& conf) {
     if (!text || text->empty()) return 0;
     char* end = nullptr;
     const double s = std::strtod(text->c_str(), &end);
-    if (end == text->c_str() || *end != '\0' || !(s >= 0))
+    if (end == text->c_str() || *end != '\0' || !(s >= 0) || !std::isfinite(s))
         throw cli_error(conf.path + ": test_timeout must be a number of seconds >= 0, not '" + *text + "'");
     return s;
 }
@@ -225,6 +262,7 @@ prepared prepare(const app& a, const run_options& o, bool list_for_plan,
     if (settled) settled(p);
     if (listing) p.ids = list_tests(a, p);
     if (p.ids) {
+        drop_repeats(a, *p.ids);
         apply_filters(*p.ids, o.filters);
         exclude_tests(*p.ids, o.exclude);
     }

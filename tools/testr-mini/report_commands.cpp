@@ -242,12 +242,20 @@ int stats_command(const app& a, bool json) {
     repo::repository r = a.open_repository();
     auto ids = repo::run_ids(r);
     if (!ids) throw cli_error(ids.error().message);
+    // The latest committed run, as `last` reads it: a run whose file is
+    // missing or damaged is named, never skipped for an older one.
+    auto latest = repo::latest_id(r);
+    if (!latest) throw cli_error(latest.error().message);
     nlohmann::json j{{"version", 1}, {"runs", ids->size()}};
     std::string out = "runs=" + std::to_string(ids->size()) + "\n";
-    if (!ids->empty()) {
-        auto last = repo::read_summary(r, ids->back());
-        if (!last) throw cli_error(last.error().message);
-        out += "latest=" + std::to_string(ids->back()) + "\n";
+    if (*latest) {
+        const unsigned id = **latest;
+        auto last = repo::read_summary(r, id);
+        if (!last) {
+            if (!json) write_stdout(out + "latest=" + std::to_string(id) + "\n");
+            throw cli_error(last.error().message);
+        }
+        out += "latest=" + std::to_string(id) + "\n";
         out += "latest_tests=" + std::to_string(last->total({})) + "\n";
         out += "latest_failures=" + std::to_string(last->failures()) + "\n";
         if (auto w = last->wall_seconds()) out += "latest_seconds=" + seconds_text(*w) + "\n";
@@ -261,7 +269,7 @@ int stats_command(const app& a, bool json) {
             return db ? std::optional<std::size_t>(db->size()) : std::nullopt;
         };
         if (auto n = history()) out += "tests_with_history=" + std::to_string(*n) + "\n";
-        j["latest"] = {{"id", ids->back()}, {"tests", last->total({})}, {"failures", last->failures()}};
+        j["latest"] = {{"id", id}, {"tests", last->total({})}, {"failures", last->failures()}};
         if (auto w = last->wall_seconds()) j["latest"]["seconds"] = json_seconds(*w);
         if (auto n = history()) j["tests_with_history"] = *n;
     }
