@@ -4,7 +4,6 @@
 
 #include <doctest/doctest.h>
 
-#include <chrono>
 #include <cmath>
 #include <array>
 #include <map>
@@ -185,7 +184,8 @@ TEST_CASE("random suites agree with the brute-force rule") {
     }
 }
 
-TEST_CASE("10^5 ids, a third unknown, in milliseconds") {
+// How long this takes is bench/core_scale's.
+TEST_CASE("10^5 ids, a third unknown: each from its class") {
     std::vector<std::string> ids;
     std::vector<opt> known;
     for (int i = 0; i < 100'000; ++i) {
@@ -194,10 +194,6 @@ TEST_CASE("10^5 ids, a third unknown, in milliseconds") {
                       ".TestFeature" + std::to_string(c) + ".test_behaviour_" + std::to_string(i));
         known.push_back(i % 3 ? opt(0.001 * (i % 97)) : std::nullopt);
     }
-    auto start = std::chrono::steady_clock::now();
     auto e = testr::estimate_all(ids, known);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    MESSAGE("estimate_all over 10^5 ids: " << ms << " ms");
     CHECK(e.count(estimate_source::class_) == 33'334);
-    CHECK(ms < 200);  // a few ms unloaded; generous for a shared 2-core machine
 }
