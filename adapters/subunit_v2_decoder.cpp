@@ -297,8 +297,8 @@ std::size_t decoder::scan_text(std::string_view data, std::size_t pos) {
                 char_in_tail = false;
             }
             ++pos;
-        } else if (const std::uint8_t next = dfa::next(st, b); next != dfa::invalid) {
-            st = next;
+        } else if (dfa::accepts(st, b)) {
+            st = dfa::after[st];
             ++pos;
         } else {
             // A broken character ends here. The byte that broke it is looked

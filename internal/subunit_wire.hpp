@@ -45,9 +45,8 @@ inline std::uint64_t odd8(const unsigned char* p) noexcept {
 inline bool plain8(const unsigned char* p) noexcept { return odd8(p) == 0; }
 
 /// The careful check of valid_string: the project's one UTF-8 rule
-/// (testr/detail/utf8.hpp), and no NUL. Out of line: inlined, its walk
-/// crowds the decoder's packet parsing that nearly never needs it.
-[[gnu::noinline]] inline bool valid_chars(const unsigned char* p, const unsigned char* end) noexcept {
+/// (testr/detail/utf8.hpp), and no NUL.
+inline bool valid_chars(const unsigned char* p, const unsigned char* end) noexcept {
     const auto n = static_cast<std::size_t>(end - p);
     return std::memchr(p, 0, n) == nullptr &&
            testr::detail::valid_utf8(std::string_view(reinterpret_cast<const char*>(p), n));

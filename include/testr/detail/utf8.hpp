@@ -33,7 +33,7 @@ inline constexpr std::array<std::uint8_t, 8> after = {0, 0, 1, 2, 1, 1, 2, 2};
 /// The state after a character's first byte: between for ASCII, invalid
 /// for a byte that cannot start a character (a continuation byte, C0, C1,
 /// F5..FF).
-constexpr std::uint8_t start(unsigned char b) noexcept {
+constexpr std::uint8_t start_of(unsigned b) noexcept {
     if (b < 0x80) return between;
     if (b < 0xC2) return invalid;
     if (b < 0xE0) return 1;
@@ -45,12 +45,17 @@ constexpr std::uint8_t start(unsigned char b) noexcept {
     if (b == 0xF4) return 7;
     return invalid;
 }
+// start_of for each byte, looked up: one load instead of up to nine branches.
+inline constexpr std::array<std::uint8_t, 256> start_table = [] {
+    std::array<std::uint8_t, 256> t{};
+    for (unsigned b = 0; b < 256; ++b) t[b] = start_of(b);
+    return t;
+}();
+constexpr std::uint8_t start(unsigned char b) noexcept { return start_table[b]; }
 
-/// The state after byte `b` inside a character (state != between), or
-/// invalid when `b` cannot come there.
-constexpr std::uint8_t next(std::uint8_t state, unsigned char b) noexcept {
-    return b >= low[state] && b <= high[state] ? after[state] : invalid;
-}
+/// Whether byte `b` may come next inside a character (state != between);
+/// then after[state] is the state it leads to.
+constexpr bool accepts(std::uint8_t state, unsigned char b) noexcept { return b >= low[state] && b <= high[state]; }
 }  // namespace utf8_dfa
 
 /// Byte length (1-4) of the valid UTF-8 character starting at text[pos],
@@ -58,12 +63,16 @@ constexpr std::uint8_t next(std::uint8_t state, unsigned char b) noexcept {
 /// continuation byte, or pos at the end).
 constexpr std::size_t utf8_char_length(std::string_view text, std::size_t pos) noexcept {
     if (pos >= text.size()) return 0;
-    std::uint8_t state = utf8_dfa::start(static_cast<unsigned char>(text[pos]));
+    const auto lead = static_cast<unsigned char>(text[pos]);
+    if (lead < 0x80) return 1;
+    std::uint8_t state = utf8_dfa::start(lead);
+    if (state == utf8_dfa::invalid) return 0;
     std::size_t n = 1;
-    for (; state != utf8_dfa::between; ++n) {
-        if (state == utf8_dfa::invalid || pos + n >= text.size()) return 0;
-        state = utf8_dfa::next(state, static_cast<unsigned char>(text[pos + n]));
-    }
+    do {
+        if (pos + n >= text.size() || !utf8_dfa::accepts(state, static_cast<unsigned char>(text[pos + n]))) return 0;
+        state = utf8_dfa::after[state];
+        ++n;
+    } while (state != utf8_dfa::between);
     return n;
 }
 
@@ -81,6 +90,10 @@ inline std::size_t first_invalid_utf8(std::string_view text) noexcept {
                 pos += 8;
                 continue;
             }
+        }
+        if (static_cast<unsigned char>(text[pos]) < 0x80) {
+            ++pos;
+            continue;
         }
         const std::size_t n = utf8_char_length(text, pos);
         if (n == 0) return pos;
