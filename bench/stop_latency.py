@@ -16,8 +16,9 @@ with tests/e2e/fault_runner.py, as those tests do:
   fifo TERM    SIGTERM while reading a .testr.conf that is a FIFO without
                a writer: from the signal to the exit;
   leak         a test leaving a grandchild that holds the runner's stdout
-               for 600 s: the whole run (testr-mini waits 10 s of silence,
-               then kills it).
+               for 600 s: the whole run (after the runner exits, its pipes
+               get a 0.5 s drain period; then the grandchild's group is
+               killed).
 Each figure is the median of --repeat runs, beside the bound the tests used
 to assert.
 
@@ -36,7 +37,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
-from e2e_support import PY, binary, wait_for  # noqa: E402
+from e2e_support import PY, binary, processes_in, wait_for  # noqa: E402
 
 FAULT_RUNNER = os.path.join(HERE, "..", "tests", "e2e", "fault_runner.py")
 
@@ -102,7 +103,7 @@ def second_ctrl_c():
 
 def lock_ctrl_c():
     p = project([("t.a", "sleep:1"), ("t.b", "pass")])
-    holder = None
+    holder = proc = None
     try:
         proc = p.popen("run")
         if not wait_for(lambda: "t.a" in p.read("ran.log"), 30):
@@ -112,13 +113,18 @@ def lock_ctrl_c():
                                    "print('held', flush=True); time.sleep(600)", p.path(".testrepository/lock")],
                                   stdout=subprocess.PIPE)
         holder.stdout.readline()
+        # Both tests ran and the runner is gone: the run waits to commit.
         wait_for(lambda: len(p.read("ran.log").splitlines()) == 2, 30)
+        wait_for(lambda: processes_in(p.dir) == [proc.pid], 30)
         time.sleep(0.5)
         start = time.monotonic()
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=60)
         return time.monotonic() - start
     finally:
+        if proc and proc.poll() is None:
+            proc.kill()
+            proc.wait()
         if holder:
             holder.kill()
             holder.wait()
