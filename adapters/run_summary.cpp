@@ -604,17 +604,6 @@ const test_record* digest_builder::add(const subunit::event_view& e, std::string
     return r;
 }
 
-std::string digest_builder::failing_events(std::string_view stored_bytes) const {
-    const auto& tests = summary_.tests();
-    std::string out;
-    std::size_t at = 0;
-    for (const event_ref& e : events_) {
-        if (e.record != no_test && is_failure(tests[e.record].status)) out.append(stored_bytes.substr(at, e.size));
-        at += e.size;
-    }
-    return out;
-}
-
 run_digest digest_builder::digest() const {
     const run_summary& s = summary_;
     run_digest d;

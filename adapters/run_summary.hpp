@@ -279,8 +279,6 @@ public:
     const run_summary& summary() const noexcept { return summary_; }
     /// Bytes followed so far.
     std::uint64_t size() const noexcept { return size_; }
-    /// The failing tests' events cut out of the stored bytes.
-    std::string failing_events(std::string_view stored_bytes) const;
     /// The digest; run_length is size(), run_checksum and failing_file are
     /// the caller's to set.
     run_digest digest() const;

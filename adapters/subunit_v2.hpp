@@ -151,7 +151,7 @@ private:
     std::string pending_;           // start of an unfinished packet
     std::string tail_;              // start of an unfinished UTF-8 character
     std::string scratch_;           // tail_ joined with the text that follows it
-    std::uint8_t utf8_state_ = 0;   // position inside a UTF-8 character, 0 = between
+    std::uint8_t utf8_state_ = 0;   // inside a UTF-8 character: detail::utf8_dfa's state
     std::uint64_t fed_ = 0;         // stream offset just past the last fed byte
     std::uint64_t base_ = 0;        // stream offset of the data being scanned
 };

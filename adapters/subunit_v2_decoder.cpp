@@ -19,6 +19,7 @@ namespace testr::subunit {
 namespace {
 
 namespace utf8 = wire::utf8;
+namespace dfa = testr::detail::utf8_dfa;
 
 // The reference batches at most 1 MiB of non-subunit bytes per event.
 constexpr std::size_t text_batch = 1024 * 1024;
@@ -223,7 +224,7 @@ void decoder::finish() {
     if (!tail_.empty()) emit_text(tail_);
     pending_.clear();
     tail_.clear();
-    utf8_state_ = utf8::between;
+    utf8_state_ = dfa::between;
     fed_ = 0;
 }
 
@@ -232,7 +233,7 @@ void decoder::finish() {
 std::size_t decoder::scan(std::string_view data) {
     std::size_t pos = 0;
     while (pos < data.size()) {
-        if (utf8_state_ != utf8::between || static_cast<unsigned char>(data[pos]) != wire::signature) {
+        if (utf8_state_ != dfa::between || static_cast<unsigned char>(data[pos]) != wire::signature) {
             pos = scan_text(data, pos);
             continue;
         }
@@ -282,34 +283,34 @@ std::size_t decoder::scan_text(std::string_view data, std::size_t pos) {
     std::uint8_t st = utf8_state_;
     while (pos < n) {
         const unsigned char b = p[pos];
-        if (st == utf8::between) {
+        if (st == dfa::between) {
             if (b == wire::signature || pos >= limit) break;
             if (b < 0x80) {
                 ++pos;
                 while (pos + 8 <= limit && utf8::plain8(p + pos)) pos += 8;
                 continue;
             }
-            const std::uint8_t next = utf8::start(b);
-            if (next != utf8::invalid) {
+            const std::uint8_t next = dfa::start(b);
+            if (next != dfa::invalid) {
                 st = next;
                 char_start = pos;
                 char_in_tail = false;
             }
             ++pos;
-        } else if (b >= utf8::low[st] && b <= utf8::high[st]) {
-            st = utf8::after[st];
+        } else if (dfa::accepts(st, b)) {
+            st = dfa::after[st];
             ++pos;
         } else {
             // A broken character ends here. The byte that broke it is looked
             // at afresh, except 0xB3: the reference never takes it for a
             // signature in the middle of a character.
-            st = utf8::between;
+            st = dfa::between;
             if (b == wire::signature) ++pos;
         }
     }
     utf8_state_ = st;
     std::size_t end = pos;
-    if (pos == n && st != utf8::between) {
+    if (pos == n && st != dfa::between) {
         if (char_in_tail) {
             tail_.append(data.substr(start));
             return n;

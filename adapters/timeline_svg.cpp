@@ -4,6 +4,8 @@
 #include "run_summary.hpp"
 #include "xml_text.hpp"
 
+#include <testr/detail/utf8.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <charconv>
@@ -264,10 +266,8 @@ std::string render_timeline_svg(const std::vector<timeline_bar>& bars, std::size
         // characters fit; clipped to the bar by its length.
         const auto fit = static_cast<std::size_t>((w - 6) / char_width);
         if (fit >= 6) {
-            std::string_view shown = b.id;
-            if (shown.size() > fit) shown = shown.substr(shown.size() - (fit - 1));
-            // Do not start in the middle of a UTF-8 sequence.
-            while (!shown.empty() && (static_cast<unsigned char>(shown.front()) & 0xC0) == 0x80) shown.remove_prefix(1);
+            const std::string_view shown =
+                b.id.size() > fit ? testr::detail::utf8_tail(b.id, fit - 1) : std::string_view(b.id);
             out += "<text class=\"label\" x=\"" + number(x + 3) + "\" y=\"" + number(y + lane_height * 0.7) + "\">";
             if (shown.size() < b.id.size()) out += "\xE2\x80\xA6";
             append_xml_escaped(out, shown);

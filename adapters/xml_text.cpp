@@ -1,6 +1,8 @@
 // adapters/xml_text.cpp - see xml_text.hpp.
 #include "xml_text.hpp"
 
+#include <testr/detail/utf8.hpp>
+
 namespace testr {
 
 void append_xml_escaped(std::string& out, std::string_view text, bool attribute) {
@@ -26,17 +28,11 @@ void append_xml_escaped(std::string& out, std::string_view text, bool attribute)
             ++i;
             continue;
         }
-        // A well-formed multi-byte sequence (no overlongs, no surrogates,
-        // nothing above U+10FFFF) is copied; anything else is one U+FFFD.
-        std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-        bool ok = len != 0 && c <= 0xF4 && i + len <= n;
-        for (std::size_t k = 1; ok && k < len; ++k) ok = (p[i + k] & 0xC0) == 0x80;
-        if (ok && len == 3) {
-            ok = !(c == 0xE0 && p[i + 1] < 0xA0) && !(c == 0xED && p[i + 1] >= 0xA0);
-            // U+FFFE and U+FFFF are not XML characters either.
-            ok = ok && !(c == 0xEF && p[i + 1] == 0xBF && p[i + 2] >= 0xBE);
-        }
-        if (ok && len == 4) ok = !(c == 0xF0 && p[i + 1] < 0x90) && !(c == 0xF4 && p[i + 1] >= 0x90);
+        // A valid character (testr/detail/utf8.hpp) is copied, but for
+        // U+FFFE and U+FFFF, which are not XML characters; anything else is
+        // one U+FFFD.
+        const std::size_t len = detail::utf8_char_length(text, i);
+        const bool ok = len != 0 && !(len == 3 && c == 0xEF && p[i + 1] == 0xBF && p[i + 2] >= 0xBE);
         if (ok) {
             out.append(text.substr(i, len));
             i += len;

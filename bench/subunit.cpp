@@ -10,6 +10,9 @@
 // The "crc32" rows sum the same packets alone, with libdeflate (what the
 // codec uses) and with zlib (what it used, and what python-subunit uses):
 // every packet byte is summed once either way, so these are the ceiling.
+// The "decode +text" row decodes the same run with a line of runner output
+// (UTF-8, not all ASCII) before each test's packets, as from a runner that
+// prints while it reports: the decoder's path for bytes between packets.
 #include "subunit_v2.hpp"
 
 #include <libdeflate.h>
@@ -65,8 +68,10 @@ std::string make_traceback() {
     return traceback + "AssertionError: 1 != 2\n";
 }
 
-// inprogress, the traceback of a failure, then the result: 2 or 3 events a test.
-std::size_t encode_run(const std::vector<test_record>& tests, std::string_view traceback, std::string& out) {
+// inprogress, the traceback of a failure, then the result: 2 or 3 events a
+// test, each test's after `between` (plain bytes, not a packet).
+std::size_t encode_run(const std::vector<test_record>& tests, std::string_view traceback, std::string& out,
+                       std::string_view between = {}) {
     su::event_view e;
     std::size_t events = 0;
     auto put = [&] {
@@ -74,6 +79,7 @@ std::size_t encode_run(const std::vector<test_record>& tests, std::string_view t
         ++events;
     };
     for (const auto& t : tests) {
+        out.append(between);
         e.test_id = t.id;
         e.test_status = su::status::inprogress;
         e.time = t.start;
@@ -172,6 +178,26 @@ int main(int argc, char** argv) {
     });
     if (out != stream) return 1;
 
+    std::string mixed;
+    encode_run(records, traceback, mixed, "log: r\xC3\xA9sultat re\xC3\xA7u \xE2\x9C\x93 in 0.25 s, cache \xF0\x9F\x92\xBE ok\n");
+    std::size_t mixed_events = 0, mixed_text = 0;
+    su::decoder m([&](const su::event_view& e, std::string_view) {
+        if (e.test_id) ++mixed_events;
+        else mixed_text += e.file_bytes.size();
+    });
+    const double mixed_s = best_of(5, [&] {
+        mixed_events = mixed_text = 0;
+        for (std::size_t at = 0; at < mixed.size(); at += 65536) {
+            m.feed(std::string_view(mixed).substr(at, 65536));
+        }
+        m.finish();
+    });
+    if (mixed_events != events || mixed_text != mixed.size() - stream.size()) {
+        std::fprintf(stderr, "decoded %zu events and %zu text bytes from the stream with text, expected %zu and %zu\n",
+                     mixed_events, mixed_text, events, mixed.size() - stream.size());
+        return 1;
+    }
+
     std::vector<std::string_view> packets;
     su::decoder spans([&](const su::event_view&, std::string_view raw) { packets.push_back(raw); });
     spans.feed(stream);
@@ -218,6 +244,8 @@ int main(int argc, char** argv) {
     };
     row("decode", decode_s, p.read_seconds);
     row("encode", encode_s, p.write_seconds);
+    std::printf("%-16s %12.0f %14.0f   (%.2f MB, text between the packets)\n", "decode +text",
+                static_cast<double>(mixed.size()) / 1e6 / mixed_s, n / mixed_s, static_cast<double>(mixed.size()) / 1e6);
     row("crc32 libdeflate", deflate_s, -1);
     row("crc32 zlib", zlib_s, -1);
     return 0;

@@ -1,7 +1,7 @@
 // Each header of the core (include/testr, include/testr/detail, the
-// generated testr/version.hpp) and of the adapters is compiled alone in its
-// own translation unit (generated from header_check.cpp.in at configure
-// time). This program checks that the set compiled is the set on disk, so a
+// generated testr/version.hpp), of the adapters and of their internals
+// (internal/) is compiled alone in its own translation unit (generated
+// from header_check.cpp.in at configure time). This program checks that the set compiled is the set on disk, so a
 // header added since the last `meson setup` cannot slip through unchecked;
 // that the core's headers reach no system header (the core does no I/O);
 // and that version.hpp carries the project's version.
@@ -42,6 +42,7 @@ TEST_CASE("every header of the core and the adapters was compiled on its own") {
     add_headers(on_disk, root / "include" / "testr", "testr");
     add_headers(on_disk, root / "include" / "testr" / "detail", "testr/detail");
     add_headers(on_disk, root / "adapters", "adapters");
+    add_headers(on_disk, root / "internal", "internal");
     const std::set<std::string> compiled(std::begin(checked_headers), std::end(checked_headers));
 
     CHECK(on_disk.count("testr/version.hpp") == 1);

@@ -6,7 +6,6 @@
 
 #include <doctest/doctest.h>
 
-#include <chrono>
 #include <random>
 #include <set>
 
@@ -396,11 +395,12 @@ TEST_SUITE("run digests") {
         CHECK(parse_digest(other).error() == "version 2, this build reads 1");
     }
 
-    TEST_CASE("one test with 160,000 distinct tags or attachment names takes linear time") {
-        // 160,000 names: under 0.2 s linear on this machine, 50-140 s with
-        // a linear search per name (tried); the bound leaves room for a busy
-        // machine. Best of three runs.
-        auto seconds_for = [](int names, bool tags) {
+    TEST_CASE("one test with 160,000 distinct tags or attachment names: every one kept once") {
+        // A linear search per name made this 50-140 s (tried): this test's
+        // timeout would end it. How long it takes is bench/core_scale's.
+        for (bool tags : {true, false}) {
+            CAPTURE(tags);
+            const int names = 160000;
             stream_builder b;
             b.ev("t", status::inprogress, 1.0);
             for (int i = 0; i < names; ++i) {
@@ -408,25 +408,11 @@ TEST_SUITE("run digests") {
                 else b.file("t", "file-" + std::to_string(i), "x");
             }
             b.ev("t", status::fail, 2.0);
-            double took = 1e9;
-            std::optional<run_summary> kept;
-            for (int round = 0; round < 3; ++round) {
-                const auto start = std::chrono::steady_clock::now();
-                kept = summary_of(b.bytes);
-                took = std::min(took, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-            }
-            const run_summary& s = *kept;
+            const run_summary s = summary_of(b.bytes);
             const test_record& r = record(s, "t");
             CHECK((tags ? r.tags.size() : r.attachments.size()) == static_cast<std::size_t>(names));
             CHECK((tags ? r.tags.back() : r.attachments.back().name) == (tags ? "tag-" : "file-") + std::to_string(names - 1));
             CHECK(digest_of(b.bytes).failures() == 1);
-            return took;
-        };
-        for (bool tags : {true, false}) {
-            CAPTURE(tags);
-            const double took = seconds_for(160000, tags);
-            INFO("160,000: " << took << " s");
-            CHECK(took < 2.0);
         }
     }
 

@@ -141,3 +141,20 @@ TEST_CASE("random strings: the first invalid byte is where Python's codec stops"
     CHECK(invalid > 500);
     CHECK(invalid < 2800);
 }
+
+TEST_CASE("utf8_tail cuts at most max bytes off the end, never inside a character") {
+    using testr::detail::utf8_tail;
+    const std::string id = "pkg.caf\xc3\xa9.test_\xe6\x97\xa5\xf0\x9f\x98\x80";  // é (2), 日 (3), 😀 (4)
+    CHECK(utf8_tail(id, 100) == id);
+    CHECK(utf8_tail(id, 4) == "\xf0\x9f\x98\x80");
+    CHECK(utf8_tail(id, 6) == "\xf0\x9f\x98\x80");  // 2 bytes of 日 are left out, not cut
+    CHECK(utf8_tail(id, 7) == "\xe6\x97\xa5\xf0\x9f\x98\x80");
+    CHECK(utf8_tail(id, 3).empty());
+    // Every cut of every length starts where a valid character does.
+    for (std::size_t max = 0; max <= id.size(); ++max) {
+        const auto tail = utf8_tail(id, max);
+        CHECK(tail.size() <= max);
+        CHECK(testr::detail::valid_utf8(tail));
+        CHECK(std::string_view(id).ends_with(tail));
+    }
+}

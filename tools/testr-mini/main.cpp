@@ -80,9 +80,7 @@ void add_common(CLI::App* cmd, app& a) {
     cmd->add_flag("-q,--quiet", a.quiet, "Only the primary output and errors");
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int testr_mini(int argc, char** argv) {
     // A closed pipe (`| head`) is an error value, not a death.
     std::signal(SIGPIPE, SIG_IGN);
 
@@ -289,8 +287,17 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
         std::fprintf(stderr, "testr-mini: %s\n", e.what());
         return e.code;
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // Whatever escapes, from setting up the options as from a command, is
+    // a bug: said, and exit 3, not an abort.
+    try {
+        return testr_mini(argc, argv);
     } catch (const std::exception& e) {
-        // A bug, not an abort: say what escaped.
         std::fflush(stdout);
         std::fprintf(stderr, "testr-mini: internal error: %s\n", e.what());
         return exit_error;

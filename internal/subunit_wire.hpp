@@ -2,7 +2,6 @@
 // the UTF-8 rules shared by the encoder and the decoder. Not installed.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -28,32 +27,10 @@ constexpr std::size_t varint_size(std::uint32_t v) noexcept {
     return v < 0x40 ? 1 : v < 0x4000 ? 2 : v < 0x400000 ? 3 : 4;
 }
 
-// UTF-8 as Python's strict codec reads it (no overlongs, surrogates or code
-// points past U+10FFFF), as a DFA over "continuation bytes still expected".
-// State 0 is "between characters"; each other state names the range the next
-// byte must fall in and the state after it.
+// What a subunit string must be: UTF-8 by the project's one rule
+// (testr/detail/utf8.hpp, whose DFA the decoder walks between packets),
+// without NUL, checked a word at a time while it is plain ASCII.
 namespace utf8 {
-inline constexpr std::uint8_t between = 0;
-inline constexpr std::uint8_t invalid = 0xFF;
-inline constexpr std::array<std::uint8_t, 8> low = {0, 0x80, 0x80, 0x80, 0xA0, 0x80, 0x90, 0x80};
-inline constexpr std::array<std::uint8_t, 8> high = {0, 0xBF, 0xBF, 0xBF, 0xBF, 0x9F, 0xBF, 0x8F};
-inline constexpr std::array<std::uint8_t, 8> after = {0, 0, 1, 2, 1, 1, 2, 2};
-
-/// The state after a first byte: between for ASCII, invalid for a byte that
-/// cannot start a character.
-constexpr std::uint8_t start(unsigned char b) noexcept {
-    if (b < 0x80) return between;
-    if (b < 0xC2) return invalid;
-    if (b < 0xE0) return 1;
-    if (b == 0xE0) return 4;
-    if (b == 0xED) return 5;
-    if (b < 0xF0) return 2;
-    if (b == 0xF0) return 6;
-    if (b < 0xF4) return 3;
-    if (b == 0xF4) return 7;
-    return invalid;
-}
-
 // Per byte of the 8 at p, the high bit set when the byte is not ASCII or
 // is NUL: non-zero under `highs` exactly when plain8 would be false.
 inline constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
