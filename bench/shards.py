@@ -15,7 +15,8 @@ same ids sorted by name: count (N contiguous blocks of equal size, as
 "split by name"), round-robin (i % N) and hash (sha1 of the id % N).
 
 Each split is scored on the suite's true durations as slowest shard / mean
-shard (1.0 is perfect), in four scenarios:
+shard (1.0 is perfect; the table gives mean ± standard deviation over the
+seeds, and the worst seed), in four scenarios:
   history    every test has history; scored on the recorded durations
   next-run   the same split, scored on durations that drifted by a
              lognormal factor (sigma 0.15) since they were recorded
@@ -149,6 +150,11 @@ def measure(args):
     return results
 
 
+def mean_sd(v):
+    m = sum(v) / len(v)
+    return m, math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1)) if len(v) > 1 else 0.0
+
+
 def table(results, shards):
     lines = ["| shards | scenario | " + " | ".join(METHODS) + " |",
              "|---|---|" + "---|" * len(METHODS)]
@@ -158,8 +164,20 @@ def table(results, shards):
             cells = []
             for m in METHODS:
                 v = [r[scenario][m] for r in rows]
-                cells.append("%.3f (worst %.3f)" % (sum(v) / len(v), max(v)))
+                cells.append("%.3f ± %.3f (worst %.3f)" % (*mean_sd(v), max(v)))
             lines.append("| %d | %s | %s |" % (n, scenario, " | ".join(cells)))
+    return "\n".join(lines)
+
+
+def paired(results, shards, scenario="no-history", a="testr-mini", b="hash"):
+    """Per seed a - b: its mean, the standard error of that mean, and how
+    many seeds a wins, to tell a difference of method from one of luck."""
+    lines = []
+    for n in shards:
+        d = [r[scenario][a] - r[scenario][b] for r in results if r["shards"] == n]
+        m, sd = mean_sd(d)
+        lines.append("%s, %d shards: %s - %s = %+.3f ± %.3f (standard error over %d seeds); %s better on %d"
+                     % (scenario, n, a, b, m, sd / math.sqrt(len(d)), len(d), a, sum(x < 0 for x in d)))
     return "\n".join(lines)
 
 
@@ -222,6 +240,8 @@ def main():
     args.seeds = [int(s) for s in args.seeds.split(",")]
     results = measure(args)
     print(table(results, args.shards))
+    print()
+    print(paired(results, args.shards))
     worst_bound = max(r["bound"] for r in results)
     print("\nlower bound on slowest/mean (longest test vs mean shard): worst %.3f" % worst_bound)
     if args.json:
