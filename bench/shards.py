@@ -5,7 +5,8 @@ round-robin splits, on generated suites with history.
     /usr/bin/python3 bench/shards.py --testr-mini build/tools/testr-mini/testr-mini \\
         [--tests 2000] [--shards 3,8] [--seeds 1,...,20] [--json FILE] [--plot FILE.svg]
 
-Per seed: a suite of --tests tests in modules of 20, durations lognormal
+Per seed: a suite of --tests tests in modules of 20 (package pkgSEED),
+durations lognormal
 (median 0.4 s, sigma 1.2) and six long tests (40-90 s): three side by
 side in one module, three anywhere. The
 history is a subunit v2 stream with those durations (python-subunit's
@@ -49,7 +50,10 @@ def make_suite(n, seed):
     long_tests = {0, 1, 2} | set(rng.sample(range(20, n), 3))
     for i in range(n):
         module = "integration" if i < 20 else "mod%03d" % (i // 20)
-        test_id = "pkg.%s.Test.test_%05d" % (module, i)
+        # The package is the seed's: every seed's ids are new to the
+        # hashes, so the seeds sample where a hash puts a suite's long
+        # tests instead of repeating one draw for the same three ids.
+        test_id = "pkg%d.%s.Test.test_%05d" % (seed, module, i)
         d = rng.lognormvariate(math.log(0.4), 1.2)
         if i in long_tests:
             d = rng.uniform(40, 90)

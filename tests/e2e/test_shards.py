@@ -7,6 +7,7 @@ systems' variables; the errors.
 
 Run with Debian's /usr/bin/python3; TESTR_MINI names the binary.
 """
+import io
 import json
 import os
 import random
@@ -17,9 +18,11 @@ import unittest
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_support import Project, read_stream, summary_counts  # noqa: E402
+from e2e_support import Project, encode, read_stream, summary_counts  # noqa: E402
 
 import jsonschema  # noqa: E402
+import subunit  # noqa: E402
+import testtools  # noqa: E402
 
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "schema")
 
@@ -315,6 +318,27 @@ class EmptyShards(unittest.TestCase):
         self.assertEqual(ET.fromstring(junit).get("tests"), str(len(plan["shards"][busy - 1]["tests"])))
         stats = subprocess.run(["subunit-stats"], input=busy_data, capture_output=True, check=True).stdout.decode()
         self.assertIn("Total tests:       %d\n" % len(plan["shards"][busy - 1]["tests"]), stats)
+        # testr itself counts the marker as no test either.
+        if shutil.which("testr"):
+            t = Project(self)
+            t.write(".testr.conf", "[DEFAULT]\ntest_command=true\n")
+            subprocess.run(["testr", "init"], cwd=t.dir, capture_output=True, check=True)
+            for data_, n in ((data, None), (busy_data, len(plan["shards"][busy - 1]["tests"]))):
+                got = subprocess.run(["testr", "load"], cwd=t.dir, input=data_, capture_output=True, check=True)
+                if n is not None:
+                    self.assertRegex(got.stdout.decode(), r"Ran %d (\(\+\d+\) )?tests? in " % n)
+                self.assertIn("PASSED", got.stdout.decode())
+        # Stamped (testr would stamp it with the time it reads it).
+        stamps = []
+
+        class Stamps(testtools.StreamResult):
+            def status(self, test_id=None, timestamp=None, **_):
+                if test_id == MARKER:
+                    stamps.append(timestamp)
+
+        subunit.ByteStreamToStreamResult(io.BytesIO(data)).run(Stamps())
+        self.assertEqual(len(stamps), 1)
+        self.assertIsNotNone(stamps[0])
         # The merge: all of them, in reverse order; the empty one ran nothing and that is fine.
         m = Project(self)
         r = m.run("load", "--force-init", "--shards", *[streams[j] for j in sorted(streams, reverse=True)],
@@ -327,6 +351,16 @@ class EmptyShards(unittest.TestCase):
         r = m.run("load", "--shards", *rest, env=ci_env(), check_rc=1)
         self.assertIn("shard %d/%d never reported: no stream read says it is shard %d" % (k, self.TOTAL, k),
                       r.stderr.decode())
+        # One shard twice, and a stream of another split (python-subunit's
+        # writer: the marker is a plain exists event).
+        r = m.run("load", "--shards", *rest, streams[k], streams[k], env=ci_env(), check_rc=1)
+        self.assertIn("shard %d is given 2 times (%s, %s)" % (k, streams[k], streams[k]), r.stderr.decode())
+        other = source.path("other.subunit")
+        with open(other, "wb") as f:
+            f.write(encode([(MARKER, "exists", {"test_tags": {"shard-1", MARKER + "=1/5,tests=0"}})]))
+        r = m.run("load", "--shards", streams[k], other, env=ci_env(), check_rc=1)
+        self.assertIn("the shards disagree on how many shards there are (shard %d (%s) says %d; shard 1 (%s) says 5)"
+                      % (k, streams[k], self.TOTAL, other), r.stderr.decode())
         # An upload that is empty (the job died first) is not an empty share.
         with open(streams[k], "wb"):
             pass

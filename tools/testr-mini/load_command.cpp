@@ -6,16 +6,16 @@
 #include "report_commands.hpp"
 
 #include <algorithm>
-#include <map>
-#include <utility>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <map>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include <testr/shard.hpp>
 
