@@ -5,7 +5,8 @@ round-robin splits, on generated suites with history.
     /usr/bin/python3 bench/shards.py --testr-mini build/tools/testr-mini/testr-mini \\
         [--tests 2000] [--shards 3,8] [--seeds 1,...,20] [--json FILE] [--plot FILE.svg]
 
-Per seed: a suite of --tests tests in modules of 20, durations lognormal
+Per seed: a suite of --tests tests in modules of 20 (package pkgSEED),
+durations lognormal
 (median 0.4 s, sigma 1.2) and six long tests (40-90 s): three side by
 side in one module, three anywhere. The
 history is a subunit v2 stream with those durations (python-subunit's
@@ -15,7 +16,8 @@ same ids sorted by name: count (N contiguous blocks of equal size, as
 "split by name"), round-robin (i % N) and hash (sha1 of the id % N).
 
 Each split is scored on the suite's true durations as slowest shard / mean
-shard (1.0 is perfect), in four scenarios:
+shard (1.0 is perfect; the table gives mean ± standard deviation over the
+seeds, and the worst seed), in four scenarios:
   history    every test has history; scored on the recorded durations
   next-run   the same split, scored on durations that drifted by a
              lognormal factor (sigma 0.15) since they were recorded
@@ -48,7 +50,10 @@ def make_suite(n, seed):
     long_tests = {0, 1, 2} | set(rng.sample(range(20, n), 3))
     for i in range(n):
         module = "integration" if i < 20 else "mod%03d" % (i // 20)
-        test_id = "pkg.%s.Test.test_%05d" % (module, i)
+        # The package is the seed's: every seed's ids are new to the
+        # hashes, so the seeds sample where a hash puts a suite's long
+        # tests instead of repeating one draw for the same three ids.
+        test_id = "pkg%d.%s.Test.test_%05d" % (seed, module, i)
         d = rng.lognormvariate(math.log(0.4), 1.2)
         if i in long_tests:
             d = rng.uniform(40, 90)
@@ -149,6 +154,11 @@ def measure(args):
     return results
 
 
+def mean_sd(v):
+    m = sum(v) / len(v)
+    return m, math.sqrt(sum((x - m) ** 2 for x in v) / (len(v) - 1)) if len(v) > 1 else 0.0
+
+
 def table(results, shards):
     lines = ["| shards | scenario | " + " | ".join(METHODS) + " |",
              "|---|---|" + "---|" * len(METHODS)]
@@ -158,8 +168,20 @@ def table(results, shards):
             cells = []
             for m in METHODS:
                 v = [r[scenario][m] for r in rows]
-                cells.append("%.3f (worst %.3f)" % (sum(v) / len(v), max(v)))
+                cells.append("%.3f ± %.3f (worst %.3f)" % (*mean_sd(v), max(v)))
             lines.append("| %d | %s | %s |" % (n, scenario, " | ".join(cells)))
+    return "\n".join(lines)
+
+
+def paired(results, shards, scenario="no-history", a="testr-mini", b="hash"):
+    """Per seed a - b: its mean, the standard error of that mean, and how
+    many seeds a wins, to tell a difference of method from one of luck."""
+    lines = []
+    for n in shards:
+        d = [r[scenario][a] - r[scenario][b] for r in results if r["shards"] == n]
+        m, sd = mean_sd(d)
+        lines.append("%s, %d shards: %s - %s = %+.3f ± %.3f (standard error over %d seeds); %s better on %d"
+                     % (scenario, n, a, b, m, sd / math.sqrt(len(d)), len(d), a, sum(x < 0 for x in d)))
     return "\n".join(lines)
 
 
@@ -222,6 +244,8 @@ def main():
     args.seeds = [int(s) for s in args.seeds.split(",")]
     results = measure(args)
     print(table(results, args.shards))
+    print()
+    print(paired(results, args.shards))
     worst_bound = max(r["bound"] for r in results)
     print("\nlower bound on slowest/mean (longest test vs mean shard): worst %.3f" % worst_bound)
     if args.json:

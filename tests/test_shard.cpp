@@ -245,3 +245,16 @@ TEST_CASE("errors: no shards, a repeated id, a bad duration") {
     CHECK(bad.error().what == testr::shard_error::kind::negative_duration);
     CHECK(bad.error().message.find("'b'") != std::string::npos);
 }
+
+TEST_CASE("the marker a shard's stream starts with reads back, and nothing else reads as one") {
+    const testr::shard_marker m{{2, 20}, 0};
+    CHECK(testr::shard_marker_tag(m) == "testr-mini.shard=2/20,tests=0");
+    CHECK(testr::parse_shard_marker(testr::shard_marker_tag(m)) == m);
+    const testr::shard_marker big{{7, 4294967295u}, 123456};
+    CHECK(testr::parse_shard_marker(testr::shard_marker_tag(big)) == big);
+    for (std::string_view bad : {"", "testr-mini.shard", "testr-mini.shard=", "testr-mini.shard=0/3,tests=1",
+                                 "testr-mini.shard=4/3,tests=1", "testr-mini.shard=2/3,tests=", "testr-mini.shard=2/3,tests=-1",
+                                 "testr-mini.shard=2/3, tests=1", "testr-mini.shard=2/3,tests=1 ", "testr-mini.shardx2/3,tests=1",
+                                 "testr-mini.shard=2,tests=1", "shard-2", "worker-0"})
+        CHECK_MESSAGE(!testr::parse_shard_marker(bad), bad);
+}

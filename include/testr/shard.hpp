@@ -88,6 +88,44 @@ inline result<shard_spec, std::string> parse_shard_spec(std::string_view text) {
     return shard_spec{*index, *total};
 }
 
+/// What a shard's run says of itself, first in its stream: which shard of
+/// how many, and how many tests its share holds. It travels as a subunit
+/// v2 `exists` event of the pseudo-test shard_marker_id, tagged
+/// shard_marker_tag: python-subunit's tools (subunit-stats,
+/// subunit2junitxml, testr) count an `exists` as a listing, not a test run,
+/// and pass nothing of it through, so the stream stays an ordinary one. A
+/// merge reads it to name the stream's shard whatever the order of the
+/// files, and to tell a shard whose share was empty (it reported: nothing
+/// to run) from one that never reported.
+struct shard_marker {
+    shard_spec spec;
+    std::size_t tests = 0;
+    friend bool operator==(const shard_marker&, const shard_marker&) = default;
+};
+
+inline constexpr std::string_view shard_marker_id = "testr-mini.shard";
+
+/// "testr-mini.shard=INDEX/TOTAL,tests=N": one tag, no spaces (subunit v1
+/// separates tags by spaces).
+inline std::string shard_marker_tag(const shard_marker& m) {
+    return std::string(shard_marker_id) + "=" + std::to_string(m.spec.index) + "/" + std::to_string(m.spec.total) +
+           ",tests=" + std::to_string(m.tests);
+}
+
+/// The tag back; nullopt for anything shard_marker_tag would not have
+/// written.
+inline std::optional<shard_marker> parse_shard_marker(std::string_view tag) {
+    constexpr std::string_view mid = ",tests=";
+    if (!tag.starts_with(shard_marker_id) || tag.substr(shard_marker_id.size(), 1) != "=") return std::nullopt;
+    tag.remove_prefix(shard_marker_id.size() + 1);
+    const auto at = tag.find(mid);
+    if (at == std::string_view::npos) return std::nullopt;
+    auto spec = parse_shard_spec(tag.substr(0, at));
+    auto tests = parse_shard_number(tag.substr(at + mid.size()));
+    if (!spec || !tests) return std::nullopt;
+    return shard_marker{*spec, *tests};
+}
+
 /// The split: for each shard (shard k + 1 is shards[k]), positions into
 /// the input ids, in byte order of the ids.
 struct shard_plan {

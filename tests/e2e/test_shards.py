@@ -1,21 +1,28 @@
 """CI shards end to end: N shards as N `testr-mini run` processes, each in
-its own copy of a project holding the same history (as N CI jobs that
-restored one cache), checked on what the runners ran and on the stored
-streams (python-subunit); the CI systems' variables; the errors.
+its own fresh copy of a project (no .testrepository) whose only history is
+a duration file another run exported (`times import`, or .testr.conf's
+test_times_file), as N CI jobs that restored one cache; checked on what
+the runners ran and on the stored streams (python-subunit); the CI
+systems' variables; the errors.
 
 Run with Debian's /usr/bin/python3; TESTR_MINI names the binary.
 """
+import io
 import json
 import os
 import random
 import shutil
+import subprocess
 import sys
 import unittest
+import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_support import Project, read_stream  # noqa: E402
+from e2e_support import Project, encode, read_stream, summary_counts  # noqa: E402
 
 import jsonschema  # noqa: E402
+import subunit  # noqa: E402
+import testtools  # noqa: E402
 
 SCHEMA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "schema")
 
@@ -32,6 +39,18 @@ def ci_env(**values):
     return env
 
 
+MARKER = "testr-mini.shard"  # the pseudo-test a shard's stream starts with (docs/remote.md)
+
+
+def outcomes(stream, shard=None):
+    """A stream's tests and their statuses, without the marker; `shard`
+    (K, N, tests): the marker must say so."""
+    if shard is not None:
+        assert stream.status_of.get(MARKER) == "exists", stream.status_of.get(MARKER)
+        assert "%s=%d/%d,tests=%d" % ((MARKER,) + shard) in stream.tags_of[MARKER], stream.tags_of[MARKER]
+    return {i: s for i, s in stream.status_of.items() if i != MARKER}
+
+
 def suite():
     """26 tests in 6 classes: short ones, and two long ones (seconds scaled down)."""
     rng = random.Random(5)
@@ -42,8 +61,26 @@ def suite():
     return tests
 
 
+def checkout(testcase, source, history, via_conf=False):
+    """One CI job's fresh checkout of `source` (its files, not its
+    .testrepository) given the exported duration file `history`: imported
+    into a new repository, or (via_conf) named by test_times_file."""
+    p = Project(testcase)
+    for name in ("spec.json", ".testr.conf"):
+        shutil.copy(source.path(name), p.path(name))
+    shutil.copy(history, p.path("times.tsv"))
+    if via_conf:
+        p.write(".testr.conf", p.read(".testr.conf") + "test_times_file=times.tsv\n")
+        p.out("init")
+    else:
+        p.out("times", "import", "--force-init", "times.tsv")
+    testcase.assertEqual(p.stats()["runs"], "0")  # no run of its own: the file is all it knows
+    return p
+
+
 class Shards(unittest.TestCase):
-    """One project with history; shards run in copies of it."""
+    """One project runs the suite and exports its timings; each shard runs
+    in a fresh checkout holding only that exported file."""
 
     @classmethod
     def setUpClass(cls):
@@ -53,21 +90,20 @@ class Shards(unittest.TestCase):
         cls.source.fake(cls.tests)
         cls.source.out("init")
         cls.source.run("run", "--parallel", check_rc=0, env=ci_env())
-        cls.source.clear_logs()
+        cls.source.out("times", "export", "exported.tsv")
+        cls.history = cls.source.path("exported.tsv")
 
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.source.dir, True)
 
-    def copy(self):
-        """A fresh copy of the project and its history: one CI job's checkout."""
-        p = Project(self)
-        shutil.copytree(self.source.dir, p.dir, dirs_exist_ok=True)
-        return p
+    def copy(self, via_conf=False):
+        """A fresh checkout with only the exported history: one CI job."""
+        return checkout(self, self.source, self.history, via_conf)
 
-    def shard_run(self, index, total, *extra, env=None, rc=0):
+    def shard_run(self, index, total, *extra, env=None, rc=0, via_conf=False):
         """Runs shard index/total in a fresh copy; (ids the runners ran, the copy, stderr)."""
-        p = self.copy()
+        p = self.copy(via_conf)
         got = p.run("run", "--parallel", "--shard", "%d/%d" % (index, total), *extra, env=env or ci_env(), check_rc=rc)
         return p.ran_ids(), p, got.stderr.decode()
 
@@ -92,6 +128,8 @@ class Shards(unittest.TestCase):
         for k in (1, 2, 3):
             self.assertEqual(self.shard_run(k, 3, "--concurrency", "1")[0], shards[k - 1])
             self.assertEqual(self.shard_run(k, 3, "--concurrency", "3")[0], shards[k - 1])
+            # The file named by test_times_file instead of imported: the same split.
+            self.assertEqual(self.shard_run(k, 3, "--concurrency", "2", via_conf=True)[0], shards[k - 1])
         # 4 shards: the plan's union, and one shard run as the plan says.
         plan = self.plan(4)
         self.assertEqual(sorted(t["id"] for s in plan["shards"] for t in s["tests"]), self.ids)
@@ -142,7 +180,7 @@ class Shards(unittest.TestCase):
         ran, err, stored = self.plain_run(2, 3)
         self.assertIn("shard 2/3 (--shard 2/3): %d of 26 tests" % len(ran), err)
         stream = read_stream(stored)
-        self.assertEqual(sorted(stream.status_of), ran)
+        self.assertEqual(sorted(outcomes(stream, (2, 3, len(ran)))), ran)
         for test_id in ran:
             tags = stream.tags_of[test_id]
             self.assertIn("shard-2", tags)
@@ -178,39 +216,51 @@ class Shards(unittest.TestCase):
         self.assertEqual(p.ran_ids(), sorted(t["id"] for t in busiest["tests"]))
 
     def test_the_shards_loaded_together_equal_one_machine_running_it_all(self):
-        # One machine runs it all first: the history then knows the failure.
+        # The suite as it is now (a failure, a skip); one machine runs it
+        # all with the exported history, the shards run it from the same file.
         whole = self.copy()
         spec = json.loads(whole.read("spec.json"))
         spec["tests"][4]["outcome"] = "fail"
         spec["tests"][11]["outcome"] = "skip"
         failing_id = spec["tests"][4]["id"]
         whole.write("spec.json", json.dumps(spec))
-        whole.run("run", "--parallel", env=ci_env(), check_rc=1)
-        streams = []
+        streams, ran = {}, {}
         for k in (1, 2, 3):
-            p = Project(self)
-            shutil.copytree(whole.dir, p.dir, dirs_exist_ok=True)
-            p.clear_logs()
-            streams.append(p.path("shard-%d.subunit" % k))
-            with open(streams[-1], "wb") as f:
+            p = checkout(self, whole, self.history)
+            streams[k] = p.path("shard-%d.subunit" % k)
+            with open(streams[k], "wb") as f:
                 f.write(p.run("run", "--parallel", "--shard", "%d/3" % k, "--subunit", env=ci_env(), check_rc=0).stdout)
-            stream = read_stream(open(streams[-1], "rb").read())
+            with open(streams[k], "rb") as f:
+                stream = read_stream(f.read())
+            ran[k] = p.ran_ids()
+            self.assertEqual(sorted(outcomes(stream, (k, 3, len(ran[k])))), ran[k])
             self.assertTrue(all("shard-%d" % k in stream.tags_of[i] for i in stream.status_of))
-            # A shard is a partial run: a failure it did not re-run is still known.
-            self.assertEqual(p.out("failing", "--list", rc=1).split(), [failing_id])
+            # A shard knows only its own results: the failure is in one shard's list.
+            self.assertEqual(p.out("failing", "--list", rc=1 if failing_id in ran[k] else 0).split(),
+                             [failing_id] if failing_id in ran[k] else [])
+        self.assertEqual(sorted(i for k in ran for i in ran[k]), self.ids)
+        whole.run("run", "--parallel", env=ci_env(), check_rc=1)
         merged = Project(self)
         merged.fake(self.tests)
         merged.out("init")
-        merged.run("load", *streams, env=ci_env(), check_rc=1)
+        # Uploaded artifacts come back in any order: each stream says which shard it is.
+        out = merged.out("load", "--shards", streams[3], streams[1], streams[2], env=ci_env(), rc=1)
+        self.assertIn("Shards: 3 (shard-1: %d results, shard-2: %d results, shard-3: %d results)"
+                      % tuple(len(ran[k]) for k in (1, 2, 3)), out)
         m, w = (read_stream(x.run("last", "--subunit", check_rc=0).stdout) for x in (merged, whole))
-        self.assertEqual(m.status_of, w.status_of)
-        self.assertEqual(len(m.status_of), 26)
+        for k in ran:
+            for test_id in ran[k]:
+                self.assertEqual({t for t in m.tags_of[test_id] if t.startswith("shard-")}, {"shard-%d" % k})
+        self.assertEqual(outcomes(m), outcomes(w))
+        self.assertEqual(len(outcomes(m)), 26)
+        self.assertNotIn(MARKER, w.status_of)  # a run of all is no shard
         counts = [json.loads(x.out("last", "--json", rc=1)) for x in (merged, whole)]
         for c in counts:  # timings and workers differ between machines, nothing else may
             del c["run"], c["seconds"]
             c["failing"] = [(f["id"], f["status"]) for f in c["failing"]]
         self.assertEqual(counts[0], counts[1])
         self.assertEqual(merged.out("failing", "--list", rc=1).split(), [failing_id])
+        self.assertEqual(whole.out("failing", "--list", rc=1).split(), [failing_id])
 
     def test_a_failing_test_fails_only_its_shard(self):
         spec = json.loads(self.source.read("spec.json"))
@@ -222,6 +272,109 @@ class Shards(unittest.TestCase):
             got = p.run("run", "--parallel", "--shard", "%d/3" % k, env=ci_env())
             rcs.append((got.returncode, spec["tests"][7]["id"] in p.ran_ids()))
         self.assertEqual(sorted(rcs), [(0, False), (0, False), (1, True)])
+
+
+class EmptyShards(unittest.TestCase):
+    """More shards than tests: a shard whose share is empty still reports,
+    and a merge tells it from one that never did."""
+
+    TOTAL = 4
+
+    def test_an_empty_share_reports_and_the_merge_knows_it(self):
+        source = Project(self)
+        source.fake([("e.t%d" % i, "pass") for i in range(3)])
+        source.out("init")
+        plan = json.loads(source.out("plan", "--shards", str(self.TOTAL), "--json", env=ci_env()))
+        empty = [s["shard"] for s in plan["shards"] if not s["tests"]]
+        self.assertTrue(empty)  # 3 tests, 4 shards
+        streams = {}
+        for k in range(1, self.TOTAL + 1):
+            p = Project(self)
+            for name in ("spec.json", ".testr.conf"):
+                shutil.copy(source.path(name), p.path(name))
+            p.out("init")
+            got = p.run("run", "--parallel", "--shard", "%d/%d" % (k, self.TOTAL), "--subunit", env=ci_env(),
+                        check_rc=0)
+            streams[k] = source.path("shard-%d.subunit" % k)
+            with open(streams[k], "wb") as f:
+                f.write(got.stdout)
+            self.assertEqual(len(p.ran()), len(plan["shards"][k - 1]["tests"]))
+        k = empty[0]
+        with open(streams[k], "rb") as f:
+            data = f.read()
+        self.assertTrue(data)  # not nothing: the marker
+        self.assertEqual(outcomes(read_stream(data), (k, self.TOTAL, 0)), {})
+        # python-subunit's tools read it as a stream of no test, and pass
+        # nothing of it through to what they write.
+        stats = subprocess.run(["subunit-stats"], input=data, capture_output=True, check=True).stdout.decode()
+        self.assertIn("Total tests:       0\n", stats)
+        self.assertNotIn("shard", stats)
+        junit = subprocess.run(["subunit2junitxml"], input=data, capture_output=True, check=True).stdout
+        self.assertEqual(ET.fromstring(junit).get("tests"), "0")
+        busy = [j for j in streams if j != k][0]
+        with open(streams[busy], "rb") as f:
+            busy_data = f.read()
+        junit = subprocess.run(["subunit2junitxml"], input=busy_data, capture_output=True, check=True).stdout
+        self.assertEqual(ET.fromstring(junit).get("tests"), str(len(plan["shards"][busy - 1]["tests"])))
+        stats = subprocess.run(["subunit-stats"], input=busy_data, capture_output=True, check=True).stdout.decode()
+        self.assertIn("Total tests:       %d\n" % len(plan["shards"][busy - 1]["tests"]), stats)
+        # testr itself counts the marker as no test either.
+        if shutil.which("testr"):
+            t = Project(self)
+            t.write(".testr.conf", "[DEFAULT]\ntest_command=true\n")
+            subprocess.run(["testr", "init"], cwd=t.dir, capture_output=True, check=True)
+            for data_, n in ((data, None), (busy_data, len(plan["shards"][busy - 1]["tests"]))):
+                got = subprocess.run(["testr", "load"], cwd=t.dir, input=data_, capture_output=True, check=True)
+                if n is not None:
+                    self.assertRegex(got.stdout.decode(), r"Ran %d (\(\+\d+\) )?tests? in " % n)
+                self.assertIn("PASSED", got.stdout.decode())
+        # Stamped (testr would stamp it with the time it reads it).
+        stamps = []
+
+        class Stamps(testtools.StreamResult):
+            def status(self, test_id=None, timestamp=None, **_):
+                if test_id == MARKER:
+                    stamps.append(timestamp)
+
+        subunit.ByteStreamToStreamResult(io.BytesIO(data)).run(Stamps())
+        self.assertEqual(len(stamps), 1)
+        self.assertIsNotNone(stamps[0])
+        # The merge: all of them, in reverse order; the empty one ran nothing and that is fine.
+        m = Project(self)
+        r = m.run("load", "--force-init", "--shards", *[streams[j] for j in sorted(streams, reverse=True)],
+                  env=ci_env(), check_rc=0)
+        self.assertEqual(r.stderr.decode(), "")
+        self.assertIn("shard-%d: ran nothing, its share was empty" % k, r.stdout.decode())
+        self.assertEqual(summary_counts(r.stdout.decode())[0], 3)
+        # The empty shard's file left out: named by the index no stream has.
+        rest = [streams[j] for j in streams if j != k]
+        r = m.run("load", "--shards", *rest, env=ci_env(), check_rc=1)
+        self.assertIn("shard %d/%d never reported: no stream read says it is shard %d" % (k, self.TOTAL, k),
+                      r.stderr.decode())
+        # One shard twice, and a stream of another split (python-subunit's
+        # writer: the marker is a plain exists event).
+        r = m.run("load", "--shards", *rest, streams[k], streams[k], env=ci_env(), check_rc=1)
+        self.assertIn("shard %d is given 2 times (%s, %s)" % (k, streams[k], streams[k]), r.stderr.decode())
+        other = source.path("other.subunit")
+        with open(other, "wb") as f:
+            f.write(encode([(MARKER, "exists", {"test_tags": {"shard-1", MARKER + "=1/5,tests=0"}})]))
+        r = m.run("load", "--shards", streams[k], other, env=ci_env(), check_rc=1)
+        self.assertIn("the shards disagree on how many shards there are (shard %d (%s) says %d; shard 1 (%s) says 5)"
+                      % (k, streams[k], self.TOTAL, other), r.stderr.decode())
+        # An upload that is empty (the job died first) is not an empty share.
+        with open(streams[k], "wb"):
+            pass
+        r = m.run("load", "--shards", *[streams[j] for j in sorted(streams)], env=ci_env(), check_rc=1)
+        self.assertIn("shard %d (%s) never reported: the stream is empty" % (k, streams[k]), r.stderr.decode())
+        self.assertNotIn("no stream read says", r.stderr.decode())  # one problem, said once
+        self.assertIn("shard-%d: never reported" % k, r.stdout.decode())
+        # Given where another shard's file would be, its position means nothing.
+        order = list(rest)
+        order.insert(0 if k != 1 else 1, streams[k])
+        r = m.run("load", "--shards", *order, env=ci_env(), check_rc=1)
+        self.assertIn("shard ? (%s) never reported: the stream is empty" % streams[k], r.stderr.decode())
+        self.assertIn("shard %d/%d never reported: no stream read says it is shard %d" % (k, self.TOTAL, k),
+                      r.stderr.decode())
 
 
 class Sources(unittest.TestCase):

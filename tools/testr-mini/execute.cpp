@@ -9,6 +9,7 @@
 #include "junit_output.hpp"
 #include "process_backend.hpp"
 #include "runner_commands.hpp"
+#include "shard_split.hpp"
 #include "stream_sink.hpp"
 #include "ui/console.hpp"
 #include "ui/progress.hpp"
@@ -35,6 +36,7 @@ engine_report execute(const app& a, const run_options& o, const prepared& p, con
 
     const std::string shard_tag = p.shard ? "shard-" + std::to_string(p.shard->spec.index) : "";
     stream_sink sink(writer, &summary, o.subunit, shard_tag);
+    if (p.shard) announce_shard(p, sink);  // first, even when the share is empty
     console screen(show, summary, ids, s.estimates, progress, shard_tag);
     observer_list observers;
     observers.add(sink);  // stored and folded before anyone reads the summary

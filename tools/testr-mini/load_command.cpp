@@ -1,7 +1,8 @@
 // tools/testr-mini/load_command.cpp - `load`: subunit streams (files, or
 // stdin) stored as a run, each input tagged worker-N by its position; with
-// --shards, each input is one CI job's stream, tagged shard-K, and what a
-// shard did not deliver is said by name.
+// --shards, each input is one CI job's stream, tagged shard-K (K as the
+// stream's own marker says, else its position), and what a shard did not
+// deliver is said by name.
 #include "report_commands.hpp"
 
 #include <algorithm>
@@ -9,10 +10,14 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <map>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
+
+#include <testr/shard.hpp>
 
 #include "commit.hpp"
 #include "file_bytes.hpp"
@@ -20,6 +25,7 @@
 #include "prepare.hpp"
 #include "stored_counts.hpp"
 #include "stream_sink.hpp"
+#include "subunit_v2.hpp"
 #include "ui/console.hpp"
 #include "ui/report_format.hpp"
 #include "worker_pool.hpp"
@@ -31,14 +37,34 @@ namespace {
 /// What one shard's stream delivered, for saying what it did not.
 struct shard_state {
     std::string path;
+    std::size_t index = 0;                    ///< K of shard-K: the marker's, else the position (from 1); 0: unknown
+    std::optional<shard_marker> marker;       ///< what `run --shard` wrote first in the stream
     std::string open_error;                   ///< set: the file could not be read at all
     std::uint64_t bytes = 0;
     std::size_t results = 0;                  ///< outcome events of real tests
     std::vector<std::string> parser_errors;   ///< "Parser Error" texts: corrupt or cut-short packets
     std::unordered_set<std::string> started;  ///< inprogress and no outcome yet
 
-    std::string name(std::size_t k) const { return "shard " + std::to_string(k + 1) + " (" + path + ")"; }
+    std::string name() const { return "shard " + (index ? std::to_string(index) : std::string("?")) + " (" + path + ")"; }
+    bool reported() const { return open_error.empty() && bytes != 0; }
+    /// Its share of the split was empty, and it said so.
+    bool empty_share() const { return marker && marker->tests == 0 && results == 0; }
 };
+
+/// The marker, when the stream starts with one (`run --shard` writes it
+/// before anything else, so the first packet is enough).
+std::optional<shard_marker> marker_of(std::string_view head) {
+    std::optional<shard_marker> found;
+    bool first = true;
+    subunit::decoder probe([&](const subunit::event_view& e, std::string_view) {
+        if (!std::exchange(first, false)) return;
+        if (e.test_id != shard_marker_id || e.test_status != subunit::status::exists) return;
+        for (auto tag : e.tags)
+            if (auto m = parse_shard_marker(tag)) found = m;
+    });
+    probe.feed(head);
+    return found;
+}
 
 std::string id_lines(std::vector<std::string> ids, std::size_t most = 20) {
     std::sort(ids.begin(), ids.end());
@@ -52,21 +78,61 @@ std::string id_lines(std::vector<std::string> ids, std::size_t most = 20) {
 /// every shard delivered whole.
 std::vector<std::string> shard_problems(const std::vector<shard_state>& shards) {
     std::vector<std::string> out;
-    for (std::size_t k = 0; k < shards.size(); ++k) {
-        const shard_state& s = shards[k];
+    // The markers say how many shards there are: those no input is are
+    // named too (a job that uploaded nothing, its file not even given).
+    std::optional<std::size_t> total;
+    std::vector<std::string> totals;
+    std::map<std::size_t, std::vector<const shard_state*>> given;  // by index: those that reported
+    std::unordered_set<std::size_t> named;                         // every index an input goes by
+    for (const shard_state& s : shards) {
+        named.insert(s.index);
+        if (s.reported()) given[s.index].push_back(&s);
+        if (!s.marker) continue;
+        if (total && *total != s.marker->spec.total) totals.push_back(s.name() + " says " + std::to_string(s.marker->spec.total));
+        if (!total) {
+            total = s.marker->spec.total;
+            totals.push_back(s.name() + " says " + std::to_string(*total));
+        }
+    }
+    if (totals.size() > 1) {
+        std::string list;
+        for (const auto& t : totals) list += (list.empty() ? "" : "; ") + t;
+        out.push_back("the shards disagree on how many shards there are (" + list + "): streams of different splits");
+    }
+    for (const auto& [index, inputs] : given)
+        if (inputs.size() > 1) {
+            std::string list;
+            for (auto* s : inputs) list += (list.empty() ? "" : ", ") + s->path;
+            out.push_back("shard " + std::to_string(index) + " is given " + std::to_string(inputs.size()) + " times (" +
+                          list + ")");
+        }
+    if (total && totals.size() == 1) {
+        std::vector<std::size_t> missing;
+        for (std::size_t k = 1; k <= *total; ++k)
+            if (!named.contains(k)) missing.push_back(k);
+        std::string list;
+        for (std::size_t i = 0; i < missing.size() && i < 20; ++i) list += (i ? ", " : "") + std::to_string(missing[i]);
+        if (missing.size() > 20) list += ", ... (" + std::to_string(missing.size() - 20) + " more)";
+        if (missing.size() == 1)
+            out.push_back("shard " + list + "/" + std::to_string(*total) + " never reported: no stream read says it is shard " + list);
+        else if (!missing.empty())
+            out.push_back(std::to_string(missing.size()) + " shards of " + std::to_string(*total) +
+                          " never reported (no stream read says it is one of them): " + list);
+    }
+    for (const shard_state& s : shards) {
         if (!s.open_error.empty()) {
-            out.push_back(s.name(k) + " never reported: " + s.open_error);
+            out.push_back(s.name() + " never reported: " + s.open_error);
             continue;
         }
         if (s.bytes == 0) {
-            out.push_back(s.name(k) + " never reported: the stream is empty");
+            out.push_back(s.name() + " never reported: the stream is empty");
             continue;
         }
-        for (const auto& e : s.parser_errors) out.push_back(s.name(k) + ": corrupt or truncated stream: " + e);
-        if (s.results == 0 && s.parser_errors.empty())
-            out.push_back(s.name(k) + " reported no test results (" + std::to_string(s.bytes) + " bytes)");
+        for (const auto& e : s.parser_errors) out.push_back(s.name() + ": corrupt or truncated stream: " + e);
+        if (s.results == 0 && s.parser_errors.empty() && !s.empty_share())
+            out.push_back(s.name() + " reported no test results (" + std::to_string(s.bytes) + " bytes)");
         if (!s.started.empty())
-            out.push_back(s.name(k) + ": " + std::to_string(s.started.size()) +
+            out.push_back(s.name() + ": " + std::to_string(s.started.size()) +
                           (s.started.size() == 1 ? " test started and never finished" : " tests started and never finished") +
                           " (the stream ends at byte " + std::to_string(s.bytes) + "):" +
                           id_lines({s.started.begin(), s.started.end()}, 5));
@@ -75,13 +141,17 @@ std::vector<std::string> shard_problems(const std::vector<shard_state>& shards) 
 }
 
 std::string shards_note(const std::vector<shard_state>& shards) {
+    std::vector<const shard_state*> order;
+    for (const auto& st : shards) order.push_back(&st);
+    std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->index < b->index; });
     std::string s = "Shards: " + std::to_string(shards.size());
-    for (std::size_t k = 0; k < shards.size(); ++k) {
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        const shard_state& st = *order[k];
         s += k == 0 ? " (" : ", ";
-        s += "shard-" + std::to_string(k + 1) + ": ";
-        const shard_state& st = shards[k];
-        s += !st.open_error.empty() || st.bytes == 0 ? std::string("never reported")
-                                                    : std::to_string(st.results) + (st.results == 1 ? " result" : " results");
+        s += "shard-" + (st.index ? std::to_string(st.index) : std::string("?")) + ": ";
+        s += !st.reported()     ? std::string("never reported")
+             : st.empty_share() ? std::string("ran nothing, its share was empty")
+                                : std::to_string(st.results) + (st.results == 1 ? " result" : " results");
     }
     return s + ")\n";
 }
@@ -118,6 +188,14 @@ std::optional<ids_t> expected_ids(const app& a, const shard_options& o) {
     if (!o.expect_listed) return std::nullopt;
     prepared p = prepare_listing(a, o.testargs);
     return list_tests(a, p);
+}
+
+/// shard-K for the input whose stream starts with `head`; K and the
+/// marker noted in `s`.
+std::string shard_tag(shard_state& s, std::string_view head) {
+    s.marker = marker_of(head);
+    if (s.marker) s.index = s.marker->spec.index;
+    return "shard-" + std::to_string(s.index);
 }
 
 }  // namespace
@@ -186,10 +264,11 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
         if (so.shards) {
             current = &shards[pos];
             current->path = inputs[pos];
+            current->index = pos + 1;
             struct stat st;
             if (::stat(inputs[pos].c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
                 if (auto run = latest_run_of(inputs[pos], *current)) {
-                    tagged_decoder decoder("shard-" + std::to_string(pos + 1), on_event);
+                    tagged_decoder decoder(shard_tag(*current, run->view()), on_event);
                     current->bytes = run->view().size();
                     decoder.feed(run->view());
                     decoder.finish();
@@ -206,8 +285,8 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
             }
         }
         if (fd < 0) throw cli_error("cannot open '" + inputs[pos] + "': " + std::strerror(errno));
-        tagged_decoder decoder = so.shards ? tagged_decoder("shard-" + std::to_string(pos + 1), on_event)
-                                           : tagged_decoder(pos, on_event);
+        std::optional<tagged_decoder> decoder;
+        if (!so.shards) decoder.emplace(pos, on_event);
         for (;;) {
             ssize_t n = ::read(fd, buf, sizeof buf);
             if (n < 0 && errno == EINTR) continue;
@@ -216,13 +295,24 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
                 if (!stdin_input) ::close(fd);
                 throw cli_error("cannot read '" + inputs[pos] + "': " + std::strerror(e));
             }
+            const std::string_view chunk{buf, static_cast<std::size_t>(n)};
+            // A shard's tag waits for its first bytes: the marker, if any.
+            if (!decoder) decoder.emplace(shard_tag(*current, chunk), on_event);
             if (n == 0) break;
             if (current) current->bytes += static_cast<std::uint64_t>(n);
-            decoder.feed({buf, static_cast<std::size_t>(n)});
+            decoder->feed(chunk);
         }
-        decoder.finish();
+        decoder->finish();
         if (!stdin_input) ::close(fd);
     }
+    // Once streams say which shard they are, the position of one that
+    // could not be read is only a guess: kept when no stream is that shard.
+    std::unordered_set<std::size_t> reported;
+    for (const auto& s : shards)
+        if (s.reported()) reported.insert(s.index);
+    if (std::any_of(shards.begin(), shards.end(), [](const shard_state& s) { return s.marker.has_value(); }))
+        for (auto& s : shards)
+            if (!s.reported() && reported.contains(s.index)) s.index = 0;
     const std::vector<std::string> problems = shard_problems(shards);
     std::vector<std::string> never_ran;
     if (expected)
@@ -233,8 +323,8 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
         // Kept, as a retry is: the later report is the test's result.
         std::string list;
         for (std::size_t i = 0; i < twice.size() && i < 20; ++i)
-            list += "\n  " + twice[i].first + " (shard " + std::to_string(twice[i].second.first + 1) + " and shard " +
-                    std::to_string(twice[i].second.second + 1) + ")";
+            list += "\n  " + twice[i].first + " (shard " + std::to_string(shards[twice[i].second.first].index) +
+                    " and shard " + std::to_string(shards[twice[i].second.second].index) + ")";
         if (twice.size() > 20) list += "\n  ... and " + std::to_string(twice.size() - 20) + " more";
         std::fprintf(stderr, "testr-mini: warning: %zu %s in more than one shard (the shards overlap):%s\n", twice.size(),
                      twice.size() == 1 ? "test ran" : "tests ran", list.c_str());

@@ -159,8 +159,9 @@ int testr_mini(int argc, char** argv) {
     shard_options shard;
     load->add_flag("--shards", shard.shards,
                    "Each input is one shard: a stream file (a CI job's `run --subunit`) or a project directory "
-                   "(its repository's latest run); one run, events tagged shard-K by position (from 1) beside "
-                   "their worker-N; a shard that never reported is named");
+                   "(its repository's latest run); one run, events tagged shard-K beside their worker-N, K as "
+                   "the stream's `run --shard` marker says (else its position, from 1); a shard that never "
+                   "reported is named");
     load->add_option("--expect-ids", shard.expect_ids,
                      "With --shards: the whole suite's ids (one per line, or a listing stream); those in no "
                      "shard's stream are listed as never run");

@@ -16,7 +16,8 @@ int last_command(const app& a, bool subunit, const std::string& junit = {}, std:
                  bool json = false);
 int failing_command(const app& a, bool subunit, bool list, bool json = false);
 /// load --shards: each stream is one CI job's (`run --subunit`), and they
-/// make one run, each input's events tagged shard-K (K its position, from 1).
+/// make one run, each input's events tagged shard-K (K as the stream's
+/// `run --shard` marker says, else its position, from 1).
 struct shard_options {
     bool shards = false;
     std::optional<std::string> expect_ids;  ///< the whole suite's ids, a file (one per line, or a listing stream)

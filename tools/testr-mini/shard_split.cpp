@@ -1,7 +1,10 @@
 // tools/testr-mini/shard_split.cpp - see shard_split.hpp.
 #include "shard_split.hpp"
 
+#include <chrono>
+
 #include "schedule.hpp"
+#include "subunit_v2.hpp"
 #include "ui/report_format.hpp"
 
 namespace testr::cli {
@@ -39,6 +42,20 @@ std::string keep_shard(prepared& p) {
                 seconds_text(plan.makespan()) + "s)";
     if (hashed) note += ", " + std::to_string(hashed) + " without history placed by id hash";
     return note;
+}
+
+void announce_shard(const prepared& p, run_observer& to) {
+    const std::string tag = shard_marker_tag({p.shard->spec, p.ids->size()});
+    subunit::event_view e;
+    e.test_id = shard_marker_id;
+    e.test_status = subunit::status::exists;
+    e.tags.push_back(tag);
+    // Stamped: testr stamps an event without a time with the time it reads
+    // it, which would stretch the run it reports to the day it is read.
+    e.time = subunit::to_timestamp(std::chrono::system_clock::now());
+    std::string encoded;
+    if (!subunit::encode(e, encoded)) throw cli_error("cannot encode the shard's marker");  // ASCII: cannot fail
+    to.on(events::stream_event{0, e, encoded});
 }
 
 }  // namespace testr::cli

@@ -7,6 +7,7 @@
 #include <testr/shard.hpp>
 
 #include "prepare.hpp"
+#include "run_events.hpp"
 
 namespace testr::cli {
 
@@ -17,5 +18,9 @@ shard_plan split_shards(const prepared& p, std::size_t total, std::vector<std::o
 /// Keeps only the ids of shard p.shard (set) in p.ids, in listing order.
 /// Returns the line that says so: which shard, from where, how many tests.
 std::string keep_shard(prepared& p);
+
+/// Sends `to` the shard's marker (testr/shard.hpp's shard_marker: p.shard,
+/// and the p.ids it kept), the event its stream starts with.
+void announce_shard(const prepared& p, run_observer& to);
 
 }  // namespace testr::cli
