@@ -53,9 +53,9 @@ class InitHelpUsage(unittest.TestCase):
     def test_help_lists_every_command_the_parser_knows(self):
         p = Project(self)
         overview = p.out("help")
-        listed = set(re.findall(r"(?m)^  ([a-z-]+)  ", overview))
-        known = set(re.findall(r"(?m)^  ([a-z-]+)\s", p.out("--help").split("Subcommands:")[-1]))
-        self.assertEqual(listed, known)
+        listed = re.findall(r"(?m)^  ([a-z-]+)  ", overview)
+        known = re.findall(r"(?m)^  ([a-z-]+)\s", p.out("--help").split("Subcommands:")[-1])
+        self.assertEqual(listed, known)  # the same commands, in the same order
 
     def test_each_command_accepts_only_its_own_options(self):
         p = Project(self)

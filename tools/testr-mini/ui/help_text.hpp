@@ -16,8 +16,8 @@ Commands:
   list-tests  list the project's tests (optionally filtered)
   slowest     the slowest tests of the last run (--all: every test)
   stats       figures about the repository
-  times       export the durations to a file, or import (merge) such files
   upgrade     convert testr's repository (format 1) to testr-mini's in place, or make one from stestr's
+  times       export the durations to a file, or import (merge) such files
   history     the stored runs, as stestr's: history list, history show [ID], history remove ID|all
   help        help on a command (testr-mini help run)
   commands    list the commands
