@@ -642,9 +642,17 @@ result<std::optional<std::uint64_t>, repo_error> own_file_size(const std::string
 }
 
 /// Up to `size` bytes of `path` from its start; nullopt if unreadable.
+/// `size` may come from the file itself (a summary's head length): never
+/// more is allocated than the file holds.
 std::optional<std::string> read_prefix(const std::string& path, std::size_t size) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return std::nullopt;
+    struct stat st{};
+    if (::fstat(fd, &st) != 0) {
+        ::close(fd);
+        return std::nullopt;
+    }
+    size = std::min(size, static_cast<std::size_t>(std::max<off_t>(st.st_size, 0)));
     std::string out(size, '\0');
     std::size_t done = 0;
     while (done < size) {
