@@ -900,6 +900,7 @@ const char* cost_file(runner_cost kind) {
     switch (kind) {
         case runner_cost::handoff: return "handoff-cost";
         case runner_cost::start_cpu: return "start-cpu";
+        case runner_cost::between_tests: return "between-tests";
         case runner_cost::start: break;
     }
     return "start-cost";

@@ -199,8 +199,9 @@ std::optional<std::size_t> history_size(const repository& repo);
 /// output, or ready for its tests (file `start-cost`); `handoff`, seconds
 /// from handing a pre-started runner its tests to its first output (file
 /// `handoff-cost`); `start_cpu`, CPU seconds a runner uses until it is
-/// ready (file `start-cpu`).
-enum class runner_cost { start, handoff, start_cpu };
+/// ready (file `start-cpu`); `between_tests`, seconds a runner spends
+/// between one test's end and the next one's start (file `between-tests`).
+enum class runner_cost { start, handoff, start_cpu, between_tests };
 /// The remembered cost ("seconds\n"); nullopt when never measured or unreadable.
 std::optional<double> start_cost(const repository& repo, runner_cost kind = runner_cost::start);
 /// Folds this run's measurements into it (an exponentially weighted mean,

@@ -188,11 +188,28 @@ void run_engine::fail_test(unsigned slot, std::size_t pos, attempt_end how, doub
     finish_test(slot, pos, subunit::status::fail, how, ran);
 }
 
+void run_engine::note_gap(runner_state& st, const subunit::event_view& e) {
+    if (!e.time) return;
+    if (e.test_status == subunit::status::inprogress && st.last_end) {
+        const double gap = std::chrono::duration<double>(subunit::elapsed(*st.last_end, *e.time)).count();
+        // A clock stepped back, or a runner running tests side by side, has
+        // no gap to measure.
+        if (gap >= 0) {
+            report_.between_tests += gap;
+            ++report_.between_gaps;
+        }
+        st.last_end.reset();
+    } else if (is_final(e.test_status)) {
+        st.last_end = *e.time;
+    }
+}
+
 void run_engine::event(runner_id r, const subunit::event_view& e, std::string_view encoded) {
     auto it = runners_.find(r);
     const unsigned slot = it != runners_.end() ? it->second.slot : 0;
     hold_or_emit(slot, e, encoded);
     if (!e.test_id) return;
+    if (it != runners_.end()) note_gap(it->second, e);
     auto pos = whole_suite_ ? position_.end() : position_.find(*e.test_id);
     if (pos == position_.end() || it == runners_.end()) {
         if (is_final(e.test_status))

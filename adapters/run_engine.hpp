@@ -112,6 +112,11 @@ struct engine_report {
     std::size_t requeued = 0;               ///< tests handed to a fresh runner after theirs died
     std::vector<std::string> start_errors;  ///< runners that could not be started, why
     std::vector<double> start_costs;        ///< seconds from start to first output, per runner
+    /// What runners spend between one test's end and the next one's start,
+    /// by their own timestamps: work no test's duration contains (result
+    /// objects, output, discovery of the next), summed over every such gap.
+    double between_tests = 0;
+    std::size_t between_gaps = 0;
     std::vector<slot_report> slots;
     double wall = 0;
 
@@ -147,11 +152,13 @@ private:
         bool slow_flagged = false;
         std::optional<std::size_t> timed_out;  // stopped for this test
         bool hung = false;                     // stopped for idling past the limit
+        std::optional<subunit::timestamp> last_end;  // the runner's time of its latest outcome
         std::string stderr_tail;
     };
 
     void event(runner_id r, const subunit::event_view& e, std::string_view encoded) override;
     void stderr_bytes(runner_id r, std::string_view bytes) override;
+    void note_gap(runner_state& st, const subunit::event_view& e);
     void exited(runner_id r, const process::exit_status& status, std::optional<double> first_output) override;
 
     result<void> drive();

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <set>
@@ -29,6 +30,7 @@ struct fake_backend final : runner_backend {
     double test_seconds = 1.0;
     double start_delay = 0.5;
     double hang_before_start = 0;  // > 0: every runner idles this long before its first test
+    double between = 0;            // a runner's own time after each test, before the next
     unsigned refuse_starts = 0;    // this many starts fail
     double interrupt_at = never;
     unsigned interrupts = 0;
@@ -86,6 +88,10 @@ struct fake_backend final : runner_backend {
         e.test_id = std::string(id);
         e.test_status = s;
         e.tags = {worker_tag(r.slot)};
+        // The runner's clock is the fake one, shifted: only differences count.
+        const double at = 1.7e9 + clock;
+        e.time = subunit::timestamp{static_cast<std::int64_t>(at),
+                                    static_cast<std::uint32_t>((at - std::floor(at)) * 1e9)};
         std::string encoded;
         REQUIRE(subunit::encode(e, encoded));
         to.event(r.id, subunit::to_view(e), encoded);
@@ -110,7 +116,7 @@ struct fake_backend final : runner_backend {
             ++r.next;
             if (what == "crash") return exit(to, r, 0, 11, false);
             send(to, r, (*ids)[pos], what == "fail" ? subunit::status::fail : subunit::status::success);
-            r.next_at = clock;
+            r.next_at = clock + between;
             return;
         }
         while (r.next < r.tests.size() && does(r.tests[r.next]) == "silent") {
@@ -217,6 +223,16 @@ TEST_CASE("every planned test runs once, on its slot, on the fake clock") {
     CHECK(r.start_costs.size() == 2);
     // Every event reaches the observer, tagged with its worker.
     CHECK(std::count(f.seen.stream.begin(), f.seen.stream.end(), "t4 success worker-1") == 1);
+}
+
+TEST_CASE("the runners' own time between tests is measured from their timestamps, per runner") {
+    fixture f(6);
+    f.backend.between = 0.25;
+    const auto r = f.run({{0, 1, 2}, {3, 4, 5}});
+    // Two gaps in each runner; its start and its exit are no gap.
+    CHECK(r.between_gaps == 4);
+    CHECK(r.between_tests == doctest::Approx(1.0).epsilon(1e-6));
+    CHECK(count_status(r, subunit::status::success) == 6);
 }
 
 TEST_CASE("a runner dying mid-batch fails that test and re-runs the rest once in a fresh runner") {

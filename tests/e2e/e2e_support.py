@@ -97,11 +97,12 @@ class Project:
         except FileNotFoundError:
             return default
 
-    def fake(self, tests, child=False, extra_conf=""):
-        """Configures the fake runner with `tests`: [(id, outcome[, sleep[, tags]])]."""
+    def fake(self, tests, child=False, extra_conf="", between=0):
+        """Configures the fake runner with `tests`: [(id, outcome[, sleep[, tags]])];
+        `between`: seconds its runners spend after each test, outside it."""
         spec = {"tests": [{"id": t[0], "outcome": t[1], "sleep": t[2] if len(t) > 2 else 0,
                            "tags": list(t[3]) if len(t) > 3 else []} for t in tests],
-                "child": child}
+                "child": child, "between": between}
         self.write("spec.json", json.dumps(spec))
         self.write(".testr.conf",
                    "[DEFAULT]\n"

@@ -9,6 +9,8 @@ SIGSEGV when it reaches the test), fail_on_run:N (passes until the Nth run
 of this test, counted in SPEC.json's directory, then fails).
 "child": true starts a `sleep 60` child first (to check that an interrupt
 stops a worker's whole process tree).
+"between": s sleeps s seconds after each test's final event, outside any
+test's timestamps (the runner's own work between tests).
 
 Every test run appends "pid<TAB>id" to ran.log, and the runner appends
 its extra arguments (JSON) to args.log, both beside SPEC.json, so a test
@@ -99,6 +101,7 @@ def main(argv):
                        file_bytes=("Traceback: %s failed on purpose\n" % tid).encode(), eof=True)
         out.status(test_id=tid, test_status=status, timestamp=now(), test_tags=set(t.get("tags", [])) or None)
         sys.stdout.flush()
+        time.sleep(spec.get("between", 0))
     return 0
 
 

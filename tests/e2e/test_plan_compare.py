@@ -48,19 +48,8 @@ class Spans(testtools.StreamResult):
         return max((self.last[w] - self.first[w]).total_seconds() for w in self.first)
 
 
-class PlanCompare(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        # One recorded repository for every test: each run adds history,
-        # which only refines the durations the next comparison reads.
-        cls.p = Project(cls, cleanup=cls.addClassCleanup)
-        cls.p.fake([("suite.mod%d.test_%02d" % (i % 4, i), "pass", s) for i, s in enumerate(SLEEPS)])
-        cls.p.out("init")
-        for _ in range(2):  # real durations in the repository
-            cls.p.out("run", "--parallel", "--concurrency", "2")
-
-    def compare(self, *args):
-        return json.loads(self.p.out("plan", "--compare", "--json", "--concurrency", "2", *args))
+class AgainstARun:
+    """What a run of the plan took, beside what was predicted."""
 
     def measured_makespan(self):
         s = Spans()
@@ -74,6 +63,21 @@ class PlanCompare(unittest.TestCase):
         sys.stderr.write("%s: measured %.3fs, predicted %.3fs\n" % (what, measured, predicted))
         self.assertLessEqual(abs(measured - predicted), tolerance,
                              "%s: measured %.3fs, predicted %.3fs (tolerance %.3fs)" % (what, measured, predicted, tolerance))
+
+
+class PlanCompare(AgainstARun, unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        # One recorded repository for every test: each run adds history,
+        # which only refines the durations the next comparison reads.
+        cls.p = Project(cls, cleanup=cls.addClassCleanup)
+        cls.p.fake([("suite.mod%d.test_%02d" % (i % 4, i), "pass", s) for i, s in enumerate(SLEEPS)])
+        cls.p.out("init")
+        for _ in range(2):  # real durations in the repository
+            cls.p.out("run", "--parallel", "--concurrency", "2")
+
+    def compare(self, *args):
+        return json.loads(self.p.out("plan", "--compare", "--json", "--concurrency", "2", *args))
 
     def test_the_table_scores_every_algorithm_against_the_optimum(self):
         c = self.compare()
@@ -134,6 +138,41 @@ class PlanCompare(unittest.TestCase):
                     ["plan", "--noise", "0.2"]):
             p = self.p.run(*cmd)
             self.assertEqual(p.returncode, 2, (cmd, p.stderr))
+
+
+class RunnerTimeBetweenTests(AgainstARun, unittest.TestCase):
+    """Tests that take no time in a runner that takes some between them:
+    the recorded durations say nothing, and only the runner's measured time
+    between tests predicts the run."""
+
+    TESTS, BETWEEN = 60, 0.02
+
+    @classmethod
+    def setUpClass(cls):
+        cls.p = Project(cls, cleanup=cls.addClassCleanup)
+        cls.p.fake([("suite.mod%d.test_%02d" % (i % 3, i), "pass") for i in range(cls.TESTS)], between=cls.BETWEEN)
+        cls.p.out("init")
+        for _ in range(2):
+            cls.p.out("run", "--parallel", "--concurrency", "2")
+
+    def test_the_time_between_tests_is_measured_and_predicts_the_run(self):
+        c = json.loads(self.p.out("plan", "--compare", "--json", "--concurrency", "2", "--schedule", "static"))
+        with open(SCHEMA, encoding="utf-8") as f:
+            jsonschema.Draft202012Validator(json.load(f)).validate(c)
+        # The runner sleeps BETWEEN after each test; a loaded machine wakes it late.
+        self.assertGreaterEqual(c["between_tests"], self.BETWEEN * 0.9, c)
+        self.assertLess(c["between_tests"], self.BETWEEN * 4, c)
+        per_worker = self.TESTS / 2 * c["between_tests"]
+        rows = {a["name"]: a for a in c["algorithms"]}
+        for name in ("compat", "balanced"):
+            self.assertGreaterEqual(rows[name]["predicted_seconds"], per_worker - 1e-6, rows[name])
+        self.assertAlmostEqual(c["chosen"]["predicted_seconds"], rows["balanced"]["predicted_seconds"], places=5)
+        plan = json.loads(self.p.out("plan", "--json", "--concurrency", "2", "--schedule", "static"))
+        self.assertAlmostEqual(plan["between_tests"], c["between_tests"], places=5)
+        self.assertEqual(sorted(len(w["tests"]) for w in plan["workers"]), [30, 30])
+        self.assertIn("Between tests a runner spends ", self.p.out("plan", "--concurrency", "2"))
+        self.p.out("run", "--parallel", "--concurrency", "2", "--schedule", "static")
+        self.assert_agrees(self.measured_makespan(), c["chosen"]["predicted_seconds"], "static, runner time between tests")
 
 
 if __name__ == "__main__":

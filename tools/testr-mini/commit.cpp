@@ -78,6 +78,8 @@ stored_run commit_run(const run_options& o, const repo::repository& r, repo::run
             std::fprintf(stderr, "testr-mini: warning: %s\n", ok.error().message.c_str());
     };
     remember(report.start_costs, piped ? repo::runner_cost::handoff : repo::runner_cost::start);
+    if (report.between_gaps > 0)
+        remember({report.between_tests / static_cast<double>(report.between_gaps)}, repo::runner_cost::between_tests);
     if (piped) {
         remember(prestarted->ready_after, repo::runner_cost::start);
         remember(prestarted->ready_cpu, repo::runner_cost::start_cpu);

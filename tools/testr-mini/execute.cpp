@@ -27,7 +27,7 @@ engine_report execute(const app& a, const run_options& o, const prepared& p, con
     const bool whole_suite = !p.ids;
     const bool show = shows_progress(a, o);
     double work = 0;
-    for (double e : s.estimates) work += e;
+    for (std::size_t i = 0; i < s.estimates.size(); ++i) work += s.cost(i);
     std::size_t used = 0;
     for (auto& b : s.batches) used += !b.empty();
     progress_line progress(show && smart_terminal(), ids.size(), work, std::max<std::size_t>(1, used),
@@ -66,7 +66,8 @@ engine_report execute(const app& a, const run_options& o, const prepared& p, con
     chunk_source chunks;
     if (s.dynamic) {
         chunks.next_chunk = [&](unsigned slot, double now) { return s.dynamic->next_chunk(slot, now); };
-        chunks.observed = [&](std::size_t test, double seconds) { s.dynamic->observed(test, seconds); };
+        // The schedule's estimates carry the time between tests; so must what it is shown.
+        chunks.observed = [&](std::size_t test, double seconds) { s.dynamic->observed(test, seconds + s.between_tests); };
     }
     run_engine engine(ids, s.estimates, s.batches.size(), *backend, observers, config);
     observers.on(events::run_started{ids.size(), s.batches.size(), s.predicted_makespan});

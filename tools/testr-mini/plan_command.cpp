@@ -30,6 +30,7 @@ std::string plan_json(const prepared& p, const schedule& s, const std::vector<ch
     j["guessed_estimates"] = s.guessed;
     if (s.start_cost) j["start_cost"] = json_seconds(*s.start_cost);
     if (s.handoff_cost) j["handoff_cost"] = json_seconds(*s.handoff_cost);
+    j["between_tests"] = json_seconds(s.between_tests);
     j["fixed_cost"] = json_seconds(s.fixed_cost());
     j["prestart"] = p.prestart.on ? nlohmann::json{{"on", true}} : nlohmann::json{{"on", false}, {"why", p.prestart.why}};
     if (!s.why_static.empty()) j["no_queue"] = s.why_static;

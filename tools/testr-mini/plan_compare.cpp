@@ -75,7 +75,11 @@ int plan_compare(const app& a, const run_options& o, bool json, double noise) {
     const schedule chosen = dynamic_mode(listed, p) ? plan_schedule(p, true) : fixed;
     const double start = fixed.start_cost.value_or(0);
 
-    bench::instance in{"suite", p.concurrency.answer.workers, fixed.estimates, group_numbers(p)};
+    // What each test occupies its worker: its estimate and the runner's
+    // time between tests, so that the rows predict what a run takes.
+    std::vector<double> costs(fixed.estimates.size());
+    for (std::size_t i = 0; i < costs.size(); ++i) costs[i] = fixed.cost(i);
+    bench::instance in{"suite", p.concurrency.answer.workers, std::move(costs), group_numbers(p)};
     std::vector<row> rows;
     bench::assignment balanced;
     bench::score first;
@@ -89,7 +93,16 @@ int plan_compare(const app& a, const run_options& o, bool json, double noise) {
         }
         return sum / noisy_seeds;
     };
-    for (const auto& [name, partitioner] : bench::builtin_partitioners()) {
+    for (auto& [name, algorithm] : bench::builtin_partitioners()) {
+        bench::partitioner partitioner = algorithm;
+        if (name == "compat" && fixed.between_tests > 0) {
+            // testrepository splits the recorded durations alone.
+            partitioner = [&, compat = algorithm](std::span<const double> s, std::size_t m, std::span<const std::uint32_t> g) {
+                std::vector<double> recorded(s.begin(), s.end());
+                for (double& x : recorded) x -= fixed.between_tests;
+                return compat(recorded, m, g);
+            };
+        }
         const bench::score s = bench::evaluate(partitioner, in, cpu_seconds);
         if (rows.empty()) first = s;
         const bench::assignment plan = partitioner(in.seconds, in.workers, in.group);
@@ -111,7 +124,8 @@ int plan_compare(const app& a, const run_options& o, bool json, double noise) {
                          {"optimum", first.optimum ? nlohmann::json(json_seconds(*first.optimum)) : nlohmann::json()},
                          {"noise", noise},
                          {"noisy_seeds", noisy_seeds},
-                         {"start_cost", json_seconds(start)}};
+                         {"start_cost", json_seconds(start)},
+                         {"between_tests", json_seconds(fixed.between_tests)}};
         nlohmann::json algorithms = nlohmann::json::array();
         for (const auto& r : rows) {
             nlohmann::json x{{"name", r.name}, {"predicted_seconds", json_seconds(r.predicted)},
@@ -131,6 +145,9 @@ int plan_compare(const app& a, const run_options& o, bool json, double noise) {
     if (!fixed.known() && !in.seconds.empty()) out += "No history yet: every estimate is a guess, and so is every figure below.\n";
     else if (fixed.guessed)
         out += std::to_string(fixed.guessed) + " tests have no recorded time; each is estimated from its neighbours.\n";
+    if (fixed.between_tests > 0)
+        out += "Each test counts " + seconds_text(fixed.between_tests) +
+               "s more: its runner's time between tests, measured in earlier runs.\n";
     char line[160];
     std::snprintf(line, sizeof line, "Seconds of tests after the first runner start; noisy: each test takes its "
                   "estimate x exp(N(0, %g)), mean of %d runs.\n", noise, noisy_seeds);

@@ -23,11 +23,11 @@ decltype(auto) with_groups(const prepared& p, F&& f) {
     return f(no_groups{});
 }
 
-std::vector<double> batch_seconds(const std::vector<std::vector<std::size_t>>& batches, const std::vector<double>& est) {
+std::vector<double> batch_seconds(const schedule& s) {
     std::vector<double> out;
-    for (auto& b : batches) {
+    for (auto& b : s.batches) {
         double sum = 0;
-        for (auto t : b) sum += est[t];
+        for (auto t : b) sum += s.cost(t);
         out.push_back(sum);
     }
     return out;
@@ -50,7 +50,9 @@ bool plan_dynamic(const prepared& p, const estimates& e, schedule& s) {
         opts.start_cost = *s.handoff_cost + s.start_cpu;
         opts.min_chunk = std::max(*s.start_cost, 0.05);
     }
-    auto items = with_groups(p, [&](auto&& groups) { return work_items(*p.ids, e, groups); });
+    estimates costs = e;
+    for (double& x : costs.seconds) x += s.between_tests;
+    auto items = with_groups(p, [&](auto&& groups) { return work_items(*p.ids, costs, groups); });
     auto scheduler = dynamic_scheduler::create(std::move(items), p.concurrency.answer.workers, opts);
     if (!scheduler) throw cli_error(scheduler.error().message);
     if (!scheduler->why_static().empty()) {
@@ -62,7 +64,7 @@ bool plan_dynamic(const prepared& p, const estimates& e, schedule& s) {
     // The scheduler counts each runner's start; the first is in fixed_cost().
     s.predicted_makespan = std::max(0.0, s.dynamic->predicted_makespan() - opts.start_cost);
     s.method = "dynamic";
-    s.predicted = batch_seconds(s.batches, s.estimates);
+    s.predicted = batch_seconds(s);
     std::size_t planned = 0;
     for (auto& b : s.batches) planned += b.size();
     s.queued = p.ids->size() - planned;
@@ -98,6 +100,9 @@ std::string schedule::cost_model() const {
                "one start long";
     else
         out += ", paid by every runner";
+    if (between_tests > 0)
+        out += ". Between tests a runner spends " + seconds_text(between_tests) +
+               "s of its own (measured in earlier runs), counted with every test";
     return out;
 }
 
@@ -140,6 +145,7 @@ schedule plan_schedule(const prepared& p, bool dynamic) {
     s.start_cost = measured.value_or(p.listing_seconds.value_or(0.2));
     s.start_source = measured ? "measured in earlier runs" : p.listing_seconds ? "the test listing's" : "a guess";
     s.listing = p.listing_seconds.value_or(0);
+    s.between_tests = repo::start_cost(*p.repository, repo::runner_cost::between_tests).value_or(0);
     if (p.prestart.on) {
         const auto handoff = repo::start_cost(*p.repository, repo::runner_cost::handoff);
         // A pipe write and a read: the guess stays under cold_start_limit,
@@ -154,7 +160,7 @@ schedule plan_schedule(const prepared& p, bool dynamic) {
     }
     if (dynamic && plan_dynamic(p, e, s)) return s;
     const std::size_t workers = p.concurrency.answer.per_test ? 0 : p.concurrency.answer.workers;
-    auto by_pos = [&](std::size_t i, std::string_view) { return std::optional<double>(s.estimates[i]); };
+    auto by_pos = [&](std::size_t i, std::string_view) { return std::optional<double>(s.cost(i)); };
     auto plan = with_groups(p, [&](auto&& groups) { return partition(ids, workers, by_pos, groups); });
     if (!plan) throw cli_error(plan.error().message);
     for (auto& w : plan->workers) s.batches.emplace_back(w.begin(), w.end());

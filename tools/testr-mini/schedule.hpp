@@ -33,9 +33,16 @@ struct schedule {
     /// ...and the CPU a spare runner's start takes from the tests beside it,
     /// counted in each chunk's cost when the workers keep the CPUs busy.
     double start_cpu = 0;
+    /// Seconds a runner spends between tests (measured in earlier runs, else
+    /// 0): each test costs its estimate plus this in every plan but
+    /// testrepository's own.
+    double between_tests = 0;
     double listing = 0;                             ///< seconds the listing took (0: not listed)
     std::string why_static;                         ///< dynamic asked for, but no queue kept: why
 
+    /// What test `i` is expected to occupy its worker: its estimate and the
+    /// runner's time between tests.
+    double cost(std::size_t i) const noexcept { return estimates[i] + between_tests; }
     /// Whether any estimate is recorded: without history a prediction is a guess.
     bool known() const noexcept { return guessed < estimates.size(); }
     /// Seconds before the first test: listing and runner start, or, with
