@@ -146,8 +146,8 @@ int plan_compare(const app& a, const run_options& o, bool json, double noise) {
     else if (fixed.guessed)
         out += std::to_string(fixed.guessed) + " tests have no recorded time; each is estimated from its neighbours.\n";
     if (fixed.between_tests > 0)
-        out += "Each test counts " + seconds_text(fixed.between_tests) +
-               "s more: its runner's time between tests, measured in earlier runs.\n";
+        out += "Each test counts " + milliseconds_text(fixed.between_tests) +
+               " more: its runner's time between tests, measured in earlier runs.\n";
     char line[160];
     std::snprintf(line, sizeof line, "Seconds of tests after the first runner start; noisy: each test takes its "
                   "estimate x exp(N(0, %g)), mean of %d runs.\n", noise, noisy_seeds);

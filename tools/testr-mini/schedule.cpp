@@ -101,8 +101,8 @@ std::string schedule::cost_model() const {
     else
         out += ", paid by every runner";
     if (between_tests > 0)
-        out += ". Between tests a runner spends " + seconds_text(between_tests) +
-               "s of its own (measured in earlier runs), counted with every test";
+        out += ". Between tests a runner spends " + milliseconds_text(between_tests) +
+               " of its own (measured in earlier runs), counted with every test";
     return out;
 }
 

@@ -12,6 +12,12 @@ std::string seconds_text(double s) {
     return buf;
 }
 
+std::string milliseconds_text(double s) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.2g ms", s * 1e3);
+    return buf;
+}
+
 namespace {
 std::string signed_int(long v) { return (v >= 0 ? "+" : "") + std::to_string(v); }
 std::string signed_seconds(double v) {

@@ -47,5 +47,8 @@ std::string format_table(const std::vector<std::vector<std::string>>& rows);
 
 /// Seconds with three decimals, as testr prints them.
 std::string seconds_text(double s);
+/// "0.15 ms", "20 ms", "1.2e+03 ms": two significant digits, for figures
+/// seconds_text would round to nothing.
+std::string milliseconds_text(double s);
 
 }  // namespace testr::cli
