@@ -1,5 +1,6 @@
 """Reference timing for bench/subunit: python-subunit's reader and writer on
 the same stream file. Prints: read_seconds events write_seconds written_bytes
+read_cpu_seconds write_cpu_seconds (wall, then the thread's CPU time)
 
 Usage: subunit_python.py STREAM_FILE
 """
@@ -27,16 +28,16 @@ class Collect(object):
 def main():
     with open(sys.argv[1], 'rb') as source:
         collect = Collect()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.thread_time()
         ByteStreamToStreamResult(source, non_subunit_name='stdout').run(collect)
-        read = time.perf_counter() - start
+        read, read_cpu = time.perf_counter() - start, time.thread_time() - start_cpu
     out = io.BytesIO()
     writer = StreamResultToBytes(out)
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.thread_time()
     for event in collect.events:
         writer.status(**event)
-    write = time.perf_counter() - start
-    print('%.6f %d %.6f %d' % (read, len(collect.events), write, len(out.getvalue())))
+    write, write_cpu = time.perf_counter() - start, time.thread_time() - start_cpu
+    print('%.6f %d %.6f %d %.6f %.6f' % (read, len(collect.events), write, len(out.getvalue()), read_cpu, write_cpu))
 
 
 if __name__ == '__main__':
