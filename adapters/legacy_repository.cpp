@@ -186,7 +186,7 @@ result<upgrade_report, repo_error> upgrade(const std::string& root) {
     // testr's durations carry no outcome: those of failing tests count as failed.
     std::set<std::string, std::less<>> failing_ids;
     if (auto s = summarize(*failing)) {
-        for (const test_record& t : s->tests())
+        for (const test_view t : s->tests())
             if (is_failure(t.status)) failing_ids.insert(std::string(t.id));
     }
     report.failing = failing_ids.size();

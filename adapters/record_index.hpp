@@ -45,6 +45,11 @@ public:
     }
 
     std::uint32_t size() const noexcept { return static_cast<std::uint32_t>(slots_.size()); }
+    /// Forgets every id, keeping the table's memory.
+    void clear() noexcept {
+        slots_.clear();
+        last_ = 0;
+    }
 
 private:
     slot_table slots_;

@@ -210,16 +210,16 @@ void decode_all(std::string_view bytes, Handler&& handler) {
 /// Whether the run leaves `id` failing, and whether it gave `id` an outcome
 /// or left it incomplete (a listing resolves nothing).
 bool leaves_failing(const run_summary& run, std::string_view id) {
-    const test_record* r = run.find(id);
-    return r != nullptr && is_failure(r->status);
+    const auto r = run.find(id);
+    return r && is_failure(r->status);
 }
 bool resolves(const run_summary& run, std::string_view id) {
-    const test_record* r = run.find(id);
-    return r != nullptr && r->status != subunit::status::exists;
+    const auto r = run.find(id);
+    return r && r->status != subunit::status::exists;
 }
 
 bool any_failing(const run_summary& run) {
-    return std::any_of(run.tests().begin(), run.tests().end(), [](const test_record& r) { return is_failure(r.status); });
+    return std::any_of(run.tests().begin(), run.tests().end(), [](const test_view& r) { return is_failure(r.status); });
 }
 
 /// The durations for times.tsv: tests with an outcome and both timestamps.
@@ -228,11 +228,11 @@ bool any_failing(const run_summary& run) {
 std::vector<timesdb::sample> samples_of(const run_summary& run, std::string& ids) {
     std::vector<timesdb::sample> samples;
     std::size_t total = 0, count = 0;
-    for (const test_record& r : run.tests())
+    for (const test_view r : run.tests())
         if (is_outcome(r.status) && r.seconds()) total += r.id.size(), ++count;
     ids.reserve(total);
     samples.reserve(count);
-    for (const test_record& r : run.tests()) {
+    for (const test_view r : run.tests()) {
         if (!is_outcome(r.status)) continue;
         if (const auto s = r.seconds()) {
             const std::size_t at = ids.size();
@@ -469,6 +469,10 @@ result<void, repo_error> run_writer::append(std::string_view encoded, const subu
     }
     if (live_ && !encoded.empty()) live_->add(e, encoded);
     return w;
+}
+
+void run_writer::expect(std::uint64_t bytes) {
+    if (live_) live_->reserve(bytes);
 }
 
 result<committed_run, repo_error> run_writer::commit(bool partial) {

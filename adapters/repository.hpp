@@ -106,6 +106,10 @@ public:
     /// added bytes, commit() decodes the whole file as before.
     result<void, repo_error> append(std::string_view encoded, const subunit::event_view& e);
 
+    /// A hint that about `bytes` bytes will be appended (a stream file's
+    /// size): the run's records are then reserved once rather than grown.
+    void expect(std::uint64_t bytes);
+
     /// Publishes the run; afterwards the writer is empty. Under the
     /// repository lock: id = next-stream; the temporary is fsynced and
     /// renamed to <id>; the new failing stream (full run: this run's failing

@@ -79,31 +79,44 @@ void merge_file(std::vector<attachment>& files, const subunit::event_view& e) {
     it->append(e.file_bytes);
 }
 
-/// How an event with status `s` (not `exists`) moves the times of a test's
-/// latest life: any event opens one when none is open, an outcome ends it.
-/// Returns whether it opened.
-bool advance_life(bool& open, std::optional<subunit::timestamp>& started, std::optional<subunit::timestamp>& stopped,
-                  status s, const std::optional<subunit::timestamp>& time) {
-    const bool opened = !open;
-    if (opened) {
-        open = true;
-        started = time;
-        stopped.reset();
-    }
-    if (s == status::inprogress) {
-        if (!started) started = time;
-    } else if (is_outcome(s)) {
-        open = false;
-        stopped = time;
-    }
-    return opened;
+std::optional<subunit::timestamp> time_of(bool set, std::int64_t seconds, std::uint32_t nanos) {
+    if (!set) return std::nullopt;
+    return subunit::timestamp{seconds, nanos};
 }
+
+const std::vector<attachment> no_attachments;
 
 }  // namespace
 
 std::optional<double> test_record::seconds() const {
     if (!started || !stopped) return std::nullopt;
     return to_seconds(*started, *stopped);
+}
+
+std::optional<double> test_view::seconds() const {
+    if (!started || !stopped) return std::nullopt;
+    return to_seconds(*started, *stopped);
+}
+
+std::vector<std::string_view> test_view::tags() const {
+    std::vector<std::string_view> out;
+    const auto& r = owner->recs_[number];
+    if (r.first_tag == run_summary::npos) return out;
+    out.push_back(owner->tag_names_[r.first_tag]);
+    if (auto it = owner->extras_.find(number); it != owner->extras_.end())
+        for (std::uint32_t t : it->second.tags) out.push_back(owner->tag_names_[t]);
+    return out;
+}
+
+const std::vector<attachment>& test_view::attachments() const {
+    const auto it = owner->extras_.find(number);
+    return it == owner->extras_.end() ? no_attachments : it->second.files;
+}
+
+test_record test_view::record() const {
+    test_record r{std::string(id), status, started, stopped, {}, attachments(), worker};
+    for (std::string_view t : tags()) r.tags.emplace_back(t);
+    return r;
 }
 
 bool is_outcome(status s) noexcept {
@@ -113,27 +126,53 @@ bool is_outcome(status s) noexcept {
 
 bool is_failure(status s) noexcept { return s == status::fail || s == status::inprogress || s == status::none; }
 
-test_record& run_summary::record_for(std::string_view id) {
-    const auto [number, added] = index_.insert(id, [this](std::uint32_t n) -> std::string_view { return tests_[n].id; });
+test_view run_summary::at(std::uint32_t n) const {
+    const flat_record& r = recs_[n];
+    return {id_of(r),
+            r.status,
+            time_of(r.has_started, r.started_s, r.started_ns),
+            time_of(r.has_stopped, r.stopped_s, r.stopped_ns),
+            r.worker,
+            n,
+            this};
+}
+
+std::uint32_t run_summary::record_for(std::string_view id) {
+    const auto [number, added] = index_.insert(id, [this](std::uint32_t n) { return id_of(recs_[n]); });
     if (added) {
-        tests_.emplace_back().id = id;
-        open_.push_back(false);
-        earlier_.push_back(status::none);
+        flat_record& r = recs_.emplace_back();
+        r.id_at = ids_.size();
+        r.id_size = static_cast<std::uint32_t>(id.size());
+        ids_.append(id);
     }
-    return tests_[number];
+    return number;
+}
+
+std::uint32_t run_summary::intern_tag(std::string_view tag) {
+    const auto [number, added] = tag_index_.insert(tag, [this](std::uint32_t n) -> std::string_view { return tag_names_[n]; });
+    if (added) {
+        tag_names_.emplace_back(tag);
+        tag_worker_.push_back(worker_number(tag));
+    }
+    return number;
 }
 
 void run_summary::add_completion(status s, const std::vector<std::string_view>& tags) {
     const auto count = static_cast<std::uint32_t>(tags.size());
+    auto same = [&](std::uint32_t first) {
+        for (std::uint32_t k = 0; k < count; ++k)
+            if (tag_names_[tags_[first + k]] != tags[k]) return false;
+        return true;
+    };
     if (!completions_.empty()) {
         const completion& last = completions_.back();
-        if (last.tag_count == count && std::equal(tags.begin(), tags.end(), tags_.begin() + last.first_tag)) {
+        if (last.tag_count == count && same(last.first_tag)) {
             completions_.push_back({s, last.first_tag, count});
             return;
         }
     }
     completions_.push_back({s, static_cast<std::uint32_t>(tags_.size()), count});
-    tags_.insert(tags_.end(), tags.begin(), tags.end());
+    for (std::string_view t : tags) tags_.push_back(intern_tag(t));
 }
 
 namespace {
@@ -141,78 +180,120 @@ namespace {
 constexpr std::size_t index_from = 16;
 }  // namespace
 
-void run_summary::add_tags(test_record& r, std::size_t i, const std::vector<std::string_view>& tags) {
-    auto tag_of = [&r](std::uint32_t n) -> std::string_view { return r.tags[n]; };
+void run_summary::add_tags(std::uint32_t i, const std::vector<std::string_view>& tags) {
     for (std::string_view tag : tags) {
-        if (r.tags.size() < index_from) {
-            if (std::find(r.tags.begin(), r.tags.end(), tag) != r.tags.end()) continue;
+        const std::uint32_t t = intern_tag(tag);
+        flat_record& r = recs_[i];
+        if (r.first_tag == npos) {
+            r.first_tag = t;
         } else {
-            auto& index = names_[static_cast<std::uint32_t>(i)].tags;
-            if (index.size() == 0)
-                for (const std::string& old : r.tags) index.insert(old, tag_of);
-            if (!index.insert(tag, tag_of).second) continue;
+            if (r.first_tag == t) continue;
+            extras& x = extras_[i];
+            if (x.tags.size() < index_from) {
+                if (std::find(x.tags.begin(), x.tags.end(), t) != x.tags.end()) continue;
+            } else {
+                // Keyed by the tag's name, as the interned table is.
+                auto tag_of = [&](std::uint32_t n) -> std::string_view { return tag_names_[x.tags[n]]; };
+                if (x.tag_index.size() == 0)
+                    for (std::uint32_t n = 0; n < x.tags.size(); ++n) x.tag_index.insert(tag_of(n), tag_of);
+                if (!x.tag_index.insert(tag, tag_of).second) continue;
+            }
+            x.tags.push_back(t);
         }
-        r.tags.emplace_back(tag);
-        if (r.worker < 0) r.worker = worker_number(tag);
+        if (r.worker < 0) r.worker = tag_worker_[t];
     }
 }
 
-void run_summary::add_file(test_record& r, std::size_t i, const subunit::event_view& e) {
+void run_summary::add_file(std::uint32_t i, const subunit::event_view& e) {
     if (e.file_bytes.empty()) return;  // testtools ignores empty chunks too
-    if (r.attachments.size() < index_from) return merge_file(r.attachments, e);
-    auto name_of = [&r](std::uint32_t n) -> std::string_view { return r.attachments[n].name; };
-    auto& index = names_[static_cast<std::uint32_t>(i)].files;
-    if (index.size() == 0)
-        for (const attachment& old : r.attachments) index.insert(old.name, name_of);
-    const auto [n, added] = index.insert(*e.file_name, name_of);
-    if (added) r.attachments.push_back({std::string(*e.file_name), std::string(e.mime_type.value_or("")), {}});
-    r.attachments[n].append(e.file_bytes);
+    extras& x = extras_[i];
+    if (x.files.size() < index_from) return merge_file(x.files, e);
+    auto name_of = [&x](std::uint32_t n) -> std::string_view { return x.files[n].name; };
+    if (x.file_index.size() == 0)
+        for (const attachment& old : x.files) x.file_index.insert(old.name, name_of);
+    const auto [n, added] = x.file_index.insert(*e.file_name, name_of);
+    if (added) x.files.push_back({std::string(*e.file_name), std::string(e.mime_type.value_or("")), {}});
+    x.files[n].append(e.file_bytes);
 }
 
-const test_record* run_summary::add(const subunit::event_view& e) {
+std::uint32_t run_summary::add(const subunit::event_view& e) {
     if (e.time) {
         if (!first_time_ || earlier(*e.time, *first_time_)) first_time_ = e.time;
         if (!last_time_ || earlier(*last_time_, *e.time)) last_time_ = e.time;
     }
     if (!e.test_id) {
         if (e.file_name && keep_attachments_) merge_file(stray_, e);
-        return nullptr;
+        return npos;
     }
-    test_record& r = record_for(*e.test_id);
-    const std::size_t i = static_cast<std::size_t>(&r - tests_.data());
-    add_tags(r, i, e.tags);
-    if (e.file_name && keep_attachments_) add_file(r, i, e);
+    const std::uint32_t i = record_for(*e.test_id);
+    if (!e.tags.empty()) add_tags(i, e.tags);
+    if (e.file_name && keep_attachments_) add_file(i, e);
+    flat_record& r = recs_[i];
 
     const status s = e.test_status;
     if (s == status::exists) {
         // Ends an open life without an outcome; a listing never hides an
         // earlier outcome.
-        if (open_[i]) {
-            open_[i] = false;
-            r.status = is_outcome(earlier_[i]) ? earlier_[i] : status::exists;
+        if (r.open) {
+            r.open = false;
+            r.status = is_outcome(r.earlier) ? r.earlier : status::exists;
         } else if (!is_outcome(r.status)) {
             r.status = status::exists;
         }
-        return &r;
+        return i;
     }
-    bool open = open_[i];
-    if (advance_life(open, r.started, r.stopped, s, e.time)) {
-        earlier_[i] = r.status;
+    // Any event opens a life when none is open; an outcome ends it.
+    if (!r.open) {
+        r.open = true;
+        r.has_started = e.time.has_value();
+        if (e.time) r.started_s = e.time->seconds, r.started_ns = e.time->nanoseconds;
+        r.has_stopped = false;
+        r.earlier = r.status;
         r.status = status::none;
     }
-    open_[i] = open;
     if (s == status::inprogress) {
+        if (!r.has_started && e.time) {
+            r.has_started = true;
+            r.started_s = e.time->seconds, r.started_ns = e.time->nanoseconds;
+        }
         r.status = s;
     } else if (is_outcome(s)) {
+        r.open = false;
+        r.has_stopped = e.time.has_value();
+        if (e.time) r.stopped_s = e.time->seconds, r.stopped_ns = e.time->nanoseconds;
         r.status = s;
         add_completion(s, e.tags);
     }
-    return &r;
+    return i;
 }
 
-const test_record* run_summary::find(std::string_view id) const {
-    const std::uint32_t n = index_.find(id, [this](std::uint32_t i) -> std::string_view { return tests_[i].id; });
-    return n == detail::record_index::npos ? nullptr : &tests_[n];
+void run_summary::reserve(std::uint64_t stream_bytes) {
+    // A guess from the usual inprogress + outcome packets of 100+ bytes a
+    // test (a low guess just grows); each id is in the stream at least once.
+    const auto bytes = static_cast<std::size_t>(std::min<std::uint64_t>(stream_bytes, std::uint64_t{1} << 40));
+    recs_.reserve(bytes / 100);
+    ids_.reserve(bytes / 2);
+}
+
+void run_summary::clear() {
+    recs_.clear();
+    ids_.clear();
+    index_.clear();
+    tag_names_.clear();
+    tag_worker_.clear();
+    tag_index_.clear();
+    completions_.clear();
+    tags_.clear();
+    stray_.clear();
+    first_time_.reset();
+    last_time_.reset();
+    extras_.clear();
+}
+
+std::optional<test_view> run_summary::find(std::string_view id) const {
+    const std::uint32_t n = index_.find(id, [this](std::uint32_t i) { return id_of(recs_[i]); });
+    if (n == detail::record_index::npos) return std::nullopt;
+    return at(n);
 }
 
 void run_summary::set_filter_tags(std::vector<std::string> tags) { filter_tags_ = std::move(tags); }
@@ -222,12 +303,14 @@ bool run_summary::is_filtered(const completion& c) const {
     // failure always counts.
     if (c.status == status::fail || filter_tags_.empty()) return false;
     const auto first = tags_.begin() + c.first_tag;
-    return std::any_of(first, first + c.tag_count, [&](const std::string& tag) {
-        return std::find(filter_tags_.begin(), filter_tags_.end(), tag) != filter_tags_.end();
+    return std::any_of(first, first + c.tag_count, [&](std::uint32_t tag) {
+        return std::find(filter_tags_.begin(), filter_tags_.end(), tag_names_[tag]) != filter_tags_.end();
     });
 }
 
-std::size_t run_summary::incomplete() const { return static_cast<std::size_t>(std::count(open_.begin(), open_.end(), true)); }
+std::size_t run_summary::incomplete() const {
+    return static_cast<std::size_t>(std::count_if(recs_.begin(), recs_.end(), [](const flat_record& r) { return r.open; }));
+}
 
 std::size_t run_summary::count_outcome(status s) const {
     return static_cast<std::size_t>(
@@ -250,10 +333,7 @@ std::optional<double> run_summary::wall_seconds() const {
 
 result<run_summary, std::string> summarize(std::string_view stream_bytes) {
     run_summary summary;
-    // A guess from the usual inprogress + outcome packets of 100+ bytes a
-    // test: growing moves every record into freshly faulted pages, while
-    // capacity never touched costs no memory; a low guess just grows.
-    summary.tests_.reserve(stream_bytes.size() / 100);
+    summary.reserve(stream_bytes.size());
     subunit::decoder dec([&](const subunit::event_view& e, std::string_view) { summary.add(e); });
     dec.feed(stream_bytes);
     dec.finish();
@@ -580,11 +660,9 @@ result<run_digest, std::string> parse_digest(std::string_view bytes, bool durati
 
 digest_builder::digest_builder() { summary_.keep_attachments(false); }
 
-const test_record* digest_builder::add(const subunit::event_view& e, std::string_view stored) {
-    const test_record* r = summary_.add(e);
-    std::uint32_t record = no_test;
-    if (r != nullptr) {
-        record = static_cast<std::uint32_t>(r - summary_.tests().data());
+std::uint32_t digest_builder::add(const subunit::event_view& e, std::string_view stored) {
+    const std::uint32_t record = summary_.add(e);
+    if (record != no_test) {
         if (record == id_at_.size()) id_at_.push_back(no_offset);
         if (id_at_[record] == no_offset) {
             // Encoded packets hold the id verbatim; a parser report's bytes do not.
@@ -601,7 +679,15 @@ const test_record* digest_builder::add(const subunit::event_view& e, std::string
         if (rest.empty()) break;
     }
     size_ += stored.size();
-    return r;
+    return record;
+}
+
+void digest_builder::reserve(std::uint64_t stream_bytes) {
+    summary_.reserve(stream_bytes);
+    // An event is a packet of at least a few tens of bytes.
+    const auto events = static_cast<std::size_t>(std::min<std::uint64_t>(stream_bytes, std::uint64_t{1} << 40) / 32);
+    events_.reserve(events);
+    id_at_.reserve(summary_.recs_.capacity());
 }
 
 run_digest digest_builder::digest() const {
@@ -618,7 +704,8 @@ run_digest digest_builder::digest() const {
     std::size_t last_group = static_cast<std::size_t>(-1);
     for (const auto& c : s.completions_) {
         if (last_group == static_cast<std::size_t>(-1) || c.first_tag != last_first || c.tag_count != last_count) {
-            std::vector<std::string> tags(s.tags_.begin() + c.first_tag, s.tags_.begin() + c.first_tag + c.tag_count);
+            std::vector<std::string> tags;
+            for (std::uint32_t k = 0; k < c.tag_count; ++k) tags.push_back(s.tag_names_[s.tags_[c.first_tag + k]]);
             std::sort(tags.begin(), tags.end());
             tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
             std::string key;
@@ -633,16 +720,19 @@ run_digest digest_builder::digest() const {
                                                 std::begin(group_order));
         ++d.groups[last_group].counts[k];
     }
-    const auto& tests = s.tests();
+    const auto& tests = s.recs_;
+    std::size_t timed = 0;
+    for (const auto& r : tests) timed += r.has_started && r.has_stopped;
+    d.durations.reserve(timed);
     for (std::size_t i = 0; i < tests.size(); ++i) {
-        const test_record& r = tests[i];
-        if (is_failure(r.status)) d.failing_ids.push_back(r.id);
-        const auto seconds = r.seconds();
-        if (!seconds) continue;
-        run_digest::timing t{*seconds, id_at_[i], static_cast<std::uint32_t>(r.id.size())};
+        const run_summary::flat_record& r = tests[i];
+        if (is_failure(r.status)) d.failing_ids.emplace_back(s.id_of(r));
+        if (!r.has_started || !r.has_stopped) continue;
+        const double seconds = to_seconds({r.started_s, r.started_ns}, {r.stopped_s, r.stopped_ns});
+        run_digest::timing t{seconds, id_at_[i], r.id_size};
         if (t.id_at == no_offset) {
             t.id_at = d.extra_ids.size() | run_digest::extra_bit;
-            d.extra_ids += r.id;
+            d.extra_ids += s.id_of(r);
         }
         d.durations.push_back(t);
     }

@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <array>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -92,21 +93,80 @@ int worker_number(std::string_view tag) noexcept;
 /// Whether `s` is an outcome: success, uxsuccess, skip, fail or xfail.
 bool is_outcome(subunit::status s) noexcept;
 
+class run_summary;
+
+/// One record of a run_summary as it stands, by value: the small fields
+/// copied out of the summary's flat arrays, tags and attachments fetched on
+/// demand. Valid until the summary's next add().
+struct test_view {
+    std::string_view id;
+    subunit::status status = subunit::status::none;
+    std::optional<subunit::timestamp> started, stopped;  ///< as test_record's
+    int worker = -1;
+    std::uint32_t number = 0;  ///< position in first-appearance order
+    const run_summary* owner = nullptr;
+
+    /// As test_record::seconds().
+    std::optional<double> seconds() const;
+    /// Union over its events, first-seen order.
+    std::vector<std::string_view> tags() const;
+    /// Empty when attachments are not kept or there are none.
+    const std::vector<attachment>& attachments() const;
+    /// An owning copy of everything known about the test.
+    test_record record() const;
+};
+
 /// Accumulates the events of one stream. Copyable, movable.
 ///
-/// Built for runs of 100,000+ tests: one hash table of record numbers (no
-/// node or key copy per test), completions kept without an allocation each.
+/// Built for runs of 10^6 tests: records are fixed-size entries in one
+/// array (about 48 bytes each), their ids in one arena, tags interned as
+/// numbers and attachments kept aside for the few tests that have them, so
+/// an event allocates nothing but where the arrays grow.
 class run_summary {
 public:
-    /// Feeds one event; call for every event of the stream, in order.
-    /// Returns the record of the event's test (valid until the next add()),
-    /// null for an event without a test id.
-    const test_record* add(const subunit::event_view& e);
+    static constexpr std::uint32_t npos = static_cast<std::uint32_t>(-1);
 
-    /// Every test id seen, in first-appearance order, listed-only ones too.
-    const std::vector<test_record>& tests() const noexcept { return tests_; }
-    /// The record for `id`, or null. Valid until the next add().
-    const test_record* find(std::string_view id) const;
+    /// Feeds one event; call for every event of the stream, in order.
+    /// Returns the number of the event's test, npos for an event without
+    /// a test id.
+    std::uint32_t add(const subunit::event_view& e);
+
+    /// Every test id seen, in first-appearance order, listed-only ones too:
+    /// a range of test_view.
+    class records {
+    public:
+        class iterator {
+        public:
+            using value_type = test_view;
+            using difference_type = std::ptrdiff_t;
+            using reference = test_view;
+            using pointer = void;
+            using iterator_category = std::input_iterator_tag;
+            iterator() = default;
+            iterator(const run_summary* s, std::uint32_t n) : s_(s), n_(n) {}
+            test_view operator*() const { return s_->at(n_); }
+            iterator& operator++() { ++n_; return *this; }
+            iterator operator++(int) { auto old = *this; ++n_; return old; }
+            friend bool operator==(const iterator& a, const iterator& b) { return a.n_ == b.n_; }
+        private:
+            const run_summary* s_ = nullptr;
+            std::uint32_t n_ = 0;
+        };
+        explicit records(const run_summary& s) : s_(&s) {}
+        iterator begin() const { return {s_, 0}; }
+        iterator end() const { return {s_, static_cast<std::uint32_t>(s_->size())}; }
+        std::size_t size() const noexcept { return s_->size(); }
+        bool empty() const noexcept { return size() == 0; }
+        test_view operator[](std::size_t n) const { return s_->at(static_cast<std::uint32_t>(n)); }
+    private:
+        const run_summary* s_;
+    };
+    records tests() const noexcept { return records(*this); }
+    std::size_t size() const noexcept { return recs_.size(); }
+    /// Record `n` (< size()).
+    test_view at(std::uint32_t n) const;
+    /// The record for `id`, or nullopt.
+    std::optional<test_view> find(std::string_view id) const;
 
     /// Tests run as `testr` prints "Ran N tests": outcomes (one per
     /// completion) minus filtered ones, plus tests that did not complete.
@@ -135,43 +195,76 @@ public:
     /// kept either way.
     void keep_attachments(bool keep) noexcept { keep_attachments_ = keep; }
 
+    /// Room for the records of a stream of about `stream_bytes` bytes.
+    /// Capacity never touched costs no memory, so an overestimate is
+    /// cheap; growing moves every record into freshly faulted pages.
+    void reserve(std::uint64_t stream_bytes);
+
+    /// Forgets every event, keeping the memory for the next stream (and the
+    /// filter tags and keep_attachments setting).
+    void clear();
+
 private:
     friend result<run_summary, std::string> summarize(std::string_view stream_bytes);
     friend class digest_builder;
+    friend struct test_view;
 
     /// One ending of a life. Its final event's tags (what filter_tags test)
-    /// are tags_[first_tag, first_tag + tag_count): consecutive completions
-    /// with the same tags share them, so a run tagged only worker-N stores
-    /// each distinct list once.
+    /// are tag numbers tags_[first_tag, first_tag + tag_count): consecutive
+    /// completions with the same tags share them, so a run tagged only
+    /// worker-N stores each distinct list once.
     struct completion {
         subunit::status status;
         std::uint32_t first_tag, tag_count;
     };
-    /// Indexes of one record's distinct tags and attachment names, made
-    /// once it has many: a linear search per event would make a test with
-    /// 10^5 tags or file names quadratic.
-    struct name_index {
-        detail::record_index tags, files;
+    /// A test, flat: its id is ids_[id_at, id_at + id_size); its first tag
+    /// is a number in tag_names_ (npos: none), any further ones are in
+    /// more_tags_. The timestamps are split so the entry packs in 48 bytes.
+    struct flat_record {
+        std::uint64_t id_at = 0;
+        std::int64_t started_s = 0, stopped_s = 0;
+        std::uint32_t id_size = 0, first_tag = npos;
+        std::uint32_t started_ns = 0, stopped_ns = 0;
+        std::int32_t worker = -1;
+        subunit::status status = subunit::status::none;
+        subunit::status earlier = subunit::status::none;  // outcome before its latest life
+        bool has_started : 1 = false, has_stopped : 1 = false;
+        bool open : 1 = false;  // its latest life has not ended
     };
-    test_record& record_for(std::string_view id);
-    void add_tags(test_record& r, std::size_t i, const std::vector<std::string_view>& tags);
-    void add_file(test_record& r, std::size_t i, const subunit::event_view& e);
+    static_assert(sizeof(flat_record) <= 48);
+    /// What only some tests have: more than one tag, attachments, and once
+    /// there are many of either, indexes of them (a linear search per
+    /// event would make a test with 10^5 tags or file names quadratic).
+    struct extras {
+        std::vector<std::uint32_t> tags;  // after flat_record::first_tag
+        std::vector<attachment> files;
+        detail::record_index tag_index, file_index;
+    };
+    std::string_view id_of(const flat_record& r) const noexcept {
+        return std::string_view(ids_).substr(static_cast<std::size_t>(r.id_at), r.id_size);
+    }
+    std::uint32_t record_for(std::string_view id);
+    std::uint32_t intern_tag(std::string_view tag);
+    void add_tags(std::uint32_t i, const std::vector<std::string_view>& tags);
+    void add_file(std::uint32_t i, const subunit::event_view& e);
     void add_completion(subunit::status s, const std::vector<std::string_view>& tags);
     std::size_t incomplete() const;
     std::size_t count_outcome(subunit::status s) const;
     bool is_filtered(const completion& c) const;
 
-    std::vector<test_record> tests_;
-    std::vector<bool> open_;                // per record: its latest life has not ended
-    std::vector<subunit::status> earlier_;  // per record: outcome before its latest life
-    detail::record_index index_;            // id -> position in tests_
+    std::vector<flat_record> recs_;
+    std::string ids_;                       // every record's id, back to back
+    detail::record_index index_;            // id -> record number
+    std::vector<std::string> tag_names_;    // interned tags, by number
+    std::vector<std::int32_t> tag_worker_;  // per tag: worker_number(tag)
+    detail::record_index tag_index_;        // tag -> number
     std::vector<completion> completions_;
-    std::vector<std::string> tags_;         // completion tag lists, see `completion`
+    std::vector<std::uint32_t> tags_;       // completion tag lists, see `completion`
     std::vector<std::string> filter_tags_;
     std::vector<attachment> stray_;
     std::optional<subunit::timestamp> first_time_, last_time_;
     bool keep_attachments_ = true;
-    std::unordered_map<std::uint32_t, name_index> names_;  // by record number
+    std::unordered_map<std::uint32_t, extras> extras_;  // by record number
 };
 
 /// Decodes a whole stream into a summary. Never fails on bad bytes: the
@@ -274,9 +367,11 @@ public:
     digest_builder();
     /// `stored` is the event's bytes exactly as stored, right after the
     /// previous event's (empty for an event that has no bytes of its own).
-    /// Returns the event's record, as run_summary::add.
-    const test_record* add(const subunit::event_view& e, std::string_view stored);
+    /// Returns the event's record number, as run_summary::add.
+    std::uint32_t add(const subunit::event_view& e, std::string_view stored);
     const run_summary& summary() const noexcept { return summary_; }
+    /// As run_summary::reserve, for the events too.
+    void reserve(std::uint64_t stream_bytes);
     /// Bytes followed so far.
     std::uint64_t size() const noexcept { return size_; }
     /// The digest; run_length is size(), run_checksum and failing_file are
@@ -284,7 +379,7 @@ public:
     run_digest digest() const;
 
 private:
-    static constexpr std::uint32_t no_test = static_cast<std::uint32_t>(-1);
+    static constexpr std::uint32_t no_test = run_summary::npos;
     static constexpr std::uint64_t no_offset = static_cast<std::uint64_t>(-1);
     struct event_ref {
         std::uint32_t record;  // position in summary_.tests(), or no_test

@@ -62,6 +62,7 @@ private:
     std::string tag_;
     handler on_event_;
     std::string scratch_;
+    subunit::event_view tagged_;  // the event being handed on, reused
     std::unique_ptr<stream_reader> reader_;
 };
 

@@ -125,8 +125,8 @@ double summary_seconds(bool tags) {
     const double s = best_of_3([&] {
         auto summary = testr::summarize(bytes);
         if (!summary) std::abort();
-        const auto* r = summary->find("t");
-        kept = tags ? r->tags.size() : r->attachments.size();
+        const auto r = summary->find("t");
+        kept = tags ? r->tags().size() : r->attachments().size();
     });
     std::printf("run_summary, 1 test, 160,000 %-6s %8.4f s  (bound 2 s; %zu kept)\n", tags ? "tags:" : "files:", s, kept);
     return s;

@@ -61,7 +61,7 @@ std::vector<std::string> our_failing(const repo::repository& repo) {
     const auto s = summarize(ok(repo::read_failing(repo)));
     std::vector<std::string> ids;
     for (const auto& r : s->tests())
-        if (is_failure(r.status)) ids.push_back(r.id);
+        if (is_failure(r.status)) ids.emplace_back(r.id);
     std::sort(ids.begin(), ids.end());
     return ids;
 }
@@ -356,8 +356,8 @@ TEST_SUITE("repository runs") {
         const auto& bad = failing->tests()[0];
         CHECK(bad.id == "bad.a");
         CHECK(bad.status == status::fail);
-        REQUIRE(bad.attachments.size() == 1);
-        CHECK(bad.attachments[0].bytes == "boom a");
+        REQUIRE(bad.attachments().size() == 1);
+        CHECK(bad.attachments()[0].bytes == "boom a");
         CHECK(bad.seconds() == doctest::Approx(1.0));
         // A run without failures empties it.
         stream_builder b;
@@ -460,7 +460,7 @@ TEST_SUITE("repository concurrency and crashes") {
             const std::string_view bytes = run.view();
             const auto s = summarize(bytes);
             REQUIRE(s->tests().size() == 2);
-            const std::string tag = s->tests()[0].id.substr(3);  // "ok.wN"
+            const std::string tag(s->tests()[0].id.substr(3));  // "ok.wN"
             CHECK(bytes == small_run(tag) + std::string(100000 + std::stoi(tag.substr(1)), 'x'));
             seen.insert(tag);
         }
@@ -658,7 +658,7 @@ TEST_SUITE("repository concurrency and crashes") {
             const auto failing_run = summarize(events);
             REQUIRE(failing_run.has_value());
             CHECK(failing_run->tests().size() == 2);
-            CHECK(failing_run->find("slow")->attachments.at(0).bytes == "boom\n");
+            CHECK(failing_run->find("slow")->attachments().at(0).bytes == "boom\n");
 
             // Missing: rebuilt and saved (without the failing file's record).
             const std::string path = repo.file(std::to_string(id) + ".summary");

@@ -23,16 +23,16 @@ run_summary summary_of(const std::string& bytes, std::vector<std::string> filter
     return std::move(s).value();
 }
 
-const test_record& record(const run_summary& s, std::string_view id) {
-    const test_record* r = s.find(id);
-    REQUIRE_MESSAGE(r != nullptr, "no record for " << id);
-    return *r;
+test_record record(const run_summary& s, std::string_view id) {
+    const auto r = s.find(id);
+    REQUIRE_MESSAGE(r.has_value(), "no record for " << id);
+    return r->record();
 }
 
 std::vector<std::string> failing_ids(const run_summary& s) {
     std::vector<std::string> ids;
     for (const auto& r : s.tests())
-        if (is_failure(r.status)) ids.push_back(r.id);
+        if (is_failure(r.status)) ids.emplace_back(r.id);
     std::sort(ids.begin(), ids.end());
     return ids;
 }
@@ -114,7 +114,7 @@ TEST_SUITE("run_summary records") {
         b.ev("a", status::fail, 3.5, {"slow", "extra", "worker-3"});
         const auto s = summary_of(b.bytes);
         REQUIRE(s.tests().size() == 1);
-        const test_record& a = record(s, "a");
+        const test_record a = record(s, "a");
         CHECK(a.status == status::fail);
         REQUIRE(a.started.has_value());
         CHECK(*a.started == stream_builder::at(1.0));
@@ -193,7 +193,7 @@ TEST_SUITE("run_summary records") {
         bytes += bad.bytes;
         const auto s = summary_of(bytes);
         CHECK(record(s, "ok").status == status::success);
-        CHECK(s.find("corrupt") == nullptr);
+        CHECK_FALSE(s.find("corrupt"));
         CHECK(record(s, "subunit.parser").status == status::fail);
         REQUIRE(s.stray().size() == 1);
         CHECK(s.stray()[0].name == "stdout");
@@ -233,9 +233,9 @@ TEST_SUITE("run_summary records") {
         run_summary s;
         std::size_t mismatched = 0, without_record = 0;
         subunit::decoder dec([&](const subunit::event_view& e, std::string_view) {
-            const test_record* r = s.add(e);
-            if (!r) ++without_record;
-            else if (r != s.find(*e.test_id) || r->id != *e.test_id) ++mismatched;
+            const std::uint32_t n = s.add(e);
+            if (n == run_summary::npos) ++without_record;
+            else if (!s.find(*e.test_id) || s.find(*e.test_id)->number != n || s.tests()[n].id != *e.test_id) ++mismatched;
         });
         dec.feed(b.bytes);
         dec.finish();
@@ -247,12 +247,16 @@ TEST_SUITE("run_summary records") {
         for (const run_summary* each : {&copy, &moved}) {
             REQUIRE(each->tests().size() == 3000);
             std::size_t found = 0;
-            for (int i = 0; i < 3000; ++i) found += each->find(std::string("t").append(std::to_string(i))) == &each->tests()[static_cast<std::size_t>(i)];
+            for (int i = 0; i < 3000; ++i) {
+                const std::string id = std::string("t").append(std::to_string(i));
+                const auto r = each->find(id);
+                found += r && r->number == static_cast<std::uint32_t>(i) && r->id == id && r->owner == each;
+            }
             CHECK(found == 3000);
-            CHECK(each->find("t3000") == nullptr);
+            CHECK_FALSE(each->find("t3000"));
             CHECK(each->total() == 3000);
         }
-        CHECK(s.find("t0") == nullptr);
+        CHECK_FALSE(s.find("t0"));
     }
 
     TEST_CASE("a digest's durations are every test's seconds() as summarize gives them, in the same order") {
@@ -286,6 +290,39 @@ TEST_SUITE("run_summary records") {
         CHECK(s.stray().empty());
         CHECK(record(s, "a").seconds() == doctest::Approx(1.0));
         CHECK(s.failures() == 1);
+    }
+
+    TEST_CASE("clear() forgets every record, tag and attachment: a reused summary is a fresh one") {
+        // The console reuses one summary per life; what a cleared summary
+        // kept would show in the next test's failure block.
+        stream_builder first, second;
+        first.ev("a", status::inprogress, 1.0, {"worker-1", "slow"}).file("a", "traceback", "boom a");
+        first.ev("a", status::fail, 2.0, {"worker-1", "slow"}).file(std::nullopt, "stdout", "noise");
+        second.ev("b", status::inprogress, 5.0).ev("b", status::success, 7.0, {"worker-2"});
+        run_summary s;
+        s.set_filter_tags({"worker-2"});
+        auto feed = [&](const std::string& bytes) {
+            subunit::decoder dec([&](const subunit::event_view& e, std::string_view) { s.add(e); });
+            dec.feed(bytes);
+            dec.finish();
+        };
+        feed(first.bytes);
+        REQUIRE(record(s, "a").attachments.size() == 1);
+        s.clear();
+        feed(second.bytes);
+        CHECK_FALSE(s.find("a"));
+        REQUIRE(s.tests().size() == 1);
+        const test_record b = record(s, "b");
+        CHECK(b.attachments.empty());
+        CHECK(b.tags == std::vector<std::string>{"worker-2"});
+        CHECK(b.worker == 2);
+        CHECK(b.seconds() == doctest::Approx(2.0));
+        CHECK(s.stray().empty());
+        CHECK(s.first_time() == stream_builder::at(5.0));
+        CHECK(s.failures() == 0);
+        CHECK(s.total() == 0);  // the filter tags outlive clear()
+        const run_summary fresh = summary_of(second.bytes, {"worker-2"});
+        CHECK(s.wall_seconds() == fresh.wall_seconds());
     }
 }
 
@@ -342,7 +379,7 @@ TEST_SUITE("run digests") {
             std::vector<std::string> failing;
             std::vector<std::pair<std::string, double>> expected, got;
             for (const auto& r : s.tests()) {
-                if (is_failure(r.status)) failing.push_back(r.id);
+                if (is_failure(r.status)) failing.emplace_back(r.id);
                 if (auto t = r.seconds()) expected.emplace_back(r.id, *t);
             }
             CHECK(d.failing_ids == failing);
@@ -357,9 +394,9 @@ TEST_SUITE("run digests") {
             const auto cut = summary_of(events);
             for (const auto& id : failing) {
                 CAPTURE(id);
-                REQUIRE(cut.find(id) != nullptr);
+                REQUIRE(cut.find(id));
                 CHECK(cut.find(id)->status == s.find(id)->status);
-                CHECK(cut.find(id)->tags == s.find(id)->tags);
+                CHECK(cut.find(id)->tags() == s.find(id)->tags());
             }
             CHECK(parse_digest(serialize(d)).value() == d);
         }
@@ -409,7 +446,7 @@ TEST_SUITE("run digests") {
             }
             b.ev("t", status::fail, 2.0);
             const run_summary s = summary_of(b.bytes);
-            const test_record& r = record(s, "t");
+            const test_record r = record(s, "t");
             CHECK((tags ? r.tags.size() : r.attachments.size()) == static_cast<std::size_t>(names));
             CHECK((tags ? r.tags.back() : r.attachments.back().name) == (tags ? "tag-" : "file-") + std::to_string(names - 1));
             CHECK(digest_of(b.bytes).failures() == 1);

@@ -49,7 +49,7 @@ history_row row_of(const repo::repository& r, unsigned id) {
     const run_summary run = stored_summary(r, id);
     std::optional<long long> start, stop;
     bool passed = true;
-    for (auto& t : run.tests()) {
+    for (const test_view t : run.tests()) {
         if (is_failure(t.status) || t.status == subunit::status::uxsuccess) passed = false;
         if (!t.started || !t.stopped) continue;
         const long long s = micros(*t.started), e = micros(*t.stopped);

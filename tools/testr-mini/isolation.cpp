@@ -17,13 +17,13 @@ namespace {
 
 /// The tests that ran before `failing` in its worker, in the order they ran.
 ids_t prior_tests(const run_summary& run, const std::string& failing) {
-    const test_record* f = run.find(failing);
+    const auto f = run.find(failing);
     if (!f) return {};
     ids_t prior;
-    for (auto& t : run.tests()) {
+    for (const test_view t : run.tests()) {
         if (t.id == failing) break;
         if (t.worker == f->worker && t.status != subunit::status::exists && t.id != "process-returncode")
-            prior.push_back(t.id);
+            prior.emplace_back(t.id);
     }
     return prior;
 }
@@ -33,7 +33,7 @@ bool still_failing(const repo::repository& r, const std::string& id) {
     if (!bytes) throw cli_error(bytes.error().message);
     auto failing = summarize(*bytes);
     if (!failing) throw cli_error("failing: " + failing.error());
-    const test_record* t = failing->find(id);
+    const auto t = failing->find(id);
     return t && is_failure(t->status);
 }
 
@@ -130,7 +130,7 @@ int analyze_isolation(const app& a, const run_options& given) {
         if (probe({id}) != exit_ok) continue;
         // A test the filters kept out did not run, and proves nothing.
         const run_summary alone = stored_summary(r, latest_run(r));
-        if (const test_record* t = alone.find(id); t && is_outcome(t->status)) spurious.push_back(id);
+        if (const auto t = alone.find(id); t && is_outcome(t->status)) spurious.push_back(id);
     }
     if (spurious.empty()) return exit_ok;
 

@@ -83,14 +83,22 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
         lives.add(0, e);
         // Only outcomes: inprogress and attachment events are not failures yet.
         if (!is_outcome(e.test_status)) return;
-        std::optional<test_record> t = lives.take(0, *e.test_id);
-        if (!t || !is_failure(e.test_status)) return;
+        std::optional<test_record> t = lives.take(0, *e.test_id, is_failure(e.test_status));
+        if (!t) return;
         stdout_broken = put_stdout(format_failure(*t)) != 0;
     };
     // Each input is one worker, tagged worker-N by position, as the original;
     // a shard keeps its own workers' tags and gains shard-K.
     std::vector<std::string> inputs = streams.empty() ? std::vector<std::string>{"-"} : streams;
     if (so.shards) shards.resize(inputs.size());
+    // Stream files' sizes, so the run's records are reserved once.
+    std::uint64_t expected_bytes = 0;
+    for (const auto& s : inputs) {
+        struct stat st {};
+        const bool known = s == "-" && streams.empty() ? ::fstat(STDIN_FILENO, &st) == 0 : ::stat(s.c_str(), &st) == 0;
+        if (known && S_ISREG(st.st_mode)) expected_bytes += static_cast<std::uint64_t>(st.st_size);
+    }
+    writer->expect(expected_bytes);
     char buf[1 << 16];
     for (unsigned pos = 0; pos < inputs.size(); ++pos) {
         const bool stdin_input = inputs[pos] == "-" && streams.empty();

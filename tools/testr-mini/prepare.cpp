@@ -90,8 +90,8 @@ ids_t failing_ids(const repo::repository& r) {
     if (!summary) return ids;
     // As the original's _find_failing: tests whose status is 'fail'; but
     // not the pseudo-test of a failed runner, which no runner can run.
-    for (auto& t : summary->tests())
-        if (t.status == subunit::status::fail && t.id != "process-returncode") ids.push_back(t.id);
+    for (const test_view t : summary->tests())
+        if (t.status == subunit::status::fail && t.id != "process-returncode") ids.emplace_back(t.id);
     return ids;
 }
 

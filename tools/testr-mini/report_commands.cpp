@@ -38,7 +38,7 @@ std::string json_text(const nlohmann::json& j) {
 int show_run_json(const run_summary& run, std::optional<unsigned> id) {
     nlohmann::json failing = nlohmann::json::array();
     std::size_t ok = 0, xfail = 0, uxsuccess = 0;
-    for (auto& t : run.tests()) {
+    for (const test_view t : run.tests()) {
         ok += t.status == subunit::status::success;
         xfail += t.status == subunit::status::xfail;
         uxsuccess += t.status == subunit::status::uxsuccess;
@@ -74,8 +74,8 @@ std::string failures_text(std::string_view events, const run_summary& merged) {
     std::vector<std::string> order;
     std::unordered_map<std::string, test_lives> lives;
     auto close = [](test_lives& l) {
-        for (auto& t : l.current.tests())
-            if (is_failure(t.status) || t.status == subunit::status::uxsuccess) l.blocks.push_back(format_failure(t));
+        for (const test_view t : l.current.tests())
+            if (is_failure(t.status) || t.status == subunit::status::uxsuccess) l.blocks.push_back(format_failure(t.record()));
         l.current = run_summary{};
     };
     subunit::decoder d([&](const subunit::event_view& e, std::string_view) {
@@ -91,7 +91,7 @@ std::string failures_text(std::string_view events, const run_summary& merged) {
     for (auto& id : order) {
         auto& l = lives[id];
         close(l);  // a life that never ended did not complete: a failure
-        const test_record* t = merged.find(id);
+        const auto t = merged.find(id);
         if (!t || !is_failure(t->status)) continue;
         for (auto& b : l.blocks) out += b;
     }
@@ -101,8 +101,8 @@ std::string failures_text(std::string_view events, const run_summary& merged) {
 /// Failures, then the summary: what `last` and `failing` print.
 int show_run(const app& a, const run_summary& run, const run_summary* previous, std::optional<unsigned> id) {
     std::string out;
-    for (auto& t : run.tests())
-        if (is_failure(t.status)) out += format_failure(t);
+    for (const test_view t : run.tests())
+        if (is_failure(t.status)) out += format_failure(t.record());
     if (!a.quiet) out += format_summary(summarize_against(run, previous, id));
     write_stdout(out);
     return run.failures() ? exit_failed : exit_ok;
@@ -166,7 +166,7 @@ int failing_command(const app& a, bool subunit, bool list, bool json) {
     if (json) return show_run_json(*run, std::nullopt);
     if (list) {
         std::string out;
-        for (auto& t : run->tests())
+        for (const test_view t : run->tests())
             if (is_failure(t.status)) (out += t.id) += '\n';
         write_stdout(out);
         return run->failures() ? exit_failed : exit_ok;

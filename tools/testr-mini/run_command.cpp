@@ -91,7 +91,7 @@ int run_once(const app& a, const run_options& o, const prepared& p, std::unique_
         if (p.ids)
             for (auto& t : report.tests) completed += is_outcome(t.final_status());
         else
-            for (auto& t : summary.tests()) completed += is_outcome(t.status) && t.id != "process-returncode";
+            for (const test_view t : summary.tests()) completed += is_outcome(t.status) && t.id != "process-returncode";
         std::fprintf(stderr, "testr-mini: interrupted: the %zu tests that completed were stored as partial run %u\n",
                      completed, committed.id);
     }

@@ -11,9 +11,9 @@ namespace testr::cli {
 void stream_sink::on(const events::stream_event& e) {
     const subunit::event_view* event = &e.event;
     std::string_view encoded = e.encoded;
-    subunit::event_view tagged;
+    subunit::event_view& tagged = tagged_;
     if (!tag_.empty() && std::find(e.event.tags.begin(), e.event.tags.end(), std::string_view(tag_)) == e.event.tags.end()) {
-        tagged = e.event;
+        tagged = e.event;  // into the tags' old capacity
         tagged.tags.push_back(tag_);
         scratch_.clear();
         // It encoded once without the tag, and the tag is plain ASCII.

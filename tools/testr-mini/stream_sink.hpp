@@ -36,6 +36,7 @@ private:
     bool to_stdout_;
     std::string tag_;
     std::string scratch_;
+    subunit::event_view tagged_;  // reused: no allocation per event
     std::optional<std::string> store_error_, stdout_error_;
 };
 

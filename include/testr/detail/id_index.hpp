@@ -46,6 +46,11 @@ public:
     }
 
     std::size_t size() const noexcept { return size_; }
+    /// Forgets every key, keeping the slots' memory.
+    void clear() noexcept {
+        std::fill(slots_.begin(), slots_.end(), slot{});
+        size_ = 0;
+    }
     /// True when `keys` keys would fill more than half the slots.
     bool full(std::size_t keys) const noexcept { return keys * 2 > slots_.size(); }
 

@@ -25,17 +25,28 @@ void test_lives::add(unsigned slot, const subunit::event_view& e) {
     if (slots_.size() <= slot) slots_.resize(slot + 1);
     auto& open = slots_[slot];
     auto it = std::find_if(open.begin(), open.end(), [&](const life& l) { return l.id == *e.test_id; });
-    if (it == open.end()) it = open.insert(open.end(), life{std::string(*e.test_id), {}});
+    if (it == open.end()) {
+        // A run has one life a test: the ended ones' memory serves the next.
+        if (spare_.empty()) {
+            it = open.insert(open.end(), life{std::string(*e.test_id), {}});
+        } else {
+            it = open.insert(open.end(), std::move(spare_.back()));
+            spare_.pop_back();
+            it->id = *e.test_id;
+        }
+    }
     it->events.add(e);
 }
 
-std::optional<test_record> test_lives::take(unsigned slot, std::string_view id) {
+std::optional<test_record> test_lives::take(unsigned slot, std::string_view id, bool wanted) {
     if (slots_.size() <= slot) return std::nullopt;
     auto& open = slots_[slot];
     auto it = std::find_if(open.begin(), open.end(), [&](const life& l) { return l.id == id; });
     if (it == open.end()) return std::nullopt;
     std::optional<test_record> t;
-    if (const test_record* r = it->events.find(id)) t = *r;
+    if (const auto r = it->events.find(id); r && wanted) t = r->record();
+    it->events.clear();
+    spare_.push_back(std::move(*it));
     open.erase(it);
     return t;
 }
@@ -56,8 +67,8 @@ void console::on(const events::test_finished& e) {
         if (life) {
             if (!tag_.empty() && std::find(life->tags.begin(), life->tags.end(), tag_) == life->tags.end())
                 life->tags.push_back(tag_);
-        } else if (const test_record* t = summary_.find(e.id)) {
-            life = *t;  // its events never came through here: the whole record is all there is
+        } else if (const auto t = summary_.find(e.id)) {
+            life = t->record();  // its events never came through here: the whole record is all there is
         }
         if (life) {
             progress_.clear();

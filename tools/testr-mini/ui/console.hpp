@@ -24,8 +24,9 @@ class test_lives {
 public:
     void add(unsigned slot, const subunit::event_view& e);
     /// The life of `id` on `slot` that just ended, forgotten here; nullopt
-    /// when none of its events passed through add().
-    std::optional<test_record> take(unsigned slot, std::string_view id);
+    /// when none of its events passed through add(), or when not `wanted`
+    /// (a passing test's life is only forgotten, not copied).
+    std::optional<test_record> take(unsigned slot, std::string_view id, bool wanted = true);
 
 private:
     struct life {
@@ -33,6 +34,7 @@ private:
         run_summary events;
     };
     std::vector<std::vector<life>> slots_;  // a slot holds one or two open lives
+    std::vector<life> spare_;               // ended, cleared, for reuse
 };
 
 class console final : public run_observer {

@@ -36,7 +36,7 @@ summary_values run_summary_values(const run_facts& f) {
     if (f.engine.retried() == 0) return v;
     // A retried test is one test, judged by its last attempt.
     std::size_t tests = 0, failures = 0, skips = 0;
-    for (auto& t : f.summary.tests()) {
+    for (const test_view t : f.summary.tests()) {
         if (t.status == subunit::status::exists) continue;
         ++tests;
         failures += is_failure(t.status);
