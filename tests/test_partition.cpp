@@ -177,6 +177,62 @@ TEST_CASE("balanced reaches the optimum on Graham's instance, where greedy gets 
         CHECK(greedy->makespan() == doctest::Approx(4.0 * m - 1));
         CHECK(best->makespan() == doctest::Approx(3.0 * m));
         CHECK(testr::makespan_lower_bound(d, m) == doctest::Approx(3.0 * m));
+        // The same with one more test of unknown duration, counted as 0 s:
+        // compat over groups, then the other candidates.
+        owned.push_back("unknown");
+        auto with_unknown = [&](std::size_t i, std::string_view) {
+            return i < d.size() ? std::optional<double>(d[i]) : std::nullopt;
+        };
+        auto partly = testr::partition(owned, m, with_unknown, testr::no_groups{}, {.unknown_estimate = 0.0});
+        REQUIRE(partly);
+        CHECK(partly->unknown_tests == 1);
+        CHECK(partly->makespan() == doctest::Approx(3.0 * m));
+        // And with a test light enough that LPT is tried first: it is far
+        // from the bound here, so the search from compat still runs.
+        d.push_back(1e-9);
+        auto tiny = testr::partition(owned, m, by_pos);
+        REQUIRE(tiny);
+        CHECK(tiny->makespan() == doctest::Approx(3.0 * m));
+    }
+}
+
+TEST_CASE("with every test timed and many per worker, balanced keeps compat's loads through LPT") {
+    // Compat and LPT both give each group, heaviest first, to a least-loaded
+    // worker and differ only among equally loaded ones, so the loads as a
+    // multiset are the same: balanced takes the cheaper LPT once it is
+    // within tolerance of the bound. Dyadic durations (sums exact in any
+    // order): a head in halves, then tails of 1/2, 1/16, 1/256 and 1/4096
+    // that level the loads to within the last; many exact ties on the way,
+    // where the two pick different workers.
+    std::mt19937_64 rng(5);
+    std::uniform_int_distribution<int> halves(2, 12);
+    for (bool grouped : {false, true}) {
+        for (std::size_t m : {3u, 16u, 64u}) {
+            std::vector<std::string> ids;
+            std::vector<double> d;
+            for (int k = 0; k < 5000; ++k) d.push_back(halves(rng) / 2.0);
+            for (auto [tail, per_worker] : {std::pair{0.5, 24u}, {1 / 16.0, 16u}, {1 / 256.0, 32u}, {1 / 4096.0, 32u}})
+                d.insert(d.end(), per_worker * m, tail);
+            std::shuffle(d.begin(), d.end(), rng);
+            for (std::size_t k = 0; k < d.size(); ++k)
+                ids.push_back(named(d[k] >= 1 ? "pkg.mod_" : "pkg.tail_", long(k % 1000)) + named(".test_", long(k)));
+            double total = 0;
+            for (double x : d) total += x;
+            auto by_pos = [&](std::size_t i, std::string_view) { return std::optional<double>(d[i]); };
+            auto by_module = [&](std::string_view id) {
+                return grouped && id.starts_with("pkg.mod_") ? id.substr(0, id.find(".test_")) : std::string_view{};
+            };
+            auto compat = testr::partition(ids, m, by_pos, by_module, {.algorithm = testr::partition_algorithm::compat});
+            auto best = testr::partition(ids, m, by_pos, by_module);
+            REQUIRE(compat);
+            REQUIRE(best);
+            INFO("grouped " << grouped << ", m = " << m);
+            CHECK(best->method == "lpt");
+            auto sorted = [](std::vector<double> v) { std::sort(v.begin(), v.end()); return v; };
+            CHECK(sorted(best->predicted_seconds) == sorted(compat->predicted_seconds));
+            CHECK(best->makespan() <= total / double(m) * (1 + 1e-6));
+            CHECK(best->workers != compat->workers);  // the ties were broken differently
+        }
     }
 }
 

@@ -221,6 +221,10 @@ public:
         replace_top(heap_, head, before);
         return head.worker;
     }
+    /// Each worker's time: the sum of what it was given, in that order.
+    void loads(std::vector<double>& out) const {
+        for (const slot& s : heap_) out[s.worker] = s.time;
+    }
 
 private:
     struct slot { double time; std::size_t count; std::int64_t stamp; std::uint32_t worker; };
@@ -282,6 +286,7 @@ inline schedule compat_schedule_ranked(const std::vector<double>& ranked_weight,
     compat_slots slots(m);
     for (std::size_t r = 0; r < ranked_weight.size(); ++r)
         out.items.worker_of[r] = slots.add(ranked_weight[r], ranked_count.empty() ? 1 : ranked_count[r]);
+    slots.loads(out.items.load);  // what recompute_loads would give: the same sums in the same order
     return out;
 }
 
@@ -358,8 +363,13 @@ result<partition_plan, partition_error> partition(const Ids& ids, std::size_t wo
         estimate = options.unknown_estimate.value_or(detail::median(std::move(known)));
     }
 
-    std::vector<double> group_weight(n_groups, 0.0);
-    for (std::size_t i = 0; i < g.ids.size(); ++i) group_weight[g.group(i)] += std::isnan(g.duration[i]) ? estimate : g.duration[i];
+    // Ungrouped and all timed, a group's weight is its test's duration.
+    std::vector<double> own_weight;
+    if (!g.singletons || unknown_tests) {
+        own_weight.assign(n_groups, 0.0);
+        for (std::size_t i = 0; i < g.ids.size(); ++i) own_weight[g.group(i)] += std::isnan(g.duration[i]) ? estimate : g.duration[i];
+    }
+    const std::vector<double>& group_weight = own_weight.empty() ? g.duration : own_weight;
     auto finish = [&](const detail::schedule& s, const std::vector<double>& item_weight,
                       const std::vector<std::uint32_t>& group_of_item) {
         partition_plan plan = detail::plan_from(s, g, item_weight, group_of_item, m);
@@ -396,11 +406,11 @@ result<partition_plan, partition_error> partition(const Ids& ids, std::size_t wo
     std::vector<detail::schedule> candidates;
     const bool small = n_groups <= 20'000 && n_groups * m <= 2'000'000;
     const std::size_t planned = 1 + (unknown_tests != 0) + 2 * (small && n_groups > m);
-    auto polish = [&](detail::schedule c) {
-        detail::recompute_loads(c.items, ranked);
+    // `exact`: the loads are already the sums recompute_loads would give.
+    auto polish = [&](detail::schedule c, bool exact = false) {
+        if (!exact) detail::recompute_loads(c.items, ranked);
         const double before = c.items.makespan();
-        detail::improve(c.items, ranked, identity, m, floor, budget / planned);
-        detail::recompute_loads(c.items, ranked);
+        if (detail::improve(c.items, ranked, identity, m, floor, budget / planned)) detail::recompute_loads(c.items, ranked);
         if (c.items.makespan() < before && c.method == std::string_view("compat")) c.method = "compat+search";
         candidates.push_back(std::move(c));
         return candidates.back().items.makespan() <= floor * (1 + detail::tolerance);
@@ -425,11 +435,29 @@ result<partition_plan, partition_error> partition(const Ids& ids, std::size_t wo
         return ranked_compat;
     };
     [&] {
+        // With every test timed, compat gives each group (heaviest first) to
+        // a least-loaded worker, as LPT does; they differ only in which of
+        // equally loaded workers, so their loads are the same numbers. An
+        // LPT schedule (ties broken anyhow: the cheapest heap) within
+        // tolerance of the bound is then what compat would have been kept
+        // as, unpolished, at the same makespan, for two thirds of the cost
+        // of compat's exact tie rule. Farther from the bound, local search
+        // starts from compat itself, as it always has. LPT ends within about
+        // its lightest item of even, so where even that is above tolerance
+        // the stand-in is not worth its cost.
+        if (unknown_tests == 0 && !ranked.empty() && ranked.back() <= floor * detail::tolerance) {
+            auto stand_in = detail::lpt(ranked, identity, m, true);
+            if (stand_in.makespan() <= floor * (1 + detail::tolerance)) {
+                candidates.push_back({std::move(stand_in), {}, "lpt"});
+                return;
+            }
+        }
         // The unpolished compat makespan is MULTIFIT's upper bound.
         auto first = compat();
-        detail::recompute_loads(first.items, ranked);
+        const bool exact = unknown_tests == 0;  // compat_schedule_ranked's loads
+        if (!exact) detail::recompute_loads(first.items, ranked);
         const double compat_makespan = first.items.makespan();
-        if (polish(std::move(first))) return;
+        if (polish(std::move(first), true)) return;
         if (unknown_tests != 0 && polish({detail::lpt(ranked, identity, m), {}, "lpt"})) return;
         if (!small || n_groups <= m) return;
         if (polish({detail::ldm(ranked, identity, m), {}, "ldm"})) return;

@@ -30,23 +30,24 @@ struct assignment {
 /// rounding keeps that order but for ties): three passes instead of the
 /// six a double's bits would take. Runs of equal keys, rare but for truly
 /// equal weights, are then put in exact order by the doubles; the sort is
-/// stable, so within a run items are already ascending. Keys travel with
-/// their item numbers so every pass reads memory in order.
+/// stable, so within a run items are already ascending. A key travels with
+/// its item number in one 64-bit word (key above, item below), so every
+/// pass reads memory in order and a plain sort of the words is stable.
 inline std::vector<std::uint32_t> order_heaviest_first(const std::vector<double>& w) {
     const std::size_t n = w.size();
-    struct entry { std::uint32_t key, item; };
-    std::vector<entry> a(n), b;
+    std::vector<std::uint64_t> a(n), b;
     std::uint32_t all_or = 0, all_and = ~std::uint32_t{0};
     for (std::size_t i = 0; i < n; ++i) {
         const float f = static_cast<float>(w[i] + 0.0);  // + 0.0: -0 becomes +0
         std::uint32_t bits;
         std::memcpy(&bits, &f, sizeof bits);
-        a[i] = {~bits, static_cast<std::uint32_t>(i)};  // descending
-        all_or |= a[i].key;
-        all_and &= a[i].key;
+        a[i] = std::uint64_t{~bits} << 32 | static_cast<std::uint32_t>(i);  // descending
+        all_or |= ~bits;
+        all_and &= ~bits;
     }
+    auto key = [](std::uint64_t e) { return static_cast<std::uint32_t>(e >> 32); };
     if (n < 256) {
-        std::stable_sort(a.begin(), a.end(), [](const entry& x, const entry& y) { return x.key < y.key; });
+        std::sort(a.begin(), a.end());
     } else {
         b.resize(n);
         constexpr int bits_per_pass = 11, passes = 3;
@@ -54,30 +55,30 @@ inline std::vector<std::uint32_t> order_heaviest_first(const std::vector<double>
         const std::uint32_t varying = all_or ^ all_and;  // digits that never vary need no pass
         // Every pass's histogram from one read of the keys.
         std::vector<std::uint32_t> count(buckets * passes, 0u);
-        for (const entry& e : a)
-            for (int p = 0; p < passes; ++p) ++count[p * buckets + ((e.key >> (p * bits_per_pass)) & (buckets - 1))];
+        for (const std::uint64_t e : a)
+            for (int p = 0; p < passes; ++p) ++count[p * buckets + ((key(e) >> (p * bits_per_pass)) & (buckets - 1))];
         for (int p = 0; p < passes; ++p) {
             const int shift = p * bits_per_pass;
             if (((varying >> shift) & (buckets - 1)) == 0) continue;
             std::uint32_t* c = &count[p * buckets];
             std::uint32_t sum = 0;
             for (std::size_t d = 0; d < buckets; ++d) { auto t = c[d]; c[d] = sum; sum += t; }
-            for (const entry& e : a) b[c[(e.key >> shift) & (buckets - 1)]++] = e;
+            for (const std::uint64_t e : a) b[c[(key(e) >> shift) & (buckets - 1)]++] = e;
             a.swap(b);
         }
     }
     std::vector<std::uint32_t> order(n);
-    if (n) order[0] = a[0].item;
+    if (n) order[0] = static_cast<std::uint32_t>(a[0]);
     bool equal_keys = false;
     for (std::size_t i = 1; i < n; ++i) {
-        order[i] = a[i].item;
-        equal_keys |= a[i].key == a[i - 1].key;
+        order[i] = static_cast<std::uint32_t>(a[i]);
+        equal_keys |= key(a[i]) == key(a[i - 1]);
     }
     if (!equal_keys) return order;
     auto heavier = [&](std::uint32_t x, std::uint32_t y) { return w[x] > w[y]; };
     for (std::size_t lo = 0; lo < n;) {
         std::size_t hi = lo + 1;
-        while (hi < n && a[hi].key == a[lo].key) ++hi;
+        while (hi < n && key(a[hi]) == key(a[lo])) ++hi;
         if (hi - lo > 1 && !std::is_sorted(order.begin() + lo, order.begin() + hi, heavier))
             std::stable_sort(order.begin() + lo, order.begin() + hi, heavier);
         lo = hi;
@@ -185,19 +186,26 @@ void replace_top(std::vector<T>& heap, T value, Less less) {
 }
 
 /// Longest processing time first: each item to the least loaded worker
-/// (lowest number on ties). A binary min-heap whose top is replaced in
-/// place: one sift per item instead of a pop and a push.
-inline assignment lpt(const std::vector<double>& w, const std::vector<std::uint32_t>& order, std::size_t m) {
+/// (lowest number on ties, unless `any_tie`). A binary min-heap whose top is
+/// replaced in place: one sift per item instead of a pop and a push.
+/// Which of equally loaded workers takes an item never changes the loads
+/// as a multiset, so `any_tie` gives the same makespan, bit for bit, with
+/// one comparison per heap level instead of two.
+inline assignment lpt(const std::vector<double>& w, const std::vector<std::uint32_t>& order, std::size_t m,
+                      bool any_tie = false) {
     assignment a = empty_assignment(w.size(), m);
     struct slot { double load; std::uint32_t worker; };
-    auto less = [](const slot& x, const slot& y) { return x.load != y.load ? x.load < y.load : x.worker < y.worker; };
     std::vector<slot> heap(m);
     for (std::uint32_t j = 0; j < m; ++j) heap[j] = {0.0, j};  // already a heap
-    for (auto i : order) {
-        const slot top{heap[0].load + w[i], heap[0].worker};
-        a.worker_of[i] = top.worker;
-        replace_top(heap, top, less);
-    }
+    auto run = [&](auto less) {
+        for (auto i : order) {
+            const slot top{heap[0].load + w[i], heap[0].worker};
+            a.worker_of[i] = top.worker;
+            replace_top(heap, top, less);
+        }
+    };
+    if (any_tie) run([](const slot& x, const slot& y) { return x.load < y.load; });
+    else run([](const slot& x, const slot& y) { return x.load != y.load ? x.load < y.load : x.worker < y.worker; });
     for (const slot& s : heap) a.load[s.worker] = s.load;
     return a;
 }
@@ -294,20 +302,22 @@ inline assignment multifit(const std::vector<double>& w, const std::vector<std::
 /// below the noise of any test's duration.
 inline constexpr double tolerance = 1e-6;
 
-inline void improve(assignment& a, const std::vector<double>& w, const std::vector<std::uint32_t>& order,
+/// Returns whether it changed the assignment.
+inline bool improve(assignment& a, const std::vector<double>& w, const std::vector<std::uint32_t>& order,
                     std::size_t m, double floor, std::size_t budget) {
-    if (m < 2 || a.makespan() <= floor * (1 + tolerance)) return;
+    if (m < 2 || a.makespan() <= floor * (1 + tolerance)) return false;
     // Each worker's items, lightest first (ties: higher item number first,
     // the reverse of `order`), so nearest weights are found by bisection.
     std::vector<std::vector<std::uint32_t>> items(m);
     for (auto it = order.rbegin(); it != order.rend(); ++it) items[a.worker_of[*it]].push_back(*it);
     auto by_weight = [&](std::uint32_t x, std::uint32_t y) { return w[x] != w[y] ? w[x] < w[y] : x > y; };
     std::vector<std::uint32_t> others(m);
+    bool changed = false;
 
     while (budget > 0) {
         const auto top = static_cast<std::uint32_t>(std::max_element(a.load.begin(), a.load.end()) - a.load.begin());
         const double high = a.load[top];
-        if (high <= floor * (1 + tolerance)) return;  // as good as it matters
+        if (high <= floor * (1 + tolerance)) return changed;  // as good as it matters
         std::iota(others.begin(), others.end(), 0u);
         std::stable_sort(others.begin(), others.end(), [&](auto x, auto y) { return a.load[x] < a.load[y]; });
         bool moved = false;
@@ -344,7 +354,7 @@ inline void improve(assignment& a, const std::vector<double>& w, const std::vect
             const std::size_t cost = from.size() * 8 + to.size() + 16;
             budget = budget > cost ? budget - cost : 0;
             if (best_from == SIZE_MAX) {
-                if (budget == 0) return;
+                if (budget == 0) return changed;
                 continue;
             }
             const std::uint32_t x = from[best_from];
@@ -361,11 +371,12 @@ inline void improve(assignment& a, const std::vector<double>& w, const std::vect
             a.worker_of[x] = b;
             a.load[top] -= delta;
             a.load[b] += delta;
-            moved = true;
+            moved = changed = true;
             break;
         }
-        if (!moved) return;
+        if (!moved) return changed;
     }
+    return changed;
 }
 
 /// Loads recomputed exactly from the assignment (local search accumulates
