@@ -1,4 +1,5 @@
-// atomic_file.cpp - temporary file + fsync + rename + directory fsync.
+// atomic_file.cpp - temporary file + fsync + rename + directory fsync (or, for
+// advisory files, the same without the fsyncs).
 #include "atomic_file.hpp"
 #include "fd_io.hpp"
 
@@ -46,13 +47,7 @@ int create_temporary(const std::string& path, std::string& temp_path) {
     }
 }
 
-}  // namespace
-
-result<void, io_error> write_file_atomically(const std::string& path, std::string_view contents) {
-    return write_file_atomically(path, [contents](int fd) { return write_all(fd, contents); });
-}
-
-result<void, io_error> write_file_atomically(const std::string& path, const std::function<int(int fd)>& fill) {
+result<void, io_error> replace(const std::string& path, const std::function<int(int fd)>& fill, bool durable) {
     std::string temp_path;
     int fd = create_temporary(path, temp_path);
     if (fd < 0) return unexpected{errno_error(temp_path, "create temporary file", errno)};
@@ -67,8 +62,10 @@ result<void, io_error> write_file_atomically(const std::string& path, const std:
     fault_point(detail::write_stage::temp_opened, fd);
     if (int err = fill(fd)) return abandon("write temporary file", err);
     fault_point(detail::write_stage::temp_written, fd);
-    if (int err = fsync_retrying(fd)) return abandon("sync temporary file", err);
-    fault_point(detail::write_stage::temp_synced, fd);
+    if (durable) {
+        if (int err = fsync_retrying(fd)) return abandon("sync temporary file", err);
+        fault_point(detail::write_stage::temp_synced, fd);
+    }
     // close can report a deferred write error (NFS); never retried, as the
     // descriptor is gone either way on Linux.
     const int close_result = ::close(fd);
@@ -81,9 +78,24 @@ result<void, io_error> write_file_atomically(const std::string& path, const std:
         return unexpected{errno_error(path, "rename temporary file over", err)};
     }
     fault_point(detail::write_stage::renamed, -1);
+    if (!durable) return {};
     const std::string dir = parent_directory(path);
     if (int err = sync_directory(dir)) return unexpected{errno_error(dir, "sync directory", err)};
     return {};
+}
+
+}  // namespace
+
+result<void, io_error> write_file_atomically(const std::string& path, std::string_view contents) {
+    return replace(path, [contents](int fd) { return write_all(fd, contents); }, true);
+}
+
+result<void, io_error> write_file_atomically(const std::string& path, const std::function<int(int fd)>& fill) {
+    return replace(path, fill, true);
+}
+
+result<void, io_error> replace_file_unsynced(const std::string& path, std::string_view contents) {
+    return replace(path, [contents](int fd) { return write_all(fd, contents); }, false);
 }
 
 void remove_stale_temporaries(const std::string& path) {

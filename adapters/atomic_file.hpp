@@ -33,6 +33,13 @@ result<void, io_error> write_file_atomically(const std::string& path, std::strin
 /// returns 0, or the errno of its failed write (the temporary is removed).
 result<void, io_error> write_file_atomically(const std::string& path, const std::function<int(int fd)>& fill);
 
+/// The same replacement by rename, without the two fsyncs: readers still
+/// see the old content or the whole new one, but after a power loss the
+/// file may hold either, or nothing. For advisory files (remembered costs,
+/// caches) whose readers take an empty or unreadable file as "not known":
+/// their fsyncs were a third of a commit's on a busy disk.
+result<void, io_error> replace_file_unsynced(const std::string& path, std::string_view contents);
+
 /// Best effort: deletes `<path>.tmp.*` files that writers killed inside
 /// write_file_atomically left behind. Call it only while holding a lock that
 /// every writer of `path` takes, or a live writer's temporary may vanish.

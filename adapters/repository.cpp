@@ -895,7 +895,7 @@ std::optional<std::size_t> history_size(const repository& repo) {
         if (!db) return std::nullopt;
         count = db->size();
     }
-    (void)write_file_atomically(repo.file(history_cache_name), key + std::to_string(count) + "\n");
+    (void)replace_file_unsynced(repo.file(history_cache_name), key + std::to_string(count) + "\n");
     return count;
 }
 
@@ -931,7 +931,7 @@ result<void, repo_error> record_start_cost(const repository& repo, const std::ve
     const double blended = old ? 0.7 * *old + 0.3 * mean : mean;
     char text[64];
     std::snprintf(text, sizeof text, "%.6f\n", blended);
-    if (auto w = write_file_atomically(repo.file(cost_file(kind)), text); !w) return io_failure(w.error());
+    if (auto w = replace_file_unsynced(repo.file(cost_file(kind)), text); !w) return io_failure(w.error());
     return {};
 }
 

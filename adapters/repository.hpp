@@ -209,7 +209,9 @@ enum class runner_cost { start, handoff, start_cpu, between_tests };
 /// The remembered cost ("seconds\n"); nullopt when never measured or unreadable.
 std::optional<double> start_cost(const repository& repo, runner_cost kind = runner_cost::start);
 /// Folds this run's measurements into it (an exponentially weighted mean,
-/// so one slow start does not steer the next schedule), atomically.
+/// so one slow start does not steer the next schedule), replaced by rename
+/// but not synced (replace_file_unsynced: a figure lost to a power loss is
+/// measured again).
 result<void, repo_error> record_start_cost(const repository& repo, const std::vector<double>& samples,
                                            runner_cost kind = runner_cost::start);
 

@@ -1017,6 +1017,33 @@ TEST_SUITE("file helpers") {
         CHECK(r.error().message().starts_with("cannot create temporary file '" + gone + ".tmp."));
     }
 
+    TEST_CASE("replace_file_unsynced replaces by rename, skipping only the syncs") {
+        temp_dir dir;
+        const std::string path = dir / "cost";
+        static std::vector<detail::write_stage> stages;
+        stages.clear();
+        {
+            fault_hook_guard guard([](detail::write_stage stage, int) { stages.push_back(stage); });
+            REQUIRE(replace_file_unsynced(path, "0.5\n").has_value());
+            REQUIRE(replace_file_unsynced(path, "0.25\n").has_value());
+        }
+        CHECK(read_file(path) == "0.25\n");
+        CHECK(test_support::list_dir(dir.path()) == std::vector<std::string>{"cost"});
+        using detail::write_stage;
+        CHECK(stages == std::vector<write_stage>{write_stage::temp_opened, write_stage::temp_written, write_stage::renamed,
+                                                 write_stage::temp_opened, write_stage::temp_written, write_stage::renamed});
+        // The durable one passes the sync point.
+        stages.clear();
+        {
+            fault_hook_guard guard([](detail::write_stage stage, int) { stages.push_back(stage); });
+            REQUIRE(write_file_atomically(path, "1\n").has_value());
+        }
+        CHECK(std::count(stages.begin(), stages.end(), write_stage::temp_synced) == 1);
+        auto r = replace_file_unsynced(dir / "missing/f", "x");
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().code == ENOENT);
+    }
+
     TEST_CASE("read_file_bytes maps files, falls back to read, and names the path on errors") {
         temp_dir dir;
         const std::string path = dir / "f";

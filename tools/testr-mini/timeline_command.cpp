@@ -38,7 +38,7 @@ void record_run_span(const repo::repository& r, unsigned id, std::chrono::system
     char text[96];
     std::snprintf(text, sizeof text, "%" PRId64 ".%09" PRIu32 " %" PRId64 ".%09" PRIu32 "\n", b.seconds, b.nanoseconds,
                   e.seconds, e.nanoseconds);
-    if (auto ok = write_file_atomically(span_file(r, id), text); !ok)
+    if (auto ok = replace_file_unsynced(span_file(r, id), text); !ok)
         std::fprintf(stderr, "testr-mini: warning: run %u was stored, but not when it began and ended: %s\n", id,
                      ok.error().message().c_str());
 }
