@@ -10,9 +10,7 @@
 // and the thread's CPU time; python-subunit runs once, both timed as well.
 // The "crc32" rows sum the same packets alone, with libdeflate (what the
 // codec uses) and with zlib (what it used, and what python-subunit uses):
-// every packet byte is summed once either way. The encoder sums its packets
-// with its own fold (internal/crc32_short.hpp), so "crc32 libdeflate" is
-// the decoder's ceiling, not the encoder's.
+// every packet byte is summed once either way, so these are the ceiling.
 // The "decode +text" row decodes the same run with a line of runner output
 // (UTF-8, not all ASCII) before each test's packets, as from a runner that
 // prints while it reports: the decoder's path for bytes between packets.
