@@ -20,6 +20,20 @@ int write_all(int fd, std::string_view data) {
     return 0;
 }
 
+int pwrite_all(int fd, std::string_view data, std::size_t offset) {
+    while (!data.empty()) {
+        const ssize_t n = ::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        if (n == 0) return EIO;
+        data.remove_prefix(static_cast<std::size_t>(n));
+        offset += static_cast<std::size_t>(n);
+    }
+    return 0;
+}
+
 int fsync_retrying(int fd) {
     while (::fsync(fd) != 0) {
         if (errno != EINTR) return errno;

@@ -5,6 +5,7 @@
 // wrap it in an io_error naming their own path and action.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,10 @@ namespace testr::fd_io {
 
 /// Writes all of `data` to `fd`; a write making no progress is EIO.
 int write_all(int fd, std::string_view data);
+
+/// Writes all of `data` to `fd` at byte `offset` (pwrite(2)), leaving the
+/// file position alone; a write making no progress is EIO.
+int pwrite_all(int fd, std::string_view data, std::size_t offset);
 
 /// fsync(2), retried on EINTR.
 int fsync_retrying(int fd);

@@ -3,6 +3,8 @@
 #include "repository.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -226,19 +228,32 @@ bool any_failing(const run_summary& run) {
 /// Their ids are copied into `ids` (sized first, so views stay valid), so
 /// that the run's records can go before the store is loaded beside them.
 std::vector<timesdb::sample> samples_of(const run_summary& run, std::string& ids) {
-    std::vector<timesdb::sample> samples;
-    std::size_t total = 0, count = 0;
-    for (const test_view r : run.tests())
-        if (is_outcome(r.status) && r.seconds()) total += r.id.size(), ++count;
-    ids.reserve(total);
-    samples.reserve(count);
+    // Laid out in the store's read order (timesdb::group_of), so that
+    // record() reads them in place instead of copying them again.
+    std::vector<std::uint8_t> group(run.size());
+    std::array<std::size_t, 257> starts{}, id_starts{};
+    std::size_t i = 0;
     for (const test_view r : run.tests()) {
-        if (!is_outcome(r.status)) continue;
-        if (const auto s = r.seconds()) {
-            const std::size_t at = ids.size();
-            ids += r.id;
-            samples.push_back({std::string_view(ids).substr(at), *s, !is_failure(r.status)});
+        if (is_outcome(r.status) && r.seconds()) {
+            group[i] = timesdb::group_of(r.id);
+            ++starts[group[i] + 1u];
+            id_starts[group[i] + 1u] += r.id.size();
         }
+        ++i;
+    }
+    for (std::size_t g = 1; g < starts.size(); ++g) starts[g] += starts[g - 1], id_starts[g] += id_starts[g - 1];
+    ids.resize(id_starts[256]);
+    std::vector<timesdb::sample> samples(starts[256]);
+    i = 0;
+    for (const test_view r : run.tests()) {
+        const std::size_t k = i++;
+        if (!is_outcome(r.status)) continue;
+        const auto s = r.seconds();
+        if (!s) continue;
+        const std::size_t at = id_starts[group[k]];
+        if (!r.id.empty()) std::memcpy(ids.data() + at, r.id.data(), r.id.size());
+        id_starts[group[k]] += r.id.size();
+        samples[starts[group[k]]++] = {std::string_view(ids).substr(at, r.id.size()), *s, !is_failure(r.status)};
     }
     return samples;
 }
@@ -560,11 +575,18 @@ result<committed_run, repo_error> run_writer::commit(bool partial) {
     ::close(fd_);
     fd_ = -1;
     temp_path_.clear();
-    std::string sample_ids;
-    const auto samples = samples_of(run, sample_ids);
-    live_.reset();  // `run` is gone from here on
-    decoded = digest_builder();
+    // Only the summary is needed from here on: the digest and the builders'
+    // per-event tables are freed before the samples are copied out of it,
+    // and the summary itself before the store is read.
     digest = run_digest();
+    std::string sample_ids;
+    std::vector<timesdb::sample> samples;
+    {
+        const run_summary kept = live_ ? std::move(*live_).take_summary() : std::move(decoded).take_summary();
+        live_.reset();  // `run` is gone from here on
+        decoded = digest_builder();
+        samples = samples_of(kept, sample_ids);
+    }
     result<timesdb::record_report, io_error> recorded = timesdb::record_report{};
     if (!samples.empty()) recorded = timesdb::record(repo_.file(timesdb::file_name), samples);
     if (!recorded) return io_failure(recorded.error());

@@ -370,6 +370,9 @@ public:
     /// Returns the event's record number, as run_summary::add.
     std::uint32_t add(const subunit::event_view& e, std::string_view stored);
     const run_summary& summary() const noexcept { return summary_; }
+    /// The summary, moved out; the builder keeps its per-event table, which
+    /// a caller done with digest() frees by destroying it.
+    run_summary take_summary() && noexcept { return std::move(summary_); }
     /// As run_summary::reserve, for the events too.
     void reserve(std::uint64_t stream_bytes);
     /// Bytes followed so far.

@@ -679,24 +679,31 @@ struct database::impl {
     /// order of order_by_bucket. The ids are copied into `copy`, grouped by
     /// their hash's top byte: through views of the caller's, they would be
     /// read at random from here on (a TLB miss apiece, which prefetching
-    /// does not hide); within a group they fit in cache.
+    /// does not hide); within a group they fit in cache. Ids that come
+    /// grouped so already (see group_of) are viewed where they are.
     template <class T, class IdOf, class ValueOf>
     static std::vector<hashed<T>> in_bucket_order(std::size_t n, IdOf&& id_of, ValueOf&& value_of,
                                                   std::unique_ptr<char[]>& copy) {
         std::vector<std::uint64_t> hash(n);
         std::array<std::size_t, 257> starts{}, id_starts{};
+        bool grouped = true;
         for (std::size_t i = 0; i < n; ++i) {
             hash[i] = detail::id_table::hash(id_of(i));
+            grouped = grouped && (i == 0 || hash[i] >> 56 >= hash[i - 1] >> 56);
             ++starts[(hash[i] >> 56) + 1];
             id_starts[(hash[i] >> 56) + 1] += std::string_view(id_of(i)).size();
         }
         for (std::size_t d = 1; d < starts.size(); ++d) starts[d] += starts[d - 1], id_starts[d] += id_starts[d - 1];
         const std::array<std::size_t, 257> group = starts;
-        copy = std::make_unique_for_overwrite<char[]>(std::max<std::size_t>(1, id_starts[256]));
+        if (!grouped) copy = std::make_unique_for_overwrite<char[]>(std::max<std::size_t>(1, id_starts[256]));
         std::vector<hashed<T>> order(n);
         for (std::size_t i = 0; i < n; ++i) {
             const std::string_view id = id_of(i);
             const std::size_t g = hash[i] >> 56;
+            if (grouped) {
+                order[i] = {hash[i], id, value_of(i)};
+                continue;
+            }
             char* at = copy.get() + id_starts[g];
             if (!id.empty()) std::memcpy(at, id.data(), id.size());
             id_starts[g] += id.size();
@@ -773,9 +780,14 @@ struct database::impl {
     /// In (hash, id) order: by bucket first, then each small slice sorted in
     /// place (a sort of the whole array compares each element ~20 times).
     static void sort_keyed(std::vector<keyed>& v) {
-        order_by_bucket(v, [](const keyed& e) { return e.hash; });
-        auto less = [](const keyed& a, const keyed& b) { return key_less(a.hash, a.id, b.hash, b.id); };
         const int shift = 64 - bucket_bits(v.size());
+        // Records a run added are already in bucket order (add_run's): the
+        // radix passes, and their scratch copy of the array, are skipped.
+        const bool grouped = std::is_sorted(v.begin(), v.end(), [shift](const keyed& a, const keyed& b) {
+            return (a.hash >> shift) < (b.hash >> shift);
+        });
+        if (!grouped) order_by_bucket(v, [](const keyed& e) { return e.hash; });
+        auto less = [](const keyed& a, const keyed& b) { return key_less(a.hash, a.id, b.hash, b.id); };
         for (std::size_t i = 0; i < v.size();) {
             std::size_t j = i + 1;
             while (j < v.size() && (v[j].hash >> shift) == (v[i].hash >> shift)) ++j;
@@ -827,6 +839,14 @@ struct database::impl {
         }
         for (; next < extra.size(); ++next) visit_extra(next);
     }
+
+    /// Formats the compacted file (see serialize) into `out`, handing it to
+    /// flush(out) (0 or an errno) and emptying it each time it passes
+    /// `chunk` bytes, and at the end; patch(bytes, offset) then overwrites
+    /// the already handed-on bytes at `offset` (the layout line). Returns
+    /// the first errno, or 0.
+    template <class Flush, class Patch>
+    int serialize_to(std::string& out, std::size_t chunk, Flush&& flush, Patch&& patch) const;
 };
 
 database::database() : impl_(std::make_unique<impl>()) {}
@@ -937,44 +957,87 @@ database::add_result database::put(std::string_view id, const test_times& t) {
     return fresh ? add_result::inserted : add_result::updated;
 }
 
-std::string database::serialize() const {
-    const impl& d = *impl_;
-    const std::size_t count = size();
+namespace {
+/// Bytes serialize_to() and append_batch() format before handing them on.
+constexpr std::size_t write_chunk = std::size_t{1} << 20;
+}  // namespace
+
+template <class Flush, class Patch>
+int database::impl::serialize_to(std::string& out, std::size_t chunk, Flush&& flush, Patch&& patch) const {
+    const std::size_t count = entries.size() - in_sorted_count + sorted.count;
     const std::size_t buckets = std::bit_ceil(std::max<std::size_t>(1, count / records_per_bucket));
     const int shift = 64 - std::countr_zero(buckets);
-    std::size_t id_bytes = 0;
-    for (const entry& e : d.entries) id_bytes += e.id.size();
-    std::string out;
-    out.reserve(256 + d.sorted.records.size() + id_bytes + d.entries.size() * 40 + (buckets + 1) * (fence_width + 1));
     out.append(signature(format_version)).append(column_comment);
     const std::size_t layout_at = out.size();
     out.append(layout_size, ' ');
     const std::size_t records_at = out.size();
     std::vector<std::size_t> fence;
     fence.reserve(buckets + 1);
-    std::size_t written = 0;
-    d.each_sorted([&](std::uint64_t h, std::string_view id, const test_times* t, std::string_view line) {
+    std::size_t written = 0, flushed = 0;
+    int err = 0;
+    auto hand_on = [&] {
+        flushed += out.size();
+        if (err == 0) err = flush(out);
+        out.clear();
+    };
+    each_sorted([&](std::uint64_t h, std::string_view id, const test_times* t, std::string_view line) {
         const std::size_t b = shift >= 64 ? 0 : static_cast<std::size_t>(h >> shift);
-        while (fence.size() <= b) fence.push_back(out.size() - records_at);
+        while (fence.size() <= b) fence.push_back(flushed + out.size() - records_at);
         if (t != nullptr) {
             append_record(out, *t, id);
         } else {
             out.append(line).push_back('\n');
         }
         ++written;
+        if (out.size() >= chunk) hand_on();
     });
-    const std::size_t bytes = out.size() - records_at;
+    const std::size_t bytes = flushed + out.size() - records_at;
     while (fence.size() <= buckets) fence.push_back(bytes);
-    out.replace(layout_at, layout_size, layout_line(written, bytes, buckets));
     out.append(fence_comment);
     char hex[fence_width + 2];
     for (std::size_t f : fence) {
         std::snprintf(hex, sizeof hex, "%010zx\n", f);
         out.append(hex, fence_width + 1);
+        if (out.size() >= chunk) hand_on();
     }
     out.append(log_comment);
-    return out;
+    // Line 3 needs the section's size, known only now: written last, in
+    // place of the spaces that held its room.
+    const std::string layout = layout_line(written, bytes, buckets);
+    if (flushed <= layout_at) {
+        out.replace(layout_at - flushed, layout_size, layout);
+        hand_on();
+        return err;
+    }
+    hand_on();
+    return err != 0 ? err : patch(layout, layout_at);
 }
+
+std::string database::serialize() const {
+    const impl& d = *impl_;
+    std::size_t id_bytes = 0;
+    for (const entry& e : d.entries) id_bytes += e.id.size();
+    std::string out, whole;
+    out.reserve(256 + d.sorted.records.size() + id_bytes + d.entries.size() * 40 +
+                (d.sorted.buckets + d.entries.size() / records_per_bucket + 2) * (fence_width + 1));
+    // One chunk, never handed on before the end: nothing to patch later.
+    d.serialize_to(out, SIZE_MAX, [&](std::string& all) {
+        whole = std::move(all);
+        return 0;
+    }, [](std::string_view, std::size_t) { return 0; });
+    return whole;
+}
+
+result<void, io_error> database::save(const std::string& path) const {
+    return write_file_atomically(path, [this](int fd) {
+        std::string out;
+        out.reserve(write_chunk + 4096);
+        return impl_->serialize_to(out, write_chunk, [fd](std::string& chunk) { return fd_io::write_all(fd, chunk); },
+                                   [fd](std::string_view bytes, std::size_t at) { return fd_io::pwrite_all(fd, bytes, at); });
+    });
+}
+
+std::uint8_t group_of(std::string_view id) noexcept { return static_cast<std::uint8_t>(detail::id_table::hash(id) >> 56); }
 
 result<database, io_error> parse(std::string_view content, std::string_view path) {
     database db;
@@ -1011,7 +1074,7 @@ namespace {
 /// truncated, since a reader may have mapped the bytes past the old end.
 template <class Format>
 result<void, io_error> append_batch(const std::string& path, std::size_t count, Format&& format) {
-    constexpr std::size_t chunk = 1 << 20;
+    constexpr std::size_t chunk = write_chunk;
     const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
     if (fd < 0) return unexpected{errno_error(path, "append to times database", errno)};
     auto fault = [fd](detail::append_stage stage) {
@@ -1073,7 +1136,7 @@ result<record_report, io_error> record(const std::string& path, std::span<const 
     report.compacted = !d.v2 || d.torn_tail || !d.warnings.empty() ||
                        log_after > std::max(min_log_records, d.sorted.count);
     if (report.compacted) {
-        if (auto written = write_file_atomically(path, db->serialize()); !written)
+        if (auto written = db->save(path); !written)
             return unexpected{std::move(written).error()};
         return report;
     }

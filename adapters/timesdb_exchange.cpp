@@ -78,7 +78,7 @@ result<merge_report, io_error> merge(const std::string& path, std::span<const en
             case database::add_result::rejected: ++report.kept; break;
         }
     }
-    if (auto written = write_file_atomically(path, db->serialize()); !written) return unexpected{std::move(written).error()};
+    if (auto written = db->save(path); !written) return unexpected{std::move(written).error()};
     return report;
 }
 

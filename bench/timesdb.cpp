@@ -7,7 +7,6 @@
 // DIR (default: a fresh directory under /tmp, removed afterwards) decides the
 // file system, which matters for record: it fsyncs the file and directory.
 // Each figure is the median of N runs (default 9) on a warm page cache.
-#include "atomic_file.hpp"
 #include "timesdb.hpp"
 
 #include <testr/partition.hpp>
@@ -90,7 +89,7 @@ void die(const std::string& message) {
 void write_store(const std::string& path, const std::vector<timesdb::sample>& run) {
     timesdb::database db;
     for (const auto& s : run) db.add(s);
-    if (auto w = testr::write_file_atomically(path, db.serialize()); !w) die(w.error().message());
+    if (auto w = db.save(path); !w) die(w.error().message());
 }
 
 std::string slurp(const std::string& path) {

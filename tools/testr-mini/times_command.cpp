@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "atomic_file.hpp"
 #include "file_bytes.hpp"
 #include "timesdb.hpp"
 
@@ -24,12 +23,11 @@ int times_export_command(const app& a, const std::string& file) {
     auto db = timesdb::open(r.file(timesdb::file_name));
     if (!db) throw cli_error(db.error().message());
     print_warnings(db->warnings());
-    const std::string content = db->serialize();
     if (file == "-") {
-        write_stdout(content);
+        write_stdout(db->serialize());
         return exit_ok;
     }
-    if (auto written = write_file_atomically(file, content); !written) throw cli_error(written.error().message());
+    if (auto written = db->save(file); !written) throw cli_error(written.error().message());
     if (!a.quiet) std::printf("Exported the durations of %zu tests to %s\n", db->size(), file.c_str());
     return exit_ok;
 }
