@@ -1074,7 +1074,6 @@ namespace {
 /// truncated, since a reader may have mapped the bytes past the old end.
 template <class Format>
 result<void, io_error> append_batch(const std::string& path, std::size_t count, Format&& format) {
-    constexpr std::size_t chunk = write_chunk;
     const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
     if (fd < 0) return unexpected{errno_error(path, "append to times database", errno)};
     auto fault = [fd](detail::append_stage stage) {
@@ -1092,13 +1091,13 @@ result<void, io_error> append_batch(const std::string& path, std::size_t count, 
         return fd_io::write_all(fd, bytes.substr(half));
     };
     std::string buf;
-    buf.reserve(std::min(chunk, count * 128) + 4096);
+    buf.reserve(std::min(write_chunk, count * 128) + 4096);
     std::uint32_t crc = 0;
     std::size_t body = 0;
     int err = 0;
     for (std::size_t i = 0; i < count && err == 0; ++i) {
         format(i, buf);
-        if (buf.size() < chunk) continue;
+        if (buf.size() < write_chunk) continue;
         crc = libdeflate_crc32(crc, buf.data(), buf.size());
         body += buf.size();
         err = put(buf);
