@@ -230,31 +230,28 @@ bool any_failing(const run_summary& run) {
 std::vector<timesdb::sample> samples_of(const run_summary& run, std::string& ids) {
     // Laid out in the store's read order (timesdb::group_of), so that
     // record() reads them in place instead of copying them again.
-    std::vector<std::uint8_t> group(run.size());
+    std::vector<std::uint8_t> group;
+    group.reserve(run.size());
     std::array<std::size_t, 257> starts{}, id_starts{};
-    std::size_t i = 0;
-    for (const test_view r : run.tests()) {
-        if (is_outcome(r.status) && r.seconds()) {
-            group[i] = timesdb::group_of(r.id);
-            ++starts[group[i] + 1u];
-            id_starts[group[i] + 1u] += r.id.size();
-        }
-        ++i;
-    }
+    run.each_timed([&](std::string_view id, double, subunit::status s) {
+        if (!is_outcome(s)) return;
+        const std::uint8_t g = timesdb::group_of(id);
+        group.push_back(g);
+        ++starts[g + 1u];
+        id_starts[g + 1u] += id.size();
+    });
     for (std::size_t g = 1; g < starts.size(); ++g) starts[g] += starts[g - 1], id_starts[g] += id_starts[g - 1];
     ids.resize(id_starts[256]);
     std::vector<timesdb::sample> samples(starts[256]);
-    i = 0;
-    for (const test_view r : run.tests()) {
-        const std::size_t k = i++;
-        if (!is_outcome(r.status)) continue;
-        const auto s = r.seconds();
-        if (!s) continue;
-        const std::size_t at = id_starts[group[k]];
-        if (!r.id.empty()) std::memcpy(ids.data() + at, r.id.data(), r.id.size());
-        id_starts[group[k]] += r.id.size();
-        samples[starts[group[k]]++] = {std::string_view(ids).substr(at, r.id.size()), *s, !is_failure(r.status)};
-    }
+    std::size_t k = 0;
+    run.each_timed([&](std::string_view id, double seconds, subunit::status s) {
+        if (!is_outcome(s)) return;
+        const std::uint8_t g = group[k++];
+        const std::size_t at = id_starts[g];
+        if (!id.empty()) std::memcpy(ids.data() + at, id.data(), id.size());
+        id_starts[g] += id.size();
+        samples[starts[g]++] = {std::string_view(ids).substr(at, id.size()), seconds, !is_failure(s)};
+    });
     return samples;
 }
 

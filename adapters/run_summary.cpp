@@ -93,6 +93,10 @@ std::optional<double> test_record::seconds() const {
     return to_seconds(*started, *stopped);
 }
 
+double run_summary::seconds_of(const flat_record& r) noexcept {
+    return to_seconds({r.started_s, r.started_ns}, {r.stopped_s, r.stopped_ns});
+}
+
 std::optional<double> test_view::seconds() const {
     if (!started || !stopped) return std::nullopt;
     return to_seconds(*started, *stopped);
@@ -737,8 +741,7 @@ run_digest digest_builder::digest() const {
         const run_summary::flat_record& r = tests[i];
         if (is_failure(r.status)) d.failing_ids.emplace_back(s.id_of(r));
         if (!r.has_started || !r.has_stopped) continue;
-        const double seconds = to_seconds({r.started_s, r.started_ns}, {r.stopped_s, r.stopped_ns});
-        run_digest::timing t{seconds, id_at_[i], r.id_size};
+        run_digest::timing t{run_summary::seconds_of(r), id_at_[i], r.id_size};
         if (t.id_at == no_offset) {
             t.id_at = d.extra_ids.size() | run_digest::extra_bit;
             d.extra_ids += s.id_of(r);

@@ -5,6 +5,7 @@
 #include <string>
 #include <unistd.h>
 
+#include "ui/console.hpp"
 #include "ui/progress.hpp"
 #include "ui/report_format.hpp"
 
@@ -81,6 +82,54 @@ TEST_CASE("a failure block: header, tags, other attachments, then the traceback"
                                    "\nstdout: {{{\nprinted\n}}}\n\nTraceback: boom\n");
     t.status = subunit::status::uxsuccess;
     CHECK(format_failure(t).find("UNEXPECTED SUCCESS: pkg.T.test_x") != std::string::npos);
+}
+
+TEST_CASE("test_lives: each life of each test on its own slot, forgotten once taken") {
+    using subunit::status;
+    auto ev = [](std::string_view id, status st, std::int64_t at, std::string_view file = {}) {
+        subunit::event_view e;
+        e.test_id = id;
+        e.test_status = st;
+        e.time = subunit::timestamp{at, 0};
+        if (!file.empty()) e.file_name = "log", e.file_bytes = file;
+        return e;
+    };
+    test_lives lives;
+    lives.add(0, ev("a", status::inprogress, 1));
+    lives.add(0, ev("a", status::none, 2, "first"));
+    lives.add(0, ev("a", status::fail, 3));
+    auto a = lives.take(0, "a");
+    REQUIRE(a);
+    CHECK(a->status == status::fail);
+    REQUIRE(a->attachments.size() == 1);
+    CHECK(a->attachments[0].bytes == "first");
+    CHECK_FALSE(lives.take(0, "a"));  // taken: nothing is left of it
+    // Two lives open at once on one slot, one more on another, and a second
+    // life of "a": each gets its own events, none of the ended one's.
+    lives.add(0, ev("a", status::inprogress, 11));
+    lives.add(0, ev("b", status::inprogress, 10));
+    lives.add(1, ev("a", status::inprogress, 12));
+    lives.add(0, ev("b", status::none, 13, "of b"));
+    lives.add(0, ev("a", status::none, 14, "second"));
+    lives.add(1, ev("a", status::none, 15, "other slot"));
+    lives.add(0, ev("b", status::fail, 16));
+    lives.add(0, ev("a", status::fail, 17));
+    lives.add(1, ev("a", status::success, 18));
+    CHECK_FALSE(lives.take(1, "a", false));  // not wanted: forgotten without a copy
+    const auto b = lives.take(0, "b");
+    a = lives.take(0, "a");
+    REQUIRE(a);
+    REQUIRE(b);
+    REQUIRE(a->attachments.size() == 1);
+    CHECK(a->attachments[0].bytes == "second");
+    REQUIRE(a->started);
+    CHECK(a->started->seconds == 11);
+    REQUIRE(b->attachments.size() == 1);
+    CHECK(b->attachments[0].bytes == "of b");
+    REQUIRE(b->started);
+    CHECK(b->started->seconds == 10);
+    CHECK(b->stopped->seconds == 16);
+    CHECK_FALSE(lives.take(1, "a"));
 }
 
 TEST_CASE("tables pad every column to its widest cell") {

@@ -20,34 +20,44 @@ std::string one_decimal(double s) {
 }
 }  // namespace
 
+std::size_t test_lives::find(unsigned slot, std::string_view id) const {
+    if (slots_.size() <= slot) return std::string_view::npos;
+    const auto& open = slots_[slot];
+    for (std::size_t k = 0; k < open.size(); ++k)
+        if (lives_[open[k]].id == id) return k;
+    return std::string_view::npos;
+}
+
 void test_lives::add(unsigned slot, const subunit::event_view& e) {
     if (!e.test_id) return;
     if (slots_.size() <= slot) slots_.resize(slot + 1);
-    auto& open = slots_[slot];
-    auto it = std::find_if(open.begin(), open.end(), [&](const life& l) { return l.id == *e.test_id; });
-    if (it == open.end()) {
+    std::size_t k = find(slot, *e.test_id);
+    if (k == std::string_view::npos) {
         // A run has one life a test: the ended ones' memory serves the next.
-        if (spare_.empty()) {
-            it = open.insert(open.end(), life{std::string(*e.test_id), {}});
-        } else {
-            it = open.insert(open.end(), std::move(spare_.back()));
-            spare_.pop_back();
-            it->id = *e.test_id;
+        if (free_.empty()) {
+            free_.push_back(static_cast<std::uint32_t>(lives_.size()));
+            lives_.emplace_back();
         }
+        const std::uint32_t n = free_.back();
+        free_.pop_back();
+        lives_[n].id = *e.test_id;
+        k = slots_[slot].size();
+        slots_[slot].push_back(n);
     }
-    it->events.add(e);
+    lives_[slots_[slot][k]].events.add(e);
 }
 
 std::optional<test_record> test_lives::take(unsigned slot, std::string_view id, bool wanted) {
-    if (slots_.size() <= slot) return std::nullopt;
+    const std::size_t k = find(slot, id);
+    if (k == std::string_view::npos) return std::nullopt;
     auto& open = slots_[slot];
-    auto it = std::find_if(open.begin(), open.end(), [&](const life& l) { return l.id == id; });
-    if (it == open.end()) return std::nullopt;
+    life& l = lives_[open[k]];
     std::optional<test_record> t;
-    if (const auto r = it->events.find(id); r && wanted) t = r->record();
-    it->events.clear();
-    spare_.push_back(std::move(*it));
-    open.erase(it);
+    if (wanted)
+        if (const auto r = l.events.find(id)) t = r->record();
+    l.events.clear();
+    free_.push_back(open[k]);
+    open.erase(open.begin() + static_cast<std::ptrdiff_t>(k));
     return t;
 }
 

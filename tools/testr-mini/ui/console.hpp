@@ -33,8 +33,14 @@ private:
         std::string id;
         run_summary events;
     };
-    std::vector<std::vector<life>> slots_;  // a slot holds one or two open lives
-    std::vector<life> spare_;               // ended, cleared, for reuse
+    /// The open life of `id` on `slot`: its place in slots_[slot], or npos.
+    std::size_t find(unsigned slot, std::string_view id) const;
+
+    // Lives stay where they are in lives_ (a run_summary is too big to move
+    // twice a test); slots and the free list hold their numbers.
+    std::vector<life> lives_;
+    std::vector<std::vector<std::uint32_t>> slots_;  // a slot holds one or two open lives
+    std::vector<std::uint32_t> free_;                // ended, cleared, for reuse
 };
 
 class console final : public run_observer {
