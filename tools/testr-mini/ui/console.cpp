@@ -21,18 +21,18 @@ std::string one_decimal(double s) {
 }  // namespace
 
 std::size_t test_lives::find(unsigned slot, std::string_view id) const {
-    if (slots_.size() <= slot) return std::string_view::npos;
+    if (slots_.size() <= slot) return none;
     const auto& open = slots_[slot];
     for (std::size_t k = 0; k < open.size(); ++k)
         if (lives_[open[k]].id == id) return k;
-    return std::string_view::npos;
+    return none;
 }
 
 void test_lives::add(unsigned slot, const subunit::event_view& e) {
     if (!e.test_id) return;
     if (slots_.size() <= slot) slots_.resize(slot + 1);
     std::size_t k = find(slot, *e.test_id);
-    if (k == std::string_view::npos) {
+    if (k == none) {
         // A run has one life a test: the ended ones' memory serves the next.
         if (free_.empty()) {
             free_.push_back(static_cast<std::uint32_t>(lives_.size()));
@@ -49,7 +49,7 @@ void test_lives::add(unsigned slot, const subunit::event_view& e) {
 
 std::optional<test_record> test_lives::take(unsigned slot, std::string_view id, bool wanted) {
     const std::size_t k = find(slot, id);
-    if (k == std::string_view::npos) return std::nullopt;
+    if (k == none) return std::nullopt;
     auto& open = slots_[slot];
     life& l = lives_[open[k]];
     std::optional<test_record> t;

@@ -33,7 +33,8 @@ private:
         std::string id;
         run_summary events;
     };
-    /// The open life of `id` on `slot`: its place in slots_[slot], or npos.
+    static constexpr std::size_t none = static_cast<std::size_t>(-1);
+    /// The open life of `id` on `slot`: its place in slots_[slot], or none.
     std::size_t find(unsigned slot, std::string_view id) const;
 
     // Lives stay where they are in lives_ (a run_summary is too big to move
