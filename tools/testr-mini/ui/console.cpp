@@ -34,12 +34,14 @@ void test_lives::add(unsigned slot, const subunit::event_view& e) {
     std::size_t k = find(slot, *e.test_id);
     if (k == none) {
         // A run has one life a test: the ended ones' memory serves the next.
+        std::uint32_t n;
         if (free_.empty()) {
-            free_.push_back(static_cast<std::uint32_t>(lives_.size()));
+            n = static_cast<std::uint32_t>(lives_.size());
             lives_.emplace_back();
+        } else {
+            n = free_.back();
+            free_.pop_back();
         }
-        const std::uint32_t n = free_.back();
-        free_.pop_back();
         lives_[n].id = *e.test_id;
         k = slots_[slot].size();
         slots_[slot].push_back(n);
