@@ -16,6 +16,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <queue>
 #include <random>
 #include <set>
 #include <string>
@@ -232,6 +233,55 @@ TEST_CASE("with every test timed and many per worker, balanced keeps compat's lo
             CHECK(sorted(best->predicted_seconds) == sorted(compat->predicted_seconds));
             CHECK(best->makespan() <= total / double(m) * (1 + 1e-6));
             CHECK(best->workers != compat->workers);  // the ties were broken differently
+        }
+    }
+}
+
+TEST_CASE("LPT assigns exactly as a plain heap would, ties included") {
+    // The reference: a priority queue of (load, worker), least first, so
+    // the lowest-numbered of equally loaded workers takes the item.
+    auto heap_lpt = [](const std::vector<double>& w, const std::vector<std::uint32_t>& order, std::size_t m) {
+        using slot = std::pair<double, std::uint32_t>;
+        std::priority_queue<slot, std::vector<slot>, std::greater<>> heap;
+        for (std::uint32_t j = 0; j < m; ++j) heap.push({0.0, j});
+        testr::detail::assignment a{std::vector<std::uint32_t>(w.size()), std::vector<double>(m)};
+        for (auto i : order) {
+            auto [load, worker] = heap.top();
+            heap.pop();
+            a.worker_of[i] = worker;
+            heap.push({load + w[i], worker});
+        }
+        for (; !heap.empty(); heap.pop()) a.load[heap.top().second] = heap.top().first;
+        return a;
+    };
+    auto sorted = [](std::vector<double> v) { std::sort(v.begin(), v.end()); return v; };
+    std::mt19937_64 rng(11);
+    for (std::size_t m : {1u, 2u, 3u, 17u, 64u, 65u}) {
+        for (std::size_t n : {0u, 1u, 5u, 40u, 100u, 3000u}) {
+            for (int kind = 0; kind < 4; ++kind) {
+                // Ties of every sort: few distinct weights, zeros, equal
+                // loads from dyadic sums, and plain doubles.
+                std::uniform_int_distribution<int> few(0, 3), many(1, 64);
+                std::lognormal_distribution<double> spread(-1.0, 1.2);
+                std::vector<double> w(n);
+                for (auto& x : w) {
+                    if (kind == 0) x = few(rng);
+                    else if (kind == 1) x = many(rng) / 8.0;
+                    else if (kind == 2) x = few(rng) == 0 ? 0.0 : spread(rng);
+                    else x = spread(rng);
+                }
+                const auto order = testr::detail::order_heaviest_first(w);
+                INFO("m = " << m << ", n = " << n << ", kind " << kind);
+                const auto want = heap_lpt(w, order, m);
+                const auto got = testr::detail::lpt(w, order, m);
+                CHECK(got.worker_of == want.worker_of);
+                CHECK(got.load == want.load);
+                const auto any = testr::detail::lpt(w, order, m, true);
+                CHECK(sorted(any.load) == sorted(want.load));
+                std::vector<double> sums(m, 0.0);  // its loads are its assignment's
+                for (auto i : order) sums[any.worker_of[i]] += w[i];
+                CHECK(sums == any.load);
+            }
         }
     }
 }

@@ -303,14 +303,20 @@ inline double median_in_place(std::span<double> v) {
 inline double median(std::vector<double> v) { return v.empty() ? 1.0 : median_in_place(v); }
 
 // The plan for a schedule whose item r is group group_of_item[r] (or group
-// r when that is empty).
+// r when that is empty). `exact`: the schedule's loads are already the sums
+// of its items' weights in item order, so they are taken as they are.
 inline partition_plan plan_from(const schedule& s, const grouped_tests& g, const std::vector<double>& item_weight,
-                                const std::vector<std::uint32_t>& group_of_item, std::size_t m) {
+                                const std::vector<std::uint32_t>& group_of_item, std::size_t m, bool exact) {
     partition_plan plan;
     plan.method = s.method;
     plan.workers.resize(m);
-    plan.predicted_seconds.assign(m, 0.0);
-    for (std::size_t r = 0; r < item_weight.size(); ++r) plan.predicted_seconds[s.items.worker_of[r]] += item_weight[r];
+    if (exact) {
+        plan.predicted_seconds = s.items.load;
+    } else {
+        plan.predicted_seconds.assign(m, 0.0);
+        for (std::size_t r = 0; r < item_weight.size(); ++r)
+            plan.predicted_seconds[s.items.worker_of[r]] += item_weight[r];
+    }
     auto group = [&](std::size_t r) { return group_of_item.empty() ? r : group_of_item[r]; };
     std::vector<std::size_t> size(m, 0);
     for (std::size_t r = 0; r < item_weight.size(); ++r)
@@ -371,15 +377,15 @@ result<partition_plan, partition_error> partition(const Ids& ids, std::size_t wo
     }
     const std::vector<double>& group_weight = own_weight.empty() ? g.duration : own_weight;
     auto finish = [&](const detail::schedule& s, const std::vector<double>& item_weight,
-                      const std::vector<std::uint32_t>& group_of_item) {
-        partition_plan plan = detail::plan_from(s, g, item_weight, group_of_item, m);
+                      const std::vector<std::uint32_t>& group_of_item, bool exact) {
+        partition_plan plan = detail::plan_from(s, g, item_weight, group_of_item, m, exact);
         plan.unknown_tests = unknown_tests;
         plan.unknown_estimate = unknown_tests ? estimate : 0.0;
         return plan;
     };
 
     if (options.algorithm == partition_algorithm::compat || workers == 0 || m <= 1)
-        return finish(detail::compat_schedule(g, m), group_weight, {});
+        return finish(detail::compat_schedule(g, m), group_weight, {}, false);
 
     // From here on items are groups ranked heaviest first, so the
     // algorithms below walk memory in order even for a million tests.
@@ -467,7 +473,9 @@ result<partition_plan, partition_error> partition(const Ids& ids, std::size_t wo
     std::size_t best = 0;
     for (std::size_t c = 1; c < candidates.size(); ++c)
         if (candidates[c].items.makespan() < candidates[best].items.makespan()) best = c;
-    return finish(candidates[best], ranked, order);
+    // Every candidate's loads are exact: built as running sums in rank
+    // order, or recomputed so after local search.
+    return finish(candidates[best], ranked, order, true);
 }
 
 /// Convenience: durations from any map keyed by string-like ids whose

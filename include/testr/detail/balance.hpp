@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <queue>
 #include <vector>
@@ -185,16 +186,104 @@ void replace_top(std::vector<T>& heap, T value, Less less) {
     heap[at] = value;
 }
 
+/// LPT for at most 64 workers, without a heap. The loads are kept as an
+/// array sorted by `less` (the order `lpt`'s heap uses, so the same worker
+/// is picked). With items heaviest first the loads soon lie closer together
+/// than an item: then the next m items go one to each worker in the order
+/// of their loads (each new load is above every old one, so no worker is
+/// picked twice), and only those m new loads need sorting. They are ranked
+/// by counting, for each, the ones below it, two comparisons per vector
+/// instruction and no branch on their outcome; the heap instead waits at
+/// each of its levels for a comparison whose outcome is a coin toss. Equal
+/// new loads (ranks that collide) are sorted instead; rounds that do not
+/// fit (the heavy items at the start) go one item at a time.
+template <class Less>
+void lpt_rounds(const std::vector<double>& w, const std::vector<std::uint32_t>& order, std::size_t m, assignment& a,
+                Less less) {
+    struct slot { double load; std::uint32_t worker; };
+    slot sorted[64];
+    for (std::uint32_t j = 0; j < m; ++j) sorted[j] = {0.0, j};
+    const std::size_t n = order.size();
+    // One item to the lightest worker, its new load put back in place.
+    auto step = [&](std::size_t t) {
+        slot s = sorted[0];
+        s.load += w[order[t]];
+        a.worker_of[order[t]] = s.worker;
+        std::size_t k = 0;
+        for (; k + 1 < m && less(sorted[k + 1], s); ++k) sorted[k] = sorted[k + 1];
+        sorted[k] = s;
+    };
+#if defined(__GNUC__)
+    typedef double pair __attribute__((vector_size(16)));
+    typedef long long lanes __attribute__((vector_size(16)));
+    const std::size_t pairs = (m + 1) / 2;
+    pair next[32];
+    next[pairs - 1][1] = std::numeric_limits<double>::infinity();  // pads an odd m; never below a load
+    std::size_t t = 0;
+    while (t + m <= n) {
+        double lowest = std::numeric_limits<double>::infinity();
+        for (std::size_t j = 0; j < m; ++j) {
+            const double load = sorted[j].load + w[order[t + j]];
+            next[j / 2][j % 2] = load;
+            lowest = std::min(lowest, load);
+        }
+        if (!(lowest > sorted[m - 1].load)) {
+            for (const std::size_t end = t + m; t < end; ++t) step(t);
+            continue;
+        }
+        slot ranked[64];
+        std::uint64_t filled = 0;
+        for (std::size_t j = 0; j < m; ++j) {
+            const double load = next[j / 2][j % 2];
+            const pair against{load, load};
+            lanes below0{0, 0}, below1{0, 0};  // a true lane is -1
+            std::size_t p = 0;
+            for (; p + 1 < pairs; p += 2) {
+                below0 -= next[p] < against;
+                below1 -= next[p + 1] < against;
+            }
+            if (p < pairs) below0 -= next[p] < against;
+            const lanes below = below0 + below1;
+            const auto rank = static_cast<std::size_t>(below[0] + below[1]);
+            ranked[rank] = {load, sorted[j].worker};
+            filled |= std::uint64_t{1} << rank;
+            a.worker_of[order[t + j]] = sorted[j].worker;
+        }
+        if (filled == (m == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << m) - 1)) {
+            std::copy(ranked, ranked + m, sorted);
+        } else {
+            for (std::size_t j = 0; j < m; ++j) sorted[j].load = next[j / 2][j % 2];
+            std::sort(sorted, sorted + m, less);
+        }
+        t += m;
+    }
+    for (; t < n; ++t) step(t);
+#else
+    for (std::size_t t = 0; t < n; ++t) step(t);
+#endif
+    for (std::size_t j = 0; j < m; ++j) a.load[sorted[j].worker] = sorted[j].load;
+}
+
 /// Longest processing time first: each item to the least loaded worker
-/// (lowest number on ties, unless `any_tie`). A binary min-heap whose top is
-/// replaced in place: one sift per item instead of a pop and a push.
+/// (lowest number on ties, unless `any_tie`). Items come heaviest first.
+/// Beyond 64 workers a binary min-heap whose top is replaced in place: one
+/// sift per item instead of a pop and a push.
 /// Which of equally loaded workers takes an item never changes the loads
 /// as a multiset, so `any_tie` gives the same makespan, bit for bit, with
-/// one comparison per heap level instead of two.
+/// one comparison per step instead of two.
 inline assignment lpt(const std::vector<double>& w, const std::vector<std::uint32_t>& order, std::size_t m,
                       bool any_tie = false) {
     assignment a = empty_assignment(w.size(), m);
     struct slot { double load; std::uint32_t worker; };
+    auto by_load = [](const auto& x, const auto& y) { return x.load < y.load; };
+    auto by_load_then_worker = [](const auto& x, const auto& y) {
+        return x.load != y.load ? x.load < y.load : x.worker < y.worker;
+    };
+    if (m <= 64) {
+        if (any_tie) lpt_rounds(w, order, m, a, by_load);
+        else lpt_rounds(w, order, m, a, by_load_then_worker);
+        return a;
+    }
     std::vector<slot> heap(m);
     for (std::uint32_t j = 0; j < m; ++j) heap[j] = {0.0, j};  // already a heap
     auto run = [&](auto less) {
@@ -204,8 +293,8 @@ inline assignment lpt(const std::vector<double>& w, const std::vector<std::uint3
             replace_top(heap, top, less);
         }
     };
-    if (any_tie) run([](const slot& x, const slot& y) { return x.load < y.load; });
-    else run([](const slot& x, const slot& y) { return x.load != y.load ? x.load < y.load : x.worker < y.worker; });
+    if (any_tie) run(by_load);
+    else run(by_load_then_worker);
     for (const slot& s : heap) a.load[s.worker] = s.load;
     return a;
 }
