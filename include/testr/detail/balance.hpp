@@ -196,7 +196,7 @@ void replace_top(std::vector<T>& heap, T value, Less less) {
 /// instruction and no branch on their outcome; the heap instead waits at
 /// each of its levels for a comparison whose outcome is a coin toss. Equal
 /// new loads (ranks that collide) are sorted instead; rounds that do not
-/// fit (the heavy items at the start) go one item at a time.
+/// fit (the heavy items at the start) give one item and the window moves on.
 template <class Less>
 void lpt_rounds(const std::vector<double>& w, const std::vector<std::uint32_t>& order, std::size_t m, assignment& a,
                 Less less) {
@@ -228,7 +228,7 @@ void lpt_rounds(const std::vector<double>& w, const std::vector<std::uint32_t>& 
             lowest = std::min(lowest, load);
         }
         if (!(lowest > sorted[m - 1].load)) {
-            for (const std::size_t end = t + m; t < end; ++t) step(t);
+            step(t++);  // the next window may fit: the heaviest load is now one step older
             continue;
         }
         slot ranked[64];
@@ -265,7 +265,8 @@ void lpt_rounds(const std::vector<double>& w, const std::vector<std::uint32_t>& 
 }
 
 /// Longest processing time first: each item to the least loaded worker
-/// (lowest number on ties, unless `any_tie`). Items come heaviest first.
+/// (lowest number on ties, unless `any_tie`). Fastest with items heaviest
+/// first, the order every caller gives.
 /// Beyond 64 workers a binary min-heap whose top is replaced in place: one
 /// sift per item instead of a pop and a push.
 /// Which of equally loaded workers takes an item never changes the loads
@@ -279,7 +280,7 @@ inline assignment lpt(const std::vector<double>& w, const std::vector<std::uint3
     auto by_load_then_worker = [](const auto& x, const auto& y) {
         return x.load != y.load ? x.load < y.load : x.worker < y.worker;
     };
-    if (m <= 64) {
+    if (m != 0 && m <= 64) {
         if (any_tie) lpt_rounds(w, order, m, a, by_load);
         else lpt_rounds(w, order, m, a, by_load_then_worker);
         return a;
