@@ -196,6 +196,20 @@ class StartFailures(unittest.TestCase):
         # Every earlier failure is still known, whatever this run managed.
         self.assertGreaterEqual(len(p.out("failing", "--list", rc=1).split()), 3)
 
+    def test_a_run_that_missed_tests_is_not_called_passed(self):
+        # Every test that runs passes, so only the missed ones can make the
+        # summary's word FAILED, as the exit status already is.
+        import resource
+        p = faulty(self, [("t.%02d" % i, "pass") for i in range(40)])
+        limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (12, 12))
+        r = subprocess.run([p.bin, "run", "--parallel", "--concurrency", "8"], cwd=p.dir, capture_output=True,
+                           preexec_fn=limit, timeout=60)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(b"could not be started", r.stdout)
+        self.assertIn(b"never ran", r.stdout)
+        self.assertRegex(r.stdout, rb"(^|\n)FAILED \(id=0\)\n")
+        self.assertNotIn(b"PASSED", r.stdout)
+
     def test_a_command_line_over_the_kernels_limit(self):
         p = self.failing_first()
         # $IDLIST of 40 ids of 4 KiB each: one argument over 128 KiB.

@@ -33,6 +33,11 @@ std::string worker_line(std::size_t j, const slot_report& st, double wall, const
 
 summary_values run_summary_values(const run_facts& f) {
     summary_values v = summarize_against(counts_of(f.summary), f.previous, f.id);
+    // A test that never ran, or a runner that never started, fails the run
+    // as a failing test does: the word must not say PASSED above the notes
+    // that say what was missed.
+    const bool incomplete = !f.engine.never_run().empty() || !f.engine.start_errors.empty();
+    v.successful = v.successful && !incomplete;
     if (f.engine.retried() == 0) return v;
     // A retried test is one test, judged by its last attempt.
     std::size_t tests = 0, failures = 0, skips = 0;
@@ -45,7 +50,7 @@ summary_values run_summary_values(const run_facts& f) {
     v.tests = tests;
     v.failures = failures;
     v.skips = skips;
-    v.successful = failures == 0;
+    v.successful = failures == 0 && !incomplete;
     v.failures_delta.reset();
     if (f.previous) v.tests_delta = static_cast<long>(tests) - static_cast<long>(f.previous->tests);
     return v;

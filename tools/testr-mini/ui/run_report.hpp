@@ -27,7 +27,8 @@ struct run_facts {
 };
 
 /// The summary values: testr's counts over the stored stream, except that
-/// a retried test counts once, by its last attempt.
+/// a retried test counts once, by its last attempt, and that tests that
+/// never ran or runners that could not start make the run unsuccessful.
 summary_values run_summary_values(const run_facts& f);
 
 /// The lines after the summary.
