@@ -33,7 +33,8 @@ namespace {
 int verdict(const run_options& o, const summary_values& v, const engine_report& r) {
     if (r.interrupts) return exit_interrupted;
     if (o.subunit) return exit_ok;
-    const bool failed = !v.successful || (o.fail_on_flaky && !r.flaky().empty());  // v: never-run tests included
+    // v is unsuccessful when a test failed, never ran, or its runner never started.
+    const bool failed = !v.successful || (o.fail_on_flaky && !r.flaky().empty());
     return failed ? exit_failed : exit_ok;
 }
 
