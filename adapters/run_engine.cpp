@@ -181,10 +181,13 @@ void run_engine::finish_test(unsigned slot, std::size_t pos, subunit::status s, 
     observer_.on(events::test_finished{pos, ids_[pos], slot, s, seconds, static_cast<unsigned>(t.attempts.size())});
 }
 
-void run_engine::fail_test(unsigned slot, std::size_t pos, attempt_end how, double ran, const std::string& why) {
-    const subunit::event e = synthetic_failure(ids_[pos], slot, why);
+void run_engine::emit_synthetic(unsigned slot, const subunit::event& e) {
     std::string encoded;
     if (subunit::encode(e, encoded)) hold_or_emit(slot, subunit::to_view(e), encoded);
+}
+
+void run_engine::fail_test(unsigned slot, std::size_t pos, attempt_end how, double ran, const std::string& why) {
+    emit_synthetic(slot, synthetic_failure(ids_[pos], slot, why));
     finish_test(slot, pos, subunit::status::fail, how, ran);
 }
 
@@ -260,10 +263,18 @@ void run_engine::exited(runner_id r, const process::exit_status& status, std::op
         // The one it was in started and did not end: neither passed nor
         // never run (testr counts it a failure: it did not complete).
         if (st.current && !finished_[*st.current]) {
+            const std::size_t pos = *st.current;
             const double ran = backend_.now() - st.current_since;
-            report_.tests[*st.current].attempts.push_back(
-                attempt{subunit::status::inprogress, attempt_end::interrupted, slot, ran});
+            report_.tests[pos].attempts.push_back(attempt{subunit::status::inprogress, attempt_end::interrupted, slot, ran});
             report_.slots[slot].busy += ran;
+            // Stored without an outcome, as it ended, but with the reason:
+            // `last` and `failing` show it as a failure (as testr does), and
+            // a bare one would look like the test's own.
+            std::string why = "testr-mini: the run was interrupted while this test was running, after " + fixed(ran) +
+                              " s on " + worker_tag(slot) + "; its runner was stopped (" + process::describe(status) +
+                              "), so the test did not complete.\n";
+            if (!st.stderr_tail.empty()) why += "Last lines of the runner's stderr:\n" + last_lines(st.stderr_tail, 20);
+            emit_synthetic(slot, synthetic_event(ids_[pos], slot, std::move(why), subunit::status::none));
         }
         for (auto t : st.tests)
             if (!finished_[t] && !report_.tests[t].ran()) report_.tests[t].not_run = not_run_reason::interrupted;

@@ -166,6 +166,8 @@ private:
     bool start(unsigned slot, std::vector<std::size_t> tests);
     void check_time();
     void fail_test(unsigned slot, std::size_t pos, attempt_end how, double ran, const std::string& why);
+    /// An event testr-mini makes itself (synthetic_event), to the observers.
+    void emit_synthetic(unsigned slot, const subunit::event& e);
     void finish_test(unsigned slot, std::size_t pos, subunit::status s, attempt_end how, double seconds);
     void emit(unsigned slot, const subunit::event_view& e, std::string_view encoded);
     void hold_or_emit(unsigned slot, const subunit::event_view& e, std::string_view encoded);

@@ -62,10 +62,10 @@ worker_pool::~worker_pool() = default;
 
 std::size_t worker_pool::active() const noexcept { return loop_.active(); }
 
-subunit::event synthetic_failure(std::string_view id, unsigned slot, std::string why) {
+subunit::event synthetic_event(std::string_view id, unsigned slot, std::string why, subunit::status s) {
     subunit::event e;
     e.test_id = std::string(id);
-    e.test_status = subunit::status::fail;
+    e.test_status = s;
     e.tags = {worker_tag(slot)};
     e.time = subunit::to_timestamp(std::chrono::system_clock::now());
     e.file_name = "traceback";
@@ -73,6 +73,10 @@ subunit::event synthetic_failure(std::string_view id, unsigned slot, std::string
     e.file_bytes = std::move(why);
     e.eof = true;
     return e;
+}
+
+subunit::event synthetic_failure(std::string_view id, unsigned slot, std::string why) {
+    return synthetic_event(id, slot, std::move(why), subunit::status::fail);
 }
 
 subunit::event returncode_event(unsigned slot, const process::exit_status& status) {

@@ -128,8 +128,12 @@ private:
     bool killed_ = false;
 };
 
+/// What testr-mini says about a test itself: status `s` now, tagged
+/// worker-N, a `traceback` saying why.
+subunit::event synthetic_event(std::string_view id, unsigned slot, std::string why, subunit::status s);
+
 /// A failure testr-mini reports itself (a crash, a timeout, a runner's exit
-/// status): status fail now, tagged worker-N, a `traceback` saying why.
+/// status): synthetic_event with status fail.
 subunit::event synthetic_failure(std::string_view id, unsigned slot, std::string why);
 
 /// The pseudo-test a failed runner adds: id `process-returncode`, status

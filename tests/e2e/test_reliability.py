@@ -239,9 +239,20 @@ class Interrupts(unittest.TestCase):
         self.assertEqual(rc, 130)
         self.assertIn(b"interrupted", err)
         self.assertIn(b"partial run 0", err)
-        final = stored(p).final()
+        log = stored(p)
+        final = log.final()
         self.assertEqual((final.get("t.a"), final.get("t.b")), ("success", "success"))
-        self.assertNotIn("t.slow1", {k for k, v in final.items() if v == "success"})
+        # The tests the interrupt stopped: stored without an outcome, with
+        # the reason, which `last` and `failing` show in their blocks.
+        note = (r"testr-mini: the run was interrupted while this test was running, after \d+\.\d s on worker-[01]; "
+                r"its runner was stopped \(killed by SIGTERM \(interrupted\)\), so the test did not complete\.")
+        for tid in ("t.slow1", "t.slow2"):
+            self.assertNotIn(tid, final)
+            self.assertRegex(log.text(tid), "^" + note)
+        for command in ("last", "failing"):
+            shown = p.out(command, rc=1)
+            block = shown[shown.index("FAIL: t.slow1"):]
+            self.assertRegex(block[:block.index("=" * 70) if "=" * 70 in block else None], note)
         for pid in workers:
             self.assertTrue(wait_for(lambda: not alive(pid), 5), "worker %d survived" % pid)
         # Each test in one category, and the categories add up to the selection.
