@@ -38,6 +38,19 @@ std::string last_lines(const std::string& text, std::size_t n) {
     return n == 0 ? text.substr(pos + 1) : text;
 }
 
+/// What is stored for a test an interrupt stopped after `ran` seconds: no
+/// outcome, as it ended, but the reason. `last` and `failing` show such a
+/// test as a failure (as testr does), and a bare one would look like the
+/// test's own.
+subunit::event interrupted_note(std::string_view id, unsigned slot, double ran, const process::exit_status& status,
+                                const std::string& stderr_tail) {
+    std::string why = "testr-mini: the run was interrupted while this test was running, after " + fixed(ran) + " s on " +
+                      worker_tag(slot) + "; its runner was stopped (" + process::describe(status) +
+                      "), so the test did not complete.\n";
+    if (!stderr_tail.empty()) why += "Last lines of the runner's stderr:\n" + last_lines(stderr_tail, 20);
+    return synthetic_event(id, slot, std::move(why), subunit::status::none);
+}
+
 bool is_final(subunit::status s) { return s >= subunit::status::success; }
 bool failed(subunit::status s) { return s == subunit::status::fail; }
 
@@ -213,6 +226,17 @@ void run_engine::event(runner_id r, const subunit::event_view& e, std::string_vi
     hold_or_emit(slot, e, encoded);
     if (!e.test_id) return;
     if (it != runners_.end()) note_gap(it->second, e);
+    if (whole_suite_ && it != runners_.end()) {
+        // No positions to follow its tests by: the one in progress by id,
+        // for an interrupt to name.
+        runner_state& st = it->second;
+        if (e.test_status == subunit::status::inprogress) {
+            st.open_id = *e.test_id;
+            st.current_since = backend_.now();
+        } else if (is_final(e.test_status) && st.open_id == *e.test_id) {
+            st.open_id.clear();
+        }
+    }
     auto pos = whole_suite_ ? position_.end() : position_.find(*e.test_id);
     if (pos == position_.end() || it == runners_.end()) {
         if (is_final(e.test_status))
@@ -258,7 +282,10 @@ void run_engine::exited(runner_id r, const process::exit_status& status, std::op
     if (first_output) report_.start_costs.push_back(*first_output);
     if (!status.success()) report_.slots[slot].problems.push_back(process::describe(status));
     std::size_t requeued = 0;
-    if (!whole_suite_ && status.interrupted) {
+    if (whole_suite_ && status.interrupted && !st.open_id.empty()) {
+        report_.interrupted_ids.push_back(st.open_id);
+        emit_synthetic(slot, interrupted_note(st.open_id, slot, backend_.now() - st.current_since, status, st.stderr_tail));
+    } else if (!whole_suite_ && status.interrupted) {
         // Stopped by Ctrl-C/SIGTERM: not the tests' fault, and not re-run.
         // The one it was in started and did not end: neither passed nor
         // never run (testr counts it a failure: it did not complete).
@@ -267,14 +294,7 @@ void run_engine::exited(runner_id r, const process::exit_status& status, std::op
             const double ran = backend_.now() - st.current_since;
             report_.tests[pos].attempts.push_back(attempt{subunit::status::inprogress, attempt_end::interrupted, slot, ran});
             report_.slots[slot].busy += ran;
-            // Stored without an outcome, as it ended, but with the reason:
-            // `last` and `failing` show it as a failure (as testr does), and
-            // a bare one would look like the test's own.
-            std::string why = "testr-mini: the run was interrupted while this test was running, after " + fixed(ran) +
-                              " s on " + worker_tag(slot) + "; its runner was stopped (" + process::describe(status) +
-                              "), so the test did not complete.\n";
-            if (!st.stderr_tail.empty()) why += "Last lines of the runner's stderr:\n" + last_lines(st.stderr_tail, 20);
-            emit_synthetic(slot, synthetic_event(ids_[pos], slot, std::move(why), subunit::status::none));
+            emit_synthetic(slot, interrupted_note(ids_[pos], slot, ran, status, st.stderr_tail));
         }
         for (auto t : st.tests)
             if (!finished_[t] && !report_.tests[t].ran()) report_.tests[t].not_run = not_run_reason::interrupted;

@@ -111,6 +111,9 @@ struct engine_report {
     unsigned interrupts = 0;
     std::size_t requeued = 0;               ///< tests handed to a fresh runner after theirs died
     std::vector<std::string> start_errors;  ///< runners that could not be started, why
+    /// A whole-suite run's tests (it has no positions) that were running
+    /// when it was interrupted.
+    std::vector<std::string> interrupted_ids;
     std::vector<double> start_costs;        ///< seconds from start to first output, per runner
     /// What runners spend between one test's end and the next one's start,
     /// by their own timestamps: work no test's duration contains (result
@@ -147,6 +150,7 @@ private:
         unsigned slot = 0;
         std::vector<std::size_t> tests;
         std::optional<std::size_t> current;  // in progress
+        std::string open_id;                 // in progress, in a whole-suite run (no positions)
         double current_since = 0;
         double idle_since = 0;  // when it last had no test in progress
         bool slow_flagged = false;

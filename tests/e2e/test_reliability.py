@@ -220,6 +220,11 @@ class StartFailures(unittest.TestCase):
         self.assertEqual(len(p.out("failing", "--list", rc=1).split()), 3)
 
 
+# What is stored for a test an interrupt stopped, beside its inprogress.
+INTERRUPTED_NOTE = (r"testr-mini: the run was interrupted while this test was running, after \d+\.\d s on worker-[01]; "
+                    r"its runner was stopped \(killed by SIGTERM \(interrupted\)\), so the test did not complete\.")
+
+
 class Interrupts(unittest.TestCase):
     def interrupted_run(self, signals):
         p = faulty(self, [("t.a", "pass"), ("t.b", "pass"), ("t.slow1", "sleep:30"), ("t.slow2", "sleep:30")])
@@ -244,26 +249,40 @@ class Interrupts(unittest.TestCase):
         self.assertEqual((final.get("t.a"), final.get("t.b")), ("success", "success"))
         # The tests the interrupt stopped: stored without an outcome, with
         # the reason, which `last` and `failing` show in their blocks.
-        note = (r"testr-mini: the run was interrupted while this test was running, after \d+\.\d s on worker-[01]; "
-                r"its runner was stopped \(killed by SIGTERM \(interrupted\)\), so the test did not complete\.")
         for tid in ("t.slow1", "t.slow2"):
             self.assertNotIn(tid, final)
-            self.assertRegex(log.text(tid), "^" + note)
+            self.assertRegex(log.text(tid), "^" + INTERRUPTED_NOTE)
         for command in ("last", "failing"):
             shown = p.out(command, rc=1)
             block = shown[shown.index("FAIL: t.slow1"):]
-            self.assertRegex(block[:block.index("=" * 70) if "=" * 70 in block else None], note)
+            self.assertRegex(block[:block.index("=" * 70) if "=" * 70 in block else None], INTERRUPTED_NOTE)
         for pid in workers:
             self.assertTrue(wait_for(lambda: not alive(pid), 5), "worker %d survived" % pid)
         # Each test in one category, and the categories add up to the selection.
         text = out.decode()
         running = re.search(r"^(\d+) tests? (?:was|were) running when the run was interrupted:", text, re.M)
         never = re.search(r"^(\d+) tests? never ran \(interrupted\):", text, re.M)
-        completed = re.search(r"the (\d+) tests that completed were stored", err.decode())
+        completed = re.search(r"the (\d+) tests? that completed (?:was|were) stored", err.decode())
         self.assertTrue(running and completed, text + err.decode())
         self.assertEqual(running.group(1), "2")
         self.assertEqual(int(completed.group(1)) + 2 + (int(never.group(1)) if never else 0), 4)
         self.assertIn("t.slow1", text[running.start():never.start() if never else None])
+
+    def test_ctrl_c_in_a_serial_run_names_the_test_it_stopped(self):
+        # Serial and unfiltered: the whole suite in one runner, not listed
+        # first, so the test in progress is known by its events alone.
+        p = faulty(self, [("t.a", "pass"), ("t.slow1", "sleep:30"), ("t.b", "pass")])
+        proc = p.popen("run")
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.assertTrue(wait_for(lambda: len(pids_of(p, "t.slow1")), 20))
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertIn("1 test was running when the run was interrupted:\n  t.slow1\n", out.decode())
+        self.assertIn(b"the 1 test that completed was stored as partial run 0", err)
+        log = stored(p)
+        self.assertEqual(log.final(), {"t.a": "success"})
+        self.assertRegex(log.text("t.slow1"), "^" + INTERRUPTED_NOTE.replace("worker-[01]", "worker-0"))
 
     def test_sigterm_behaves_like_the_first_ctrl_c(self):
         p, rc, out, err, workers = self.interrupted_run([signal.SIGTERM])

@@ -92,8 +92,8 @@ int run_once(const app& a, const run_options& o, const prepared& p, std::unique_
             for (auto& t : report.tests) completed += is_outcome(t.final_status());
         else
             for (const test_view t : summary.tests()) completed += is_outcome(t.status) && t.id != "process-returncode";
-        std::fprintf(stderr, "testr-mini: interrupted: the %zu tests that completed were stored as partial run %u\n",
-                     completed, committed.id);
+        std::fprintf(stderr, "testr-mini: interrupted: the %zu %s stored as partial run %u\n", completed,
+                     completed == 1 ? "test that completed was" : "tests that completed were", committed.id);
     }
     return with_storage_warning(verdict(o, values, report), committed);
 }

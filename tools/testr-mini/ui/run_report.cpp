@@ -8,11 +8,17 @@ namespace testr::cli {
 
 namespace {
 
-std::string id_list(const std::vector<std::string>& ids, const std::vector<std::size_t>& positions, std::size_t most = 10) {
+/// name_at(0..n-1), one a line, the first `most` of them.
+template <class NameAt>
+std::string listed(std::size_t n, NameAt&& name_at, std::size_t most = 10) {
     std::string s;
-    for (std::size_t k = 0; k < positions.size() && k < most; ++k) s += "\n  " + ids[positions[k]];
-    if (positions.size() > most) s += "\n  ... and " + std::to_string(positions.size() - most) + " more";
+    for (std::size_t k = 0; k < n && k < most; ++k) s += "\n  " + std::string(name_at(k));
+    if (n > most) s += "\n  ... and " + std::to_string(n - most) + " more";
     return s;
+}
+
+std::string id_list(const std::vector<std::string>& ids, const std::vector<std::size_t>& positions, std::size_t most = 10) {
+    return listed(positions.size(), [&](std::size_t k) -> const std::string& { return ids[positions[k]]; }, most);
 }
 
 std::string count_of(std::size_t n, const char* one, const char* many) {
@@ -73,8 +79,12 @@ std::string run_notes(const run_facts& f) {
         else ++it->second;
     }
     for (auto& [e, n] : why) notes += count_of(n, "runner", "runners") + " could not be started: " + e + "\n";
-    if (auto i = r.ended(attempt_end::interrupted); !i.empty())
-        notes += count_of(i.size(), "test was", "tests were") + " running when the run was interrupted:" + id_list(f.ids, i) + "\n";
+    // At most one a runner: a whole-suite run's are known by id only.
+    std::vector<std::string> running = r.interrupted_ids;
+    for (std::size_t p : r.ended(attempt_end::interrupted)) running.push_back(f.ids[p]);
+    if (!running.empty())
+        notes += count_of(running.size(), "test was", "tests were") + " running when the run was interrupted:" +
+                 listed(running.size(), [&](std::size_t k) -> const std::string& { return running[k]; }) + "\n";
     if (auto n = r.never_run(); !n.empty())
         notes += count_of(n.size(), "test", "tests") + " never ran" + (r.interrupts ? std::string(" (interrupted)") : "") +
                  ":" + id_list(f.ids, n) + "\n";
