@@ -282,18 +282,19 @@ void run_engine::exited(runner_id r, const process::exit_status& status, std::op
     if (first_output) report_.start_costs.push_back(*first_output);
     if (!status.success()) report_.slots[slot].problems.push_back(process::describe(status));
     std::size_t requeued = 0;
-    if (whole_suite_ && status.interrupted && !st.open_id.empty()) {
-        report_.interrupted_ids.push_back(st.open_id);
-        emit_synthetic(slot, interrupted_note(st.open_id, slot, backend_.now() - st.current_since, status, st.stderr_tail));
-    } else if (!whole_suite_ && status.interrupted) {
+    if (status.interrupted) {
         // Stopped by Ctrl-C/SIGTERM: not the tests' fault, and not re-run.
         // The one it was in started and did not end: neither passed nor
         // never run (testr counts it a failure: it did not complete).
-        if (st.current && !finished_[*st.current]) {
+        if (whole_suite_ && !st.open_id.empty()) {
+            report_.interrupted_ids.push_back(st.open_id);
+            emit_synthetic(slot, interrupted_note(st.open_id, slot, backend_.now() - st.current_since, status, st.stderr_tail));
+        } else if (!whole_suite_ && st.current && !finished_[*st.current]) {
             const std::size_t pos = *st.current;
             const double ran = backend_.now() - st.current_since;
             report_.tests[pos].attempts.push_back(attempt{subunit::status::inprogress, attempt_end::interrupted, slot, ran});
             report_.slots[slot].busy += ran;
+            report_.interrupted_ids.push_back(ids_[pos]);
             emit_synthetic(slot, interrupted_note(ids_[pos], slot, ran, status, st.stderr_tail));
         }
         for (auto t : st.tests)

@@ -111,8 +111,9 @@ struct engine_report {
     unsigned interrupts = 0;
     std::size_t requeued = 0;               ///< tests handed to a fresh runner after theirs died
     std::vector<std::string> start_errors;  ///< runners that could not be started, why
-    /// A whole-suite run's tests (it has no positions) that were running
-    /// when it was interrupted.
+    /// The tests that were running when the run was interrupted, by id: a
+    /// whole-suite run has no positions (the others' also end with
+    /// attempt_end::interrupted).
     std::vector<std::string> interrupted_ids;
     std::vector<double> start_costs;        ///< seconds from start to first output, per runner
     /// What runners spend between one test's end and the next one's start,

@@ -241,13 +241,13 @@ int main(int argc, char** argv) {
         // The disk's share: the appended batch's bytes alone, written to a
         // fresh file and fsynced, as record() must at least do.
         const std::string batch = appended.substr(compacted.size());
-        const std::string floor_path = dir + "/times-floor.bin";
-        const timing floor = median_of(repeat, [&] {
-            const int fd = ::open(floor_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-            if (fd < 0 || testr::fd_io::write_all(fd, batch) != 0 || testr::fd_io::fsync_retrying(fd) != 0) die("cannot write " + floor_path);
+        const std::string disk_path = dir + "/times-disk.bin";
+        const timing disk = median_of(repeat, [&] {
+            const int fd = ::open(disk_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (fd < 0 || testr::fd_io::write_all(fd, batch) != 0 || testr::fd_io::fsync_retrying(fd) != 0) die("cannot write " + disk_path);
             ::close(fd);
-        }, [&] { std::filesystem::remove(floor_path); });
-        std::filesystem::remove(floor_path);
+        }, [&] { std::filesystem::remove(disk_path); });
+        std::filesystem::remove(disk_path);
         const timing compact = median_of(repeat, [&] {
             auto r = timesdb::record(record_path, runs[1]);
             if (!r || !r->compacted) die("the second record did not compact");
@@ -255,7 +255,7 @@ int main(int argc, char** argv) {
         rows.push_back({"record " + label + "-test run into " + label + " store: append", append, 0});
         char what[96];
         std::snprintf(what, sizeof what, "  its %.1f MB alone: write + fsync", static_cast<double>(batch.size()) / 1e6);
-        rows.push_back({what, floor, 0});
+        rows.push_back({what, disk, 0});
         rows.push_back({"record " + label + "-test run: the next, compacting", compact, 0});
         return std::pair{append, compact};
     };

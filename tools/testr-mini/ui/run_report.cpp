@@ -79,10 +79,7 @@ std::string run_notes(const run_facts& f) {
         else ++it->second;
     }
     for (auto& [e, n] : why) notes += count_of(n, "runner", "runners") + " could not be started: " + e + "\n";
-    // At most one a runner: a whole-suite run's are known by id only.
-    std::vector<std::string> running = r.interrupted_ids;
-    for (std::size_t p : r.ended(attempt_end::interrupted)) running.push_back(f.ids[p]);
-    if (!running.empty())
+    if (const auto& running = r.interrupted_ids; !running.empty())
         notes += count_of(running.size(), "test was", "tests were") + " running when the run was interrupted:" +
                  listed(running.size(), [&](std::size_t k) -> const std::string& { return running[k]; }) + "\n";
     if (auto n = r.never_run(); !n.empty())
