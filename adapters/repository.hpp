@@ -121,8 +121,9 @@ public:
     /// !is_failure). A crash before the commit point leaves no trace a reader
     /// sees; after it, readers and the next writer finish the failing update.
     /// An error in the times update is reported after the run was committed:
-    /// check `committed()` to tell.
-    result<committed_run, repo_error> commit(bool partial);
+    /// check `committed()` to tell. `missed` goes into the run's summary,
+    /// for `last` to judge the run as the command that stored it did.
+    result<committed_run, repo_error> commit(bool partial, run_shortfall missed = {});
 
     /// Deletes the temporary; the writer is then empty. Idempotent.
     void abandon() noexcept;

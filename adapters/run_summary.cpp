@@ -584,6 +584,8 @@ std::string serialize(const run_digest& d) {
     head.u64(d.slowest.size());
     for (const auto& t : d.slowest) put_timing(head, t);
     head.str(d.extra_ids);
+    head.u64(d.shortfall.never_ran);
+    head.u64(d.shortfall.runners_not_started);
     // Sized once: the durations are ~20 bytes a test, and growing into
     // them doubled the peak of a commit of 10^6 tests.
     writer w;
@@ -645,6 +647,8 @@ result<run_digest, std::string> parse_digest(std::string_view bytes, bool durati
     d.slowest.resize(r.count(20, "slowest"));
     for (auto& t : d.slowest) t = get_timing(r, "slowest");
     d.extra_ids = r.str("extra ids");
+    d.shortfall.never_ran = r.u64("never ran");
+    d.shortfall.runners_not_started = r.u64("runners not started");
     if (r.error.empty() && r.at != r.in.size()) r.error = "trailing bytes in its head at byte " + std::to_string(r.at);
     if (durations) {
         if (bytes.size() < *head_end + 16) return unexpected{std::string("cut short in its durations")};

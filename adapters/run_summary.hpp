@@ -303,6 +303,14 @@ private:
     std::size_t held_ = 0;
 };
 
+/// What a run was given but did not do, which its stream cannot show:
+/// tests that no runner reported, runners that could not be started.
+struct run_shortfall {
+    std::uint64_t never_ran = 0, runners_not_started = 0;
+    bool none() const noexcept { return never_ran == 0 && runners_not_started == 0; }
+    friend bool operator==(const run_shortfall&, const run_shortfall&) = default;
+};
+
 /// What the repository keeps beside each run (docs/repository.md, "Run
 /// summaries"): testr's counts, the failing tests and where their events
 /// are, every test's duration and where its id is, so that reports need not
@@ -310,7 +318,7 @@ private:
 struct run_digest {
     /// Bumped whenever the serialised layout changes; other versions are
     /// rebuilt from the run.
-    static constexpr std::uint32_t version = 1;
+    static constexpr std::uint32_t version = 2;
     /// Counts of completions per outcome for one distinct tag list (what
     /// filter_tags test), in the order success, uxsuccess, xfail, skip, fail.
     struct tag_group {
@@ -346,6 +354,7 @@ struct run_digest {
     std::vector<timing> slowest;           ///< the slowest_kept slowest of them, slowest first, ties in stream order
     std::string extra_ids;
     static constexpr std::size_t slowest_kept = 10;
+    run_shortfall shortfall;  ///< the storing command's to set; none in a summary rebuilt from the run
 
     /// As run_summary's, with `filter_tags` applied to the run count.
     std::size_t total(const std::vector<std::string>& filter_tags) const;

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Adaptive scheduling benchmark (issue 7): wall time / ideal of real runs.
+"""Adaptive scheduling benchmark: wall time / ideal of real runs.
 
 For each family of generated suite (bench/adaptive/families.py) and worker
 count, a temporary project whose runner is bench/adaptive/fake_runner.py

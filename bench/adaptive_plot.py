@@ -5,13 +5,13 @@
 
 FIGURES.json is what `bench/adaptive.py --json` writes. One group of bars
 per family and worker count, one bar per tool (wall time / ideal), and the
-issue's target for the family as a dashed line across the group.
+target for the family as a dashed line across the group.
 """
 import argparse
 import json
 from xml.sax.saxutils import escape
 
-# Issue 7's targets, wall / ideal.
+# The scheduling targets per family, wall / ideal (docs/benchmarks.md).
 TARGETS = {"cold": 1.10, "warm": 1.05, "noisy": 1.10, "drift": 1.10, "new": 1.10,
            "expensive": 1.10}
 COLOURS = {"original": "#9e9e9e", "static": "#4a90d9", "dynamic": "#e8833a", "no-prestart": "#8bc34a"}
@@ -64,7 +64,7 @@ def draw(figures, title):
         lx += 130
     out.append('<line x1="%d" x2="%d" y1="%d" y2="%d" stroke="#000" stroke-dasharray="3,2"/>'
                % (lx, lx + 18, top + height + 50, top + height + 50))
-    out.append('<text x="%d" y="%d">target (issue 7)</text>' % (lx + 22, top + height + 54))
+    out.append('<text x="%d" y="%d">target</text>' % (lx + 22, top + height + 54))
     out.append("</svg>")
     return "\n".join(out) + "\n"
 

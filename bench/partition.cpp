@@ -1,5 +1,6 @@
 // bench/partition: predicted makespan / lower bound and speed of the compat
-// and balanced partitioners over the instance families of issue #2.
+// and balanced partitioners over generated instance families (adversarial,
+// few per worker, moderate, grouped, dominated) and at scale.
 //
 //   build/bench/partition [--json FILE] [--seeds N] [--no-python]
 //

@@ -1,7 +1,7 @@
 // The dynamic scheduler as a state machine: every test handed out once,
 // groups whole, deterministic, corrections from observations; and runs of
 // generated suites on a fake clock (tests/schedule_sim.hpp) against the
-// targets of issue 7 and beside the static partitioning.
+// scheduling targets and beside the static partitioning.
 #include "schedule_sim.hpp"
 
 #include <testr/dynamic_schedule.hpp>

@@ -676,6 +676,24 @@ TEST_SUITE("repository concurrency and crashes") {
         }
     }
 
+    TEST_CASE("what a run missed is kept in its summary, from the commit; a summary rebuilt from the run has none") {
+        temp_dir dir;
+        const auto repo = init_ok(dir.path());
+        stream_builder b;
+        b.run("a", status::success, 1, 0.5);
+        auto w = ok(repo::begin_run(repo));
+        REQUIRE(w.append(b.bytes));
+        const unsigned id = ok(w.commit(true, {3, 1})).id;
+        const run_digest d = ok(repo::read_summary(repo, id));
+        CHECK(d.shortfall == run_shortfall{3, 1});
+        CHECK(d.failures() == 0);  // the stream alone passed
+        CHECK(commit_stream(repo, b.bytes) == id + 1);
+        CHECK(ok(repo::read_summary(repo, id + 1)).shortfall.none());
+        const std::string path = repo.file(std::to_string(id) + ".summary");
+        REQUIRE(::unlink(path.c_str()) == 0);
+        CHECK(ok(repo::read_summary(repo, id)).shortfall.none());
+    }
+
     TEST_CASE("a damaged run file is told from an empty run: cut to 0 bytes, changed in place, a symbolic link") {
         temp_dir dir;
         const auto repo = init_ok(dir.path());

@@ -1,4 +1,4 @@
-"""Generated suites for bench/adaptive.py, one per family of issue 7.
+"""Generated suites for bench/adaptive.py, one per family of scheduling targets.
 
 A suite: modules of classes of tests; durations lognormal per class times
 lognormal per test, plus three long tests (5-10x the mean), scaled so the

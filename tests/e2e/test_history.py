@@ -308,6 +308,10 @@ class Shards(unittest.TestCase):
         r = m.run("load", "--shards", "--expect-ids", "all.txt", *paths, check_rc=FAILED)
         self.assertIn("1 test never ran (in the expected list, in no shard's stream):\n  pkg.z.Z.forgotten\n",
                       r.stdout.decode())
+        self.assertRegex(r.stdout.decode(), r"(^|\n)FAILED \(id=1\)\n")  # every test in the streams passed
+        # The merged run stays failed when read back: the miss is in its summary.
+        last = m.out("last", rc=FAILED)
+        self.assertRegex(last, r"\nFAILED \(id=1\)\n1 test never ran\n$")
         self.assertEqual(r.stderr.decode(), "")  # every shard delivered whole
         # Overlapping shards: said, with the test and both shards.
         r = m.run("load", "--shards", paths[0], paths[1], paths[0], check_rc=0)

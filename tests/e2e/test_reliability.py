@@ -1,4 +1,4 @@
-"""Issue 8 end to end: hung tests, crashed runners, flaky tests and
+"""End to end: hung tests, crashed runners, flaky tests and
 interrupts, with real runner processes (fault_runner.py). Each test checks
 the exact events stored (read back with python-subunit) and the exit code.
 How soon each stop happens is measured by bench/stop_latency.py; the
@@ -149,6 +149,10 @@ class Crashes(unittest.TestCase):
         r = p.run("run", "--load-list", "ids.txt", check_rc=1)
         self.assertIn(b"1 test never ran", r.stdout)
         self.assertIn(b"t.gone", r.stdout)
+        # Read back, the run is what `run` said it was, not what its stream alone says.
+        self.assertRegex(p.out("last", rc=1), r"^Ran 1 tests( in [0-9.]+s)?\nFAILED \(id=0\)\n1 test never ran\n$")
+        doc = json.loads(p.out("last", "--json", rc=1))
+        self.assertEqual((doc["failures"], doc["never_ran"], doc["runners_not_started"]), (0, 1, 0))
 
 
 class Flaky(unittest.TestCase):
@@ -204,8 +208,14 @@ class StartFailures(unittest.TestCase):
     def test_a_run_that_missed_tests_is_not_called_passed(self):
         # Every test that runs passes, so only the missed ones can make the
         # summary's word FAILED, as the exit status already is.
-        r = self.run_out_of_descriptors(faulty(self, [("t.%02d" % i, "pass") for i in range(40)]))
+        p = faulty(self, [("t.%02d" % i, "pass") for i in range(40)])
+        r = self.run_out_of_descriptors(p)
         self.assertRegex(r.stdout, rb"(^|\n)FAILED \(id=0\)\n")
+        # `last` says it too, with the counts `run` gave.
+        never = int(re.search(rb"(\d+) tests? never ran", r.stdout).group(1))
+        runners = int(re.search(rb"(\d+) runners? could not be started", r.stdout).group(1))
+        last = p.out("last", rc=1)
+        self.assertRegex(last, r"\nFAILED \(id=0\)\n%d runners? could not be started\n%d tests? never ran\n$" % (runners, never))
 
     def test_a_command_line_over_the_kernels_limit(self):
         p = self.failing_first()

@@ -48,8 +48,8 @@ cli_error not_stored(const char* what, const std::string& why, int code) {
                      code);
 }
 
-stored_run store_run(repo::run_writer& writer, bool partial, const char* what) {
-    auto committed = writer.commit(partial);
+stored_run store_run(repo::run_writer& writer, bool partial, const char* what, run_shortfall missed) {
+    auto committed = writer.commit(partial, missed);
     if (committed) return {committed->id, false};
     const auto id = writer.committed();
     if (!id) {
@@ -69,7 +69,7 @@ stored_run store_run(repo::run_writer& writer, bool partial, const char* what) {
 stored_run commit_run(const run_options& o, const repo::repository& r, repo::run_writer& writer,
                       const engine_report& report, const prestart_report* prestarted) {
     const bool partial = o.partial || o.failing || o.isolated || report.interrupts > 0 || !report.never_run().empty();
-    const stored_run stored = store_run(writer, partial, "run");
+    const stored_run stored = store_run(writer, partial, "run", {report.never_run().size(), report.start_errors.size()});
     // A pre-started runner's first output comes a hand-out after its tests;
     // its start is the time it took to open its pipe.
     const bool piped = prestarted && prestarted->refused.empty();

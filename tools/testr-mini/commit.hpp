@@ -30,10 +30,11 @@ struct stored_run {
 /// repository is as it was before it, and the message says so.
 cli_error not_stored(const char* what, const std::string& why, int code = exit_error);
 
-/// Commits `writer` (`what`: "run" or "stream", for messages). Throws
-/// cli_error only when nothing was stored; a durations failure after the
-/// commit point is a warning naming the run and what was not saved.
-stored_run store_run(repo::run_writer& writer, bool partial, const char* what);
+/// Commits `writer` (`what`: "run" or "stream", for messages), with what
+/// the run missed for its summary. Throws cli_error only when nothing was
+/// stored; a durations failure after the commit point is a warning naming
+/// the run and what was not saved.
+stored_run store_run(repo::run_writer& writer, bool partial, const char* what, run_shortfall missed);
 
 /// Commits the run. It is partial (the failing list keeps what this run did
 /// not try) when asked for, for --failing/--isolated, when interrupted, and

@@ -177,7 +177,7 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     // As `run` does when tests never ran: the failing list keeps what the
     // missing tests had.
     const bool incomplete = !problems.empty() || !never_ran.empty();
-    const stored_run committed = store_run(*writer, partial || incomplete, "stream");
+    const stored_run committed = store_run(*writer, partial || incomplete, "stream", {never_ran.size(), 0});
     if (sink.stdout_error())
         std::fprintf(stderr, "testr-mini: %s; the stream is stored all the same (run %u)\n", sink.stdout_error()->c_str(),
                      committed.id);
@@ -187,14 +187,14 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     auto digest = repo::read_summary(r, committed.id);
     if (!digest) throw cli_error("run " + std::to_string(committed.id) + " was stored, but " + digest.error().message);
     if (!a.quiet) {
-        std::string out = format_summary(summarize_against(counts_of(*digest, filter_tags(a)), previous, committed.id));
+        std::string out = format_summary(stored_summary_values(*digest, filter_tags(a), previous, committed.id));
         if (so.shards) out += shards_note(shards);
         if (!never_ran.empty())
             out += std::to_string(never_ran.size()) + (never_ran.size() == 1 ? " test" : " tests") +
                    " never ran (in the expected list, in no shard's stream):" + id_lines(never_ran) + "\n";
         write_stdout(out);
     }
-    return with_storage_warning(digest->failures() || incomplete ? exit_failed : exit_ok, committed);
+    return with_storage_warning(stored_verdict(*digest) == exit_failed || incomplete ? exit_failed : exit_ok, committed);
 }
 
 }  // namespace testr::cli

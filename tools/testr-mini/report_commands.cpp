@@ -35,7 +35,8 @@ std::string json_text(const nlohmann::json& j) {
 
 /// `last --json` and `failing --json` (docs/schema/run.json). The
 /// per-status counts are per test, by its latest outcome.
-int show_run_json(const run_summary& run, std::optional<unsigned> id) {
+/// `stored`: the run's summary, for what it missed (`last` only).
+int show_run_json(const run_summary& run, std::optional<unsigned> id, const run_digest* stored = nullptr) {
     nlohmann::json failing = nlohmann::json::array();
     std::size_t ok = 0, xfail = 0, uxsuccess = 0;
     for (const test_view t : run.tests()) {
@@ -58,8 +59,12 @@ int show_run_json(const run_summary& run, std::optional<unsigned> id) {
                      {"unexpected_successes", uxsuccess},
                      {"failing", failing}};
     if (auto w = run.wall_seconds()) j["seconds"] = json_seconds(*w);
+    if (stored) {
+        j["never_ran"] = stored->shortfall.never_ran;
+        j["runners_not_started"] = stored->shortfall.runners_not_started;
+    }
     write_stdout(json_text(j));
-    return run.failures() ? exit_failed : exit_ok;
+    return run.failures() || (stored && !stored->shortfall.none()) ? exit_failed : exit_ok;
 }
 
 /// One block per failed life of each failing test, tests in the order
@@ -127,7 +132,9 @@ int last_command(const app& a, bool subunit, const std::string& junit, std::opti
     if (json) {
         run_summary run = stored_summary(r, id);
         run.set_filter_tags(filter_tags(a));
-        return show_run_json(run, id);
+        auto digest = repo::read_summary(r, id);
+        if (!digest) throw cli_error(digest.error().message);
+        return show_run_json(run, id, &*digest);
     }
     if (subunit) {
         auto bytes = repo::read_run(r, id);
@@ -148,9 +155,10 @@ int last_command(const app& a, bool subunit, const std::string& junit, std::opti
         out += failures_text(*events, *failing);
     }
     const auto previous = previous_counts(r, id > 0 ? std::optional<unsigned>(id - 1) : std::nullopt);
-    if (!a.quiet) out += format_summary(summarize_against(counts_of(*digest, filter_tags(a)), previous, id));
+    if (!a.quiet)
+        out += format_summary(stored_summary_values(*digest, filter_tags(a), previous, id)) + shortfall_note(digest->shortfall);
     write_stdout(out);
-    return digest->failures() ? exit_failed : exit_ok;
+    return stored_verdict(*digest);
 }
 
 int failing_command(const app& a, bool subunit, bool list, bool json) {

@@ -27,8 +27,8 @@ std::string count_of(std::size_t n, const char* one, const char* many) {
 
 std::string worker_line(std::size_t j, const slot_report& st, double wall, const std::vector<double>& predicted) {
     char line[256];
-    std::snprintf(line, sizeof line, "  worker-%zu: %zu tests, %.3fs in tests, %.3fs idle, %zu runner%s", j, st.tests,
-                  st.busy, std::max(0.0, wall - st.busy), st.runners, st.runners == 1 ? "" : "s");
+    std::snprintf(line, sizeof line, "  worker-%zu: %zu test%s, %.3fs in tests, %.3fs idle, %zu runner%s", j, st.tests,
+                  st.tests == 1 ? "" : "s", st.busy, std::max(0.0, wall - st.busy), st.runners, st.runners == 1 ? "" : "s");
     std::string s = line;
     if (j < predicted.size()) s += ", predicted " + seconds_text(predicted[j]) + "s";
     for (auto& pr : st.problems) s += "; " + pr;
