@@ -586,6 +586,7 @@ std::string serialize(const run_digest& d) {
     head.str(d.extra_ids);
     head.u64(d.shortfall.never_ran);
     head.u64(d.shortfall.runners_not_started);
+    head.u64(d.shortfall.shards_not_reported);
     // Sized once: the durations are ~20 bytes a test, and growing into
     // them doubled the peak of a commit of 10^6 tests.
     writer w;
@@ -649,6 +650,7 @@ result<run_digest, std::string> parse_digest(std::string_view bytes, bool durati
     d.extra_ids = r.str("extra ids");
     d.shortfall.never_ran = r.u64("never ran");
     d.shortfall.runners_not_started = r.u64("runners not started");
+    d.shortfall.shards_not_reported = r.u64("shards not reported");
     if (r.error.empty() && r.at != r.in.size()) r.error = "trailing bytes in its head at byte " + std::to_string(r.at);
     if (durations) {
         if (bytes.size() < *head_end + 16) return unexpected{std::string("cut short in its durations")};

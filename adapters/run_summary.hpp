@@ -304,10 +304,11 @@ private:
 };
 
 /// What a run was given but did not do, which its stream cannot show:
-/// tests that no runner reported, runners that could not be started.
+/// tests that no runner reported, runners that could not be started, CI
+/// shards whose streams a merge never got (`load --shards`).
 struct run_shortfall {
-    std::uint64_t never_ran = 0, runners_not_started = 0;
-    bool none() const noexcept { return never_ran == 0 && runners_not_started == 0; }
+    std::uint64_t never_ran = 0, runners_not_started = 0, shards_not_reported = 0;
+    bool none() const noexcept { return never_ran == 0 && runners_not_started == 0 && shards_not_reported == 0; }
     friend bool operator==(const run_shortfall&, const run_shortfall&) = default;
 };
 

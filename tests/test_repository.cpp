@@ -683,9 +683,9 @@ TEST_SUITE("repository concurrency and crashes") {
         b.run("a", status::success, 1, 0.5);
         auto w = ok(repo::begin_run(repo));
         REQUIRE(w.append(b.bytes));
-        const unsigned id = ok(w.commit(true, {3, 1})).id;
+        const unsigned id = ok(w.commit(true, {3, 1, 2})).id;
         const run_digest d = ok(repo::read_summary(repo, id));
-        CHECK(d.shortfall == run_shortfall{3, 1});
+        CHECK(d.shortfall == run_shortfall{3, 1, 2});
         CHECK(d.failures() == 0);  // the stream alone passed
         CHECK(commit_stream(repo, b.bytes) == id + 1);
         CHECK(ok(repo::read_summary(repo, id + 1)).shortfall.none());

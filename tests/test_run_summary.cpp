@@ -407,7 +407,7 @@ TEST_SUITE("run digests") {
         for (int i = 0; i < 30; ++i) b.run(std::string("t").append(std::to_string(i)), i % 7 ? status::success : status::fail, i, 0.01 * i, {"worker-1"});
         run_digest d = digest_of(b.bytes);
         d.failing_file = {{12, 34}};
-        d.shortfall = {5, 2};  // kept through the round trip: only_head == d below
+        d.shortfall = {5, 2, 1};  // kept through the round trip: only_head == d below
         const std::string bytes = serialize(d);
         REQUIRE(d.slowest.size() == run_digest::slowest_kept);
         CHECK(d.slowest.front().seconds == doctest::Approx(0.29));

@@ -351,6 +351,9 @@ class EmptyShards(unittest.TestCase):
         r = m.run("load", "--shards", *rest, env=ci_env(), check_rc=1)
         self.assertIn("shard %d/%d never reported: no stream read says it is shard %d" % (k, self.TOTAL, k),
                       r.stderr.decode())
+        # Read back in a later step, the merge is still what load said: failed, a shard short.
+        self.assertRegex(m.out("last", rc=1), r"\nFAILED \(id=1\)\n1 shard never reported\n$")
+        self.assertEqual(json.loads(m.out("last", "--json", rc=1))["shards_not_reported"], 1)
         # One shard twice, and a stream of another split (python-subunit's
         # writer: the marker is a plain exists event).
         r = m.run("load", "--shards", *rest, streams[k], streams[k], env=ci_env(), check_rc=1)
@@ -375,6 +378,7 @@ class EmptyShards(unittest.TestCase):
         self.assertIn("shard ? (%s) never reported: the stream is empty" % streams[k], r.stderr.decode())
         self.assertIn("shard %d/%d never reported: no stream read says it is shard %d" % (k, self.TOTAL, k),
                       r.stderr.decode())
+        self.assertRegex(m.out("last", rc=1), r"\n1 shard never reported\n$")  # named twice, one shard
 
 
 class Sources(unittest.TestCase):

@@ -177,7 +177,7 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     // As `run` does when tests never ran: the failing list keeps what the
     // missing tests had.
     const bool incomplete = !problems.empty() || !never_ran.empty();
-    const stored_run committed = store_run(*writer, partial || incomplete, "stream", {never_ran.size(), 0});
+    const stored_run committed = store_run(*writer, partial || incomplete, "stream", {never_ran.size(), 0, shards_not_reported(shards)});
     if (sink.stdout_error())
         std::fprintf(stderr, "testr-mini: %s; the stream is stored all the same (run %u)\n", sink.stdout_error()->c_str(),
                      committed.id);

@@ -27,6 +27,24 @@ std::optional<shard_marker> marker_of(std::string_view head) {
     return found;
 }
 
+/// The shard numbers that no input goes by, when the markers agree on how
+/// many shards there are (a job that uploaded nothing, its file not even
+/// given).
+std::vector<std::size_t> unnamed_shards(const std::vector<shard_state>& shards) {
+    std::optional<std::size_t> total;
+    std::unordered_set<std::size_t> named;
+    for (const shard_state& s : shards) {
+        named.insert(s.index);
+        if (!s.marker) continue;
+        if (total && *total != s.marker->spec.total) return {};
+        total = s.marker->spec.total;
+    }
+    std::vector<std::size_t> missing;
+    for (std::size_t k = 1; total && k <= *total; ++k)
+        if (!named.contains(k)) missing.push_back(k);
+    return missing;
+}
+
 }  // namespace
 
 std::string id_lines(std::vector<std::string> ids, std::size_t most) {
@@ -42,13 +60,11 @@ std::string id_lines(std::vector<std::string> ids, std::size_t most) {
 std::vector<std::string> shard_problems(const std::vector<shard_state>& shards) {
     std::vector<std::string> out;
     // The markers say how many shards there are: those no input is are
-    // named too (a job that uploaded nothing, its file not even given).
+    // named too (unnamed_shards).
     std::optional<std::size_t> total;
     std::vector<std::string> totals;
     std::map<std::size_t, std::vector<const shard_state*>> given;  // by index: those that reported
-    std::unordered_set<std::size_t> named;                         // every index an input goes by
     for (const shard_state& s : shards) {
-        named.insert(s.index);
         if (s.reported()) given[s.index].push_back(&s);
         if (!s.marker) continue;
         if (total && *total != s.marker->spec.total) totals.push_back(s.name() + " says " + std::to_string(s.marker->spec.total));
@@ -70,9 +86,7 @@ std::vector<std::string> shard_problems(const std::vector<shard_state>& shards) 
                           list + ")");
         }
     if (total && totals.size() == 1) {
-        std::vector<std::size_t> missing;
-        for (std::size_t k = 1; k <= *total; ++k)
-            if (!named.contains(k)) missing.push_back(k);
+        const std::vector<std::size_t> missing = unnamed_shards(shards);
         std::string list;
         for (std::size_t i = 0; i < missing.size() && i < 20; ++i) list += (i ? ", " : "") + std::to_string(missing[i]);
         if (missing.size() > 20) list += ", ... (" + std::to_string(missing.size() - 20) + " more)";
@@ -101,6 +115,14 @@ std::vector<std::string> shard_problems(const std::vector<shard_state>& shards) 
                           id_lines({s.started.begin(), s.started.end()}, 5));
     }
     return out;
+}
+
+std::size_t shards_not_reported(const std::vector<shard_state>& shards) {
+    // A silent input of unknown number (index 0: its position is another
+    // shard's) is one of the unnamed shards, or a second copy of a shard.
+    return unnamed_shards(shards).size() +
+           static_cast<std::size_t>(std::count_if(shards.begin(), shards.end(),
+                                                  [](const shard_state& s) { return !s.reported() && s.index != 0; }));
 }
 
 std::string shards_note(const std::vector<shard_state>& shards) {

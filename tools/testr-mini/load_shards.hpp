@@ -39,6 +39,12 @@ struct shard_state {
 /// every shard delivered whole.
 std::vector<std::string> shard_problems(const std::vector<shard_state>& shards);
 
+/// How many shards never reported: inputs that could not be read or were
+/// empty, and shard numbers the markers name that no input is; a shard
+/// that shard_problems names twice (by its number and by an input of
+/// unknown number) counts once.
+std::size_t shards_not_reported(const std::vector<shard_state>& shards);
+
 /// "Shards: 3 (shard-1: 12 results, ...)".
 std::string shards_note(const std::vector<shard_state>& shards);
 

@@ -106,8 +106,9 @@ int testr_mini(int argc, char** argv) {
     last->add_option("--junit", junit, "Write the run as a JUnit XML report to this file (docs/reports.md)");
     add_junit_schema(last, a);
     last->add_option("--id", run_id, "The stored run to show, draw or report (default: the latest)");
-    last->footer("Exit status: 0 the run passed, 1 a test failed, or tests never ran or runners could not start\n"
-                 "(as `run` said when it stored the run); with --subunit 0 once the stream is written.");
+    last->footer("Exit status: 0 the run passed, 1 a test failed, or tests never ran, runners could not start or\n"
+                 "shards never reported (as `run` or `load` said when it stored the run); with --subunit 0 once\n"
+                 "the stream is written.");
     auto* failing = cli.add_subcommand("failing", "Show the current failures known by the repository");
     failing->add_flag("--subunit", subunit, "Show output as a subunit v2 stream");
     failing->add_flag("--list", list, "Show only a list of failing tests");

@@ -62,6 +62,7 @@ int show_run_json(const run_summary& run, std::optional<unsigned> id, const run_
     if (stored) {
         j["never_ran"] = stored->shortfall.never_ran;
         j["runners_not_started"] = stored->shortfall.runners_not_started;
+        j["shards_not_reported"] = stored->shortfall.shards_not_reported;
     }
     write_stdout(json_text(j));
     return run.failures() || (stored && !stored->shortfall.none()) ? exit_failed : exit_ok;
