@@ -194,7 +194,7 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
                    " never ran (in the expected list, in no shard's stream):" + id_lines(never_ran) + "\n";
         write_stdout(out);
     }
-    return with_storage_warning(stored_verdict(*digest) == exit_failed || incomplete ? exit_failed : exit_ok, committed);
+    return with_storage_warning(incomplete ? exit_failed : stored_verdict(*digest), committed);
 }
 
 }  // namespace testr::cli

@@ -65,7 +65,8 @@ int show_run_json(const run_summary& run, std::optional<unsigned> id, const run_
         j["shards_not_reported"] = stored->shortfall.shards_not_reported;
     }
     write_stdout(json_text(j));
-    return run.failures() || (stored && !stored->shortfall.none()) ? exit_failed : exit_ok;
+    if (stored) return stored_verdict(*stored);
+    return run.failures() ? exit_failed : exit_ok;
 }
 
 /// One block per failed life of each failing test, tests in the order
