@@ -2,7 +2,7 @@
 --verbose), each failed life of a test shown on its own, live in `run`
 (read through a pseudo-terminal), in `load` and in `last` (runners'
 process-returncode failures are separate, as testr shows them), the live
-line's last phase (storing the run), the
+line's last phase (storing the run), each worker's summary line in words, the
 bundled example runnable without PYTHON, "No repository found" naming the
 directory, and scripts/demo without the compiler's output.
 """
@@ -80,6 +80,14 @@ class Predictions(unittest.TestCase):
         # Seconds as a person writes them, not 2.2006069999999998.
         raw = p.out("plan", "--json", "--concurrency", "2")
         self.assertIsNone(re.search(r"\d\.\d{7,}", raw), raw)
+
+    def test_each_workers_line_counts_in_words(self):
+        p = Project(self)
+        p.fake([("w.%d" % i, "pass", 0.01) for i in range(3)])
+        p.out("init")
+        out = p.out("run", "--parallel", "--concurrency", "2", "--schedule", "static")
+        lines = sorted(re.findall(r"^  worker-\d: (\d+ tests?), [0-9.]+s in tests, [0-9.]+s idle, (\d+ runners?)", out, re.M))
+        self.assertEqual(lines, [("1 test", "1 runner"), ("2 tests", "1 runner")], out)
 
 
 class SeparateFailures(unittest.TestCase):

@@ -190,8 +190,8 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
         std::string out = format_summary(stored_summary_values(*digest, filter_tags(a), previous, committed.id));
         if (so.shards) out += shards_note(shards);
         if (!never_ran.empty())
-            out += std::to_string(never_ran.size()) + (never_ran.size() == 1 ? " test" : " tests") +
-                   " never ran (in the expected list, in no shard's stream):" + id_lines(never_ran) + "\n";
+            out += count_of(never_ran.size(), "test", "tests") + " never ran (in the expected list, in no shard's stream):" +
+                   id_lines(never_ran) + "\n";
         write_stdout(out);
     }
     return with_storage_warning(incomplete ? exit_failed : stored_verdict(*digest), committed);

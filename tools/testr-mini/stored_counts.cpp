@@ -18,7 +18,7 @@ summary_values stored_summary_values(const run_digest& d, const std::vector<std:
 
 std::string shortfall_note(const run_shortfall& s) {
     auto line = [](std::uint64_t n, const char* one, const char* many) {
-        return n ? std::to_string(n) + " " + (n == 1 ? one : many) + "\n" : std::string();
+        return n ? count_of(n, one, many) + "\n" : std::string();
     };
     return line(s.shards_not_reported, "shard never reported", "shards never reported") +
            line(s.runners_not_started, "runner could not be started", "runners could not be started") +

@@ -6,6 +6,10 @@
 
 namespace testr::cli {
 
+std::string count_of(std::size_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 std::string seconds_text(double s) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%0.3f", s);

@@ -45,6 +45,9 @@ std::string format_summary(const summary_values& v);
 /// header row: the layout of `testr slowest`.
 std::string format_table(const std::vector<std::vector<std::string>>& rows);
 
+/// "1 test", "2 tests": `n` with the word that fits it.
+std::string count_of(std::size_t n, const char* one, const char* many);
+
 /// Seconds with three decimals, as testr prints them.
 std::string seconds_text(double s);
 /// "0.15 ms", "20 ms", "1.2e+03 ms": two significant digits, for figures

@@ -21,15 +21,11 @@ std::string id_list(const std::vector<std::string>& ids, const std::vector<std::
     return listed(positions.size(), [&](std::size_t k) -> const std::string& { return ids[positions[k]]; }, most);
 }
 
-std::string count_of(std::size_t n, const char* one, const char* many) {
-    return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
 std::string worker_line(std::size_t j, const slot_report& st, double wall, const std::vector<double>& predicted) {
     char line[256];
-    std::snprintf(line, sizeof line, "  worker-%zu: %zu test%s, %.3fs in tests, %.3fs idle, %zu runner%s", j, st.tests,
-                  st.tests == 1 ? "" : "s", st.busy, std::max(0.0, wall - st.busy), st.runners, st.runners == 1 ? "" : "s");
-    std::string s = line;
+    std::snprintf(line, sizeof line, ", %.3fs in tests, %.3fs idle, ", st.busy, std::max(0.0, wall - st.busy));
+    std::string s = "  worker-" + std::to_string(j) + ": " + count_of(st.tests, "test", "tests") + line +
+                    count_of(st.runners, "runner", "runners");
     if (j < predicted.size()) s += ", predicted " + seconds_text(predicted[j]) + "s";
     for (auto& pr : st.problems) s += "; " + pr;
     return s + "\n";
