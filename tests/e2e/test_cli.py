@@ -441,6 +441,35 @@ class Robustness(unittest.TestCase):
         out = p.out("run", "--parallel", "--concurrency", "2", rc=FAILED)
         self.assertRegex(out, r"worker-\d: .*killed by SIGSEGV")
 
+    def test_closed_or_broken_stdout_keeps_the_stored_run_whole(self):
+        p = self.p
+        p.fake([("o.a", "pass"), ("o.b", "fail"), ("o.c", "pass")])
+
+        def closing(fd):
+            return lambda: os.close(fd)
+        # stdout closed: the run file must not take descriptor 1, or the
+        # failure blocks would be written into the stored run.
+        r = subprocess.run([p.bin, "run"], cwd=p.dir, preexec_fn=closing(1), stderr=subprocess.PIPE, timeout=60)
+        self.assertEqual(r.returncode, FAILED, r.stderr)
+        self.assertIn(b"cannot write to stdout: Bad file descriptor; run 0 is stored all the same", r.stderr)
+        self.assertEqual(stored(p).status_of, {"o.a": "success", "o.b": "fail", "o.c": "success"})
+        self.assertEqual(summary_counts(p.out("last", rc=FAILED)), (3, 1, 0, "FAILED"))
+        # A reader gone after the first line (`| head -1`): stored, and the
+        # exit status is the run's, not 3 ("nothing was stored").
+        proc = subprocess.Popen([p.bin, "run"], cwd=p.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read()
+        self.assertEqual(proc.wait(timeout=60), FAILED, err)
+        self.assertIn(b"stdout closed; run 1 is stored all the same", err)
+        self.assertEqual(p.stats()["runs"], "2")
+        # stdin closed: `load` says it cannot read it; it stores no empty run.
+        r = subprocess.run([p.bin, "load"], cwd=p.dir, preexec_fn=closing(0), capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn(b"cannot read '-': Bad file descriptor", r.stderr)
+        self.assertEqual(p.stats()["runs"], "2")
+        self.assertEqual(summary_counts(p.out("last", "--id", "0", rc=FAILED)), (3, 1, 0, "FAILED"))
+
     def test_interrupt_stores_completed_tests_and_stops_every_process(self):
         p = self.p
         p.fake([("s.%d" % i, "pass", 0.4) for i in range(8)], child=True)

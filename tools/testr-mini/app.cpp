@@ -63,6 +63,12 @@ void write_stdout(std::string_view bytes) {
     if (err) throw cli_error(std::string("cannot write to stdout: ") + std::strerror(err));
 }
 
+void write_stored_report(std::string_view bytes, unsigned id) noexcept {
+    const int err = put_stdout(bytes);
+    if (err == EPIPE) std::fprintf(stderr, "testr-mini: stdout closed; run %u is stored all the same\n", id);
+    else if (err) std::fprintf(stderr, "testr-mini: cannot write to stdout: %s; run %u is stored all the same\n", std::strerror(err), id);
+}
+
 unsigned latest_run(const repo::repository& r) {
     auto latest = repo::latest_id(r);
     if (!latest) throw cli_error(latest.error().message);

@@ -50,6 +50,10 @@ void write_stdout(std::string_view bytes);
 /// run): 0, or the errno of the failed write.
 int put_stdout(std::string_view bytes) noexcept;
 
+/// Writes the report of run `id` once it is stored. A closed or broken
+/// stdout is said on stderr and is not an error: exit 3 would say nothing
+/// was stored, and running the command again would store the run twice.
+void write_stored_report(std::string_view bytes, unsigned id) noexcept;
 /// The latest stored run's id; "No tests in repository" when none.
 unsigned latest_run(const repo::repository& r);
 /// Stored run `id`, summarised; errors name the run.

@@ -192,7 +192,7 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
         if (!never_ran.empty())
             out += count_of(never_ran.size(), "test", "tests") + " never ran (in the expected list, in no shard's stream):" +
                    id_lines(never_ran) + "\n";
-        write_stdout(out);
+        write_stored_report(out, committed.id);
     }
     return with_storage_warning(incomplete ? exit_failed : stored_verdict(*digest), committed);
 }

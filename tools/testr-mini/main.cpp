@@ -5,8 +5,10 @@
 
 #include <testr/version.hpp>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "app.hpp"
@@ -36,12 +38,23 @@ void add_junit_schema(CLI::App* cmd, app& a) {
         ->check(CLI::IsMember({"full", "jenkins"}));
 }
 
+/// A closed 0, 1 or 2 would be the lowest free descriptor, so the next file
+/// opened (the run being stored) would get it, and what is written to
+/// stdout would land in the repository. Each is held by /dev/null opened
+/// the wrong way round: reading a closed stdin and writing a closed stdout
+/// still fail with EBADF, as they would have.
+void hold_closed_standard_fds() {
+    for (int fd = 0; fd <= 2; ++fd)
+        if (::fcntl(fd, F_GETFD) < 0 && errno == EBADF) ::open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+}
+
 void add_common(CLI::App* cmd, app& a) {
     cmd->add_option("-d,--here", a.here, "Directory the command runs from (default: the current one)");
     cmd->add_flag("-q,--quiet", a.quiet, "Only the primary output and errors");
 }
 
 int testr_mini(int argc, char** argv) {
+    hold_closed_standard_fds();
     // A closed pipe (`| head`) is an error value, not a death.
     std::signal(SIGPIPE, SIG_IGN);
 

@@ -83,8 +83,7 @@ int run_once(const app& a, const run_options& o, const prepared& p, std::unique_
                           std::string(to_string(p.concurrency.source)), s.predicted_text(), s.predicted, took};
     const summary_values values = run_summary_values(facts);
     if (!o.subunit && !a.quiet) {
-        write_stdout(format_summary(values));
-        write_stdout(run_notes(facts));
+        write_stored_report(format_summary(values) + run_notes(facts), committed.id);
     }
     if (report.interrupts) {
         std::size_t completed = 0;
