@@ -487,7 +487,7 @@ void run_writer::expect(std::uint64_t bytes) {
     if (live_) live_->reserve(bytes);
 }
 
-result<committed_run, repo_error> run_writer::commit(bool partial, run_shortfall missed) {
+result<committed_run, repo_error> run_writer::commit(bool partial, run_shortfall missed, bool retried) {
     if (fd_ < 0) return unexpected{repo_error{repo_errc::io, "cannot commit a run that was committed or abandoned"}};
     if (auto f = flush(); !f) return unexpected{std::move(f).error()};
     if (int err = fsync_retrying(fd_)) return errno_failure(temp_path_, "sync run file", err);
@@ -557,6 +557,7 @@ result<committed_run, repo_error> run_writer::commit(bool partial, run_shortfall
     fault(detail::commit_stage::failing_staged);
     digest.failing_file = {failing.size(), content_checksum(failing)};
     digest.shortfall = missed;
+    if (retried) digest.retried = run.by_last_attempt();
     if (auto w = write_file_atomically(repo_.file(summary_name(id)), serialize(digest)); !w)
         return undo(repo_error{repo_errc::io, w.error().message()});
     fault(detail::commit_stage::summary_written);

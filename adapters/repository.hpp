@@ -123,7 +123,7 @@ public:
     /// An error in the times update is reported after the run was committed:
     /// check `committed()` to tell. `missed` goes into the run's summary,
     /// for `last` to judge the run as the command that stored it did.
-    result<committed_run, repo_error> commit(bool partial, run_shortfall missed = {});
+    result<committed_run, repo_error> commit(bool partial, run_shortfall missed = {}, bool retried = false);
 
     /// Deletes the temporary; the writer is then empty. Idempotent.
     void abandon() noexcept;

@@ -330,6 +330,17 @@ std::size_t run_summary::total() const {
 std::size_t run_summary::failures() const { return count_outcome(status::fail) + incomplete(); }
 std::size_t run_summary::skips() const { return count_outcome(status::skip); }
 
+attempt_counts run_summary::by_last_attempt() const {
+    attempt_counts c;
+    for (const flat_record& r : recs_) {
+        if (r.status == status::exists) continue;
+        ++c.tests;
+        c.failures += is_failure(r.status);
+        c.skips += r.status == status::skip;
+    }
+    return c;
+}
+
 std::optional<double> run_summary::wall_seconds() const {
     if (!first_time_ || !last_time_) return std::nullopt;
     return to_seconds(*first_time_, *last_time_);
@@ -508,6 +519,7 @@ std::uint64_t content_checksum(std::string_view bytes) noexcept {
 }
 
 std::size_t run_digest::total(const std::vector<std::string>& filter_tags) const {
+    if (retried) return static_cast<std::size_t>(retried->tests);
     std::uint64_t n = incomplete;
     for (const tag_group& g : groups) {
         const bool filtered = std::any_of(g.tags.begin(), g.tags.end(), [&](const std::string& t) {
@@ -520,12 +532,14 @@ std::size_t run_digest::total(const std::vector<std::string>& filter_tags) const
 }
 
 std::size_t run_digest::failures() const {
+    if (retried) return static_cast<std::size_t>(retried->failures);
     std::uint64_t n = incomplete;
     for (const tag_group& g : groups) n += g.counts[4];
     return static_cast<std::size_t>(n);
 }
 
 std::size_t run_digest::skips() const {
+    if (retried) return static_cast<std::size_t>(retried->skips);
     std::uint64_t n = 0;
     for (const tag_group& g : groups) n += g.counts[3];
     return static_cast<std::size_t>(n);
@@ -587,6 +601,11 @@ std::string serialize(const run_digest& d) {
     head.u64(d.shortfall.never_ran);
     head.u64(d.shortfall.runners_not_started);
     head.u64(d.shortfall.shards_not_reported);
+    head.u64(d.retried.has_value());
+    const attempt_counts retried = d.retried.value_or(attempt_counts{});
+    head.u64(retried.tests);
+    head.u64(retried.failures);
+    head.u64(retried.skips);
     // Sized once: the durations are ~20 bytes a test, and growing into
     // them doubled the peak of a commit of 10^6 tests.
     writer w;
@@ -651,6 +670,12 @@ result<run_digest, std::string> parse_digest(std::string_view bytes, bool durati
     d.shortfall.never_ran = r.u64("never ran");
     d.shortfall.runners_not_started = r.u64("runners not started");
     d.shortfall.shards_not_reported = r.u64("shards not reported");
+    const bool retried = r.u64("retried") != 0;
+    attempt_counts counts;
+    counts.tests = r.u64("retried tests");
+    counts.failures = r.u64("retried failures");
+    counts.skips = r.u64("retried skips");
+    if (retried) d.retried = counts;
     if (r.error.empty() && r.at != r.in.size()) r.error = "trailing bytes in its head at byte " + std::to_string(r.at);
     if (durations) {
         if (bytes.size() < *head_end + 16) return unexpected{std::string("cut short in its durations")};

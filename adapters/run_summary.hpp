@@ -87,6 +87,14 @@ struct test_record {
 /// `exists`, which is no outcome.
 bool is_failure(subunit::status s) noexcept;
 
+/// A run counted as `run` reports one that retried tests: each test once,
+/// by its last attempt (the stream keeps every attempt, and testr would
+/// count each).
+struct attempt_counts {
+    std::uint64_t tests = 0, failures = 0, skips = 0;
+    friend bool operator==(const attempt_counts&, const attempt_counts&) = default;
+};
+
 /// N from a "worker-N" tag (digits only), else -1.
 int worker_number(std::string_view tag) noexcept;
 
@@ -185,6 +193,8 @@ public:
     std::size_t skips() const;
     /// Whether testr would say PASSED: no failures.
     bool passed() const { return failures() == 0; }
+    /// Each test once, by its latest life's status (listings not counted).
+    attempt_counts by_last_attempt() const;
 
     /// Earliest timestamp over every event, with or without test id.
     std::optional<subunit::timestamp> first_time() const noexcept { return first_time_; }
@@ -319,7 +329,7 @@ struct run_shortfall {
 struct run_digest {
     /// Bumped whenever the serialised layout changes; other versions are
     /// rebuilt from the run.
-    static constexpr std::uint32_t version = 2;
+    static constexpr std::uint32_t version = 3;
     /// Counts of completions per outcome for one distinct tag list (what
     /// filter_tags test), in the order success, uxsuccess, xfail, skip, fail.
     struct tag_group {
@@ -356,6 +366,9 @@ struct run_digest {
     std::string extra_ids;
     static constexpr std::size_t slowest_kept = 10;
     run_shortfall shortfall;  ///< the storing command's to set; none in a summary rebuilt from the run
+    /// Set by a run that retried tests: how it counted them, which
+    /// total(), failures() and skips() then give. Absent when rebuilt.
+    std::optional<attempt_counts> retried;
 
     /// As run_summary's, with `filter_tags` applied to the run count.
     std::size_t total(const std::vector<std::string>& filter_tags) const;

@@ -408,6 +408,10 @@ TEST_SUITE("run digests") {
         run_digest d = digest_of(b.bytes);
         d.failing_file = {{12, 34}};
         d.shortfall = {5, 2, 1};  // kept through the round trip: only_head == d below
+        d.retried = attempt_counts{25, 3, 1};
+        CHECK(d.total({}) == 25);
+        CHECK(d.failures() == 3);
+        CHECK(d.skips() == 1);
         const std::string bytes = serialize(d);
         REQUIRE(d.slowest.size() == run_digest::slowest_kept);
         CHECK(d.slowest.front().seconds == doctest::Approx(0.29));
@@ -430,7 +434,7 @@ TEST_SUITE("run digests") {
         CHECK(flipped == bytes.size());
         std::string other = bytes;
         other[23] = 1;  // the version
-        CHECK(parse_digest(other).error() == "version 1, this build reads 2");
+        CHECK(parse_digest(other).error() == "version 1, this build reads " + std::to_string(run_digest::version));
     }
 
     TEST_CASE("one test with 160,000 distinct tags or attachment names: every one kept once") {

@@ -164,6 +164,14 @@ class Flaky(unittest.TestCase):
         attempts = [(st, "flaky" in tags) for tid, st, tags in log.events if tid == "t.flaky" and st != "inprogress"]
         self.assertEqual(attempts, [("fail", False), ("success", True)])
         self.assertEqual(p.out("failing", "--list"), "")
+        # Read back, the run is counted as `run` counted it: each test once,
+        # by its last attempt (the stream holds both attempts).
+        self.assertRegex(p.out("last", rc=0), r"^Ran 2 tests( in [0-9.]+s)?\nPASSED \(id=0\)\n$")
+        doc = json.loads(p.out("last", "--json", rc=0))
+        self.assertEqual((doc["tests"], doc["failures"], doc["successes"]), (2, 0, 2))
+        self.assertEqual((p.stats()["latest_tests"], p.stats()["latest_failures"]), ("2", "0"))
+        # The next run's deltas are against those counts.
+        self.assertRegex(p.out("run", "t.ok", rc=0), r"Ran 1 \(-1\) tests")
 
     def test_fail_on_flaky_makes_it_fail_the_run(self):
         p = faulty(self, [("t.flaky", "flaky")])
@@ -175,6 +183,7 @@ class Flaky(unittest.TestCase):
         self.assertEqual([st for tid, st, _ in stored(p).events if tid == "t.bad" and st != "inprogress"],
                          ["fail", "fail", "fail"])
         self.assertIn(b"none passed", r.stdout)
+        self.assertRegex(p.out("last", rc=1), r"\nRan 1 tests( in [0-9.]+s)?\nFAILED \(id=0, failures=1\)\n$")
 
 
 class StartFailures(unittest.TestCase):

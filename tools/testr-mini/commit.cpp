@@ -48,8 +48,8 @@ cli_error not_stored(const char* what, const std::string& why, int code) {
                      code);
 }
 
-stored_run store_run(repo::run_writer& writer, bool partial, const char* what, run_shortfall missed) {
-    auto committed = writer.commit(partial, missed);
+stored_run store_run(repo::run_writer& writer, bool partial, const char* what, run_shortfall missed, bool retried) {
+    auto committed = writer.commit(partial, missed, retried);
     if (committed) return {committed->id, false};
     const auto id = writer.committed();
     if (!id) {
@@ -69,7 +69,8 @@ stored_run store_run(repo::run_writer& writer, bool partial, const char* what, r
 stored_run commit_run(const run_options& o, const repo::repository& r, repo::run_writer& writer,
                       const engine_report& report, const prestart_report* prestarted) {
     const bool partial = o.partial || o.failing || o.isolated || report.interrupts > 0 || !report.never_run().empty();
-    const stored_run stored = store_run(writer, partial, "run", {report.never_run().size(), report.start_errors.size()});
+    const stored_run stored = store_run(writer, partial, "run", {report.never_run().size(), report.start_errors.size()},
+                                       report.retried() != 0);
     // A pre-started runner's first output comes a hand-out after its tests;
     // its start is the time it took to open its pipe.
     const bool piped = prestarted && prestarted->refused.empty();

@@ -34,7 +34,7 @@ cli_error not_stored(const char* what, const std::string& why, int code = exit_e
 /// the run missed for its summary. Throws cli_error only when nothing was
 /// stored; a durations failure after the commit point is a warning naming
 /// the run and what was not saved.
-stored_run store_run(repo::run_writer& writer, bool partial, const char* what, run_shortfall missed);
+stored_run store_run(repo::run_writer& writer, bool partial, const char* what, run_shortfall missed, bool retried = false);
 
 /// Commits the run. It is partial (the failing list keeps what this run did
 /// not try) when asked for, for --failing/--isolated, when interrupted, and

@@ -37,6 +37,8 @@ std::string json_text(const nlohmann::json& j) {
 /// per-status counts are per test, by its latest outcome.
 /// `stored`: the run's summary, for what it missed (`last` only).
 int show_run_json(const run_summary& run, std::optional<unsigned> id, const run_digest* stored = nullptr) {
+    // A run that retried tests counts each once, as it said when it ran.
+    const bool retried = stored && stored->retried;
     nlohmann::json failing = nlohmann::json::array();
     std::size_t ok = 0, xfail = 0, uxsuccess = 0;
     for (const test_view t : run.tests()) {
@@ -51,9 +53,9 @@ int show_run_json(const run_summary& run, std::optional<unsigned> id, const run_
     }
     nlohmann::json j{{"version", 1},
                      {"run", id ? nlohmann::json(*id) : nlohmann::json(nullptr)},
-                     {"tests", run.total()},
-                     {"failures", run.failures()},
-                     {"skips", run.skips()},
+                     {"tests", retried ? stored->retried->tests : run.total()},
+                     {"failures", retried ? stored->retried->failures : run.failures()},
+                     {"skips", retried ? stored->retried->skips : run.skips()},
                      {"successes", ok},
                      {"expected_failures", xfail},
                      {"unexpected_successes", uxsuccess},

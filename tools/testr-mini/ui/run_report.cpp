@@ -37,19 +37,13 @@ summary_values run_summary_values(const run_facts& f) {
     summary_values v = summarize_against(counts_of(f.summary), f.previous, f.id);
     if (f.engine.retried() != 0) {
         // A retried test is one test, judged by its last attempt.
-        std::size_t tests = 0, failures = 0, skips = 0;
-        for (const test_view t : f.summary.tests()) {
-            if (t.status == subunit::status::exists) continue;
-            ++tests;
-            failures += is_failure(t.status);
-            skips += t.status == subunit::status::skip;
-        }
-        v.tests = tests;
-        v.failures = failures;
-        v.skips = skips;
-        v.successful = failures == 0;
+        const attempt_counts c = f.summary.by_last_attempt();
+        v.tests = c.tests;
+        v.failures = c.failures;
+        v.skips = c.skips;
+        v.successful = c.failures == 0;
         v.failures_delta.reset();
-        if (f.previous) v.tests_delta = static_cast<long>(tests) - static_cast<long>(f.previous->tests);
+        if (f.previous) v.tests_delta = static_cast<long>(c.tests) - static_cast<long>(f.previous->tests);
     }
     // A test that never ran, or a runner that never started, fails the run
     // as a failing test does: the word must not say PASSED above the notes
