@@ -201,6 +201,8 @@ void run_engine::emit_synthetic(unsigned slot, const subunit::event& e) {
 
 void run_engine::fail_test(unsigned slot, std::size_t pos, attempt_end how, double ran, const std::string& why) {
     emit_synthetic(slot, synthetic_failure(ids_[pos], slot, why));
+    // A test its runner died in was run on this slot, as one it reported.
+    if (!finished_[pos]) ++report_.slots[slot].tests;
     finish_test(slot, pos, subunit::status::fail, how, ran);
 }
 
@@ -305,6 +307,9 @@ void run_engine::exited(runner_id r, const process::exit_status& status, std::op
         // its leftovers to a fresh one cannot loop forever; one that died
         // before any test gives each of them a single second chance.
         bool progressed = std::any_of(st.tests.begin(), st.tests.end(), [&](std::size_t t) { return finished_[t] != 0; });
+        // A runner that ends inside a test died, whatever its status says
+        // (a test that calls os._exit(0) takes the runner with it).
+        const bool died = !status.success() || (st.current && !finished_[*st.current]);
         if (st.current && !finished_[*st.current]) {
             progressed = true;
             const std::size_t pos = *st.current;
@@ -331,8 +336,8 @@ void run_engine::exited(runner_id r, const process::exit_status& status, std::op
         std::vector<std::size_t> again;
         for (auto t : st.tests) {
             if (finished_[t] || report_.tests[t].ran()) continue;
-            if (!status.success() && (progressed || given_[t] < 2)) again.push_back(t);
-            else report_.tests[t].not_run = status.success() ? not_run_reason::unreported : not_run_reason::runner_ended;
+            if (died && (progressed || given_[t] < 2)) again.push_back(t);
+            else report_.tests[t].not_run = died ? not_run_reason::runner_ended : not_run_reason::unreported;
         }
         if (!again.empty()) {
             requeued = again.size();

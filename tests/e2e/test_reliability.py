@@ -137,6 +137,20 @@ class Crashes(unittest.TestCase):
         self.assertIn(b"Re-ran 2 tests", r.stdout)
         self.assertNotIn(b"never ran", r.stdout)
 
+    def test_a_runner_exiting_0_inside_a_test_died_all_the_same(self):
+        p = faulty(self, [("t.a", "pass"), ("t.b", "exit0"), ("t.c", "pass"), ("t.d", "pass"), ("t.e", "pass")])
+        r = p.run("run", "--parallel", "--concurrency", "2", "--schedule", "static", check_rc=1)
+        out = r.stdout.decode()
+        self.assertEqual(stored(p).final(), {"t.a": "success", "t.b": "fail", "t.c": "success", "t.d": "success",
+                                             "t.e": "success"})
+        self.assertIn("ended (exit code 0) while this test was running", stored(p).text("t.b"))
+        self.assertIn("1 test was running when its runner died:\n  t.b\n", out)
+        self.assertRegex(out, r"Re-ran (1 test whose runner died before reaching it|\d tests whose runner died before reaching them)\.")
+        self.assertNotIn("never ran", out)
+        # Every test is counted on the worker that ran it, the one its runner died in too.
+        per_worker = [int(n) for n in re.findall(r"^  worker-\d: (\d+) tests?,", out, re.M)]
+        self.assertEqual(sum(per_worker), 5, out)
+
     def test_a_second_crash_in_the_rerun_still_lets_the_others_run(self):
         p = faulty(self, [("t.a", "segv"), ("t.b", "segv"), ("t.c", "pass")])
         p.run("run", "--parallel", "--concurrency", "1", check_rc=1)

@@ -79,8 +79,18 @@ int run_once(const app& a, const run_options& o, const prepared& p, std::unique_
         remember_refusal(p, pre->refused, ran);
     }
 
-    const run_facts facts{summary,   previous, committed.id, report, ids,
-                          std::string(to_string(p.concurrency.source)), s.predicted_text(), s.predicted, took};
+    // Without history the per-worker figures are guesses too: the workers'
+    // lines then give none, as the header says "unknown".
+    const std::vector<double> guessed;
+    const run_facts facts{summary,
+                          previous,
+                          committed.id,
+                          report,
+                          ids,
+                          std::string(to_string(p.concurrency.source)),
+                          s.predicted_text(),
+                          s.known() ? s.predicted : guessed,
+                          took};
     const summary_values values = run_summary_values(facts);
     if (!o.subunit && !a.quiet) {
         write_stored_report(format_summary(values) + run_notes(facts), committed.id);

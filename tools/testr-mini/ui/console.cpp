@@ -118,7 +118,7 @@ void console::on(const events::runner_ended& e) {
     if (e.status.output_cut) notice(worker_tag(e.slot) + ": " + process::describe_leak(e.status));
     if (e.requeued)
         notice(worker_tag(e.slot) + ": runner ended (" + process::describe(e.status) + "); re-running the " +
-               std::to_string(e.requeued) + " tests it had not started");
+               count_of(e.requeued, "test", "tests") + " it had not started");
 }
 
 }  // namespace testr::cli

@@ -56,11 +56,12 @@ std::string run_notes(const run_facts& f) {
     const engine_report& r = f.engine;
     std::string notes;
     if (r.requeued)
-        notes += "Re-ran " + count_of(r.requeued, "test", "tests") + " whose runner died before reaching them.\n";
+        notes += "Re-ran " + count_of(r.requeued, "test whose runner died before reaching it", "tests whose runner died before reaching them") + ".\n";
     if (auto t = r.ended(attempt_end::timed_out); !t.empty())
         notes += count_of(t.size(), "test", "tests") + " timed out:" + id_list(f.ids, t) + "\n";
     if (auto c = r.ended(attempt_end::crashed); !c.empty())
-        notes += count_of(c.size(), "test was", "tests were") + " running when their runner died:" + id_list(f.ids, c) + "\n";
+        notes += count_of(c.size(), "test was running when its runner died", "tests were running when their runner died") + ":" +
+                 id_list(f.ids, c) + "\n";
     // The same reason once, with how often it stopped a runner.
     std::vector<std::pair<std::string, std::size_t>> why;
     for (auto& e : r.start_errors) {
