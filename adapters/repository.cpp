@@ -546,9 +546,16 @@ result<committed_run, repo_error> run_writer::commit(bool partial, run_shortfall
 
     std::string failing;
     if (partial) {
-        auto old = read_small(repo_.file(failing_name));
-        if (!old) return undo(std::move(old).error());
-        failing = merge_partial(old->value_or(""), run, run_failing);
+        // Checked as `failing` checks it: merged from a damaged list, a
+        // partial run would drop every failure it could not decode.
+        auto old = read_failing(repo_);
+        if (!old) {
+            repo_error e = std::move(old).error();
+            if (e.code == repo_errc::damaged)
+                e.message += "; a run without --partial, --failing or --isolated rewrites it";
+            return undo(std::move(e));
+        }
+        failing = merge_partial(*old, run, run_failing);
     } else {
         failing = std::move(run_failing);
     }

@@ -470,6 +470,24 @@ class Robustness(unittest.TestCase):
         self.assertEqual(p.stats()["runs"], "2")
         self.assertEqual(summary_counts(p.out("last", "--id", "0", rc=FAILED)), (3, 1, 0, "FAILED"))
 
+    def test_a_partial_run_never_merges_into_a_damaged_failing_list(self):
+        p = self.p
+        p.fake([("d.ok", "pass"), ("d.bad", "fail"), ("d.bad2", "fail")])
+        p.out("run", rc=FAILED)
+        path = p.path(".testrepository", "failing")
+        with open(path, "r+b") as f:
+            f.seek(40)
+            byte = f.read(1)
+            f.seek(40)
+            f.write(bytes([byte[0] ^ 1]))
+        r = p.run("run", "--partial", "d.ok", check_rc=3)
+        self.assertIn(b"failing is damaged", r.stderr)
+        self.assertIn(b"a run without --partial, --failing or --isolated rewrites it", r.stderr)
+        self.assertEqual(p.stats()["runs"], "1")
+        p.run("failing", "--list", check_rc=3)  # still said damaged, not emptied
+        p.out("run", rc=FAILED)
+        self.assertEqual(sorted(p.out("failing", "--list", rc=FAILED).split()), ["d.bad", "d.bad2"])
+
     def test_interrupt_stores_completed_tests_and_stops_every_process(self):
         p = self.p
         p.fake([("s.%d" % i, "pass", 0.4) for i in range(8)], child=True)
