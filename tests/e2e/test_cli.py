@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -333,6 +334,33 @@ class Load(unittest.TestCase):
         self.assertEqual(p.stats()["runs"], "1")
         self.assertEqual(read_stream(p.run("last", "--subunit", check_rc=0).stdout).status_of,
                          {"l.ok": "success", "l.bad": "fail", "l.skip": "skip"})
+
+    def test_an_interrupt_stops_a_load_waiting_on_its_producer(self):
+        p = Project(self)
+        p.out("init")
+        with open(p.path("in.subunit"), "wb") as f:
+            f.write(self.stream())
+        p.out("load", "in.subunit", rc=FAILED)  # l.bad failing
+        # A producer that sends one test and never closes its end: the load
+        # must stop at the interrupt, store what arrived as a partial run
+        # (the failing list keeps l.bad), and say so.
+        proc = subprocess.Popen([p.bin, "load"], cwd=p.dir, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        try:
+            proc.stdin.write(encode([("l.new", "inprogress", {}), ("l.new", "success", {})]))
+            proc.stdin.flush()
+            time.sleep(0.5)
+            proc.send_signal(signal.SIGTERM)  # SIGINT may be ignored by a background job's children
+            proc.wait(timeout=10)  # with the producer's end still open
+            out, err = proc.communicate(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertIn(b"interrupted (SIGTERM) while reading '-': what had arrived is stored as partial run 1", err)
+        self.assertEqual(read_stream(p.run("last", "--subunit", check_rc=0).stdout).status_of, {"l.new": "success"})
+        self.assertEqual(p.out("failing", "--list", rc=FAILED).split(), ["l.bad"])
 
     def test_load_from_file_and_stdin(self):
         p = Project(self)

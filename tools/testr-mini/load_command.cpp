@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <map>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <unordered_map>
@@ -24,6 +25,7 @@
 #include "junit_output.hpp"
 #include "load_shards.hpp"
 #include "prepare.hpp"
+#include "signals.hpp"
 #include "stored_counts.hpp"
 #include "stream_sink.hpp"
 #include "subunit_v2.hpp"
@@ -100,7 +102,12 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     }
     writer->expect(expected_bytes);
     char buf[1 << 16];
-    for (unsigned pos = 0; pos < inputs.size(); ++pos) {
+    // Signals are held for the commit (interrupt_guard); a producer that
+    // never closes its end would keep a plain read waiting through them.
+    const unsigned interrupts = process::interrupt_count();
+    bool interrupted = false;
+    std::string interrupted_in;
+    for (unsigned pos = 0; pos < inputs.size() && !interrupted; ++pos) {
         const bool stdin_input = inputs[pos] == "-" && streams.empty();
         if (so.shards) {
             current = &shards[pos];
@@ -129,6 +136,14 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
         std::optional<tagged_decoder> decoder;
         if (!so.shards) decoder.emplace(pos, on_event);
         for (;;) {
+            pollfd ready{fd, POLLIN, 0};
+            const sigset_t mask = process::wait_mask();
+            ::ppoll(&ready, 1, nullptr, &mask);
+            if (process::interrupt_count() != interrupts) {
+                interrupted = true;
+                interrupted_in = inputs[pos];
+                break;
+            }
             ssize_t n = ::read(fd, buf, sizeof buf);
             if (n < 0 && errno == EINTR) continue;
             if (n < 0) {
@@ -143,7 +158,9 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
             if (current) current->bytes += static_cast<std::uint64_t>(n);
             decoder->feed(chunk);
         }
-        decoder->finish();
+        // Cut by an interrupt, a packet read in part is left out, not
+        // reported as a damaged stream.
+        if (decoder && !interrupted) decoder->finish();
         if (!stdin_input) ::close(fd);
     }
     // Once streams say which shard they are, the position of one that
@@ -173,6 +190,12 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     if (sink.store_error()) {
         writer->abandon();
         throw not_stored("stream", *sink.store_error());
+    }
+    if (interrupted) {
+        const stored_run committed = store_run(*writer, true, "stream", {});
+        std::fprintf(stderr, "testr-mini: interrupted (%s) while reading '%s': what had arrived is stored as partial run %u\n",
+                     process::signal_name(process::last_interrupt_signal()).c_str(), interrupted_in.c_str(), committed.id);
+        return exit_interrupted;
     }
     // As `run` does when tests never ran: the failing list keeps what the
     // missing tests had.
