@@ -135,6 +135,12 @@ TEST_CASE("test_lives: each life of each test on its own slot, forgotten once ta
 TEST_CASE("tables pad every column to its widest cell") {
     CHECK(format_table({{"Test id", "Runtime (s)"}, {"a.long.id", "1.000"}}) ==
           "Test id    Runtime (s)\n---------  -----------\na.long.id  1.000\n");
+    // Padded by characters, as testr's len() of the decoded id: "é" is two
+    // bytes and one column; an invalid byte counts as one.
+    CHECK(format_table({{"Test id", "Runtime (s)"}, {"t.caf\xc3\xa9", "1.000"}, {"t.plain", "2.000"}}) ==
+          "Test id  Runtime (s)\n-------  -----------\nt.caf\xc3\xa9   1.000\nt.plain  2.000\n");
+    CHECK(format_table({{"Test id", "Runtime (s)"}, {"t.\xff\xfe", "1.000"}}) ==
+          "Test id  Runtime (s)\n-------  -----------\nt.\xff\xfe     1.000\n");
 }
 
 namespace {

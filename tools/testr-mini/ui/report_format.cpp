@@ -1,6 +1,8 @@
 // tools/testr-mini/ui/report_format.cpp - see report_format.hpp.
 #include "report_format.hpp"
 
+#include <testr/detail/utf8.hpp>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -113,16 +115,26 @@ std::string format_summary(const summary_values& v) {
     return s + "\n";
 }
 
+namespace {
+/// Characters, as testr's len() counts the decoded id: a valid UTF-8
+/// sequence is one, and so is each byte of an invalid one.
+std::size_t characters(std::string_view text) {
+    std::size_t n = 0;
+    for (std::size_t at = 0; at < text.size(); ++n) at += std::max<std::size_t>(1, detail::utf8_char_length(text, at));
+    return n;
+}
+}  // namespace
+
 std::string format_table(const std::vector<std::vector<std::string>>& rows) {
     if (rows.empty()) return {};
     std::vector<std::size_t> width(rows[0].size(), 0);
     for (auto& r : rows)
-        for (std::size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], r[c].size());
+        for (std::size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], characters(r[c]));
     auto line = [&](const std::vector<std::string>& r) {
         std::string s;
         for (std::size_t c = 0; c < r.size(); ++c) {
             s += r[c];
-            if (c + 1 < r.size()) s += std::string(width[c] - r[c].size() + 2, ' ');
+            if (c + 1 < r.size()) s += std::string(width[c] - characters(r[c]) + 2, ' ');
         }
         return s + "\n";
     };
