@@ -70,7 +70,7 @@ TEST_CASE("summarize_against takes the time delta from the previous run, slower 
     CHECK_FALSE(back.successful);
 }
 
-TEST_CASE("a failure block: header, tags, other attachments, then the traceback") {
+TEST_CASE("a failure block: header, tags, other attachments as testtools lays them out, then the traceback") {
     test_record t;
     t.id = "pkg.T.test_x";
     t.status = subunit::status::fail;
@@ -78,8 +78,19 @@ TEST_CASE("a failure block: header, tags, other attachments, then the traceback"
     t.attachments = {{"traceback", "text/plain", "Traceback: boom"}, {"stdout", "text/plain", "printed\n"}};
     const std::string rule(70, '=');
     const std::string dash(70, '-');
+    // testtools' layout: by name, one-line text inline, the traceback last.
     CHECK(format_failure(t) == rule + "\nFAIL: pkg.T.test_x\ntags: worker-1 slow\n" + dash +
-                                   "\nstdout: {{{\nprinted\n}}}\n\nTraceback: boom\n");
+                                   "\nstdout: {{{printed}}}\n\nTraceback: boom\n");
+    t.attachments = {{"traceback", "text/plain", "Traceback: boom\n\n"},
+                     {"stdout", "text/plain", "\nline 1\nline 2\n"},
+                     {"core", "application/octet-stream", std::string("\x7f" "ELF\x1b[2J", 8)},
+                     {"log", "", "no type, but text\n"},
+                     {"raw", "", std::string("\x00\x01", 2)},
+                     {"blank", "text/plain;charset=utf8", " \n"}};
+    CHECK(format_failure(t) == rule + "\nFAIL: pkg.T.test_x\ntags: worker-1 slow\n" + dash +
+                                   "\nBinary content:\n  core (application/octet-stream)\n  raw (application/octet-stream)\n"
+                                   "Empty attachments:\n  blank\n\nlog: {{{no type, but text}}}\n"
+                                   "stdout: {{{\nline 1\nline 2\n}}}\n\nTraceback: boom\n");
     t.status = subunit::status::uxsuccess;
     CHECK(format_failure(t).find("UNEXPECTED SUCCESS: pkg.T.test_x") != std::string::npos);
 }

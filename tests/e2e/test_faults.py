@@ -320,12 +320,13 @@ class BoundedOutput(unittest.TestCase):
         p = Project(self)
         p.out("init")
         size = 5 << 20
-        body = bytes((i * 7 + i // 4096) % 251 for i in range(size))
+        # Printable lines: text is shown (binary attachments are only named).
+        body = bytes(10 if i % 81 == 80 else 33 + (i * 7 + i // 4096) % 94 for i in range(size))
         chunk = 65536
         events = [("t.big", "inprogress", {})]
         for at in range(0, size, chunk):
             events.append(("t.big", None, {"file_name": "stdout", "file_bytes": body[at:at + chunk],
-                                           "mime_type": "application/octet-stream", "eof": at + chunk >= size}))
+                                           "mime_type": "text/plain;charset=utf8", "eof": at + chunk >= size}))
         events.append(("t.big", "fail", {}))
         proc = p.run("load", input=encode(events))
         self.assertEqual(proc.returncode, 1, proc.stderr.decode())

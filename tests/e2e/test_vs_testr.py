@@ -150,6 +150,40 @@ class Differential(unittest.TestCase):
         out = self.assert_same(twin, ["load", "--partial"], "load --partial", input=stream[:0])
         self.compare_repositories(twin, expect_failures=True)
 
+    def test_failure_blocks_lay_out_details_as_testr(self):
+        """testtools' layout of a failure's details, which testr prints: by
+        name, one-line text inline, binary and empty ones listed by name
+        (never their bytes), the traceback last."""
+        def populate(p):
+            os.makedirs(p.path("tests"))
+            p.write("tests/__init__.py", "")
+            p.write("tests/test_d.py", (
+                "import testtools\n"
+                "from testtools.content import text_content, Content\n"
+                "from testtools.content_type import ContentType\n"
+                "class T(testtools.TestCase):\n"
+                "    def test_a_details(self):\n"
+                "        self.addDetail('stdout', text_content('out line1\\nline2\\n'))\n"
+                "        self.addDetail('stderr', text_content('one err line\\n'))\n"
+                "        self.fail('bad')\n"
+                "    def test_b_binary(self):\n"
+                "        self.addDetail('zblob', Content(ContentType('application', 'octet-stream'),\n"
+                "                                        lambda: [b'\\x00\\x1b[2J\\xff']))\n"
+                "        self.addDetail('img', Content(ContentType('image', 'png', {'name': 'x.png'}), lambda: [b'P']))\n"
+                "        self.addDetail('alog', text_content('one line'))\n"
+                "        self.addDetail('empty', text_content('  \\n'))\n"
+                "        self.fail('bin')\n"))
+            p.write(".testr.conf", "[DEFAULT]\ntest_command=%s -m subunit.run discover -t ./ ./tests $LISTOPT $IDOPTION\n"
+                    "test_id_option=--load-list $IDFILE\ntest_list_option=--list\n" % PY)
+        twin = Twin(self, populate)
+        self.assert_same(twin, ["init"], "init")
+        self.assert_same(twin, ["run"], "run")
+        ours, theirs = (block.split("\nRan ")[0].replace(d, "DIR")
+                        for block, d in zip(self.assert_same(twin, ["last"], "last"), (twin.ours.dir, twin.theirs.dir)))
+        self.assertEqual(ours, theirs)
+        self.assertIn("Binary content:\n  img (image/png; name=\"x.png\")\n  zblob (application/octet-stream)\n", ours)
+        self.assertNotIn("\x1b", ours)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

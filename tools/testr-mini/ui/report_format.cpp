@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
+#include <vector>
 
 namespace testr::cli {
 
@@ -33,6 +35,58 @@ std::string signed_seconds(double v) {
 }
 }  // namespace
 
+namespace {
+/// What Python's str.strip() removes at either end (its ASCII whitespace).
+bool python_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r') || (c >= '\x1c' && c <= '\x1f'); }
+
+std::string_view stripped(std::string_view s) {
+    while (!s.empty() && python_space(s.front())) s.remove_prefix(1);
+    while (!s.empty() && python_space(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+/// A content type as testtools writes it: "type/subtype", then each
+/// parameter as '; key="value"', sorted.
+std::string content_type_text(std::string_view mime) {
+    std::vector<std::string> params;
+    std::size_t semi = mime.find(';');
+    std::string out = lower(stripped(mime.substr(0, semi)));
+    while (semi != std::string_view::npos) {
+        mime.remove_prefix(semi + 1);
+        semi = mime.find(';');
+        const std::string_view param = stripped(mime.substr(0, semi));
+        const std::size_t eq = param.find('=');
+        if (eq == std::string_view::npos) continue;
+        std::string_view value = stripped(param.substr(eq + 1));
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+        params.push_back(lower(stripped(param.substr(0, eq))) + "=\"" + std::string(value) + "\"");
+    }
+    std::sort(params.begin(), params.end());
+    for (const auto& p : params) out += "; " + p;
+    return out;
+}
+
+/// Text by its type, as testtools decides; with no type at all, where
+/// testtools would call it binary and hide it, text when it reads as such.
+bool shown_as_text(const attachment& a) {
+    if (a.mime_type.empty()) {
+        const std::string_view b = a.bytes;
+        return detail::valid_utf8(b) && std::none_of(b.begin(), b.end(), [](char c) {
+                   const auto u = static_cast<unsigned char>(c);
+                   return (u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u == 0x7f;
+               });
+    }
+    return lower(stripped(a.mime_type.substr(0, a.mime_type.find('/')))) == "text";
+}
+}  // namespace
+
 std::string format_failure(const test_record& t) {
     std::string out(70, '=');
     out += "\n";
@@ -43,21 +97,39 @@ std::string format_failure(const test_record& t) {
         out += "\n";
     }
     out += std::string(70, '-') + "\n";
-    // testtools shows a lone traceback as is, and other attachments as
-    // "name: {{{...}}}" blocks before it.
-    const attachment* traceback = nullptr;
-    for (auto& a : t.attachments) {
-        if (a.name == "traceback") { traceback = &a; continue; }
-        const std::string bytes = a.shown();
-        out += a.name + ": {{{\n" + bytes;
-        if (!bytes.empty() && bytes.back() != '\n') out += "\n";
-        out += "}}}\n\n";
+    // The details as testtools lays them out for testr: by name; binary
+    // ones (never written to the terminal) and empty ones listed by name;
+    // a one-line text inline, a longer one in a {{{ }}} block; the
+    // traceback last, as it is.
+    std::vector<const attachment*> by_name;
+    for (const auto& a : t.attachments) by_name.push_back(&a);
+    std::stable_sort(by_name.begin(), by_name.end(), [](const attachment* a, const attachment* b) { return a->name < b->name; });
+    std::string binary, empty;
+    std::vector<std::string> text;
+    std::optional<std::string> traceback;
+    for (const attachment* a : by_name) {
+        if (!shown_as_text(*a)) {
+            binary += "  " + a->name + " (" + content_type_text(a->mime_type.empty() ? "application/octet-stream" : a->mime_type) + ")\n";
+            continue;
+        }
+        const std::string all = a->shown();
+        const std::string_view body = stripped(all);
+        if (body.empty()) {
+            empty += "  " + a->name + "\n";
+        } else if (a->name == "traceback") {
+            traceback = std::string(body) + "\n";
+        } else if (body.find('\n') != std::string_view::npos) {
+            text.push_back(a->name + ": {{{\n" + std::string(body) + "\n}}}\n");
+        } else {
+            text.push_back(a->name + ": {{{" + std::string(body) + "}}}");
+        }
     }
-    if (traceback) {
-        const std::string bytes = traceback->shown();
-        out += bytes;
-        if (!bytes.empty() && bytes.back() != '\n') out += "\n";
-    }
+    if (!text.empty() && !text.back().ends_with('\n')) text.emplace_back();
+    if (traceback) text.push_back(*traceback);
+    if (!binary.empty()) out += "Binary content:\n" + binary;
+    if (!empty.empty()) out += "Empty attachments:\n" + empty;
+    if ((!binary.empty() || !empty.empty()) && !text.empty()) out += "\n";
+    for (std::size_t i = 0; i < text.size(); ++i) out += (i ? "\n" : "") + text[i];
     return out;
 }
 
