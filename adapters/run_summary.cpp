@@ -606,6 +606,11 @@ std::string serialize(const run_digest& d) {
     head.u64(retried.tests);
     head.u64(retried.failures);
     head.u64(retried.skips);
+    head.u64(d.no_test_events.size());
+    for (const auto& s : d.no_test_events) {
+        head.u64(s.offset);
+        head.u64(s.size);
+    }
     // Sized once: the durations are ~20 bytes a test, and growing into
     // them doubled the peak of a commit of 10^6 tests.
     writer w;
@@ -676,6 +681,11 @@ result<run_digest, std::string> parse_digest(std::string_view bytes, bool durati
     counts.failures = r.u64("retried failures");
     counts.skips = r.u64("retried skips");
     if (retried) d.retried = counts;
+    d.no_test_events.resize(r.count(16, "no-test events"));
+    for (auto& s : d.no_test_events) {
+        s.offset = r.u64("no-test events");
+        s.size = r.u64("no-test events");
+    }
     if (r.error.empty() && r.at != r.in.size()) r.error = "trailing bytes in its head at byte " + std::to_string(r.at);
     if (durations) {
         if (bytes.size() < *head_end + 16) return unexpected{std::string("cut short in its durations")};
@@ -780,13 +790,13 @@ run_digest digest_builder::digest() const {
         d.durations.push_back(t);
     }
     std::uint64_t at = 0;
+    auto add_span = [&](std::vector<run_digest::span>& spans, std::uint32_t size) {
+        if (!spans.empty() && spans.back().offset + spans.back().size == at) spans.back().size += size;
+        else spans.push_back({at, size});
+    };
     for (const event_ref& e : events_) {
-        if (e.record != no_test && is_failure(tests[e.record].status) && e.size > 0) {
-            if (!d.failing_events.empty() && d.failing_events.back().offset + d.failing_events.back().size == at)
-                d.failing_events.back().size += e.size;
-            else
-                d.failing_events.push_back({at, e.size});
-        }
+        if (e.size > 0 && e.record != no_test && is_failure(tests[e.record].status)) add_span(d.failing_events, e.size);
+        if (e.size > 0 && e.record == no_test) add_span(d.no_test_events, e.size);
         at += e.size;
     }
     // The slowest few, as `slowest` shows them: ties keep stream order.

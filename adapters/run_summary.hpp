@@ -361,6 +361,9 @@ struct run_digest {
     std::vector<tag_group> groups;
     std::vector<std::string> failing_ids;  ///< first-appearance order
     std::vector<span> failing_events;      ///< every event of those tests, in stream order
+    /// Events of no test (a runner's output outside subunit packets, kept
+    /// as `stdout` file events), which testr's stored runs do not have.
+    std::vector<span> no_test_events;
     std::vector<timing> durations;         ///< tests with both times, first-appearance order
     std::vector<timing> slowest;           ///< the slowest_kept slowest of them, slowest first, ties in stream order
     std::string extra_ids;

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import unittest
+import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_support import PY, Project, read_stream, summary_counts  # noqa: E402
@@ -183,6 +184,35 @@ class Differential(unittest.TestCase):
         self.assertEqual(ours, theirs)
         self.assertIn("Binary content:\n  img (image/png; name=\"x.png\")\n  zblob (application/octet-stream)\n", ours)
         self.assertNotIn("\x1b", ours)
+
+    def test_last_subunit_into_subunit2junitxml_with_a_test_that_prints(self):
+        """A test printing to the runner's stdout puts bytes outside any
+        packet; testr's stored run drops them, ours keeps them as events of
+        no test, left out of `last --subunit` unless --stray, since
+        subunit2junitxml copies such events before its XML."""
+        def populate(p):
+            os.makedirs(p.path("tests"))
+            p.write("tests/__init__.py", "")
+            p.write("tests/test_p.py", "import unittest\nclass T(unittest.TestCase):\n"
+                    "    def test_prints(self): print('hello stdout')\n    def test_quiet(self): pass\n")
+            p.write(".testr.conf", "[DEFAULT]\ntest_command=%s -m subunit.run discover -t ./ ./tests $LISTOPT $IDOPTION\n"
+                    "test_id_option=--load-list $IDFILE\ntest_list_option=--list\n" % PY)
+        twin = Twin(self, populate)
+        self.assert_same(twin, ["init"], "init")
+        self.assert_same(twin, ["run"], "run")
+        cases = []
+        for tool, p in ((twin.ours.bin, twin.ours), ("testr", twin.theirs)):
+            stream = subprocess.run([tool, "last", "--subunit"], cwd=p.dir, capture_output=True, check=True).stdout
+            xml = subprocess.run(["subunit2junitxml"], input=stream, capture_output=True, check=True).stdout
+            root = ET.fromstring(xml)  # well-formed: nothing before <testsuite
+            cases.append(sorted(c.get("classname") + "." + c.get("name") for c in root.iter("testcase")))
+        self.assertEqual(cases[0], cases[1])
+        self.assertEqual(len(cases[0]), 2)
+        kept = subprocess.run([twin.ours.bin, "last", "--subunit", "--stray"], cwd=twin.ours.dir, capture_output=True,
+                              check=True).stdout
+        self.assertIn(b"hello stdout", kept)
+        with open(os.path.join(twin.ours.dir, ".testrepository", "0"), "rb") as f:
+            self.assertEqual(kept, f.read())  # the run as stored, byte for byte
 
 
 if __name__ == "__main__":

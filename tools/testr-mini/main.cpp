@@ -110,6 +110,10 @@ int testr_mini(int argc, char** argv) {
     add_compare_options(plan, compare, noise);
     auto* last = cli.add_subcommand("last", "Show the last run loaded into the repository");
     last->add_flag("--subunit", subunit, "Show output as a subunit v2 stream");
+    bool stray = false;
+    last->add_flag("--stray", stray,
+                   "With --subunit: also the runner's output outside any test (stored as `stdout` events of no test; "
+                   "testr's runs have none, and subunit2junitxml would copy them before its XML)");
     std::string timeline;
     std::optional<unsigned> run_id;
     last->add_option("--timeline", timeline,
@@ -233,7 +237,7 @@ int testr_mini(int argc, char** argv) {
         if (*plan && compare) { testr::process::interrupt_guard guard; return plan_compare(a, ro, json, noise); }
         if (*plan) { testr::process::interrupt_guard guard; return plan_tests(a, ro, json, shards, verbose); }
         if (*last && !timeline.empty()) return timeline_command(a, timeline, run_id);
-        if (*last) return last_command(a, subunit, junit, run_id, json);
+        if (*last) return last_command(a, subunit, junit, run_id, json, stray);
         if (*failing) return failing_command(a, subunit, list, json);
         if (*load && (shard.expect_ids || shard.expect_listed) && !shard.shards)
             throw cli_error("--expect-ids and --expect-listed go with --shards", exit_usage);

@@ -125,7 +125,8 @@ int init_command(const app& a) {
     return exit_ok;
 }
 
-int last_command(const app& a, bool subunit, const std::string& junit, std::optional<unsigned> wanted, bool json) {
+int last_command(const app& a, bool subunit, const std::string& junit, std::optional<unsigned> wanted, bool json,
+                 bool stray) {
     repo::repository r = a.open_repository();
     const unsigned id = wanted ? *wanted : latest_run(r);
     if (!junit.empty()) {
@@ -143,7 +144,23 @@ int last_command(const app& a, bool subunit, const std::string& junit, std::opti
     if (subunit) {
         auto bytes = repo::read_run(r, id);
         if (!bytes) throw cli_error(bytes.error().message);
-        write_stdout(bytes->view());
+        // testr's stored runs hold no events of no test, and python-subunit's
+        // filters pass such events through as they are: subunit2junitxml
+        // would write a runner's stray output as a packet before its XML.
+        std::vector<run_digest::span> left_out;
+        if (!stray) {
+            auto digest = repo::read_summary(r, id);
+            if (!digest) throw cli_error(digest.error().message);
+            left_out = std::move(digest->no_test_events);
+        }
+        const std::string_view all = bytes->view();
+        std::size_t at = 0;
+        for (const auto& s : left_out) {
+            if (s.offset < at || s.offset + s.size > all.size()) break;  // not this run's: a summary would be refused
+            write_stdout(all.substr(at, s.offset - at));
+            at = s.offset + s.size;
+        }
+        write_stdout(all.substr(at));
         return exit_ok;  // the stream was written
     }
     // The stored summary has the counts; only the failing tests' events

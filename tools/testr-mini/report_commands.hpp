@@ -12,8 +12,9 @@
 namespace testr::cli {
 
 int init_command(const app& a);
+/// `stray`: with --subunit, also the events of no test (run_digest::no_test_events).
 int last_command(const app& a, bool subunit, const std::string& junit = {}, std::optional<unsigned> id = {},
-                 bool json = false);
+                 bool json = false, bool stray = false);
 int failing_command(const app& a, bool subunit, bool list, bool json = false);
 /// load --shards: each stream is one CI job's (`run --subunit`), and they
 /// make one run, each input's events tagged shard-K (K as the stream's
