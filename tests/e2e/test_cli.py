@@ -516,6 +516,22 @@ class Robustness(unittest.TestCase):
         p.out("run", rc=FAILED)
         self.assertEqual(sorted(p.out("failing", "--list", rc=FAILED).split()), ["d.bad", "d.bad2"])
 
+    def test_history_list_shows_every_run_when_one_is_damaged(self):
+        p = self.p
+        p.fake([("h.a", "pass"), ("h.b", "pass")])
+        for _ in range(3):
+            p.out("run")
+        with open(p.path(".testrepository", "1"), "r+b") as f:
+            f.seek(20)
+            byte = f.read(1)
+            f.seek(20)
+            f.write(bytes([byte[0] ^ 1]))
+        r = p.run("history", "list", "-f", "value", check_rc=3)
+        rows = [line.split()[:2] for line in r.stdout.decode().splitlines()]
+        self.assertEqual(rows, [["0", "True"], ["1", "---"], ["2", "True"]])
+        self.assertIn(b"run 1 (", r.stderr)
+        self.assertIn(b"is damaged", r.stderr)
+
     def test_interrupt_stores_completed_tests_and_stops_every_process(self):
         p = self.p
         p.fake([("s.%d" % i, "pass", 0.4) for i in range(8)], child=True)

@@ -56,6 +56,8 @@ history_row row_of(const repo::repository& r, unsigned id) {
         start = start ? std::min(*start, s) : s;
         stop = stop ? std::max(*stop, e) : e;
     }
+    // A run that missed tests failed, as `last` says, whatever its stream.
+    if (auto digest = repo::read_summary(r, id); digest && !digest->shortfall.none()) passed = false;
     // As stestr: a run without timed tests has no answer for any column.
     if (!start) return {std::to_string(id), "---", "---", "---"};
     const long long d = *stop - *start;
@@ -104,8 +106,17 @@ int history_list(const app& a, const std::string& format) {
     auto ids = repo::run_ids(r);
     if (!ids) throw cli_error(ids.error().message);
     std::vector<std::vector<std::string>> rows{{"Run ID", "Passed", "Runtime", "Date"}};
+    // A damaged run is a row of its own, said after the table: the other
+    // runs are still worth reading.
+    std::vector<std::string> damaged;
     for (unsigned id : *ids) {
-        auto row = row_of(r, id);
+        history_row row;
+        try {
+            row = row_of(r, id);
+        } catch (const cli_error& e) {
+            row = {std::to_string(id), "---", "---", "---"};
+            damaged.push_back(e.what());
+        }
         rows.push_back({row.id, row.passed, row.runtime, row.date});
     }
     std::string out;
@@ -118,7 +129,8 @@ int history_list(const app& a, const std::string& format) {
         out = table_text(rows);  // cliff prints nothing for an empty table
     }
     write_stdout(out);
-    return exit_ok;
+    for (const auto& why : damaged) std::fprintf(stderr, "testr-mini: %s\n", why.c_str());
+    return damaged.empty() ? exit_ok : exit_error;
 }
 
 int history_remove(const app& a, const std::string& which) {
