@@ -161,7 +161,7 @@ struct loop::child {
 
     bool exited = false, reaped = false, reported = false;
     exit_status status;
-    clock::time_point drain_until;
+    clock::time_point exited_at, drain_until;
 };
 
 std::string describe_leak(const exit_status& s, std::string_view who) {
@@ -406,7 +406,12 @@ void loop::check_exit(child& c, clock::time_point now) {
     c.status.stopped = c.stop_begun;
     c.status.timed_out = c.timed_out;
     c.status.interrupted = c.interrupted;
+    c.exited_at = now;
     c.drain_until = now + opts_.drain;
+    // Stopped, the group has its grace period whoever led it: under
+    // `sh -c` the shell dies at the SIGTERM while the runner it started
+    // may still be finishing, holding the pipe until the SIGKILL.
+    if (c.kill_at) c.drain_until = std::max(c.drain_until, *c.kill_at);
 }
 
 void loop::read_from(child& c, stream s, clock::time_point now) {
@@ -436,7 +441,7 @@ void loop::settle(child& c, clock::time_point now, poll_status& status) {
         // The unreaped leader keeps the group id reserved: this kills only
         // what the child left behind, never a stranger's group.
         c.status.leaked = group_members(c.pid);
-        c.status.held_open = now - (c.drain_until - opts_.drain);
+        c.status.held_open = now - c.exited_at;
         ::kill(-c.pid, SIGKILL);
     }
     c.out.reset();
@@ -550,6 +555,9 @@ result<poll_status, error> loop::poll_once(milliseconds timeout) {
         if (c->kill_at && now >= *c->kill_at) {
             ::kill(-c->pid, SIGKILL);
             c->kill_at.reset();
+            // What held the pipe through the grace period was killed with
+            // the group: its end closes now, no leak to report.
+            if (c->exited) c->drain_until = now + opts_.drain;
         }
     }
     // Collect ids first: on_exit may spawn, which inserts into children_.

@@ -305,6 +305,32 @@ TEST_CASE("a child ignoring SIGTERM, and its grandchild, are killed after the gr
     CHECK(process_gone(grandchild));
 }
 
+TEST_CASE("a shell that dies at SIGTERM leaves the runner it started the whole grace period") {
+    // `sh -c` does not exec a runner with arguments: the shell dies at the
+    // SIGTERM at once, while the runner (here a sleep that ignores TERM)
+    // may still be finishing. It keeps the pipe until the grace period ends,
+    // and is then killed with the group: no leak, no early SIGKILL.
+    loop l;
+    collector col;
+    options opts;
+    opts.grace = 1500ms;  // well past the drain limit
+    // The runner says its pid once it ignores TERM (ignored stays ignored across exec).
+    auto [id, runner] =
+        spawn_with_grandchild(l, col, "(trap '' TERM; exec sh -c 'echo $$; exec sleep 30') & wait", opts);
+    const auto t0 = clock::now();
+    l.stop(id);
+    REQUIRE(l.run());
+    const double took = seconds_since(t0);
+    const exit_status& st = col.exits[id];
+    CHECK(st.signal == SIGTERM);
+    CHECK(st.stopped);
+    CHECK(took >= 1.4);
+    CHECK(took < 5);
+    CHECK_FALSE(st.output_cut);
+    CHECK(st.leaked.empty());
+    CHECK(process_gone(runner));
+}
+
 TEST_CASE("stopping a child stops its whole process group with SIGTERM") {
     loop l;
     collector col;
