@@ -18,6 +18,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <unordered_set>
 
 #include "atomic_file.hpp"
 #include "fd_io.hpp"
@@ -487,7 +488,7 @@ void run_writer::expect(std::uint64_t bytes) {
     if (live_) live_->reserve(bytes);
 }
 
-result<committed_run, repo_error> run_writer::commit(bool partial, run_shortfall missed, bool retried) {
+result<committed_run, repo_error> run_writer::commit(bool partial, run_shortfall missed, bool retried, std::string_view unrun) {
     if (fd_ < 0) return unexpected{repo_error{repo_errc::io, "cannot commit a run that was committed or abandoned"}};
     if (auto f = flush(); !f) return unexpected{std::move(f).error()};
     if (int err = fsync_retrying(fd_)) return errno_failure(temp_path_, "sync run file", err);
@@ -558,6 +559,15 @@ result<committed_run, repo_error> run_writer::commit(bool partial, run_shortfall
         failing = merge_partial(*old, run, run_failing);
     } else {
         failing = std::move(run_failing);
+    }
+    if (!unrun.empty()) {
+        std::unordered_set<std::string> listed;
+        decode_all(failing, [&](const subunit::event_view& e, std::string_view) {
+            if (e.test_id) listed.emplace(*e.test_id);
+        });
+        decode_all(unrun, [&](const subunit::event_view& e, std::string_view raw) {
+            if (e.test_id && !resolves(run, *e.test_id) && listed.emplace(*e.test_id).second) append_event(e, raw, failing);
+        });
     }
     const std::string staged = repo_.file(staged_failing(id));
     if (auto w = write_file_atomically(staged, failing); !w) return undo(repo_error{repo_errc::io, w.error().message()});

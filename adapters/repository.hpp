@@ -123,7 +123,11 @@ public:
     /// An error in the times update is reported after the run was committed:
     /// check `committed()` to tell. `missed` goes into the run's summary,
     /// for `last` to judge the run as the command that stored it did.
-    result<committed_run, repo_error> commit(bool partial, run_shortfall missed = {}, bool retried = false);
+    /// `unrun`: encoded failures (subunit v2) of tests the run was given but
+    /// never ran; each joins the failing list unless its test is there
+    /// already or this run reported it, so that `run --failing` runs it.
+    result<committed_run, repo_error> commit(bool partial, run_shortfall missed = {}, bool retried = false,
+                                             std::string_view unrun = {});
 
     /// Deletes the temporary; the writer is then empty. Idempotent.
     void abandon() noexcept;

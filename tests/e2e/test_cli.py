@@ -559,6 +559,10 @@ class Robustness(unittest.TestCase):
         self.assertLess(len(done), 8)
         self.assertLessEqual(set(events.tags_of), {i for _, i in p.ran()} | {"process-returncode"})
         self.assertEqual(p.stats()["runs"], "1")
+        # Tests the interrupt kept from starting were the user's choice, not
+        # failures: only those it cut off are failing.
+        failing = set(p.run("failing", "--list").stdout.decode().split())
+        self.assertLessEqual(failing, {i for _, i in p.ran()})
 
     def test_concurrent_runs_get_distinct_ids(self):
         p = self.p

@@ -313,6 +313,9 @@ class Shards(unittest.TestCase):
         last = m.out("last", rc=FAILED)
         self.assertRegex(last, r"\nFAILED \(id=1\)\n1 test never ran\n$")
         self.assertEqual(r.stderr.decode(), "")  # every shard delivered whole
+        # ...and it is failing, for `run --failing` to run.
+        self.assertEqual(m.out("failing", "--list", rc=FAILED).split(), ["pkg.z.Z.forgotten"])
+        self.assertIn("never ran: it was expected, and no stream reported it.", m.out("failing", rc=FAILED))
         # Overlapping shards: said, with the test and both shards.
         r = m.run("load", "--shards", paths[0], paths[1], paths[0], check_rc=0)
         self.assertIn("testr-mini: warning: %d tests ran in more than one shard (the shards overlap):\n  %s (shard 1 and "

@@ -167,6 +167,15 @@ class Crashes(unittest.TestCase):
         self.assertRegex(p.out("last", rc=1), r"^Ran 1 tests( in [0-9.]+s)?\nFAILED \(id=0\)\n1 test never ran\n$")
         doc = json.loads(p.out("last", "--json", rc=1))
         self.assertEqual((doc["failures"], doc["never_ran"], doc["runners_not_started"]), (0, 1, 0))
+        # It stays failing, saying why, so that `run || run --failing` cannot
+        # go green over it: `run --failing` runs it.
+        self.assertEqual(p.out("failing", "--list", rc=1).split(), ["t.gone"])
+        self.assertIn("testr-mini: this test never ran: its runner exited without reporting it.", p.out("failing", rc=1))
+        p.write("spec.json", json.dumps({"tests": [{"id": "t.a", "does": "pass"}, {"id": "t.gone", "does": "pass"}]}))
+        p.clear_logs()
+        p.out("run", "--failing", rc=0)
+        self.assertEqual(p.ran_ids(), ["t.gone"])
+        self.assertEqual(p.out("failing", "--list", rc=0), "")
 
 
 class Flaky(unittest.TestCase):
@@ -250,7 +259,11 @@ class StartFailures(unittest.TestCase):
         r = p.run("run", "--parallel", "--concurrency", "1", check_rc=1)
         self.assertIn(b"Argument list too long", r.stdout)
         self.assertIn(b"40 tests never ran", r.stdout)
-        self.assertEqual(len(p.out("failing", "--list", rc=1).split()), 3)
+        # The earlier failures are kept, and the tests that never ran join
+        # them, for `run --failing` to run.
+        failing = p.out("failing", "--list", rc=1).split()
+        self.assertEqual(len(failing), 43)
+        self.assertLessEqual({"t.00", "t.01", "t.02"}, set(failing))
 
 
 # What is stored for a test an interrupt stopped, beside its inprogress.

@@ -5,7 +5,10 @@
 #include <cstdio>
 #include <sys/stat.h>
 
+#include <chrono>
+
 #include "app.hpp"
+#include "subunit_v2.hpp"
 #include "atomic_file.hpp"
 #include "file_lock.hpp"
 #include "timesdb.hpp"
@@ -48,8 +51,25 @@ cli_error not_stored(const char* what, const std::string& why, int code) {
                      code);
 }
 
-stored_run store_run(repo::run_writer& writer, bool partial, const char* what, run_shortfall missed, bool retried) {
-    auto committed = writer.commit(partial, missed, retried);
+std::string unrun_failures(const std::vector<std::string_view>& ids, const std::string& why) {
+    std::string out;
+    subunit::event e;
+    e.test_status = subunit::status::fail;
+    e.time = subunit::to_timestamp(std::chrono::system_clock::now());
+    e.file_name = "traceback";
+    e.mime_type = "text/plain;charset=utf8";
+    e.file_bytes = "testr-mini: this test never ran: " + why +
+                   ". It stays in the failing list until a run reports it; `testr-mini run --failing` runs it.\n";
+    e.eof = true;
+    for (std::string_view id : ids) {
+        e.test_id = std::string(id);
+        if (!subunit::encode(e, out)) throw cli_error("cannot encode the failure of a test that never ran: " + e.test_id.value());
+    }
+    return out;
+}
+
+stored_run store_run(repo::run_writer& writer, bool partial, const char* what, const run_extras& extras) {
+    auto committed = writer.commit(partial, extras.missed, extras.retried, extras.unrun);
     if (committed) return {committed->id, false};
     const auto id = writer.committed();
     if (!id) {
@@ -67,10 +87,21 @@ stored_run store_run(repo::run_writer& writer, bool partial, const char* what, r
 }
 
 stored_run commit_run(const run_options& o, const repo::repository& r, repo::run_writer& writer,
-                      const engine_report& report, const prestart_report* prestarted) {
-    const bool partial = o.partial || o.failing || o.isolated || report.interrupts > 0 || !report.never_run().empty();
-    const stored_run stored = store_run(writer, partial, "run", {report.never_run().size(), report.start_errors.size()},
-                                       report.retried() != 0);
+                      const engine_report& report, const std::vector<std::string>& ids,
+                      const prestart_report* prestarted) {
+    const std::vector<std::size_t> never_run = report.never_run();
+    const bool partial = o.partial || o.failing || o.isolated || report.interrupts > 0 || !never_run.empty();
+    run_extras extras{{never_run.size(), report.start_errors.size()}, report.retried() != 0, {}};
+    // An interrupted run's unstarted tests were the user's choice, not a fault.
+    for (const auto& [reason, why] : {std::pair{not_run_reason::not_started, "no runner could be started for it"},
+                                      std::pair{not_run_reason::runner_ended, "its runners ended before reaching it"},
+                                      std::pair{not_run_reason::unreported, "its runner exited without reporting it"}}) {
+        std::vector<std::string_view> these;
+        for (std::size_t i : never_run)
+            if (report.tests[i].not_run == reason && i < ids.size()) these.push_back(ids[i]);
+        if (!these.empty()) extras.unrun += unrun_failures(these, why);
+    }
+    const stored_run stored = store_run(writer, partial, "run", extras);
     // A pre-started runner's first output comes a hand-out after its tests;
     // its start is the time it took to open its pipe.
     const bool piped = prestarted && prestarted->refused.empty();

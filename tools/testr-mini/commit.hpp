@@ -30,11 +30,23 @@ struct stored_run {
 /// repository is as it was before it, and the message says so.
 cli_error not_stored(const char* what, const std::string& why, int code = exit_error);
 
-/// Commits `writer` (`what`: "run" or "stream", for messages), with what
-/// the run missed for its summary. Throws cli_error only when nothing was
-/// stored; a durations failure after the commit point is a warning naming
-/// the run and what was not saved.
-stored_run store_run(repo::run_writer& writer, bool partial, const char* what, run_shortfall missed, bool retried = false);
+/// What the storing command knows of a run that its stream does not say.
+struct run_extras {
+    run_shortfall missed;  ///< for the run's summary
+    bool retried = false;  ///< tests were retried: each counts once, by its last attempt
+    std::string unrun;     ///< failures for the failing list (unrun_failures)
+};
+
+/// Failures, one per id, saying why the test never ran (`why`, a clause):
+/// in the failing list they make `run --failing` run these tests, where
+/// left out a `run || run --failing` would go green over them.
+std::string unrun_failures(const std::vector<std::string_view>& ids, const std::string& why);
+
+/// Commits `writer` (`what`: "run" or "stream", for messages), with
+/// `extras`. Throws cli_error only when nothing was stored; a durations
+/// failure after the commit point is a warning naming the run and what was
+/// not saved.
+stored_run store_run(repo::run_writer& writer, bool partial, const char* what, const run_extras& extras);
 
 /// Commits the run. It is partial (the failing list keeps what this run did
 /// not try) when asked for, for --failing/--isolated, when interrupted, and
@@ -42,8 +54,10 @@ stored_run store_run(repo::run_writer& writer, bool partial, const char* what, r
 /// not empty the failing list. Then remembers the runners' start cost, and
 /// with `prestarted` runners their hand-out cost. Throws cli_error when
 /// nothing was stored.
+/// Tests that never ran (but not for an interrupt) join the failing list.
 stored_run commit_run(const run_options& o, const repo::repository& r, repo::run_writer& writer,
-                      const engine_report& report, const prestart_report* prestarted);
+                      const engine_report& report, const std::vector<std::string>& ids,
+                      const prestart_report* prestarted);
 
 /// `status` as the verdict of a run, lowered to exit_durations_lost when
 /// nothing worse happened but the durations were not saved.

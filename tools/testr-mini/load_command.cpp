@@ -192,7 +192,7 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
         throw not_stored("stream", *sink.store_error());
     }
     if (interrupted) {
-        const stored_run committed = store_run(*writer, true, "stream", {});
+        const stored_run committed = store_run(*writer, true, "stream", run_extras{});
         std::fprintf(stderr, "testr-mini: interrupted (%s) while reading '%s': what had arrived is stored as partial run %u\n",
                      process::signal_name(process::last_interrupt_signal()).c_str(), interrupted_in.c_str(), committed.id);
         return exit_interrupted;
@@ -200,7 +200,10 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
     // As `run` does when tests never ran: the failing list keeps what the
     // missing tests had.
     const bool incomplete = !problems.empty() || !never_ran.empty();
-    const stored_run committed = store_run(*writer, partial || incomplete, "stream", {never_ran.size(), 0, shards_not_reported(shards)});
+    run_extras extras{{never_ran.size(), 0, shards_not_reported(shards)}, false, {}};
+    if (!never_ran.empty())
+        extras.unrun = unrun_failures({never_ran.begin(), never_ran.end()}, "it was expected, and no stream reported it");
+    const stored_run committed = store_run(*writer, partial || incomplete, "stream", extras);
     if (sink.stdout_error())
         std::fprintf(stderr, "testr-mini: %s; the stream is stored all the same (run %u)\n", sink.stdout_error()->c_str(),
                      committed.id);

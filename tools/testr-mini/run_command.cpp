@@ -71,7 +71,7 @@ int run_once(const app& a, const run_options& o, const prepared& p, std::unique_
     if (prestarted) pre = prestarted->report();
     std::optional<phase_line> storing(std::in_place, shows_progress(a, o) && smart_terminal(), "storing the run");
     prestarted.reset();  // its unused runners are stopped before the run is committed
-    const stored_run committed = commit_run(o, repository, *writer, report, pre ? &*pre : nullptr);
+    const stored_run committed = commit_run(o, repository, *writer, report, ids, pre ? &*pre : nullptr);
     record_run_span(repository, committed.id, started, ended);
     storing.reset();
     if (pre) {
