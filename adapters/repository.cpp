@@ -488,7 +488,8 @@ void run_writer::expect(std::uint64_t bytes) {
     if (live_) live_->reserve(bytes);
 }
 
-result<committed_run, repo_error> run_writer::commit(bool partial, run_shortfall missed, bool retried, std::string_view unrun) {
+result<committed_run, repo_error> run_writer::commit(bool partial, run_shortfall missed, bool retried,
+                                                    std::string_view unrun) {
     if (fd_ < 0) return unexpected{repo_error{repo_errc::io, "cannot commit a run that was committed or abandoned"}};
     if (auto f = flush(); !f) return unexpected{std::move(f).error()};
     if (int err = fsync_retrying(fd_)) return errno_failure(temp_path_, "sync run file", err);
@@ -566,7 +567,8 @@ result<committed_run, repo_error> run_writer::commit(bool partial, run_shortfall
             if (e.test_id) listed.emplace(*e.test_id);
         });
         decode_all(unrun, [&](const subunit::event_view& e, std::string_view raw) {
-            if (e.test_id && !resolves(run, *e.test_id) && listed.emplace(*e.test_id).second) append_event(e, raw, failing);
+            if (e.test_id && !resolves(run, *e.test_id) && listed.emplace(*e.test_id).second)
+                append_event(e, raw, failing);
         });
     }
     const std::string staged = repo_.file(staged_failing(id));

@@ -122,7 +122,8 @@ public:
     /// sees; after it, readers and the next writer finish the failing update.
     /// An error in the times update is reported after the run was committed:
     /// check `committed()` to tell. `missed` goes into the run's summary,
-    /// for `last` to judge the run as the command that stored it did.
+    /// for `last` to judge the run as the command that stored it did, and
+    /// with `retried` so do the counts by last attempt (`attempt_counts`).
     /// `unrun`: encoded failures (subunit v2) of tests the run was given but
     /// never ran; each joins the failing list unless its test is there
     /// already or this run reported it, so that `run --failing` runs it.

@@ -66,7 +66,9 @@ void write_stdout(std::string_view bytes) {
 void write_stored_report(std::string_view bytes, unsigned id) noexcept {
     const int err = put_stdout(bytes);
     if (err == EPIPE) std::fprintf(stderr, "testr-mini: stdout closed; run %u is stored all the same\n", id);
-    else if (err) std::fprintf(stderr, "testr-mini: cannot write to stdout: %s; run %u is stored all the same\n", std::strerror(err), id);
+    else if (err)
+        std::fprintf(stderr, "testr-mini: cannot write to stdout: %s; run %u is stored all the same\n", std::strerror(err),
+                     id);
 }
 
 unsigned latest_run(const repo::repository& r) {

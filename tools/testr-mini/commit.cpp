@@ -2,17 +2,16 @@
 #include "commit.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <sys/stat.h>
 
-#include <chrono>
-
 #include "app.hpp"
-#include "subunit_v2.hpp"
 #include "atomic_file.hpp"
 #include "file_lock.hpp"
-#include "timesdb.hpp"
 #include "runner_commands.hpp"
+#include "subunit_v2.hpp"
+#include "timesdb.hpp"
 
 namespace testr::cli {
 
@@ -63,7 +62,8 @@ std::string unrun_failures(const std::vector<std::string_view>& ids, const std::
     e.eof = true;
     for (std::string_view id : ids) {
         e.test_id = std::string(id);
-        if (!subunit::encode(e, out)) throw cli_error("cannot encode the failure of a test that never ran: " + e.test_id.value());
+        if (!subunit::encode(e, out))
+            throw cli_error("cannot encode the failure of a test that never ran: " + e.test_id.value());
     }
     return out;
 }

@@ -33,9 +33,7 @@ std::string signed_seconds(double v) {
     std::snprintf(buf, sizeof buf, "%+0.3fs", v);
     return buf;
 }
-}  // namespace
 
-namespace {
 /// What Python's str.strip() removes at either end (its ASCII whitespace).
 bool python_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r') || (c >= '\x1c' && c <= '\x1f'); }
 
@@ -103,13 +101,15 @@ std::string format_failure(const test_record& t) {
     // traceback last, as it is.
     std::vector<const attachment*> by_name;
     for (const auto& a : t.attachments) by_name.push_back(&a);
-    std::stable_sort(by_name.begin(), by_name.end(), [](const attachment* a, const attachment* b) { return a->name < b->name; });
+    std::stable_sort(by_name.begin(), by_name.end(),
+                     [](const attachment* a, const attachment* b) { return a->name < b->name; });
     std::string binary, empty;
     std::vector<std::string> text;
     std::optional<std::string> traceback;
     for (const attachment* a : by_name) {
         if (!shown_as_text(*a)) {
-            binary += "  " + a->name + " (" + content_type_text(a->mime_type.empty() ? "application/octet-stream" : a->mime_type) + ")\n";
+            const std::string_view type = a->mime_type.empty() ? "application/octet-stream" : a->mime_type;
+            binary += "  " + a->name + " (" + content_type_text(type) + ")\n";
             continue;
         }
         const std::string all = a->shown();

@@ -56,7 +56,10 @@ std::string run_notes(const run_facts& f) {
     const engine_report& r = f.engine;
     std::string notes;
     if (r.requeued)
-        notes += "Re-ran " + count_of(r.requeued, "test whose runner died before reaching it", "tests whose runner died before reaching them") + ".\n";
+        notes += "Re-ran " +
+                 count_of(r.requeued, "test whose runner died before reaching it",
+                          "tests whose runner died before reaching them") +
+                 ".\n";
     if (auto t = r.ended(attempt_end::timed_out); !t.empty())
         notes += count_of(t.size(), "test", "tests") + " timed out:" + id_list(f.ids, t) + "\n";
     if (auto c = r.ended(attempt_end::crashed); !c.empty())
