@@ -108,7 +108,10 @@ std::string format_failure(const test_record& t) {
     std::optional<std::string> traceback;
     for (const attachment* a : by_name) {
         if (!shown_as_text(*a)) {
-            const std::string_view type = a->mime_type.empty() ? "application/octet-stream" : a->mime_type;
+            // Both arms a view: a literal against a std::string would make the
+            // result a temporary string, gone before the view is read.
+            const std::string_view type =
+                a->mime_type.empty() ? std::string_view("application/octet-stream") : std::string_view(a->mime_type);
             binary += "  " + a->name + " (" + content_type_text(type) + ")\n";
             continue;
         }
