@@ -60,6 +60,18 @@ unsigned interrupt_count() noexcept { return g_count.load(std::memory_order_acqu
 
 int last_interrupt_signal() noexcept { return g_last.load(std::memory_order_relaxed); }
 
+unsigned count_pending_interrupts() noexcept {
+    if (g_guards.load() > 0) {
+        // Unblocked for an instant: a pending signal is delivered to the
+        // counting handler before pthread_sigmask returns.
+        const sigset_t set = interrupt_set();
+        sigset_t old;
+        pthread_sigmask(SIG_UNBLOCK, &set, &old);
+        pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    }
+    return interrupt_count();
+}
+
 sigset_t wait_mask() {
     sigset_t mask;
     pthread_sigmask(SIG_SETMASK, nullptr, &mask);

@@ -39,6 +39,11 @@ unsigned interrupt_count() noexcept;
 /// The most recent of those signals (SIGINT or SIGTERM); 0 if none yet.
 int last_interrupt_signal() noexcept;
 
+/// Counts the interrupts that arrived while no loop was waiting (they are
+/// held blocked until then), so work that never waits, such as a commit,
+/// can still tell it was interrupted. Returns interrupt_count().
+unsigned count_pending_interrupts() noexcept;
+
 /// The mask to wait with in ppoll: the calling thread's mask, minus SIGINT
 /// and SIGTERM while a guard is installed (otherwise unchanged, so a caller
 /// that blocks them for its own reasons keeps them blocked).

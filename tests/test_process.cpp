@@ -570,6 +570,17 @@ TEST_CASE("SIGINT to the parent stops every child and keeps what arrived") {
     CHECK(no_children());
 }
 
+TEST_CASE("an interrupt that arrives while nothing waits is counted when asked for") {
+    interrupt_guard guard;
+    const unsigned before = interrupt_count();
+    // Blocked by the guard, so held pending: no loop is waiting.
+    REQUIRE(::kill(::getpid(), SIGTERM) == 0);
+    CHECK(interrupt_count() == before);
+    CHECK(count_pending_interrupts() == before + 1);
+    CHECK(last_interrupt_signal() == SIGTERM);
+    CHECK(count_pending_interrupts() == before + 1);  // counted once
+}
+
 TEST_CASE("a second interrupt ends run() at once; kill_all then finishes quickly") {
     interrupt_guard guard;
     loop l;

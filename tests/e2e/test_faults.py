@@ -115,6 +115,20 @@ class InterruptibleWaits(unittest.TestCase):
         self.assertEqual(holder.stdout.readline(), b"held\n")
         return holder
 
+    def interrupt_while_waiting(self, proc, holder, sig, settle, waits_for):
+        """Sends sig once proc has waited `settle` seconds on holder's lock;
+        then releases it. proc's (stdout, stderr), a few lines each."""
+        time.sleep(settle)
+        self.assertIsNone(proc.poll(), waits_for)
+        proc.send_signal(sig)
+        proc.wait(timeout=60)  # a hang guard
+        holder.kill()
+        holder.wait()
+        out, err = proc.stdout.read(), proc.stderr.read()
+        proc.stdout.close()
+        proc.stderr.close()
+        return out, err
+
     def test_ctrl_c_while_another_process_holds_the_repository_lock(self):
         p = faulty(self, [("t.a", "sleep:1"), ("t.b", "pass")])
         proc = p.popen("run")
@@ -153,6 +167,60 @@ class InterruptibleWaits(unittest.TestCase):
         out, err = proc.communicate(timeout=10)
         self.assertEqual(proc.returncode, 0, err)
         self.assertIn(b"PASSED (id=0)", out)
+
+    def test_ctrl_c_while_the_durations_wait_for_their_lock_stores_the_run_and_exits_130(self):
+        # Past the commit point the run is kept, but the user asked to stop:
+        # `run || run --failing` must not go on as if the run had failed.
+        p = faulty(self, [("t.a", "sleep:1"), ("t.b", "fail")])
+        proc = p.popen("run")
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        holder = self.hold_lock(p.path(".testrepository", "times.tsv.lock"))
+        out, err = self.interrupt_while_waiting(proc, holder, signal.SIGINT, 2,
+                                                "the durations should wait for their lock")
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertIn(b"FAILED (id=0, failures=1)", out)
+        self.assertIn(b"warning: run 0 was stored (its results and the failing list), but its durations were not saved",
+                      err)
+        self.assertIn(b"interrupted (SIGINT) while storing the run: run 0 is stored whole", err)
+        self.assertEqual(stored_status(p), {"t.a": "success", "t.b": "fail"})
+        self.assertEqual(p.out("failing", "--list", rc=1).split(), ["t.b"])
+
+    def test_sigterm_while_load_waits_for_the_durations_lock_stores_the_stream_and_exits_130(self):
+        p = Project(self)
+        p.out("init")
+        proc = subprocess.Popen([p.bin, "load"], cwd=p.dir, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        time.sleep(0.5)  # past the check of the lock, reading its stream
+        holder = self.hold_lock(p.path(".testrepository", "times.tsv.lock"))
+        proc.stdin.write(encode([("t.x", "inprogress", {"timestamp": _ts(0)}),
+                                 ("t.x", "success", {"timestamp": _ts(1)})]))
+        proc.stdin.close()
+        out, err = self.interrupt_while_waiting(proc, holder, signal.SIGTERM, 1,
+                                                "the durations should wait for their lock")
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertIn(b"PASSED (id=0)", out)
+        self.assertIn(b"interrupted (SIGTERM) while storing the run: run 0 is stored whole", err)
+        self.assertEqual(stored_status(p), {"t.x": "success"})
+
+    def test_ctrl_c_while_the_durations_lock_is_held_before_anything_begins_stops_run_and_load(self):
+        # The lock is tried before the tests run, so that a store that cannot
+        # take durations is said while the user can still stop; an interrupt
+        # during that wait stops the command then, not a run later.
+        for command in (["run"], ["load", "in.subunit"]):
+            p = faulty(self, [("t.a", "pass")])
+            with open(p.path("in.subunit"), "wb") as f:
+                f.write(encode([("t.x", "success", {"timestamp": _ts(1)})]))
+            holder = self.hold_lock(p.path(".testrepository", "times.tsv.lock"))
+            proc = p.popen(*command)
+            self.addCleanup(lambda: proc.poll() is None and proc.kill())
+            out, err = self.interrupt_while_waiting(proc, holder, signal.SIGINT, 1,
+                                                    "the check should wait for the lock")
+            self.assertEqual(proc.returncode, 130, (command, err))
+            self.assertIn(b"interrupted (SIGINT) while waiting for another process to release it; nothing was stored",
+                          err)
+            self.assertEqual(p.read("ran.log"), "", "no test may run after the interrupt")
+            self.assertEqual(p.read(".testrepository/next-stream"), "0\n")
 
     def test_sigterm_while_reading_a_fifo_named_testr_conf(self):
         p = Project(self)

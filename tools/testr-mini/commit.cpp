@@ -10,6 +10,7 @@
 #include "atomic_file.hpp"
 #include "file_lock.hpp"
 #include "runner_commands.hpp"
+#include "signals.hpp"
 #include "subunit_v2.hpp"
 #include "timesdb.hpp"
 
@@ -36,7 +37,13 @@ void clean_leftovers(bool quiet, const repo::repository& r) {
     std::string problem;
     struct stat st {};
     if (::lstat(times_lock.c_str(), &st) == 0)
-        if (auto lock = lock_file(times_lock); !lock && lock.error().code != EINTR) problem = lock.error().message();
+        if (auto lock = lock_file(times_lock); !lock) {
+            // Stopped while another process held it: the user asked to stop
+            // before anything began, not for a run without durations.
+            if (lock.error().code == EINTR)
+                throw cli_error(lock.error().message() + "; nothing was stored", exit_interrupted);
+            problem = lock.error().message();
+        }
     if (problem.empty() && ::lstat(times.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
         problem = "'" + times + "' is not a regular file";
     if (!problem.empty())
@@ -117,6 +124,13 @@ stored_run commit_run(const run_options& o, const repo::repository& r, repo::run
         remember(prestarted->ready_cpu, repo::runner_cost::start_cpu);
     }
     return stored;
+}
+
+bool interrupted_while_storing(unsigned baseline, unsigned id) {
+    if (process::count_pending_interrupts() == baseline) return false;
+    std::fprintf(stderr, "testr-mini: interrupted (%s) while storing the run: run %u is stored whole\n",
+                 process::signal_name(process::last_interrupt_signal()).c_str(), id);
+    return true;
 }
 
 int with_storage_warning(int status, const stored_run& stored) {

@@ -92,7 +92,8 @@ int testr_mini(int argc, char** argv) {
     add_junit_schema(run, a);
     run->footer("Arguments after `--` are appended to test_command, each shell-quoted.\n"
                 "Exit status: 0 all passed, 1 a test failed or never ran, 4 stored but its durations not\n"
-                "saved (a warning says why), 130 interrupted (the completed tests are kept as a partial run);\n"
+                "saved (a warning says why), 130 interrupted (the completed tests are kept as a partial run, or\n"
+                "the whole run when the interrupt came while it was stored);\n"
                 "with --subunit 0 once the stream is written (4 as above).");
     auto* plan = cli.add_subcommand("plan", "Show how run would split the tests over workers (runs nothing)");
     add_selection_options(plan, ro, stestr);
