@@ -174,8 +174,11 @@ class InterruptibleWaits(unittest.TestCase):
         p = faulty(self, [("t.a", "sleep:1"), ("t.b", "fail")])
         proc = p.popen("run")
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        # Taken while the tests run: the run checks the lock before them too.
+        self.assertTrue(wait_for(lambda: "t.a" in p.read("ran.log"), 20))
         holder = self.hold_lock(p.path(".testrepository", "times.tsv.lock"))
-        out, err = self.interrupt_while_waiting(proc, holder, signal.SIGINT, 2,
+        self.assertTrue(wait_for(lambda: processes_in(p.dir) == [proc.pid], 20), processes_in(p.dir))
+        out, err = self.interrupt_while_waiting(proc, holder, signal.SIGINT, 0.5,
                                                 "the durations should wait for their lock")
         self.assertEqual(proc.returncode, 130, err)
         self.assertIn(b"FAILED (id=0, failures=1)", out)
@@ -191,7 +194,8 @@ class InterruptibleWaits(unittest.TestCase):
         proc = subprocess.Popen([p.bin, "load"], cwd=p.dir, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
-        time.sleep(0.5)  # past the check of the lock, reading its stream
+        # Past the check of the lock once the run's temporary is there.
+        self.assertTrue(wait_for(lambda: any(n.startswith(".tmp") for n in repo_names(p)), 20), repo_names(p))
         holder = self.hold_lock(p.path(".testrepository", "times.tsv.lock"))
         proc.stdin.write(encode([("t.x", "inprogress", {"timestamp": _ts(0)}),
                                  ("t.x", "success", {"timestamp": _ts(1)})]))
