@@ -129,17 +129,22 @@ class InterruptibleWaits(unittest.TestCase):
         proc.stderr.close()
         return out, err
 
-    def test_ctrl_c_while_another_process_holds_the_repository_lock(self):
-        p = faulty(self, [("t.a", "sleep:1"), ("t.b", "pass")])
+    def run_with_lock_taken_during_its_tests(self, p, lock):
+        """`run` of p's two tests, the first sleeping; another process takes
+        .testrepository/<lock> while the tests run (a run checks the locks
+        before them too). Returns (run, holder) once both tests ran and the
+        runner is gone: a signal before that would interrupt the run itself."""
         proc = p.popen("run")
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
-        # Taken while the tests run (a run checks the lock before them too).
         self.assertTrue(wait_for(lambda: "t.a" in p.read("ran.log"), 20))
-        holder = self.hold_lock(p.path(".testrepository", "lock"))
-        # Both tests ran and their runner is gone: the run now waits to
-        # commit (a signal before that would interrupt the run itself).
+        holder = self.hold_lock(p.path(".testrepository", lock))
         self.assertTrue(wait_for(lambda: len(p.read("ran.log").splitlines()) == 2, 20))
         self.assertTrue(wait_for(lambda: processes_in(p.dir) == [proc.pid], 20), processes_in(p.dir))
+        return proc, holder
+
+    def test_ctrl_c_while_another_process_holds_the_repository_lock(self):
+        p = faulty(self, [("t.a", "sleep:1"), ("t.b", "pass")])
+        proc, holder = self.run_with_lock_taken_during_its_tests(p, "lock")
         time.sleep(0.5)
         self.assertIsNone(proc.poll(), "the run should wait for the lock")
         proc.send_signal(signal.SIGINT)
@@ -172,12 +177,7 @@ class InterruptibleWaits(unittest.TestCase):
         # Past the commit point the run is kept, but the user asked to stop:
         # `run || run --failing` must not go on as if the run had failed.
         p = faulty(self, [("t.a", "sleep:1"), ("t.b", "fail")])
-        proc = p.popen("run")
-        self.addCleanup(lambda: proc.poll() is None and proc.kill())
-        # Taken while the tests run: the run checks the lock before them too.
-        self.assertTrue(wait_for(lambda: "t.a" in p.read("ran.log"), 20))
-        holder = self.hold_lock(p.path(".testrepository", "times.tsv.lock"))
-        self.assertTrue(wait_for(lambda: processes_in(p.dir) == [proc.pid], 20), processes_in(p.dir))
+        proc, holder = self.run_with_lock_taken_during_its_tests(p, "times.tsv.lock")
         out, err = self.interrupt_while_waiting(proc, holder, signal.SIGINT, 0.5,
                                                 "the durations should wait for their lock")
         self.assertEqual(proc.returncode, 130, err)
