@@ -2,10 +2,15 @@
 // blocks, tables, and the live progress line (captured from a pipe).
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <regex>
 #include <string>
 #include <unistd.h>
 
 #include "ui/console.hpp"
+#include "ui/json_numbers.hpp"
 #include "ui/progress.hpp"
 #include "ui/report_format.hpp"
 
@@ -206,4 +211,27 @@ TEST_CASE("a disabled live line writes nothing") {
               p.finished("a", true, 1.0);
               p.clear();
           }).empty());
+}
+
+TEST_CASE("JSON floats print in their shortest form; strings, integers and literals as they were") {
+    // 0.307671 is one of the values nlohmann's Grisu2 writes with 17 digits.
+    const nlohmann::json j = {{"a", 0.307671}, {"neg", -0.307671}, {"one", 1.0}, {"tiny", 8.7e-05}, {"big", 1e+20},
+                              {"n", 12345678901234567LL}, {"t", true}, {"f", false}, {"z", nullptr},
+                              {"s", "0.30767099999999997 \"1.0\" \\ e"}, {"list", {0.307671, 2.5}}};
+    CHECK(with_shortest_numbers(j.dump()) ==
+          R"({"a":0.307671,"big":1e+20,"f":false,"list":[0.307671,2.5],"n":12345678901234567,"neg":-0.307671,)"
+          R"("one":1.0,"s":"0.30767099999999997 \"1.0\" \\ e","t":true,"tiny":8.7e-05,"z":null})");
+    CHECK(nlohmann::json::parse(with_shortest_numbers(j.dump(2))) == j);
+
+    // Any duration rounded to the microsecond reads as a person writes it,
+    // and back as the same double.
+    std::mt19937_64 random(7);
+    std::uniform_real_distribution<double> seconds(0, 1000);
+    const std::regex noise(R"(\d\.\d{7,})");
+    for (int i = 0; i < 20000; ++i) {
+        const double s = std::round(seconds(random) * 1e6) / 1e6;
+        const std::string text = with_shortest_numbers(nlohmann::json{{"s", s}}.dump());
+        REQUIRE_FALSE(std::regex_search(text, noise));
+        REQUIRE(nlohmann::json::parse(text)["s"].get<double>() == s);
+    }
 }

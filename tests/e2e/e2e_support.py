@@ -185,22 +185,4 @@ def summary_counts(text):
             int(fields.get("skips", 0)), tail.group(1) if tail else None)
 
 
-def numbers_in(document):
-    """Every number in a parsed JSON document."""
-    if isinstance(document, dict):
-        document = list(document.values())
-    if isinstance(document, list):
-        return [x for item in document for x in numbers_in(item)]
-    return [document] if isinstance(document, (int, float)) and not isinstance(document, bool) else []
-
-
-def microsecond_noise(document):
-    """The floats of a parsed JSON document that are not rounded to the
-    microsecond (a sum's noise, 2.2006069999999998), compared as numbers:
-    nlohmann's Grisu2 prints a rare rounded value with 17 digits (0.307671
-    as 0.30767099999999997), the same double."""
-    return [x for x in numbers_in(document) if isinstance(x, float) and round(x, 6) != x]
-
-
-__all__ = ["PY", "Project", "read_stream", "encode", "alive", "processes_in", "wait_for", "summary_counts", "binary",
-           "numbers_in", "microsecond_noise"]
+__all__ = ["PY", "Project", "read_stream", "encode", "alive", "processes_in", "wait_for", "summary_counts", "binary"]

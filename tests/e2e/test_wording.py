@@ -6,7 +6,6 @@ line's last phase (storing the run), each worker's summary line in words, the
 bundled example runnable without PYTHON, "No repository found" naming the
 directory, and scripts/demo without the compiler's output.
 """
-import json
 import os
 import pty
 import re
@@ -18,7 +17,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_support import PY, Project, binary, microsecond_noise  # noqa: E402
+from e2e_support import PY, Project, binary  # noqa: E402
 
 SOURCE_ROOT = os.path.abspath(os.environ.get("TESTR_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", "..")))
 INTERNAL = ("compat", "max_start_share", "cold_start_limit", "min_chunk", "hardware_concurrency", "ldm", "lpt")
@@ -80,7 +79,7 @@ class Predictions(unittest.TestCase):
         self.assertRegex(second, r"predicted [0-9.]+s \([0-9.]+s of tests \+ [0-9.]+s listing and runner start\)")
         # Seconds as a person writes them, not 2.2006069999999998.
         raw = p.out("plan", "--json", "--concurrency", "2")
-        self.assertEqual(microsecond_noise(json.loads(raw)), [], raw)
+        self.assertIsNone(re.search(r"\d\.\d{7,}", raw), raw)
 
     def test_each_workers_line_counts_in_words(self):
         p = Project(self)

@@ -14,6 +14,7 @@
 
 #include "app.hpp"
 #include "fd_io.hpp"
+#include "ui/json_numbers.hpp"
 
 namespace testr::cli {
 
@@ -58,7 +59,7 @@ events_output::~events_output() {
 void events_output::emit(json j) {
     if (error_) return;
     j["at"] = ms(std::chrono::duration<double>(std::chrono::steady_clock::now() - began_).count());
-    std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::string text = with_shortest_numbers(j.dump(-1, ' ', false, json::error_handler_t::replace));
     text += '\n';
     if (int err = fd_io::write_all(fd_, text)) error_ = std::string("cannot write --events: ") + std::strerror(err);
 }

@@ -8,6 +8,7 @@
 #include "prepare.hpp"
 #include "schedule.hpp"
 #include "shard_split.hpp"
+#include "ui/json_numbers.hpp"
 #include "ui/report_format.hpp"
 
 namespace testr::cli {
@@ -46,7 +47,7 @@ std::string plan_json(const prepared& p, const schedule& s, const std::vector<ch
         if (!planned[i]) queue.push_back({{"id", ids[i]}, {"estimate", json_seconds(s.estimates[i])}});
     j["queue"] = queue;
     try {
-        return j.dump(2) + "\n";
+        return with_shortest_numbers(j.dump(2)) + "\n";
     } catch (const nlohmann::json::exception& e) {
         // JSON strings are Unicode: an id that is not UTF-8 has no spelling.
         throw cli_error(std::string("plan --json: a test id is not valid UTF-8, so JSON cannot carry it (") + e.what() + ")");
@@ -150,7 +151,7 @@ std::string shards_output(const prepared& p, std::size_t total, bool json, bool 
         }
         j["shards"] = shards;
         try {
-            return j.dump(2) + "\n";
+            return with_shortest_numbers(j.dump(2)) + "\n";
         } catch (const nlohmann::json::exception& e) {
             // As plan --json: an id JSON cannot spell is an error, not a changed id.
             throw cli_error(std::string("plan --json: a test id is not valid UTF-8, so JSON cannot carry it (") + e.what() + ")");
@@ -204,7 +205,7 @@ int list_tests_command(const app& a, const std::vector<std::string>& filters, co
     if (json) {
         nlohmann::json j{{"version", 1}, {"tests", ids}};  // docs/schema/list-tests.json
         try {
-            write_stdout(j.dump(2) + "\n");
+            write_stdout(with_shortest_numbers(j.dump(2)) + "\n");
         } catch (const nlohmann::json::exception& e) {
             // As plan --json: an id JSON cannot spell is an error, not a changed id.
             throw cli_error(std::string("list-tests --json: a test id is not valid UTF-8, so JSON cannot carry it (") +

@@ -14,6 +14,7 @@
 
 #include "prepare.hpp"
 #include "schedule.hpp"
+#include "ui/json_numbers.hpp"
 #include "ui/report_format.hpp"
 
 namespace testr::cli {
@@ -136,7 +137,7 @@ int plan_compare(const app& a, const run_options& o, bool json, double noise) {
         j["algorithms"] = algorithms;
         j["chosen"] = {{"method", chosen.method}, {"predicted_seconds", json_seconds(chosen.predicted_makespan)},
                        {"fixed_cost", json_seconds(chosen.fixed_cost())}, {"queued", chosen.queued}};
-        write_stdout(j.dump(2) + "\n");
+        write_stdout(with_shortest_numbers(j.dump(2)) + "\n");
         return exit_ok;
     }
     std::string out = "Compare: " + std::to_string(in.seconds.size()) + " tests on " + std::to_string(in.workers) +

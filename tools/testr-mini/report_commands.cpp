@@ -16,6 +16,7 @@
 #include "legacy_repository.hpp"
 #include "stored_counts.hpp"
 #include "stream_sink.hpp"
+#include "ui/json_numbers.hpp"
 #include "ui/report_format.hpp"
 #include "run_summary.hpp"
 #include "timesdb.hpp"
@@ -30,7 +31,7 @@ double json_seconds(double s) { return std::isfinite(s) ? std::round(s * 1000) /
 
 /// One document per command, each with its schema in docs/schema/.
 std::string json_text(const nlohmann::json& j) {
-    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    return with_shortest_numbers(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) + "\n";
 }
 
 /// `last --json` and `failing --json` (docs/schema/run.json). The
