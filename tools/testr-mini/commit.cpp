@@ -126,15 +126,14 @@ stored_run commit_run(const run_options& o, const repo::repository& r, repo::run
     return stored;
 }
 
-bool interrupted_while_storing(unsigned baseline, unsigned id) {
-    if (process::count_pending_interrupts() == baseline) return false;
-    std::fprintf(stderr, "testr-mini: interrupted (%s) while storing the run: run %u is stored whole\n",
-                 process::signal_name(process::last_interrupt_signal()).c_str(), id);
-    return true;
-}
-
-int with_storage_warning(int status, const stored_run& stored) {
-    return status == exit_ok && stored.durations_lost ? exit_durations_lost : status;
+int stored_exit_status(int verdict, const stored_run& stored, unsigned interrupts_before) {
+    if (verdict == exit_interrupted) return verdict;  // the run itself was cut, and said so
+    if (process::count_pending_interrupts() != interrupts_before) {
+        std::fprintf(stderr, "testr-mini: interrupted (%s) while storing the run: run %u is stored whole\n",
+                     process::signal_name(process::last_interrupt_signal()).c_str(), stored.id);
+        return exit_interrupted;
+    }
+    return verdict == exit_ok && stored.durations_lost ? exit_durations_lost : verdict;
 }
 
 }  // namespace testr::cli

@@ -59,14 +59,13 @@ stored_run commit_run(const run_options& o, const repo::repository& r, repo::run
                       const engine_report& report, const std::vector<std::string>& ids,
                       const prestart_report* prestarted);
 
-/// Whether an interrupt came since `baseline` (process::interrupt_count()
-/// before the store), held or not; if so, says that run `id` is stored
-/// whole all the same. The caller then exits 130: a commit is never undone,
-/// but the user asked to stop, and `run || run --failing` must not go on.
-bool interrupted_while_storing(unsigned baseline, unsigned id);
-
-/// `status` as the verdict of a run, lowered to exit_durations_lost when
-/// nothing worse happened but the durations were not saved.
-int with_storage_warning(int status, const stored_run& stored);
+/// The exit status of a command that stored a run, from its `verdict`:
+/// 130 when an interrupt came since `interrupts_before`
+/// (process::interrupt_count() before the store), held or not, saying the
+/// run is stored whole all the same (a commit is never undone, but the
+/// user asked to stop: `run || run --failing` must not go on); else the
+/// verdict, lowered to exit_durations_lost when nothing worse happened but
+/// the durations were not saved. Called after the run's report.
+int stored_exit_status(int verdict, const stored_run& stored, unsigned interrupts_before);
 
 }  // namespace testr::cli

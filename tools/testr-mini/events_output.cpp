@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <cmath>
 #include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
@@ -14,17 +13,13 @@
 
 #include "app.hpp"
 #include "fd_io.hpp"
-#include "ui/json_numbers.hpp"
+#include "ui/json_text.hpp"
 
 namespace testr::cli {
 
 namespace {
 
 using json = nlohmann::json;
-
-// Milliseconds are what the clocks are good for; rounded, the shortest
-// round-trip form is what a person would write (2.201).
-double ms(double seconds) { return std::isfinite(seconds) ? std::round(seconds * 1000) / 1000 : 0; }
 
 json event(const char* name) { return json{{"event", name}}; }
 
@@ -58,9 +53,8 @@ events_output::~events_output() {
 
 void events_output::emit(json j) {
     if (error_) return;
-    j["at"] = ms(std::chrono::duration<double>(std::chrono::steady_clock::now() - began_).count());
-    std::string text = with_shortest_numbers(j.dump(-1, ' ', false, json::error_handler_t::replace));
-    text += '\n';
+    j["at"] = json_milliseconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - began_).count());
+    const std::string text = json_text(j, -1);
     if (int err = fd_io::write_all(fd_, text)) error_ = std::string("cannot write --events: ") + std::strerror(err);
 }
 
@@ -70,7 +64,7 @@ void events_output::on(const events::run_started& e) {
     j["began"] = utc_text(std::chrono::system_clock::now());
     j["tests"] = e.tests;
     j["workers"] = e.slots;
-    j["predicted_seconds"] = ms(e.predicted_seconds);
+    j["predicted_seconds"] = json_milliseconds(e.predicted_seconds);
     emit(std::move(j));
 }
 
@@ -123,7 +117,7 @@ void events_output::on(const events::test_finished& e) {
         seconds = it->second;
         stream_seconds_.erase(it);
     }
-    j["seconds"] = ms(seconds);
+    j["seconds"] = json_milliseconds(seconds);
     j["attempt"] = e.attempt;
     emit(std::move(j));
 }
@@ -147,7 +141,7 @@ void events_output::finished(const engine_report& report) {
     std::size_t failed = 0;
     for (auto& [id, s] : final_) failed += s == subunit::status::fail || s == subunit::status::uxsuccess;
     json j = event("run_finished");
-    j["seconds"] = ms(report.wall);
+    j["seconds"] = json_milliseconds(report.wall);
     j["tests"] = final_.size();
     j["failed"] = failed;
     j["not_failed"] = final_.size() - failed;

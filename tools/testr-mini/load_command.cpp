@@ -208,10 +208,7 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
         std::fprintf(stderr, "testr-mini: %s; the stream is stored all the same (run %u)\n", sink.stdout_error()->c_str(),
                      committed.id);
     if (report && !finish_junit(*report, junit)) return exit_error;
-    if (subunit) {  // as testr: the stream was written
-        if (interrupted_while_storing(interrupts, committed.id)) return exit_interrupted;
-        return with_storage_warning(exit_ok, committed);
-    }
+    if (subunit) return stored_exit_status(exit_ok, committed, interrupts);  // as testr: the stream was written
     // The summary the commit wrote: its head is kilobytes.
     auto digest = repo::read_summary(r, committed.id);
     if (!digest) throw cli_error("run " + std::to_string(committed.id) + " was stored, but " + digest.error().message);
@@ -223,8 +220,7 @@ int load_command(const app& a, const std::vector<std::string>& streams, bool par
                    id_lines(never_ran) + "\n";
         write_stored_report(out, committed.id);
     }
-    if (interrupted_while_storing(interrupts, committed.id)) return exit_interrupted;
-    return with_storage_warning(incomplete ? exit_failed : stored_verdict(*digest), committed);
+    return stored_exit_status(incomplete ? exit_failed : stored_verdict(*digest), committed, interrupts);
 }
 
 }  // namespace testr::cli

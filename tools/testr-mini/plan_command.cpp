@@ -3,20 +3,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cmath>
 
 #include "prepare.hpp"
 #include "schedule.hpp"
 #include "shard_split.hpp"
-#include "ui/json_numbers.hpp"
+#include "ui/json_text.hpp"
 #include "ui/report_format.hpp"
 
 namespace testr::cli {
 
 namespace {
-
-/// Seconds to the microsecond, so JSON shows 2.200607, not 2.2006069999999998.
-double json_seconds(double s) { return std::round(s * 1e6) / 1e6; }
 
 std::string plan_json(const prepared& p, const schedule& s, const std::vector<char>& planned) {
     const ids_t& ids = *p.ids;
@@ -26,28 +22,28 @@ std::string plan_json(const prepared& p, const schedule& s, const std::vector<ch
                         {"source", std::string(to_string(p.concurrency.source))},
                         {"cpus", p.cpu_source}};
     j["method"] = s.method;
-    j["predicted_makespan"] = json_seconds(s.predicted_makespan);
+    j["predicted_makespan"] = json_microseconds(s.predicted_makespan);
     j["history"] = s.known();
     j["guessed_estimates"] = s.guessed;
-    if (s.start_cost) j["start_cost"] = json_seconds(*s.start_cost);
-    if (s.handoff_cost) j["handoff_cost"] = json_seconds(*s.handoff_cost);
-    j["between_tests"] = json_seconds(s.between_tests);
-    j["fixed_cost"] = json_seconds(s.fixed_cost());
+    if (s.start_cost) j["start_cost"] = json_microseconds(*s.start_cost);
+    if (s.handoff_cost) j["handoff_cost"] = json_microseconds(*s.handoff_cost);
+    j["between_tests"] = json_microseconds(s.between_tests);
+    j["fixed_cost"] = json_microseconds(s.fixed_cost());
     j["prestart"] = p.prestart.on ? nlohmann::json{{"on", true}} : nlohmann::json{{"on", false}, {"why", p.prestart.why}};
     if (!s.why_static.empty()) j["no_queue"] = s.why_static;
     nlohmann::json workers = nlohmann::json::array();
     for (std::size_t w = 0; w < s.batches.size(); ++w) {
         nlohmann::json tests = nlohmann::json::array();
-        for (auto i : s.batches[w]) tests.push_back({{"id", ids[i]}, {"estimate", json_seconds(s.estimates[i])}});
-        workers.push_back({{"worker", w}, {"predicted_seconds", json_seconds(s.predicted[w])}, {"tests", tests}});
+        for (auto i : s.batches[w]) tests.push_back({{"id", ids[i]}, {"estimate", json_microseconds(s.estimates[i])}});
+        workers.push_back({{"worker", w}, {"predicted_seconds", json_microseconds(s.predicted[w])}, {"tests", tests}});
     }
     j["workers"] = workers;
     nlohmann::json queue = nlohmann::json::array();
     for (std::size_t i = 0; i < ids.size(); ++i)
-        if (!planned[i]) queue.push_back({{"id", ids[i]}, {"estimate", json_seconds(s.estimates[i])}});
+        if (!planned[i]) queue.push_back({{"id", ids[i]}, {"estimate", json_microseconds(s.estimates[i])}});
     j["queue"] = queue;
     try {
-        return with_shortest_numbers(j.dump(2)) + "\n";
+        return json_text(j, 2, false);
     } catch (const nlohmann::json::exception& e) {
         // JSON strings are Unicode: an id that is not UTF-8 has no spelling.
         throw cli_error(std::string("plan --json: a test id is not valid UTF-8, so JSON cannot carry it (") + e.what() + ")");
@@ -137,21 +133,21 @@ std::string shards_output(const prepared& p, std::size_t total, bool json, bool 
         j["method"] = plan.method;
         j["history"] = history;
         j["unknown_tests"] = plan.unknown_tests;
-        j["unknown_estimate"] = json_seconds(plan.unknown_estimate);
-        j["predicted_makespan"] = json_seconds(plan.makespan());
-        j["predicted_mean"] = json_seconds(mean);
+        j["unknown_estimate"] = json_microseconds(plan.unknown_estimate);
+        j["predicted_makespan"] = json_microseconds(plan.makespan());
+        j["predicted_mean"] = json_microseconds(mean);
         nlohmann::json shards = nlohmann::json::array();
         for (std::size_t k = 0; k < total; ++k) {
             nlohmann::json tests = nlohmann::json::array();
             for (auto i : plan.shards[k])
-                tests.push_back({{"id", ids[i]}, {"estimate", json_seconds(estimate(i))},
+                tests.push_back({{"id", ids[i]}, {"estimate", json_microseconds(estimate(i))},
                                  {"recorded", recorded[i].has_value()}, {"hashed", plan.hashed[i] != 0}});
             shards.push_back({{"shard", k + 1}, {"tag", "shard-" + std::to_string(k + 1)},
-                              {"predicted_seconds", json_seconds(plan.predicted_seconds[k])}, {"tests", tests}});
+                              {"predicted_seconds", json_microseconds(plan.predicted_seconds[k])}, {"tests", tests}});
         }
         j["shards"] = shards;
         try {
-            return with_shortest_numbers(j.dump(2)) + "\n";
+            return json_text(j, 2, false);
         } catch (const nlohmann::json::exception& e) {
             // As plan --json: an id JSON cannot spell is an error, not a changed id.
             throw cli_error(std::string("plan --json: a test id is not valid UTF-8, so JSON cannot carry it (") + e.what() + ")");
@@ -205,7 +201,7 @@ int list_tests_command(const app& a, const std::vector<std::string>& filters, co
     if (json) {
         nlohmann::json j{{"version", 1}, {"tests", ids}};  // docs/schema/list-tests.json
         try {
-            write_stdout(with_shortest_numbers(j.dump(2)) + "\n");
+            write_stdout(json_text(j, 2, false));
         } catch (const nlohmann::json::exception& e) {
             // As plan --json: an id JSON cannot spell is an error, not a changed id.
             throw cli_error(std::string("list-tests --json: a test id is not valid UTF-8, so JSON cannot carry it (") +

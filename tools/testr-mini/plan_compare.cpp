@@ -14,7 +14,7 @@
 
 #include "prepare.hpp"
 #include "schedule.hpp"
-#include "ui/json_numbers.hpp"
+#include "ui/json_text.hpp"
 #include "ui/report_format.hpp"
 
 namespace testr::cli {
@@ -32,8 +32,6 @@ double cpu_seconds() {
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
     return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
 }
-
-double json_seconds(double s) { return std::round(s * 1e6) / 1e6; }
 
 struct row {
     std::string name;
@@ -121,23 +119,24 @@ int plan_compare(const app& a, const run_options& o, bool json, double noise) {
                          {"workers", in.workers},
                          {"history", fixed.known()},
                          {"guessed_estimates", fixed.guessed},
-                         {"lower_bound", json_seconds(first.lower_bound)},
-                         {"optimum", first.optimum ? nlohmann::json(json_seconds(*first.optimum)) : nlohmann::json()},
+                         {"lower_bound", json_microseconds(first.lower_bound)},
+                         {"optimum",
+                          first.optimum ? nlohmann::json(json_microseconds(*first.optimum)) : nlohmann::json()},
                          {"noise", noise},
                          {"noisy_seeds", noisy_seeds},
-                         {"start_cost", json_seconds(start)},
-                         {"between_tests", json_seconds(fixed.between_tests)}};
+                         {"start_cost", json_microseconds(start)},
+                         {"between_tests", json_microseconds(fixed.between_tests)}};
         nlohmann::json algorithms = nlohmann::json::array();
         for (const auto& r : rows) {
-            nlohmann::json x{{"name", r.name}, {"predicted_seconds", json_seconds(r.predicted)},
-                             {"ratio", std::round(r.ratio * 1e6) / 1e6}, {"noisy_seconds", json_seconds(r.noisy)}};
+            nlohmann::json x{{"name", r.name}, {"predicted_seconds", json_microseconds(r.predicted)},
+                             {"ratio", std::round(r.ratio * 1e6) / 1e6}, {"noisy_seconds", json_microseconds(r.noisy)}};
             if (r.us_per_call) x["us_per_call"] = std::round(*r.us_per_call * 10) / 10;
             algorithms.push_back(x);
         }
         j["algorithms"] = algorithms;
-        j["chosen"] = {{"method", chosen.method}, {"predicted_seconds", json_seconds(chosen.predicted_makespan)},
-                       {"fixed_cost", json_seconds(chosen.fixed_cost())}, {"queued", chosen.queued}};
-        write_stdout(with_shortest_numbers(j.dump(2)) + "\n");
+        j["chosen"] = {{"method", chosen.method}, {"predicted_seconds", json_microseconds(chosen.predicted_makespan)},
+                       {"fixed_cost", json_microseconds(chosen.fixed_cost())}, {"queued", chosen.queued}};
+        write_stdout(json_text(j, 2, false));
         return exit_ok;
     }
     std::string out = "Compare: " + std::to_string(in.seconds.size()) + " tests on " + std::to_string(in.workers) +

@@ -3,10 +3,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <unordered_map>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -16,7 +14,7 @@
 #include "legacy_repository.hpp"
 #include "stored_counts.hpp"
 #include "stream_sink.hpp"
-#include "ui/json_numbers.hpp"
+#include "ui/json_text.hpp"
 #include "ui/report_format.hpp"
 #include "run_summary.hpp"
 #include "timesdb.hpp"
@@ -25,14 +23,6 @@
 namespace testr::cli {
 
 namespace {
-
-/// Milliseconds, in their shortest form (2.201).
-double json_seconds(double s) { return std::isfinite(s) ? std::round(s * 1000) / 1000 : 0; }
-
-/// One document per command, each with its schema in docs/schema/.
-std::string json_text(const nlohmann::json& j) {
-    return with_shortest_numbers(j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)) + "\n";
-}
 
 /// `last --json` and `failing --json` (docs/schema/run.json). The
 /// per-status counts are per test, by its latest outcome.
@@ -48,7 +38,7 @@ int show_run_json(const run_summary& run, std::optional<unsigned> id, const run_
         uxsuccess += t.status == subunit::status::uxsuccess;
         if (!is_failure(t.status)) continue;
         nlohmann::json f{{"id", t.id}, {"status", std::string(subunit::to_string(t.status))}};
-        if (auto sec = t.seconds()) f["seconds"] = json_seconds(std::max(0.0, *sec));
+        if (auto sec = t.seconds()) f["seconds"] = json_milliseconds(std::max(0.0, *sec));
         if (t.worker >= 0) f["worker"] = t.worker;
         failing.push_back(std::move(f));
     }
@@ -61,7 +51,7 @@ int show_run_json(const run_summary& run, std::optional<unsigned> id, const run_
                      {"expected_failures", xfail},
                      {"unexpected_successes", uxsuccess},
                      {"failing", failing}};
-    if (auto w = run.wall_seconds()) j["seconds"] = json_seconds(*w);
+    if (auto w = run.wall_seconds()) j["seconds"] = json_milliseconds(*w);
     if (stored) {
         j["never_ran"] = stored->shortfall.never_ran;
         j["runners_not_started"] = stored->shortfall.runners_not_started;
@@ -70,42 +60,6 @@ int show_run_json(const run_summary& run, std::optional<unsigned> id, const run_
     write_stdout(json_text(j));
     if (stored) return stored_verdict(*stored);
     return run.failures() ? exit_failed : exit_ok;
-}
-
-/// One block per failed life of each failing test, tests in the order
-/// they first appear. A summary keeps one record per id, which merges the
-/// lives of an id that ended more than once: two runners' failed
-/// `process-returncode` would read "returncode 1returncode 1" as one.
-std::string failures_text(std::string_view events, const run_summary& merged) {
-    struct test_lives {
-        run_summary current;  // the life being read, alone
-        std::vector<std::string> blocks;
-    };
-    std::vector<std::string> order;
-    std::unordered_map<std::string, test_lives> lives;
-    auto close = [](test_lives& l) {
-        for (const test_view t : l.current.tests())
-            if (is_failure(t.status) || t.status == subunit::status::uxsuccess) l.blocks.push_back(format_failure(t.record()));
-        l.current = run_summary{};
-    };
-    subunit::decoder d([&](const subunit::event_view& e, std::string_view) {
-        if (!e.test_id) return;
-        auto [it, fresh] = lives.try_emplace(std::string(*e.test_id));
-        if (fresh) order.push_back(it->first);
-        it->second.current.add(e);
-        if (is_outcome(e.test_status)) close(it->second);
-    });
-    d.feed(events);
-    d.finish();
-    std::string out;
-    for (auto& id : order) {
-        auto& l = lives[id];
-        close(l);  // a life that never ended did not complete: a failure
-        const auto t = merged.find(id);
-        if (!t || !is_failure(t->status)) continue;
-        for (auto& b : l.blocks) out += b;
-    }
-    return out;
 }
 
 /// Failures, then the summary: what `last` and `failing` print.
@@ -174,7 +128,7 @@ int last_command(const app& a, bool subunit, const std::string& junit, std::opti
         if (!events) throw cli_error(events.error().message);
         auto failing = summarize(*events);
         if (!failing) throw cli_error("run " + std::to_string(id) + ": " + failing.error());
-        out += failures_text(*events, *failing);
+        out += format_failures(*events, *failing);
     }
     const auto previous = previous_counts(r, id > 0 ? std::optional<unsigned>(id - 1) : std::nullopt);
     if (!a.quiet)
@@ -249,7 +203,7 @@ int slowest_command(const app& a, bool all, bool json) {
     if (json) {
         nlohmann::json tests = nlohmann::json::array();
         for (std::size_t i = 0; i < shown.size(); ++i)
-            tests.push_back({{"id", std::string(id_of(i))}, {"seconds", json_seconds(shown[i].seconds)}});
+            tests.push_back({{"id", std::string(id_of(i))}, {"seconds", json_milliseconds(shown[i].seconds)}});
         write_stdout(json_text({{"version", 1}, {"run", id}, {"tests", tests}}));
         return exit_ok;
     }
@@ -300,7 +254,7 @@ int stats_command(const app& a, bool json) {
         };
         if (auto n = history()) out += "tests_with_history=" + std::to_string(*n) + "\n";
         j["latest"] = {{"id", id}, {"tests", last->total({})}, {"failures", last->failures()}};
-        if (auto w = last->wall_seconds()) j["latest"]["seconds"] = json_seconds(*w);
+        if (auto w = last->wall_seconds()) j["latest"]["seconds"] = json_milliseconds(*w);
         if (auto n = history()) j["tests_with_history"] = *n;
     }
     write_stdout(json ? json_text(j) : out);

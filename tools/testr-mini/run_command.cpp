@@ -31,8 +31,8 @@ namespace {
 
 /// The exit status, from what happened (as testr: with --subunit the
 /// stream is the result, for its reader to judge).
-int verdict(const run_options& o, const summary_values& v, const engine_report& r, bool interrupted) {
-    if (interrupted) return exit_interrupted;
+int verdict(const run_options& o, const summary_values& v, const engine_report& r) {
+    if (r.interrupts) return exit_interrupted;
     if (o.subunit) return exit_ok;
     // v is unsuccessful when a test failed, never ran, or its runner never started.
     const bool failed = !v.successful || (o.fail_on_flaky && !r.flaky().empty());
@@ -106,9 +106,7 @@ int run_once(const app& a, const run_options& o, const prepared& p, std::unique_
         std::fprintf(stderr, "testr-mini: interrupted: the %zu %s stored as partial run %u\n", completed,
                      completed == 1 ? "test that completed was" : "tests that completed were", committed.id);
     }
-    // Too late to cut the run, so said after its report.
-    const bool stopped = report.interrupts || interrupted_while_storing(interrupts_after_tests, committed.id);
-    return with_storage_warning(verdict(o, values, report, stopped), committed);
+    return stored_exit_status(verdict(o, values, report), committed, interrupts_after_tests);
 }
 
 int run_tests(const app& a, const run_options& given) {

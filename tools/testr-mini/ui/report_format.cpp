@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <optional>
+#include <unordered_map>
 #include <vector>
+
+#include "subunit_v2.hpp"
 
 namespace testr::cli {
 
@@ -218,6 +221,39 @@ std::string format_table(const std::vector<std::vector<std::string>>& rows) {
     for (auto w : width) rule.emplace_back(w, '-');
     out += line(rule);
     for (std::size_t i = 1; i < rows.size(); ++i) out += line(rows[i]);
+    return out;
+}
+
+std::string format_failures(std::string_view events, const run_summary& merged) {
+    struct test_lives {
+        run_summary current;  // the life being read, alone
+        std::vector<std::string> blocks;
+    };
+    std::vector<std::string> order;
+    std::unordered_map<std::string, test_lives> lives;
+    auto close = [](test_lives& l) {
+        for (const test_view t : l.current.tests())
+            if (is_failure(t.status) || t.status == subunit::status::uxsuccess)
+                l.blocks.push_back(format_failure(t.record()));
+        l.current = run_summary{};
+    };
+    subunit::decoder d([&](const subunit::event_view& e, std::string_view) {
+        if (!e.test_id) return;
+        auto [it, fresh] = lives.try_emplace(std::string(*e.test_id));
+        if (fresh) order.push_back(it->first);
+        it->second.current.add(e);
+        if (is_outcome(e.test_status)) close(it->second);
+    });
+    d.feed(events);
+    d.finish();
+    std::string out;
+    for (auto& id : order) {
+        auto& l = lives[id];
+        close(l);  // a life that never ended did not complete: a failure
+        const auto t = merged.find(id);
+        if (!t || !is_failure(t->status)) continue;
+        for (auto& b : l.blocks) out += b;
+    }
     return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "run_summary.hpp"
@@ -12,6 +13,13 @@ namespace testr::cli {
 
 /// ====… / FAIL: id / tags: … / ----… / attachments, as testr prints it.
 std::string format_failure(const test_record& t);
+
+/// format_failure for each failed life of each test that `merged` (the
+/// whole run) holds as failing, in the order they first appear in `events`
+/// (a subunit v2 stream). One block per life: a summary keeps one record
+/// per id, which would merge two runners' failed `process-returncode` into
+/// "returncode 1returncode 1".
+std::string format_failures(std::string_view events, const run_summary& merged);
 
 struct summary_values {
     bool successful = true;

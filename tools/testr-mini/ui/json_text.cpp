@@ -1,7 +1,8 @@
-// tools/testr-mini/ui/json_numbers.cpp - see json_numbers.hpp.
-#include "json_numbers.hpp"
+// tools/testr-mini/ui/json_text.cpp - see json_text.hpp.
+#include "json_text.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstring>
 #include <string_view>
 #include <system_error>
@@ -13,8 +14,7 @@ namespace {
 bool starts_number(char c) { return (c >= '0' && c <= '9') || c == '-'; }
 bool in_number(char c) { return starts_number(c) || c == '+' || c == '.' || c == 'e' || c == 'E'; }
 
-}  // namespace
-
+/// `json` with every float token of 16 or more digits in its shortest form.
 std::string with_shortest_numbers(std::string json) {
     // Built only once a number needs rewriting, as few ever do.
     std::string out;
@@ -65,6 +65,18 @@ std::string with_shortest_numbers(std::string json) {
     if (copied == 0) return json;
     out.append(json, copied, std::string::npos);
     return out;
+}
+
+}  // namespace
+
+double json_milliseconds(double seconds) { return std::isfinite(seconds) ? std::round(seconds * 1000) / 1000 : 0; }
+
+double json_microseconds(double seconds) { return std::round(seconds * 1e6) / 1e6; }
+
+std::string json_text(const nlohmann::json& j, int indent, bool replace_invalid) {
+    using handler = nlohmann::json::error_handler_t;
+    const handler on_invalid = replace_invalid ? handler::replace : handler::strict;
+    return with_shortest_numbers(j.dump(indent, ' ', false, on_invalid)) + "\n";
 }
 
 }  // namespace testr::cli
