@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <limits>
+#include <list>
 #include <map>
 #include <queue>
 #include <random>
@@ -399,6 +400,30 @@ TEST_CASE("the radix ranking equals a stable sort, near-ties included") {
     std::iota(want.begin(), want.end(), 0u);
     std::stable_sort(want.begin(), want.end(), [&](auto a, auto b) { return w[a] > w[b]; });
     CHECK(testr::detail::order_heaviest_first(w) == want);
+}
+
+TEST_CASE("a repeated id is found whether the ids can be indexed or only walked") {
+    // A vector and a view are read in place; a list's ids are gathered
+    // into views first. Each way the same repeat is reported.
+    std::vector<std::string> owned;
+    for (int k = 0; k < 50000; ++k) owned.push_back(named("pkg.mod_", k) + ".Case.test");
+    owned[40000] = owned[123];
+    const std::list<std::string> listed(owned.begin(), owned.end());
+    auto viewed = owned | ranges::views::transform([](const std::string& s) { return std::string_view(s); });
+    auto none = [](std::size_t, std::string_view) { return std::optional<double>(1.0); };
+    auto by_vector = testr::partition(owned, 4, none);
+    auto by_list = testr::partition(listed, 4, none);
+    auto by_view = testr::partition(viewed, 4, none);
+    for (const auto* r : {&by_vector, &by_list, &by_view}) {
+        REQUIRE(!*r);
+        CHECK(r->error().what == testr::partition_error::kind::duplicate_id);
+        CHECK(r->error().id == owned[123]);
+    }
+    owned[40000] = "pkg.unique";
+    const std::list<std::string> distinct(owned.begin(), owned.end());
+    auto fine = testr::partition(distinct, 4, none);
+    REQUIRE(fine);
+    CHECK(fine->makespan() == 12500.0);
 }
 
 TEST_CASE("among many ids the first repeat in input order is reported, after earlier bad durations") {

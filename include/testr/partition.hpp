@@ -99,14 +99,17 @@ std::optional<double> lookup_duration(F& f, std::size_t pos, std::string_view id
 // group k is test k alone: then group_of and first stay empty (a million
 // entries each saved) and member is 0, 1, 2...
 struct grouped_tests {
-    std::vector<std::string_view> ids;            // by position
+    std::size_t tests = 0;
+    // By position, kept only when the caller's ids cannot be indexed: a
+    // million views are 16 MB of fresh memory.
+    std::vector<std::string_view> ids;
     std::vector<double> duration;  // by position; NaN: unknown (real durations are finite)
     bool singletons = false;                      // every test its own group
     std::vector<std::uint32_t> group_of;          // by position
     std::vector<std::uint32_t> first;             // by group, plus an end marker
     std::vector<std::uint32_t> member;            // positions, grouped
 
-    std::size_t groups() const { return singletons ? ids.size() : first.size() - 1; }
+    std::size_t groups() const { return singletons ? tests : first.size() - 1; }
     std::uint32_t group(std::size_t i) const { return singletons ? static_cast<std::uint32_t>(i) : group_of[i]; }
     std::span<const std::uint32_t> members(std::size_t k) const {
         if (singletons) return {member.data() + k, 1};
@@ -125,10 +128,11 @@ result<grouped_tests, partition_error> gather(const Ids& ids, Durations& duratio
     static_assert(std::is_reference_v<element> || std::is_same_v<std::remove_cv_t<element>, std::string_view>,
                   "ids must yield references or string_views that outlive the call, not temporaries");
     constexpr bool ungrouped = std::is_same_v<std::remove_cvref_t<Groups>, no_groups>;
+    constexpr bool indexable = std::ranges::random_access_range<const Ids> && std::ranges::sized_range<const Ids>;
     grouped_tests g;
     std::size_t expected = 0;
     if constexpr (std::ranges::sized_range<const Ids>) expected = std::ranges::size(ids);
-    g.ids.reserve(expected);
+    if constexpr (!indexable) g.ids.reserve(expected);
     g.duration.reserve(expected);
     if constexpr (!ungrouped) g.group_of.reserve(expected);
     // One pass over the caller's ids reads each id's bytes once: view,
@@ -145,8 +149,8 @@ result<grouped_tests, partition_error> gather(const Ids& ids, Durations& duratio
     std::vector<std::uint32_t> count;
     for (auto&& element : ids) {
         const std::string_view id(element);
-        const std::size_t i = g.ids.size();
-        g.ids.push_back(id);
+        const std::size_t i = g.tests++;
+        if constexpr (!indexable) g.ids.push_back(id);
         hashes.push_back(id_index::hash(id));
         auto d = lookup_duration(durations, i, id);
         if (d && !(*d >= 0 && *d <= std::numeric_limits<double>::max()) && bad == SIZE_MAX) {
@@ -165,16 +169,20 @@ result<grouped_tests, partition_error> gather(const Ids& ids, Durations& duratio
             g.group_of.push_back(number);
         }
     }
-    const std::size_t n = g.ids.size();
-    const std::size_t repeat = first_repeat(g.ids, hashes);
+    const std::size_t n = g.tests;
+    auto id_at = [&](std::size_t i) {
+        if constexpr (indexable) return std::string_view(std::ranges::begin(ids)[static_cast<std::ptrdiff_t>(i)]);
+        else return g.ids[i];
+    };
+    const std::size_t repeat = first_repeat(id_at, hashes);
     if (bad < repeat) {
-        const std::string_view id = g.ids[bad];
+        const std::string_view id = id_at(bad);
         return unexpected(partition_error{std::isfinite(bad_value) ? partition_error::kind::negative_duration
                                                                    : partition_error::kind::non_finite_duration,
                                           std::string(id), bad_duration_message(id, bad_value)});
     }
     if (repeat != SIZE_MAX) {
-        const std::string_view id = g.ids[repeat];
+        const std::string_view id = id_at(repeat);
         return unexpected(partition_error{partition_error::kind::duplicate_id, std::string(id),
                                           "test id '" + std::string(id) + "' is listed more than once"});
     }
@@ -373,7 +381,7 @@ result<partition_plan, partition_error> partition(const Ids& ids, std::size_t wo
     std::vector<double> own_weight;
     if (!g.singletons || unknown_tests) {
         own_weight.assign(n_groups, 0.0);
-        for (std::size_t i = 0; i < g.ids.size(); ++i) own_weight[g.group(i)] += std::isnan(g.duration[i]) ? estimate : g.duration[i];
+        for (std::size_t i = 0; i < g.tests; ++i) own_weight[g.group(i)] += std::isnan(g.duration[i]) ? estimate : g.duration[i];
     }
     const std::vector<double>& group_weight = own_weight.empty() ? g.duration : own_weight;
     auto finish = [&](const detail::schedule& s, const std::vector<double>& item_weight,
@@ -424,7 +432,7 @@ result<partition_plan, partition_error> partition(const Ids& ids, std::size_t wo
     auto compat = [&] {
         if (unknown_tests == 0) {
             std::vector<std::uint32_t> count;  // empty: one test per group
-            if (n_groups != g.ids.size()) {
+            if (n_groups != g.tests) {
                 count.resize(n_groups);
                 for (std::size_t r = 0; r < n_groups; ++r) count[r] = static_cast<std::uint32_t>(g.members(order[r]).size());
             }

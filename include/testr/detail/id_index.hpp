@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -191,7 +192,8 @@ private:
 };
 
 /// The first position whose key equals an earlier one, or SIZE_MAX if all
-/// keys are distinct; `hashes[i] == id_index::hash(keys[i])`.
+/// keys are distinct; `key(i)` is key i, a string_view, and
+/// `hashes[i] == id_index::hash(key(i))`.
 ///
 /// One big table would take a cache miss per key at a million keys, so
 /// the (hash, position) pairs are first scattered by their top hash bits
@@ -199,8 +201,9 @@ private:
 /// then checked with a small table of (hash fragment, position) that stays
 /// in the L1 cache: a probe reads one slot, and keys are compared only when
 /// 32 more hash bits agree.
-inline std::size_t first_repeat(const std::vector<std::string_view>& keys, const std::vector<std::uint64_t>& hashes) {
-    const std::size_t n = keys.size();
+template <class Key>
+std::size_t first_repeat(Key&& key, const std::vector<std::uint64_t>& hashes) {
+    const std::size_t n = hashes.size();
     int bits = 0;
     while (bits < 20 && (n >> bits) > 1024) ++bits;
     auto bucket_of = [bits](std::uint64_t h) { return bits ? static_cast<std::size_t>(h >> (64 - bits)) : 0; };
@@ -212,7 +215,8 @@ inline std::size_t first_repeat(const std::vector<std::string_view>& keys, const
         start[b] += start[b - 1];
     }
     struct entry { std::uint32_t tag, pos; };  // in the table, pos + 1; 0 = empty
-    std::vector<entry> entries(n);
+    // Written whole before it is read: no zeroing pass over it.
+    const auto entries = std::make_unique_for_overwrite<entry[]>(n);
     {
         std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
         for (std::size_t i = 0; i < n; ++i)
@@ -235,7 +239,7 @@ inline std::size_t first_repeat(const std::vector<std::string_view>& keys, const
             std::size_t i = x.tag & mask;
             bool repeat = false;
             for (; table[i].pos != 0; i = (i + 1) & mask)
-                if (table[i].tag == x.tag && keys[table[i].pos - 1] == keys[x.pos]) { repeat = true; break; }
+                if (table[i].tag == x.tag && key(table[i].pos - 1) == key(x.pos)) { repeat = true; break; }
             if (repeat) {
                 first = std::min<std::size_t>(first, x.pos);
                 break;
