@@ -129,12 +129,12 @@ class InterruptibleWaits(unittest.TestCase):
         proc.stderr.close()
         return out, err
 
-    def run_with_lock_taken_during_its_tests(self, p, lock):
+    def run_with_lock_taken_during_its_tests(self, p, lock, *options):
         """`run` of p's two tests, the first sleeping; another process takes
         .testrepository/<lock> while the tests run (a run checks the locks
         before them too). Returns (run, holder) once both tests ran and the
         runner is gone: a signal before that would interrupt the run itself."""
-        proc = p.popen("run")
+        proc = p.popen("run", *options)
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         self.assertTrue(wait_for(lambda: "t.a" in p.read("ran.log"), 20))
         holder = self.hold_lock(p.path(".testrepository", lock))
@@ -177,7 +177,7 @@ class InterruptibleWaits(unittest.TestCase):
         # Past the commit point the run is kept, but the user asked to stop:
         # `run || run --failing` must not go on as if the run had failed.
         p = faulty(self, [("t.a", "sleep:1"), ("t.b", "fail")])
-        proc, holder = self.run_with_lock_taken_during_its_tests(p, "times.tsv.lock")
+        proc, holder = self.run_with_lock_taken_during_its_tests(p, "times.tsv.lock", "--events", "ev.jsonl")
         out, err = self.interrupt_while_waiting(proc, holder, signal.SIGINT, 0.5,
                                                 "the durations should wait for their lock")
         self.assertEqual(proc.returncode, 130, err)
@@ -185,6 +185,11 @@ class InterruptibleWaits(unittest.TestCase):
         self.assertIn(b"warning: run 0 was stored (its results and the failing list), but its durations were not saved",
                       err)
         self.assertIn(b"interrupted (SIGINT) while storing the run: run 0 is stored whole", err)
+        # The events say it too: the tests were not interrupted, the command was.
+        finished, stored = [json.loads(l) for l in p.read("ev.jsonl").splitlines()[-2:]]
+        self.assertEqual((finished["event"], finished["interrupted"]), ("run_finished", False))
+        self.assertEqual({k: stored.get(k) for k in ("event", "run", "durations_saved", "exit_status")},
+                         {"event": "run_stored", "run": 0, "durations_saved": False, "exit_status": 130})
         self.assertEqual(stored_status(p), {"t.a": "success", "t.b": "fail"})
         self.assertEqual(p.out("failing", "--list", rc=1).split(), ["t.b"])
 

@@ -517,14 +517,19 @@ class EventLines(unittest.TestCase):
         events = self.lines(r.stdout.decode())
         kinds = [e["event"] for e in events]
         self.assertEqual(kinds[0], "run_started")
-        self.assertEqual(kinds[-1], "run_finished")
+        self.assertEqual(kinds[-2:], ["run_finished", "run_stored"])
+        # The last line names the run as the repository keeps it, and the
+        # exit status the command gave.
+        latest = json.loads(p.out("last", "--json", rc=1))["run"]
+        self.assertEqual({k: events[-1][k] for k in ("run", "durations_saved", "exit_status")},
+                         {"run": latest, "durations_saved": True, "exit_status": 1})
         self.assertEqual(events[0]["version"], 1)
         finished = {e["id"]: e for e in events if e["event"] == "test_finished"}
         self.assertEqual({k: v["status"] for k, v in finished.items()}, {"a.T.ok": "success", "a.T.bad": "fail"})
         self.assertGreaterEqual(finished["a.T.ok"]["seconds"], 0.2)
         self.assertLess(kinds.index("test_started"), kinds.index("test_finished"))
         self.assertIn("runner_ended", kinds)
-        self.assertEqual((events[-1]["tests"], events[-1]["failed"]), (2, 1))
+        self.assertEqual((events[-2]["tests"], events[-2]["failed"]), (2, 1))
         # Each line says when: seconds since run_started, in order, the
         # 0.2 s test's lines apart by its sleep; run_started says when in UTC.
         at = [e["at"] for e in events]
@@ -551,7 +556,44 @@ class EventLines(unittest.TestCase):
         self.assertEqual([(e["event"], e.get("attempt")) for e in events if e.get("id") == "t.flaky"
                           and e["event"] != "test_started"],
                          [("test_finished", 1), ("test_retried", 2), ("test_finished", 2)])
-        self.assertEqual(events[-1]["flaky"], 1)
+        self.assertEqual(events[-2]["flaky"], 1)
+
+    def runs_in(self, events):
+        """The events split into runs, each run_started .. run_stored."""
+        runs, current = [], None
+        for e in events:
+            if e["event"] == "run_started":
+                self.assertIsNone(current, "a run started inside another")
+                current = []
+            current.append(e)
+            if e["event"] == "run_stored":
+                runs.append(current)
+                current = None
+        self.assertIsNone(current, "the last run has no run_stored line")
+        return runs
+
+    def test_every_isolated_run_is_in_the_one_stream_and_the_one_junit_report(self):
+        p = fake_project(self, [("a.T.one", "pass"), ("a.T.two", "fail"), ("a.T.three", "pass")])
+        p.run("run", "--isolated", "--events", "ev.jsonl", "--junit", "j.xml", check_rc=1)
+        runs = self.runs_in(self.lines(p.read("ev.jsonl")))
+        self.assertEqual([[e["id"] for e in r if e["event"] == "test_finished"] for r in runs],
+                         [["a.T.one"], ["a.T.two"], ["a.T.three"]])
+        self.assertEqual([r[-1]["exit_status"] for r in runs], [0, 1, 0])
+        stored = [r[-1]["run"] for r in runs]
+        self.assertEqual(stored, sorted(set(stored)))
+        self.assertEqual(json.loads(p.out("last", "--json"))["run"], stored[-1])
+        self.assertEqual(sorted(cases(p.path("j.xml"))), [("a.T", "one"), ("a.T", "three"), ("a.T", "two")])
+
+    def test_each_until_failure_run_is_in_the_stream_and_the_report_is_the_failing_one(self):
+        p = fake_project(self, [("t.late", "fail_on_run:2"), ("t.fine", "pass")])
+        p.run("run", "--until-failure", "--events", "ev.jsonl", "--junit", "j.xml", check_rc=1)
+        runs = self.runs_in(self.lines(p.read("ev.jsonl")))
+        self.assertEqual([r[-1]["exit_status"] for r in runs], [0, 1])
+        self.assertEqual([r[-2]["failed"] for r in runs], [0, 1])
+        # The report is the run that failed: each test once, not as retries.
+        c = cases(p.path("j.xml"))
+        self.assertEqual(sorted(c), [("t", "fine"), ("t", "late")])
+        self.assertEqual([ch.tag for ch in c[("t", "late")] if ch.tag != "properties"], ["failure"])
 
 
 class JsonDocuments(unittest.TestCase):

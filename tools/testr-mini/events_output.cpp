@@ -37,7 +37,7 @@ std::string utc_text(std::chrono::system_clock::time_point t) {
 
 }  // namespace
 
-events_output::events_output(const std::string& path, const std::vector<std::string>& ids) : ids_(ids) {
+events_output::events_output(const std::string& path) {
     if (path == "-") {
         fd_ = STDOUT_FILENO;
         return;
@@ -58,6 +58,19 @@ void events_output::emit(json j) {
     if (int err = fd_io::write_all(fd_, text)) error_ = std::string("cannot write --events: ") + std::strerror(err);
 }
 
+void events_output::say_error() {
+    if (!error_ || error_said_) return;
+    error_said_ = true;
+    std::fprintf(stderr, "testr-mini: %s\n", error_->c_str());
+}
+
+void events_output::begin(const std::vector<std::string>& ids) {
+    ids_ = &ids;
+    started_.clear();
+    stream_seconds_.clear();
+    final_.clear();
+}
+
 void events_output::on(const events::run_started& e) {
     json j = event("run_started");
     j["version"] = 1;
@@ -69,7 +82,7 @@ void events_output::on(const events::run_started& e) {
 }
 
 void events_output::on(const events::stream_event& e) {
-    if (!ids_.empty() || !e.event.test_id || !e.event.time) return;
+    if (!ids_->empty() || !e.event.test_id || !e.event.time) return;
     if (e.event.test_status == subunit::status::inprogress) {
         started_[std::string(*e.event.test_id)] = *e.event.time;
         json j = event("test_started");
@@ -101,7 +114,7 @@ void events_output::on(const events::runner_ended& e) {
 
 void events_output::on(const events::test_started& e) {
     json j = event("test_started");
-    j["id"] = e.test < ids_.size() ? ids_[e.test] : std::string();
+    j["id"] = e.test < ids_->size() ? (*ids_)[e.test] : std::string();
     j["worker"] = e.slot;
     emit(std::move(j));
 }
@@ -124,7 +137,7 @@ void events_output::on(const events::test_finished& e) {
 
 void events_output::on(const events::test_will_retry& e) {
     json j = event("test_retried");
-    j["id"] = e.test < ids_.size() ? ids_[e.test] : std::string();
+    j["id"] = e.test < ids_->size() ? (*ids_)[e.test] : std::string();
     j["attempt"] = e.attempt;
     emit(std::move(j));
 }
@@ -149,6 +162,14 @@ void events_output::finished(const engine_report& report) {
     j["flaky"] = report.flaky().size();
     j["retried"] = report.retried();
     j["interrupted"] = report.interrupts > 0;
+    emit(std::move(j));
+}
+
+void events_output::stored(unsigned id, bool durations_saved, int exit_status) {
+    json j = event("run_stored");
+    j["run"] = id;
+    j["durations_saved"] = durations_saved;
+    j["exit_status"] = exit_status;
     emit(std::move(j));
 }
 

@@ -16,10 +16,13 @@
 
 namespace testr::cli {
 
+/// One stream for every run a command makes (--isolated, --until-failure):
+/// each run is begin(), its events, finished(), and stored() once it is in
+/// the repository.
 class events_output final : public run_observer {
 public:
     /// `path` "-" is stdout. Opening fails with a cli_error.
-    events_output(const std::string& path, const std::vector<std::string>& ids);
+    explicit events_output(const std::string& path);
     ~events_output() override;
     events_output(const events_output&) = delete;
     events_output& operator=(const events_output&) = delete;
@@ -32,11 +35,17 @@ public:
     void on(const events::test_finished& e) override;
     void on(const events::test_will_retry& e) override;
     void on(const events::interrupted& e) override;
-    /// The last line: what the run came to.
+    /// A run over `ids` (empty: the whole suite) starts; they outlive it.
+    void begin(const std::vector<std::string>& ids);
+    /// What the run came to.
     void finished(const engine_report& report);
+    /// The run's last line: stored as run `id`, with or without its
+    /// durations, and the exit status the run gives.
+    void stored(unsigned id, bool durations_saved, int exit_status);
 
-    /// Why lines stopped being written (the first failure).
-    const std::optional<std::string>& error() const noexcept { return error_; }
+    /// Says on stderr why lines stopped being written (the first failure),
+    /// once, whichever run it came in.
+    void say_error();
 
 private:
     /// Writes one line, stamped with "at": seconds since the output began.
@@ -44,13 +53,14 @@ private:
 
     int fd_ = -1;
     bool owned_ = false;
-    const std::vector<std::string>& ids_;
+    const std::vector<std::string>* ids_ = nullptr;
     // A whole-suite run has no plan: tests start and take their time as
     // the stream says, by id.
     std::unordered_map<std::string, subunit::timestamp> started_;
     std::unordered_map<std::string, double> stream_seconds_;
     std::unordered_map<std::string, subunit::status> final_;  // last status by id
     std::optional<std::string> error_;
+    bool error_said_ = false;
     std::chrono::steady_clock::time_point began_ = std::chrono::steady_clock::now();
 };
 

@@ -23,7 +23,8 @@ unsigned config_retries(const run_options& o, bool whole_suite) { return whole_s
 }  // namespace
 
 engine_report execute(const app& a, const run_options& o, const prepared& p, const schedule& s, const ids_t& ids,
-                      repo::run_writer& writer, run_summary& summary, prestart_backend* prestarted) {
+                      repo::run_writer& writer, run_summary& summary, const run_reports& reports,
+                      prestart_backend* prestarted) {
     const bool whole_suite = !p.ids;
     const bool show = shows_progress(a, o);
     double work = 0;
@@ -40,11 +41,16 @@ engine_report execute(const app& a, const run_options& o, const prepared& p, con
     console screen(show, summary, ids, s.estimates, progress, shard_tag);
     observer_list observers;
     observers.add(sink);  // stored and folded before anyone reads the summary
-    auto junit = o.junit.empty() ? nullptr : make_junit(a, o.junit, true);
+    std::unique_ptr<junit_report> own_junit;
+    if (!reports.junit && !o.junit.empty()) own_junit = make_junit(a, o.junit, true);
+    junit_report* junit = reports.junit ? reports.junit : own_junit.get();
     if (junit) junit->set_shard(shard_tag);
     if (junit) observers.add(*junit);
-    std::optional<events_output> lines;
-    if (!o.events.empty()) observers.add(lines.emplace(o.events, ids));
+    events_output* lines = reports.events;
+    if (lines) {
+        lines->begin(ids);
+        observers.add(*lines);
+    }
     observers.add(screen);
 
     runner_commands commands(a, p, ids);
@@ -80,7 +86,7 @@ engine_report execute(const app& a, const run_options& o, const prepared& p, con
     }
     if (lines) {
         lines->finished(*report);
-        if (lines->error()) std::fprintf(stderr, "testr-mini: %s\n", lines->error()->c_str());
+        lines->say_error();
     }
     if (junit) finish_junit(*junit, o.junit);  // a report lost is said, the run stored all the same
     if (sink.store_error()) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "events_output.hpp"
+#include "execute.hpp"
 #include "prepare.hpp"
 #include "run_command.hpp"
 #include "ui/report_format.hpp"
@@ -41,13 +43,14 @@ struct prober {
     const app& a;
     const run_options& o;
     const prepared& base;
+    const run_reports& reports;
 
     /// Runs `ids` in one runner as a partial run; its exit status.
     int operator()(ids_t ids) const {
         prepared one = base;
         one.ids = std::move(ids);
         one.concurrency = {concurrency_answer::of(1), concurrency_source::option};
-        const int rc = run_once(a, o, one);
+        const int rc = run_once(a, o, one, reports);
         if (rc == exit_interrupted) throw cli_error("interrupted during --analyze-isolation", exit_interrupted);
         return rc;
     }
@@ -122,7 +125,11 @@ int analyze_isolation(const app& a, const run_options& given) {
     const repo::repository& r = *p.repository;
     // Where the causes are looked for: the run before any probe.
     const run_summary latest = stored_summary(r, latest_run(r));
-    const prober probe{a, o, p};
+    // Every probe writes into one events stream.
+    std::optional<events_output> events;
+    if (!o.events.empty()) events.emplace(o.events);
+    const run_reports reports{events ? &*events : nullptr, nullptr};
+    const prober probe{a, o, p, reports};
 
     // Stage one: tests that fail on their own are not isolation problems.
     ids_t spurious;

@@ -14,7 +14,9 @@
 #include <optional>
 
 #include "commit.hpp"
+#include "events_output.hpp"
 #include "execute.hpp"
+#include "junit_output.hpp"
 #include "prepare.hpp"
 #include "prestart.hpp"
 #include "stored_counts.hpp"
@@ -43,8 +45,8 @@ int verdict(const run_options& o, const summary_values& v, const engine_report& 
 
 /// One run; `prestarted`: its runners, already starting (else they are
 /// started here when `p` says so, before the plan is made).
-int run_once(const app& a, const run_options& o, const prepared& p, std::unique_ptr<prestart_backend> prestarted,
-             std::chrono::steady_clock::time_point began) {
+int run_once(const app& a, const run_options& o, const prepared& p, const run_reports& reports,
+             std::unique_ptr<prestart_backend> prestarted, std::chrono::steady_clock::time_point began) {
     static const ids_t no_ids;
     const ids_t& ids = p.ids ? *p.ids : no_ids;
     if (!prestarted && p.ids) prestarted = prestart_runners(a.here, p);
@@ -65,7 +67,7 @@ int run_once(const app& a, const run_options& o, const prepared& p, std::unique_
     // listing and the runners' start are in it, as in `took`.
     const auto started = std::chrono::system_clock::now() - std::chrono::duration_cast<std::chrono::system_clock::duration>(
                                                                  std::chrono::steady_clock::now() - began);
-    const engine_report report = execute(a, o, p, s, ids, *writer, summary, prestarted.get());
+    const engine_report report = execute(a, o, p, s, ids, *writer, summary, reports, prestarted.get());
     const unsigned interrupts_after_tests = process::interrupt_count();
     const auto ended = std::chrono::system_clock::now();
     const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
@@ -106,7 +108,12 @@ int run_once(const app& a, const run_options& o, const prepared& p, std::unique_
         std::fprintf(stderr, "testr-mini: interrupted: the %zu %s stored as partial run %u\n", completed,
                      completed == 1 ? "test that completed was" : "tests that completed were", committed.id);
     }
-    return stored_exit_status(verdict(o, values, report), committed, interrupts_after_tests);
+    const int status = stored_exit_status(verdict(o, values, report), committed, interrupts_after_tests);
+    if (reports.events) {
+        reports.events->stored(committed.id, !committed.durations_lost, status);
+        reports.events->say_error();
+    }
+    return status;
 }
 
 int run_tests(const app& a, const run_options& given) {
@@ -130,22 +137,30 @@ int run_tests(const app& a, const run_options& given) {
         // The other shards' tests did not run here, so did not pass here.
         o.partial = o.partial || p.shard->spec.total > 1;
     }
+    // Every run of this command writes into one events stream.
+    std::optional<events_output> events;
+    if (!o.events.empty()) events.emplace(o.events);
+    run_reports reports{events ? &*events : nullptr, nullptr};
     if (o.isolated) {
         if (!p.ids) p.ids = list_tests(a, p);
+        // One test a run: the JUnit report gathers them all. (Each
+        // --until-failure run is the same tests again: its own report.)
+        const auto junit = o.junit.empty() ? nullptr : make_junit(a, o.junit, true);
+        reports.junit = junit.get();
         int worst = exit_ok;
         const ids_t all = *p.ids;
         for (const auto& id : all) {
             prepared one = p;
             one.ids = ids_t{id};
             one.concurrency = {concurrency_answer::of(1), concurrency_source::option};
-            const int rc = run_once(a, o, one, nullptr, std::chrono::steady_clock::now());
+            const int rc = run_once(a, o, one, reports, nullptr, std::chrono::steady_clock::now());
             if (rc == exit_interrupted) return rc;
             worst = std::max(worst, rc);
         }
         return worst;
     }
-    int rc = run_once(a, o, p, std::move(prestarted), began);
-    while (o.until_failure && rc == exit_ok) rc = run_once(a, o, p, nullptr, std::chrono::steady_clock::now());
+    int rc = run_once(a, o, p, reports, std::move(prestarted), began);
+    while (o.until_failure && rc == exit_ok) rc = run_once(a, o, p, reports, nullptr, std::chrono::steady_clock::now());
     return rc;
 }
 
