@@ -2,6 +2,11 @@
 #include "process.hpp"
 
 #include <algorithm>
+#include <csignal>
+#include <cstdlib>
+#include <optional>
+#include <string_view>
+#include <vector>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -9,6 +14,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -107,30 +113,108 @@ int pidfd_open(pid_t pid) {
 #endif
 }
 
-// The processes in group `pgid`, "pid (comm), ...", from /proc/*/stat
-// (field 5 after the command name in parentheses).
+// SIGKILL to the process of `pidfd` (which was `pid`).
+bool pidfd_kill(int pidfd, pid_t pid) {
+#ifdef SYS_pidfd_send_signal
+    (void)pid;
+    return ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0) == 0;
+#else
+    (void)pidfd;
+    return ::kill(pid, SIGKILL) == 0;
+#endif
+}
+
+struct proc_stat {
+    std::string name;  // the command name, as in "1234 (sleep)"
+    long group = 0;
+    char state = 0;
+};
+
+// /proc/<pid>/stat's name, state and process group (fields 2, 3 and 5).
+std::optional<proc_stat> read_stat(const char* pid) {
+    const std::string path = std::string("/proc/") + pid + "/stat";
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    char buf[512];
+    const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0) return std::nullopt;
+    const std::string_view stat(buf, static_cast<std::size_t>(n));
+    const auto open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string_view::npos || close == std::string_view::npos || close < open) return std::nullopt;
+    proc_stat out;
+    long ppid = 0;
+    if (std::sscanf(std::string(stat.substr(close + 1)).c_str(), " %c %ld %ld", &out.state, &ppid, &out.group) != 3)
+        return std::nullopt;
+    out.name = std::string(pid) + " (" + std::string(stat.substr(open + 1, close - open - 1)) + ")";
+    return out;
+}
+
+bool is_pid(const char* name) { return name[0] >= '1' && name[0] <= '9'; }
+
+void append_name(std::string& list, const std::string& name) {
+    if (!list.empty()) list += ", ";
+    list += name;
+}
+
+// The processes in group `pgid`, "pid (comm), ...", from /proc/*/stat.
 std::string group_members(pid_t pgid) {
     std::string out;
     DIR* proc = ::opendir("/proc");
     if (proc == nullptr) return out;
     while (const dirent* entry = ::readdir(proc)) {
-        if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
-        const std::string path = std::string("/proc/") + entry->d_name + "/stat";
-        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) continue;
-        char buf[512];
-        const ssize_t n = ::read(fd, buf, sizeof buf - 1);
-        ::close(fd);
+        if (!is_pid(entry->d_name)) continue;
+        const auto st = read_stat(entry->d_name);
+        if (st && st->group == pgid && st->state != 'Z') append_name(out, st->name);
+    }
+    ::closedir(proc);
+    return out;
+}
+
+// Whether process `pid` has a descriptor on one of the pipes `inodes`.
+bool holds_pipe(const char* pid, const std::vector<ino_t>& inodes) {
+    const std::string dir = std::string("/proc/") + pid + "/fd";
+    DIR* fds = ::opendir(dir.c_str());
+    if (fds == nullptr) return false;  // gone, or another user's
+    bool found = false;
+    while (const dirent* entry = ::readdir(fds)) {
+        if (entry->d_name[0] == '.') continue;
+        char link[64];
+        const ssize_t n = ::readlinkat(::dirfd(fds), entry->d_name, link, sizeof link - 1);
         if (n <= 0) continue;
-        const std::string_view stat(buf, static_cast<std::size_t>(n));
-        const auto open = stat.find('('), close = stat.rfind(')');
-        if (open == std::string_view::npos || close == std::string_view::npos || close < open) continue;
-        char state = 0;
-        long ppid = 0, group = 0;
-        if (std::sscanf(std::string(stat.substr(close + 1)).c_str(), " %c %ld %ld", &state, &ppid, &group) != 3) continue;
-        if (group != pgid || state == 'Z') continue;
-        if (!out.empty()) out += ", ";
-        out += std::string(entry->d_name) + " (" + std::string(stat.substr(open + 1, close - open - 1)) + ")";
+        link[n] = '\0';
+        unsigned long long ino = 0;
+        if (std::sscanf(link, "pipe:[%llu]", &ino) != 1) continue;
+        if (std::find(inodes.begin(), inodes.end(), static_cast<ino_t>(ino)) != inodes.end()) {
+            found = true;
+            break;
+        }
+    }
+    ::closedir(fds);
+    return found;
+}
+
+// Kills the processes outside group `pgid` that hold one of the pipes
+// `inodes` open; "pid (comm), ..." of those killed. A pipe is only ever
+// inherited (or passed on), so each is something the child started that
+// left its group (setsid, setpgid): the group's kill misses it. Through a
+// pidfd, checked again after it is opened, so a pid reused meanwhile is
+// never signalled.
+std::string kill_pipe_holders(pid_t pgid, const std::vector<ino_t>& inodes) {
+    std::string out;
+    DIR* proc = ::opendir("/proc");
+    if (proc == nullptr) return out;
+    const pid_t self = ::getpid();
+    while (const dirent* entry = ::readdir(proc)) {
+        if (!is_pid(entry->d_name) || std::atol(entry->d_name) == self) continue;
+        const auto st = read_stat(entry->d_name);
+        if (!st || st->group == pgid || st->state == 'Z' || !holds_pipe(entry->d_name, inodes)) continue;
+        const pid_t pid = static_cast<pid_t>(std::atol(entry->d_name));
+        const int pidfd = pidfd_open(pid);
+        if (pidfd < 0 && errno != ENOSYS) continue;  // gone already
+        if (holds_pipe(entry->d_name, inodes) && (pidfd >= 0 ? pidfd_kill(pidfd, pid) : ::kill(pid, SIGKILL) == 0))
+            append_name(out, st->name);
+        if (pidfd >= 0) ::close(pidfd);
     }
     ::closedir(proc);
     return out;
@@ -167,9 +251,13 @@ struct loop::child {
 std::string describe_leak(const exit_status& s, std::string_view who) {
     char held[32];
     std::snprintf(held, sizeof held, "%.1fs", std::chrono::duration<double>(s.held_open).count());
-    return std::string(who) + " exited, but its output was still held open " + held + " later by " +
-           (s.leaked.empty() ? std::string("a process it left behind") : "process " + s.leaked) +
-           "; its process group was killed";
+    std::string held_by = s.leaked;
+    if (!s.left_group.empty()) held_by += (held_by.empty() ? "" : ", ") + s.left_group;
+    std::string text = std::string(who) + " exited, but its output was still held open " + held + " later by " +
+                       (held_by.empty() ? std::string("a process it left behind") : "process " + held_by) +
+                       "; its process group was killed";
+    if (!s.left_group.empty()) text += ", and " + s.left_group + " outside it";
+    return text;
 }
 
 std::string describe(const exit_status& s) {
@@ -442,7 +530,11 @@ void loop::settle(child& c, clock::time_point now, poll_status& status) {
         // what the child left behind, never a stranger's group.
         c.status.leaked = group_members(c.pid);
         c.status.held_open = now - c.exited_at;
+        std::vector<ino_t> pipes;
+        for (const unique_fd* fd : {&c.out, &c.err})
+            if (struct stat st {}; *fd && ::fstat(fd->get(), &st) == 0) pipes.push_back(st.st_ino);
         ::kill(-c.pid, SIGKILL);
+        c.status.left_group = kill_pipe_holders(c.pid, pipes);
     }
     c.out.reset();
     c.err.reset();

@@ -70,11 +70,15 @@ struct exit_status {
     bool interrupted = false;  ///< ...because the parent got SIGINT/SIGTERM
     /// A pipe was still open `drain` after exit: a process the child left
     /// (a grandchild) holds it. The loop then kills the child's process
-    /// group, so the leak neither outlives the run nor keeps it waiting.
+    /// group, and whoever outside it still holds the pipes (found in
+    /// /proc), so the leak neither outlives the run nor keeps it waiting.
     bool output_cut = false;
     /// Who was in that group then, "1234 (sleep), 1240 (python3)", as /proc
     /// told; empty when nobody was found (it left the group, or no /proc).
     std::string leaked;
+    /// Processes outside that group that held the pipes open and were
+    /// killed too (they had called setsid or setpgid), in the same form.
+    std::string left_group;
     clock::duration held_open{};  ///< exit → the pipes were closed (output_cut)
     clock::duration elapsed{};                    ///< spawn → exit
     std::optional<clock::duration> first_stdout;  ///< spawn → first stdout byte
@@ -84,7 +88,7 @@ struct exit_status {
 
 /// For a status with output_cut: "the runner exited, but its output was
 /// still held open 0.5s later by process 1234 (sleep); its process group was
-/// killed".
+/// killed" (plus ", and 1250 (sleep) outside it" for left_group).
 std::string describe_leak(const exit_status& status, std::string_view who = "the runner");
 
 /// "exit code 1", "killed by SIGKILL (deadline exceeded)", ...

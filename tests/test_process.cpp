@@ -384,6 +384,31 @@ TEST_CASE("a child that closes stdout but keeps running is still waited for") {
     CHECK_FALSE(col.exits[*id].output_cut);
 }
 
+TEST_CASE("a grandchild that left the process group and holds stdout is found by its pipe and killed") {
+    // setsid puts it in a session of its own: the group's kill misses it.
+    const auto fds = open_fds();
+    pid_t grandchild = -1;
+    {
+        loop_options lo;
+        lo.drain = 100ms;
+        loop l(lo);
+        collector col;
+        auto id = l.spawn_shell("setsid sleep 20 & echo $!", {}, col.cb());
+        REQUIRE(id);
+        REQUIRE(l.run());
+        REQUIRE(col.exits[*id].output_cut);
+        grandchild = std::stoi(col.out[*id]);
+        const auto& st = col.exits[*id];
+        CHECK(st.left_group == std::to_string(grandchild) + " (sleep)");
+        CHECK(st.leaked.find(std::to_string(grandchild)) == std::string::npos);
+        CHECK(describe_leak(st).ends_with("; its process group was killed, and " + std::to_string(grandchild) +
+                                          " (sleep) outside it"));
+        CHECK(process_gone(grandchild));
+    }
+    CHECK(open_fds() == fds);
+    ::kill(grandchild, SIGKILL);
+}
+
 TEST_CASE("a grandchild holding stdout open does not hang the loop past the drain period") {
     const auto fds = open_fds();
     pid_t grandchild = -1;

@@ -13,6 +13,8 @@ SPEC.json: {"tests": [{"id": ..., "does": ...}, ...]} where `does` is
   "spew:M"         write M MiB of non-subunit bytes ("x"s) to stdout, then pass,
   "leak_child"     start a grandchild in the runner's process group that keeps
                    stdout open for 600 s (pid in children.log), then pass and exit,
+  "leak_setsid"    the same, the grandchild in a session of its own (setsid),
+                   out of the runner's process group,
   "flaky"          fail on the first run, pass on every later one (a marker
                    file beside SPEC.json remembers).
 SPEC.json may also say "hang_after": true: the runner sleeps 600 s after
@@ -73,10 +75,12 @@ def main(argv):
             for _ in range(int(does.split(":", 1)[1])):
                 sys.stdout.buffer.write(chunk)
             sys.stdout.flush()
-        elif does == "leak_child":
+        elif does in ("leak_child", "leak_setsid"):
             pid = os.fork()
             if pid == 0:
                 os.closerange(3, 256)
+                if does == "leak_setsid":
+                    os.setsid()
                 time.sleep(600)  # holds the inherited stdout pipe, unwaited
                 os._exit(0)
             append(os.path.join(here, "children.log"), str(pid))

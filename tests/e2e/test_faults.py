@@ -456,6 +456,19 @@ class LeakedProcesses(unittest.TestCase):
                               r"process %d \(python3?[^)]*\); its process group was killed" % leaked)
         self.assertEqual(stored_status(p), {"t.leaky": "success", "t.b": "success"})
 
+    def test_a_grandchild_that_left_the_process_group_is_found_by_the_output_it_holds(self):
+        p = faulty(self, [("t.daemon", "leak_setsid"), ("t.b", "pass")])
+        proc = p.run("run", timeout=120)
+        err = proc.stderr.decode()
+        self.assertEqual(proc.returncode, 0, err)
+        leaked = int(p.read("children.log").split()[0])
+        self.addCleanup(lambda: alive(leaked) and os.kill(leaked, signal.SIGKILL))
+        self.assertTrue(wait_for(lambda: not alive(leaked), 5), "the setsid grandchild %d survived" % leaked)
+        self.assertRegex(err, r"worker-0: the runner exited, but its output was still held open [0-9.]+s later by "
+                              r"process %d \(python3?[^)]*\); its process group was killed, and %d \(python3?[^)]*\) "
+                              r"outside it" % (leaked, leaked))
+        self.assertEqual(stored_status(p), {"t.daemon": "success", "t.b": "success"})
+
 
 class ConcurrentForceInit(unittest.TestCase):
     def test_loads_racing_to_create_the_repository_all_store_their_run(self):
