@@ -320,10 +320,14 @@ void run_engine::exited(runner_id r, const process::exit_status& status, std::op
                 how = attempt_end::timed_out;
                 // Limits are checked every tick: a smaller one acts as a tick.
                 const double tick = std::chrono::duration<double>(config_.tick).count();
-                why = "testr-mini: timed out after " + fixed(ran) + " s on " + worker + " (limit " +
+                // A runner slow to answer SIGTERM takes its grace on top:
+                // said apart, so the time before the limit reads as such.
+                const double stopping = ran - st.timed_out_after;
+                why = "testr-mini: timed out after " + fixed(st.timed_out_after) + " s on " + worker + " (limit " +
                       limit_text(config_.timeout) + " s" +
                       (config_.timeout < tick ? ", checked every " + limit_text(tick) + " s" : std::string()) +
-                      "); its runner was stopped (" + process::describe(status) + ").\n";
+                      "); its runner was stopped (" + process::describe(status) + ")" +
+                      (stopping >= 0.5 ? ", " + fixed(stopping) + " s later" : std::string()) + ".\n";
             } else {
                 how = attempt_end::crashed;
                 why = "testr-mini: the runner process on " + worker + " ended (" + process::describe(status) +
@@ -369,6 +373,7 @@ void run_engine::check_time() {
         const std::size_t pos = *st.current;
         if (config_.timeout > 0 && running >= config_.timeout) {
             st.timed_out = pos;
+            st.timed_out_after = running;
             observer_.on(events::test_timed_out{pos, st.slot, running, config_.timeout});
             backend_.stop(id);
             continue;

@@ -156,6 +156,7 @@ private:
         double idle_since = 0;  // when it last had no test in progress
         bool slow_flagged = false;
         std::optional<std::size_t> timed_out;  // stopped for this test
+        double timed_out_after = 0;            // ...when it had run this long
         bool hung = false;                     // stopped for idling past the limit
         std::optional<subunit::timestamp> last_end;  // the runner's time of its latest outcome
         std::string stderr_tail;

@@ -31,6 +31,7 @@ struct fake_backend final : runner_backend {
     double start_delay = 0.5;
     double hang_before_start = 0;  // > 0: every runner idles this long before its first test
     double between = 0;            // a runner's own time after each test, before the next
+    double stop_delay = 0.1;       // stop() -> the runner's exit
     unsigned refuse_starts = 0;    // this many starts fail
     double interrupt_at = never;
     unsigned interrupts = 0;
@@ -67,7 +68,7 @@ struct fake_backend final : runner_backend {
     }
     void stop(runner_id id) override {
         auto& r = runners[id - 1];
-        if (!r.done && !r.stop_at) r.stop_at = clock + 0.1;
+        if (!r.done && !r.stop_at) r.stop_at = clock + stop_delay;
     }
     void retire(unsigned slot) override { retired.emplace_back(slot, started.size()); }
     std::size_t active() const override {
@@ -175,10 +176,12 @@ struct recorder final : run_observer {
     void on(const events::runner_hung& e) override { log.push_back("hung " + std::to_string(e.slot)); }
     void on(const events::test_will_retry& e) override { log.push_back("retry " + std::to_string(e.test)); }
     void on(const events::interrupted&) override { log.push_back("interrupted"); }
+    std::vector<std::string> files;  // attachments' bytes, in order
     void on(const events::stream_event& e) override {
         std::string line = std::string(e.event.test_id.value_or("")) + " " + std::string(subunit::to_string(e.event.test_status));
         for (auto t : e.event.tags) line += " " + std::string(t);
         stream.push_back(line);
+        if (e.event.file_name) files.emplace_back(e.event.file_bytes);
     }
     bool saw(const std::string& s) const { return std::find(log.begin(), log.end(), s) != log.end(); }
 };
@@ -269,6 +272,27 @@ TEST_CASE("a test over its limit is failed as timed out and its batch goes on") 
     CHECK(f.seen.saw("timeout 1"));
     // The engine's own failure is in the stream, tagged like the runner's.
     CHECK(std::count(f.seen.stream.begin(), f.seen.stream.end(), "t1 fail worker-0") == 1);
+}
+
+TEST_CASE("a timeout says when the limit was reached, and apart how long the runner took to stop") {
+    for (const double stop_delay : {0.1, 4.0}) {
+        CAPTURE(stop_delay);
+        fixture f(1);
+        f.config.timeout = 5;
+        f.backend.stop_delay = stop_delay;
+        f.backend.script["t0"] = {"hang"};
+        auto r = f.run({{0}});
+        REQUIRE(r.ended(attempt_end::timed_out) == std::vector<std::size_t>{0});
+        // The slot was held until the runner ended: that is the test's time.
+        CHECK(r.tests[0].attempts.back().seconds >= 5.0 + stop_delay);
+        REQUIRE(f.seen.files.size() == 1);
+        const std::string& why = f.seen.files[0];
+        INFO(why);
+        // Limits are checked every tick: reached within one of 5 s.
+        CHECK(why.starts_with("testr-mini: timed out after 5."));
+        CHECK(why.find(" s on worker-0 (limit 5.0 s); its runner was stopped (") != std::string::npos);
+        CHECK((why.find("), 4.0 s later.\n") != std::string::npos) == (stop_delay > 1));
+    }
 }
 
 TEST_CASE("a runner hanging before its first test is stopped by the limit outside tests") {
