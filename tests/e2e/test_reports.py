@@ -501,6 +501,14 @@ class AgainstConsumers(unittest.TestCase):
         self.assertIn(b"cannot write the JUnit report", r.stderr)
         self.assertEqual(p.stats()["latest_tests"], "1")
 
+    def test_analyze_isolation_takes_no_report_as_its_probes_are_no_run_of_the_suite(self):
+        p = fake_project(self, [("a.T.x", "fail")])
+        p.run("run", check_rc=1)
+        r = p.run("run", "--analyze-isolation", "--junit", "j.xml", check_rc=2)
+        self.assertIn(b"--analyze-isolation excludes --junit", r.stderr)
+        self.assertFalse(os.path.exists(p.path("j.xml")))
+        self.assertEqual(p.stats()["runs"], "1")
+
 
 class EventLines(unittest.TestCase):
     def lines(self, text):

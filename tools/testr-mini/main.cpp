@@ -88,7 +88,10 @@ int testr_mini(int argc, char** argv) {
     run->add_option("--events", ro.events, "Write the run's events as JSON Lines to this file, or - for stdout "
                                            "(instead of the usual output), as they happen (docs/reports.md)");
     run->add_option("--junit", ro.junit, "Write a JUnit XML report to this file, rewritten during the run "
-                                         "(docs/reports.md)");
+                                         "(docs/reports.md)")
+        // Its probes are runs of a few tests each, the same ones again and
+        // again: no report of them would say what the suite did.
+        ->excludes("--analyze-isolation");
     add_junit_schema(run, a);
     run->footer("Arguments after `--` are appended to test_command, each shell-quoted.\n"
                 "Exit status: 0 all passed, 1 a test failed or never ran, 4 stored but its durations not\n"
