@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import unittest
+import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_support import PY, Project, alive, encode, read_stream, summary_counts, wait_for  # noqa: E402
@@ -201,6 +202,23 @@ class Run(unittest.TestCase):
         self.assertEqual(p.stats()["runs"], "3")
         self.assertEqual(p.out("failing", "--list", rc=FAILED), "t.flaky\n")
 
+    def test_isolated_until_failure_repeats_each_test_alone_until_it_fails(self):
+        # As testr: each test again and again, in a runner of its own.
+        p = self.p
+        p.fake([("t.a", "fail_on_run:2"), ("t.b", "fail_on_run:3")])
+        out = p.out("run", "--isolated", "--until-failure", "--junit", "j.xml", rc=FAILED)
+        self.assertIn("FAIL: t.a", out)
+        self.assertIn("FAIL: t.b", out)
+        ran = p.ran()
+        self.assertEqual([i for _, i in ran], ["t.a", "t.a", "t.b", "t.b", "t.b"])
+        self.assertEqual(len({pid for pid, _ in ran}), 5)
+        self.assertEqual(p.stats()["runs"], "5")
+        # The report is the latest run's: t.b failing once, not t.a's
+        # repeats shown as retries.
+        cases = ET.parse(p.path("j.xml")).getroot().findall(".//testcase")
+        self.assertEqual([(c.get("name"), [ch.tag for ch in c if ch.tag != "properties"]) for c in cases],
+                         [("b", ["failure"])])
+
     def test_isolated_runs_each_test_in_its_own_runner(self):
         p = self.p
         p.fake([("t.a", "pass"), ("t.b", "fail"), ("t.c", "pass")])
@@ -296,7 +314,6 @@ class Reports(unittest.TestCase):
 
 
     def test_timeline_draws_one_bar_per_test_in_its_worker_lane(self):
-        import xml.etree.ElementTree as ET
         svg = self.p.path("run.svg")
         self.p.out("last", "--timeline", svg, "--id", "0")
         root = ET.parse(svg).getroot()

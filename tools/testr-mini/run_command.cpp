@@ -144,8 +144,9 @@ int run_tests(const app& a, const run_options& given) {
     if (o.isolated) {
         if (!p.ids) p.ids = list_tests(a, p);
         // One test a run: the JUnit report gathers them all. (Each
-        // --until-failure run is the same tests again: its own report.)
-        const auto junit = o.junit.empty() ? nullptr : make_junit(a, o.junit, true);
+        // --until-failure run is the same test again: its own report, as
+        // a shared one would show the repeats as retries.)
+        const auto junit = o.junit.empty() || o.until_failure ? nullptr : make_junit(a, o.junit, true);
         reports.junit = junit.get();
         int worst = exit_ok;
         const ids_t all = *p.ids;
@@ -153,7 +154,10 @@ int run_tests(const app& a, const run_options& given) {
             prepared one = p;
             one.ids = ids_t{id};
             one.concurrency = {concurrency_answer::of(1), concurrency_source::option};
-            const int rc = run_once(a, o, one, reports, nullptr, std::chrono::steady_clock::now());
+            // As testr: with --until-failure each test is run again until it fails.
+            int rc = exit_ok;
+            do rc = run_once(a, o, one, reports, nullptr, std::chrono::steady_clock::now());
+            while (o.until_failure && rc == exit_ok);
             if (rc == exit_interrupted) return rc;
             worst = std::max(worst, rc);
         }

@@ -31,7 +31,8 @@ void add_run_options(CLI::App* cmd, run_options& o, bool& full_results) {
     cmd->add_flag("--parallel", o.parallel, "Run tests in parallel processes");
     cmd->add_flag("--partial", o.partial, "Only some tests will be run (implied by --failing)");
     cmd->add_flag("--subunit", o.subunit, "Write results as a subunit v2 stream to stdout");
-    cmd->add_flag("--until-failure", o.until_failure, "Repeat the run until a test fails");
+    cmd->add_flag("--until-failure", o.until_failure,
+                  "Repeat the run until a test fails (with --isolated: each test alone, until it fails)");
     cmd->add_flag("--isolated", o.isolated, "Run each test id in a separate test runner");
     cmd->add_option("--timeout", o.timeout,
                     "Per-test limit in seconds: a test over it fails and its runner is stopped; outside tests "
