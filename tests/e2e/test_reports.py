@@ -501,6 +501,12 @@ class AgainstConsumers(unittest.TestCase):
         self.assertIn(b"cannot write the JUnit report", r.stderr)
         self.assertEqual(p.stats()["latest_tests"], "1")
 
+    def test_isolated_runs_say_once_that_their_report_cannot_be_written(self):
+        p = fake_project(self, [("a.T.x", "pass"), ("a.T.y", "pass"), ("a.T.z", "pass")])
+        r = p.run("run", "--isolated", "--junit", "missing-dir/j.xml", check_rc=0)
+        self.assertEqual(r.stderr.decode().count("cannot write the JUnit report"), 1, r.stderr)
+        self.assertEqual(p.stats()["runs"], "3")
+
     def test_analyze_isolation_takes_no_report_as_its_probes_are_no_run_of_the_suite(self):
         p = fake_project(self, [("a.T.x", "fail")])
         p.run("run", check_rc=1)

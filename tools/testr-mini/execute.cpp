@@ -88,7 +88,9 @@ engine_report execute(const app& a, const run_options& o, const prepared& p, con
         lines->finished(*report);
         lines->say_error();
     }
-    if (junit) finish_junit(*junit, o.junit);  // a report lost is said, the run stored all the same
+    // A report lost is said, the run stored all the same. A shared one is
+    // written by its owner once its runs are done (and meanwhile as results come).
+    if (own_junit) finish_junit(*own_junit, o.junit);
     if (sink.store_error()) {
         writer.abandon();
         throw not_stored("run", *sink.store_error());

@@ -20,7 +20,8 @@ class events_output;
 /// Reports that outlive one run: made once by the command and fed by every
 /// run it makes. `events`: the JSON Lines stream (--events), all runs in
 /// it; `junit`: one JUnit report for several runs of different tests
-/// (--isolated). Null: none, or (junit) one report per run, made here.
+/// (--isolated), which its owner writes at the end. Null: none, or (junit)
+/// one report per run, made and written here.
 struct run_reports {
     events_output* events = nullptr;
     junit_report* junit = nullptr;

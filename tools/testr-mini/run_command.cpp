@@ -148,6 +148,15 @@ int run_tests(const app& a, const run_options& given) {
         // a shared one would show the repeats as retries.)
         const auto junit = o.junit.empty() || o.until_failure ? nullptr : make_junit(a, o.junit, true);
         reports.junit = junit.get();
+        // Written whole once, however the loop ends (rewritten as results
+        // come meanwhile): a report that cannot be written is said once.
+        struct written_at_end {
+            junit_report* report;
+            const std::string& path;
+            ~written_at_end() {
+                if (report) finish_junit(*report, path);
+            }
+        } at_end{junit.get(), o.junit};
         int worst = exit_ok;
         const ids_t all = *p.ids;
         for (const auto& id : all) {
