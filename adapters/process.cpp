@@ -206,10 +206,11 @@ std::string kill_pipe_holders(pid_t pgid, const std::vector<ino_t>& inodes) {
     if (proc == nullptr) return out;
     const pid_t self = ::getpid();
     while (const dirent* entry = ::readdir(proc)) {
-        if (!is_pid(entry->d_name) || std::atol(entry->d_name) == self) continue;
+        if (!is_pid(entry->d_name)) continue;
+        const auto pid = static_cast<pid_t>(std::atol(entry->d_name));
+        if (pid == self) continue;
         const auto st = read_stat(entry->d_name);
         if (!st || st->group == pgid || st->state == 'Z' || !holds_pipe(entry->d_name, inodes)) continue;
-        const pid_t pid = static_cast<pid_t>(std::atol(entry->d_name));
         const int pidfd = pidfd_open(pid);
         if (pidfd < 0 && errno != ENOSYS) continue;  // gone already
         if (holds_pipe(entry->d_name, inodes) && (pidfd >= 0 ? pidfd_kill(pidfd, pid) : ::kill(pid, SIGKILL) == 0))

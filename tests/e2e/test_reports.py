@@ -507,6 +507,18 @@ class AgainstConsumers(unittest.TestCase):
         self.assertEqual(r.stderr.decode().count("cannot write the JUnit report"), 1, r.stderr)
         self.assertEqual(p.stats()["runs"], "3")
 
+    def test_an_interrupted_isolated_run_leaves_the_report_of_every_test_so_far(self):
+        p = faulty(self, [("t.a", "pass"), ("t.b", "sleep:30"), ("t.c", "pass")])
+        proc = p.popen("run", "--isolated", "--junit", "j.xml")
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.assertTrue(wait_for(lambda: "t.b" in p.read("ran.log"), 30))
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 130, err)
+        c = cases(p.path("j.xml"))
+        self.assertEqual(sorted(c), [("t", "a"), ("t", "b")])
+        self.assertEqual(c[("t", "b")].find("error").get("type"), "incomplete")
+
     def test_analyze_isolation_takes_no_report_as_its_probes_are_no_run_of_the_suite(self):
         p = fake_project(self, [("a.T.x", "fail")])
         p.run("run", check_rc=1)

@@ -47,6 +47,11 @@ events_output::events_output(const std::string& path) {
     owned_ = true;
 }
 
+std::optional<events_output> open_events(const std::string& path) {
+    if (path.empty()) return std::nullopt;
+    return std::optional<events_output>(std::in_place, path);
+}
+
 events_output::~events_output() {
     if (owned_) ::close(fd_);
 }

@@ -16,6 +16,10 @@
 
 namespace testr::cli {
 
+class events_output;
+/// The stream `run --events PATH` asks for, or none when PATH is empty.
+std::optional<events_output> open_events(const std::string& path);
+
 /// One stream for every run a command makes (--isolated, --until-failure):
 /// each run is begin(), its events, finished(), and stored() once it is in
 /// the repository.

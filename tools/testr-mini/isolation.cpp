@@ -126,8 +126,7 @@ int analyze_isolation(const app& a, const run_options& given) {
     // Where the causes are looked for: the run before any probe.
     const run_summary latest = stored_summary(r, latest_run(r));
     // Every probe writes into one events stream.
-    std::optional<events_output> events;
-    if (!o.events.empty()) events.emplace(o.events);
+    std::optional<events_output> events = open_events(o.events);
     const run_reports reports{events ? &*events : nullptr, nullptr};
     const prober probe{a, o, p, reports};
 

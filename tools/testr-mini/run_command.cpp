@@ -138,8 +138,7 @@ int run_tests(const app& a, const run_options& given) {
         o.partial = o.partial || p.shard->spec.total > 1;
     }
     // Every run of this command writes into one events stream.
-    std::optional<events_output> events;
-    if (!o.events.empty()) events.emplace(o.events);
+    std::optional<events_output> events = open_events(o.events);
     run_reports reports{events ? &*events : nullptr, nullptr};
     if (o.isolated) {
         if (!p.ids) p.ids = list_tests(a, p);
@@ -148,15 +147,6 @@ int run_tests(const app& a, const run_options& given) {
         // a shared one would show the repeats as retries.)
         const auto junit = o.junit.empty() || o.until_failure ? nullptr : make_junit(a, o.junit, true);
         reports.junit = junit.get();
-        // Written whole once, however the loop ends (rewritten as results
-        // come meanwhile): a report that cannot be written is said once.
-        struct written_at_end {
-            junit_report* report;
-            const std::string& path;
-            ~written_at_end() {
-                if (report) finish_junit(*report, path);
-            }
-        } at_end{junit.get(), o.junit};
         int worst = exit_ok;
         const ids_t all = *p.ids;
         for (const auto& id : all) {
@@ -167,9 +157,12 @@ int run_tests(const app& a, const run_options& given) {
             int rc = exit_ok;
             do rc = run_once(a, o, one, reports, nullptr, std::chrono::steady_clock::now());
             while (o.until_failure && rc == exit_ok);
-            if (rc == exit_interrupted) return rc;
-            worst = std::max(worst, rc);
+            worst = std::max(worst, rc);  // exit_interrupted is the highest
+            if (rc == exit_interrupted) break;
         }
+        // Rewritten as results came; whole once at the end, so a report that
+        // cannot be written is said once.
+        if (junit) finish_junit(*junit, o.junit);
         return worst;
     }
     int rc = run_once(a, o, p, reports, std::move(prestarted), began);
